@@ -1,0 +1,46 @@
+# Collectiv'Récup — the two commands a newcomer needs are `make run` and `make test`.
+# Everything else (virtualenv, dependencies, local PostgreSQL) is set up on the way.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+export PYTHONPATH := platform:.
+LOCAL  := $(BIN)/python -m collectivrecup.localdev
+
+.PHONY: run test lint bench messages manage install clean-var
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/.installed
+
+## Start the product: local PostgreSQL (unless DATABASE_URL is set), migrations,
+## demo data, then web (gunicorn) + Celery worker + beat on port $${PORT:-8000}.
+run: install
+	$(LOCAL) run
+
+## Lint, then the whole test suite (unit, integration and browser tests).
+test: install lint
+	$(LOCAL) exec -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+## Benchmarks: prints a table and writes var/bench/latest.json.
+bench: install
+	$(LOCAL) exec -- $(BIN)/python -m tests.bench
+
+## Any management command against the local database, e.g. `make manage ARGS="shell"`.
+manage: install
+	$(LOCAL) exec -- $(BIN)/python manage.py $(ARGS)
+
+## Refresh the translation catalogues after changing user-visible strings.
+messages: install
+	$(LOCAL) exec -- $(BIN)/python manage.py makemessages -l fr -l en --no-location --ignore=.venv --ignore=var
+	$(LOCAL) exec -- $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean-var:
+	rm -rf var/

@@ -1,0 +1,142 @@
+"""People and the organisation they belong to. These tables exist in every schema:
+in an authority's schema they hold its agents, services and sites; in the public
+schema they hold the platform's operators."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    MODERATOR = "moderator", _("Moderator")
+    AUTHORITY_ADMIN = "authority_admin", _("Authority administrator")
+    OPERATOR = "operator", _("Platform operator")
+
+
+AUTHORITY_ROLES = (Role.AGENT, Role.MODERATOR, Role.AUTHORITY_ADMIN)
+
+
+def default_roles() -> list[str]:
+    return [Role.AGENT]
+
+
+class Service(models.Model):
+    """A department of the authority, e.g. "Direction des écoles"."""
+
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="service_name_unique_ci",
+                                    violation_error_message=_("A service with this name exists.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A building where items are stored and picked up."""
+
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    postcode = models.CharField(_("postcode"), max_length=5)
+    city = models.CharField(_("city"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="site_name_unique_ci",
+                                    violation_error_message=_("A site with this name exists.")),
+            models.CheckConstraint(condition=models.Q(postcode__regex=r"^\d{5}$"),
+                                   name="site_postcode_5_digits",
+                                   violation_error_message=_("A French postcode has 5 digits.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser):
+    """Someone who signs in with an e-mail address: an agent of the authority whose
+    schema holds the row, or, in the public schema, a platform operator."""
+
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    service = models.ForeignKey(Service, verbose_name=_("service"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="members")
+    roles = ArrayField(models.CharField(max_length=20, choices=Role.choices),
+                       default=default_roles, verbose_name=_("roles"))
+    is_active = models.BooleanField(_("active"), default=True)
+    email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci",
+                                    violation_error_message=_("An account already exists with this address.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.has_role(Role.MODERATOR)
+
+    @property
+    def is_authority_admin(self) -> bool:
+        return self.has_role(Role.AUTHORITY_ADMIN)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.has_role(Role.OPERATOR)
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def get_role_labels(self) -> list[str]:
+        labels = dict(Role.choices)
+        return [str(labels[r]) for r in self.roles if r in labels]

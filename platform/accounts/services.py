@@ -1,0 +1,93 @@
+"""Writes on accounts: sign-up, e-mail verification, user administration."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from .models import AUTHORITY_ROLES, Role, Service, User
+from .tokens import email_verification_token
+
+
+class SignupError(ValidationError):
+    """A sign-up that cannot go through; the message is for the person signing up."""
+
+
+def absolute_url(host: str, path: str) -> str:
+    return f"{settings.SITE_SCHEME}://{host}{path}"
+
+
+def _send_verification(user: User, *, host: str, authority_name: str) -> None:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_verification_token.make_token(user)
+    link = absolute_url(host, reverse("accounts:verify_email", args=[uid, token]))
+    context = {"user": user, "link": link, "authority_name": authority_name}
+    message = EmailMessage(
+        subject=render_to_string("accounts/email/verify_subject.txt", context).strip(),
+        body=render_to_string("accounts/email/verify_body.txt", context),
+        to=[user.email],
+    )
+    message.send()
+
+
+def register_agent(*, authority, email: str, first_name: str, last_name: str,
+                   service: Service | None, password: str, host: str) -> User:
+    """Create an agent account awaiting e-mail verification and mail the link.
+
+    Refused (SignupError) when the address is outside the authority's allowed
+    domains or already has an account. The mail leaves after commit.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    if not authority.accepts_email(email):
+        raise SignupError(
+            _("Sign-up is reserved to addresses of %(domains)s.")
+            % {"domains": ", ".join(authority.allowed_email_domains) or "—"},
+            code="foreign_domain",
+        )
+    if User.objects.filter(email__iexact=email).exists():
+        raise SignupError(_("An account already exists with this address."), code="taken")
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=email, password=password, first_name=first_name.strip(),
+            last_name=last_name.strip(), service=service, roles=[Role.AGENT],
+        )
+        language = translation.get_language()
+
+        def send():
+            with translation.override(language):
+                _send_verification(user, host=host, authority_name=authority.name)
+
+        transaction.on_commit(send)
+    return user
+
+
+def verify_email(user: User) -> None:
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+
+
+def update_member(*, actor: User, member: User, roles: list[str], service: Service | None,
+                  is_active: bool) -> User:
+    """Change a member's roles, service or access. An admin cannot lock themself out."""
+    roles = [r for r in dict.fromkeys(roles) if r in AUTHORITY_ROLES]
+    if not roles:
+        raise ValidationError(_("Choose at least one role."), code="no_role")
+    if member.pk == actor.pk and (Role.AUTHORITY_ADMIN not in roles or not is_active):
+        raise ValidationError(
+            _("You cannot remove your own administrator role or deactivate yourself."),
+            code="self_lockout",
+        )
+    member.roles = roles
+    member.service = service
+    member.is_active = is_active
+    member.save(update_fields=["roles", "service", "is_active"])
+    return member

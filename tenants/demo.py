@@ -1,0 +1,52 @@
+"""Demo data for `make run`: two authorities of the Châtellerault area that work
+together in real life, with services, sites and one account per role."""
+
+DEMO_AUTHORITIES = [
+    {
+        "slug": "chatellerault",
+        "name": "Ville de Châtellerault",
+        "kind": "commune",
+        "siren": "218600666",
+        "services": [
+            "Direction des écoles", "Services techniques", "Médiathèques",
+            "Direction des sports", "État civil et population", "Centre communal d'action sociale",
+        ],
+        "sites": [
+            ("Hôtel de ville", "78 boulevard Blossac", "86100", "Châtellerault"),
+            ("Centre technique municipal", "12 rue de la Désirée", "86100", "Châtellerault"),
+            ("École Jules Ferry", "3 rue Jules Ferry", "86100", "Châtellerault"),
+            ("Médiathèque centrale", "Quai d'Estrées", "86100", "Châtellerault"),
+        ],
+    },
+    {
+        "slug": "grand-chatellerault",
+        "name": "Agglomération de Grand Châtellerault",
+        "kind": "epci",
+        "siren": "200070670",
+        "services": [
+            "Service déchets et économie circulaire", "Direction du numérique",
+            "Conservatoire", "Service logistique et magasin général",
+            "Transports urbains", "Direction des ressources humaines",
+        ],
+        "sites": [
+            ("Siège de l'Agglomération", "78 boulevard Blossac", "86100", "Châtellerault"),
+            ("Magasin général", "ZI Nord, rue Clément Ader", "86100", "Châtellerault"),
+            ("Conservatoire Clément Janequin", "12 rue Jean Moulin", "86100", "Châtellerault"),
+            ("Déchèterie de Naintré", "Route de Chénevelles", "86530", "Naintré"),
+        ],
+    },
+]
+
+# (local part, first name, last name, roles, index of the service in the list)
+DEMO_USERS = [
+    ("agent", "Camille", "Martin", ["agent"], 0),
+    ("agent2", "Julien", "Bernard", ["agent"], 1),
+    ("moderateur", "Nadia", "Moreau", ["agent", "moderator"], 2),
+    ("admin", "Sophie", "Garnier", ["agent", "moderator", "authority_admin"], 3),
+]
+
+DEMO_OPERATOR_EMAIL = "operateur@collectivrecup.example"
+
+
+def demo_email(local_part: str, slug: str) -> str:
+    return f"{local_part}@{slug}.example"

@@ -1,0 +1,95 @@
+"""Create the demo authorities, their services, sites and users, and the operator.
+
+Idempotent: what exists is kept as it is (a second `make run` loses nothing).
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from accounts.models import Role, Service, Site, User
+from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
+from tenants.models import Authority, AuthorityStatus
+from tenants.services import authority_host, create_authority, ensure_public_tenant
+
+
+def _ensure_user(email: str, *, first_name: str, last_name: str, roles: list[str],
+                 service: Service | None = None) -> bool:
+    if User.objects.filter(email__iexact=email).exists():
+        return False
+    User.objects.create_user(
+        email=email, password=settings.DEMO_PASSWORD, first_name=first_name,
+        last_name=last_name, roles=roles, service=service, email_verified_at=timezone.now(),
+    )
+    return True
+
+
+class Command(BaseCommand):
+    help = "Seed the demo authorities and accounts (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--banner", action="store_true",
+                            help="Print the URLs and demo logins afterwards.")
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args, banner: bool, port: str, **options):
+        created = 0
+        ensure_public_tenant()
+        for spec in DEMO_AUTHORITIES:
+            created += self._seed_authority(spec)
+        with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+            created += _ensure_user(DEMO_OPERATOR_EMAIL, first_name="Olivier",
+                                    last_name="Opérateur", roles=[Role.OPERATOR])
+        self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
+        if banner:
+            self._print_banner(port)
+
+    def _seed_authority(self, spec: dict) -> int:
+        created = 0
+        authority = Authority.objects.filter(slug=spec["slug"]).first()
+        if authority is None:
+            authority = create_authority(
+                name=spec["name"], kind=spec["kind"], siren=spec["siren"], slug=spec["slug"],
+                email_domains=[f"{spec['slug']}.example"], status=AuthorityStatus.ACTIVE,
+            )
+            created += 1
+        with schema_context(authority.schema_name), transaction.atomic():
+            services = []
+            for name in spec["services"]:
+                service, new = Service.objects.get_or_create(name=name)
+                services.append(service)
+                created += new
+            for name, address, postcode, city in spec["sites"]:
+                _, new = Site.objects.get_or_create(
+                    name=name, defaults={"address": address, "postcode": postcode, "city": city}
+                )
+                created += new
+            for local, first, last, roles, service_index in DEMO_USERS:
+                created += _ensure_user(
+                    demo_email(local, spec["slug"]), first_name=first, last_name=last,
+                    roles=roles, service=services[service_index],
+                )
+        return created
+
+    def _print_banner(self, port: str) -> None:
+        scheme = settings.SITE_SCHEME
+        suffix = "" if port in ("80", "443") else f":{port}"
+        lines = [
+            "",
+            "Collectiv'Récup is starting.",
+            f"  Public site and operator console: {scheme}://{settings.BASE_DOMAIN}{suffix}/",
+            f"    operator: {DEMO_OPERATOR_EMAIL}",
+        ]
+        for spec in DEMO_AUTHORITIES:
+            lines.append(f"  {spec['name']}: {scheme}://{authority_host(spec['slug'])}{suffix}/")
+            lines.append("    " + ", ".join(demo_email(u[0], spec["slug"]) for u in DEMO_USERS))
+        lines += [
+            "  Password for every demo account: "
+            + ("the value of DEMO_PASSWORD" if settings.DEMO_PASSWORD != "collectivrecup"
+               else "collectivrecup"),
+            f"  Outgoing e-mail: {settings.EMAIL_FILE_PATH}/*.eml",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

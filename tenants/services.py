@@ -1,0 +1,51 @@
+"""Writes on authorities: creation, status changes."""
+
+from django.conf import settings
+from django.db import transaction
+
+from .models import Authority, AuthorityKind, AuthorityStatus, Domain, schema_name_for
+
+
+def ensure_public_tenant() -> Authority:
+    """The platform's own row (schema `public`) and its bare-host domain. Idempotent."""
+    public, _ = Authority.objects.get_or_create(
+        schema_name=settings.PUBLIC_SCHEMA_NAME,
+        defaults={
+            "name": "Collectiv'Récup",
+            "kind": AuthorityKind.OTHER,
+            "slug": "public",
+            "status": AuthorityStatus.ACTIVE,
+        },
+    )
+    Domain.objects.get_or_create(
+        domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
+    )
+    return public
+
+
+def authority_host(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+@transaction.atomic
+def create_authority(*, name: str, kind: str, siren: str, slug: str,
+                     email_domains: list[str] | None = None,
+                     status: str = AuthorityStatus.TRIAL) -> Authority:
+    """Create an authority, its schema (migrated) and its subdomain.
+
+    Validation errors (bad SIREN, reserved or taken slug) raise ValidationError
+    before anything is written.
+    """
+    authority = Authority(
+        name=name,
+        kind=kind,
+        siren=siren,
+        slug=slug,
+        schema_name=schema_name_for(slug),
+        status=status,
+        allowed_email_domains=[d.strip().lower() for d in email_domains or [] if d.strip()],
+    )
+    authority.full_clean()
+    authority.save(verbosity=0)
+    Domain.objects.create(domain=authority_host(slug), tenant=authority, is_primary=True)
+    return authority

@@ -1,0 +1,56 @@
+"""Validators for authority identifiers."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+RESERVED_SLUGS = frozenset({
+    "www", "api", "admin", "app", "static", "media", "mail", "smtp", "public", "operator",
+    "operateur", "console", "status", "docs", "help", "aide", "support", "billing",
+    "test", "demo", "localhost", "pg", "template", "information_schema",
+})
+
+
+def luhn_is_valid(digits: str) -> bool:
+    """Luhn checksum, as used by SIREN and SIRET numbers."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def validate_siren(value: str) -> None:
+    """A SIREN is 9 digits whose Luhn checksum is valid."""
+    if not re.fullmatch(r"\d{9}", value or ""):
+        raise ValidationError(_("A SIREN number has exactly 9 digits."), code="siren_format")
+    if not luhn_is_valid(value):
+        raise ValidationError(
+            _("This SIREN number is not valid (check digit mismatch)."), code="siren_checksum"
+        )
+
+
+def validate_authority_slug(value: str) -> None:
+    """Slugs become a DNS label and a schema name: lowercase letters, digits, hyphens."""
+    if not SLUG_RE.fullmatch(value or ""):
+        raise ValidationError(
+            _("Use 1 to 40 lowercase letters, digits or hyphens, not starting or ending "
+              "with a hyphen."),
+            code="slug_format",
+        )
+    if value in RESERVED_SLUGS or value.startswith("pg"):
+        raise ValidationError(_("This address is reserved."), code="slug_reserved")
+
+
+def validate_email_domain(value: str) -> None:
+    if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}", value or ""):
+        raise ValidationError(
+            _("“%(value)s” is not a valid e-mail domain."), params={"value": value},
+            code="email_domain",
+        )
