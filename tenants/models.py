@@ -1,6 +1,7 @@
 """Authorities (tenants) and their domains. These tables live in the public schema."""
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -91,7 +92,10 @@ class Authority(TenantMixin):
     def clean(self) -> None:
         super().clean()
         if not self.is_public:
-            validate_siren(self.siren)
+            try:
+                validate_siren(self.siren)
+            except ValidationError as error:
+                raise ValidationError({"siren": error}) from error
 
 
 class Domain(DomainMixin):

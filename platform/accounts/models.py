@@ -107,8 +107,10 @@ class User(AbstractBaseUser):
         verbose_name_plural = _("users")
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci",
-                                    violation_error_message=_("An account already exists with this address.")),
+            models.UniqueConstraint(
+                Lower("email"), name="user_email_unique_ci",
+                violation_error_message=_("An account already exists with this address."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ operator_patterns = (
         path("", tenant_views.console, name="console"),
         path("login/", auth_views.LoginView.as_view(
             form_class=LoginForm, template_name="tenants/operator_login.html",
-            redirect_authenticated_user=True,
+            redirect_authenticated_user=True, next_page="operator:console",
         ), name="login"),
         path("logout/", auth_views.LogoutView.as_view(next_page="operator:login"),
              name="logout"),

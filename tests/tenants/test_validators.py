@@ -1,0 +1,57 @@
+"""SIREN numbers and authority addresses are checked before anything is created."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tenants.models import Authority
+from tenants.services import create_authority
+from tenants.validators import luhn_is_valid, validate_authority_slug, validate_siren
+
+
+@pytest.mark.parametrize("siren", ["200070670", "218600666", "732829320"])
+def test_valid_sirens(siren):
+    validate_siren(siren)
+
+
+@pytest.mark.parametrize(("siren", "code"), [
+    ("20007067", "siren_format"), ("2000706701", "siren_format"), ("20007067A", "siren_format"),
+    ("", "siren_format"), ("200070671", "siren_checksum"), ("123456789", "siren_checksum"),
+])
+def test_invalid_sirens(siren, code):
+    with pytest.raises(ValidationError) as error:
+        validate_siren(siren)
+    assert error.value.code == code
+
+
+def test_luhn_matches_known_siret():
+    assert luhn_is_valid("73282932000074")  # a published SIRET
+    assert not luhn_is_valid("73282932000075")
+
+
+@pytest.mark.parametrize("slug", ["chatellerault", "grand-chatellerault", "a", "86-vienne"])
+def test_valid_slugs(slug):
+    validate_authority_slug(slug)
+
+
+@pytest.mark.parametrize("slug", ["", "-abc", "abc-", "Abc", "a_b", "é", "www", "api", "pg-x",
+                                  "x" * 41, "public"])
+def test_invalid_slugs(slug):
+    with pytest.raises(ValidationError):
+        validate_authority_slug(slug)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"siren": "200070671"}, "siren"),
+    ({"slug": "www"}, "slug"),
+    ({"slug": "chatellerault"}, "slug"),
+])
+def test_create_authority_rejects_bad_input_before_creating_a_schema(chatellerault, overrides,
+                                                                     field):
+    spec = {"name": "Commune de Test", "kind": "commune", "siren": "732829320",
+            "slug": "commune-de-test", **overrides}
+    before = Authority.objects.count()
+    with pytest.raises(ValidationError) as error:
+        create_authority(**spec)
+    assert field in error.value.message_dict
+    assert Authority.objects.count() == before
