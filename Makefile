@@ -12,7 +12,7 @@ LOCAL  := $(BIN)/python -m collectivrecup.localdev
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[local,dev]"
 	@touch $@
 
 install: $(BIN)/.installed
