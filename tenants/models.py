@@ -15,7 +15,7 @@ class AuthorityKind(models.TextChoices):
     EPCI = "epci", _("Intercommunality (EPCI)")
     DEPARTEMENT = "departement", _("Département")
     REGION = "region", _("Région")
-    SYNDICAT = "syndicat", _("Syndicate")
+    SYNDICAT = "syndicat", _("Joint association (syndicat)")
     OTHER = "other", _("Other public body")
 
 

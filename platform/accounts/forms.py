@@ -36,7 +36,7 @@ class SignupForm(forms.Form):
                                      empty_label=_("Choose your service"))
     password1 = forms.CharField(label=_("Password"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Password again"), strip=False,
+    password2 = forms.CharField(label=_("Confirm password"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def __init__(self, *args, **kwargs):

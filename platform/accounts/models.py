@@ -35,8 +35,10 @@ class Service(models.Model):
         verbose_name_plural = _("services")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="service_name_unique_ci",
-                                    violation_error_message=_("A service with this name exists.")),
+            models.UniqueConstraint(
+                Lower("name"), name="service_name_unique_ci",
+                violation_error_message=_("A service with this name already exists."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -57,8 +59,10 @@ class Site(models.Model):
         verbose_name_plural = _("sites")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="site_name_unique_ci",
-                                    violation_error_message=_("A site with this name exists.")),
+            models.UniqueConstraint(
+                Lower("name"), name="site_name_unique_ci",
+                violation_error_message=_("A site with this name already exists."),
+            ),
             models.CheckConstraint(condition=models.Q(postcode__regex=r"^\d{5}$"),
                                    name="site_postcode_5_digits",
                                    violation_error_message=_("A French postcode has 5 digits.")),

@@ -48,7 +48,7 @@ def register_agent(*, authority, email: str, first_name: str, last_name: str,
     email = User.objects.normalize_email(email).strip().lower()
     if not authority.accepts_email(email):
         raise SignupError(
-            _("Sign-up is reserved to addresses of %(domains)s.")
+            _("Sign-up is reserved for addresses of %(domains)s.")
             % {"domains": ", ".join(authority.allowed_email_domains) or "—"},
             code="foreign_domain",
         )

@@ -91,7 +91,7 @@ def _crud_list(request, model, template):
     return render(request, template, {"objects": model.objects.all()})
 
 
-def _crud_edit(request, form_class, pk, list_url, model):
+def _crud_edit(request, form_class, pk, list_url, model, new_title):
     instance = get_object_or_404(model, pk=pk) if pk else None
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -100,7 +100,7 @@ def _crud_edit(request, form_class, pk, list_url, model):
         return redirect(list_url)
     return render(request, "accounts/admin/object_edit.html",
                   {"form": form, "object": instance, "list_url": list_url,
-                   "model_name": model._meta.verbose_name})
+                   "title": str(instance) if instance else new_title})
 
 
 @authority_admin_required
@@ -111,7 +111,8 @@ def service_list(request):
 @authority_admin_required
 @require_http_methods(["GET", "POST"])
 def service_edit(request, pk: int | None = None):
-    return _crud_edit(request, ServiceForm, pk, "accounts:service_list", Service)
+    return _crud_edit(request, ServiceForm, pk, "accounts:service_list", Service,
+                      _("New service"))
 
 
 @authority_admin_required
@@ -122,4 +123,4 @@ def site_list(request):
 @authority_admin_required
 @require_http_methods(["GET", "POST"])
 def site_edit(request, pk: int | None = None):
-    return _crud_edit(request, SiteForm, pk, "accounts:site_list", Site)
+    return _crud_edit(request, SiteForm, pk, "accounts:site_list", Site, _("New site"))

@@ -45,7 +45,8 @@ def init_sentry(dsn: str, *, environment: str, release: str, traces_sample_rate:
         "dsn": dsn,
         "environment": environment,
         "release": release,
-        "send_default_pii": False,
+        # No PII option: sentry-sdk 2 sends none by default (the send_default_pii flag
+        # is deprecated); before_send removes what integrations still attach.
         "traces_sample_rate": traces_sample_rate,
         "before_send": before_send,
         "integrations": [DjangoIntegration(), CeleryIntegration()],

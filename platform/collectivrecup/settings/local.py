@@ -22,7 +22,9 @@ def _local_secret_key() -> str:
 
 SECRET_KEY = SECRET_KEY or _local_secret_key()
 
-# Serve static files straight from the source folders: no collectstatic needed.
+# Serve static files straight from the source folders: no collectstatic needed
+# (WhiteNoise still wants STATIC_ROOT to exist).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -42,7 +42,8 @@ class Command(BaseCommand):
         with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
             created += _ensure_user(DEMO_OPERATOR_EMAIL, first_name="Olivier",
                                     last_name="Opérateur", roles=[Role.OPERATOR])
-        self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
+        if options["verbosity"]:
+            self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
         if banner:
             self._print_banner(port)
 

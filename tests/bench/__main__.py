@@ -1,0 +1,57 @@
+"""`make bench`: generate data of realistic size in a database of its own, time the
+pages, print one table and write var/bench/latest.json.
+
+Each later capability adds a module here and its figures to the table.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import dj_database_url
+import psycopg
+
+BENCH_DB = "collectivrecup_bench"
+
+
+def _use_bench_database() -> str:
+    """Point DATABASE_URL at a fresh bench database on the same server."""
+    base = os.environ["DATABASE_URL"]
+    config = dj_database_url.parse(base)
+    with psycopg.connect(dbname="postgres", user=config["USER"] or None,
+                         password=config["PASSWORD"] or None, host=config["HOST"] or None,
+                         port=config["PORT"] or None, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    url = urlunsplit(urlsplit(base)._replace(path=f"/{BENCH_DB}"))
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+def main() -> int:
+    started = time.monotonic()
+    _use_bench_database()
+    os.environ["DJANGO_SETTINGS_MODULE"] = "collectivrecup.settings.local"
+    os.environ.setdefault("DEBUG", "0")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", verbosity=0)
+
+    from tests.bench import bench_accounts
+    from tests.bench.harness import report
+
+    data = bench_accounts.generate()
+    setup_seconds = time.monotonic() - started
+    results = bench_accounts.run(data)
+    report(results, setup_seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

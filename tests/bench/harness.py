@@ -1,0 +1,60 @@
+"""Benchmark harness: a database of its own, timing helpers, one result table.
+
+Timings are wall-clock on the machine running `make bench`; they are compared
+between runs of the same machine, never asserted by tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Result:
+    name: str
+    n: int
+    median_ms: float
+    p95_ms: float
+    extra: dict = field(default_factory=dict)
+
+
+def measure(name: str, action: Callable[[], object], *, n: int, warmup: int = 5,
+            **extra) -> Result:
+    """Run `action` warmup + n times; report the median and 95th percentile in ms."""
+    for _ in range(warmup):
+        action()
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
+    return Result(name, n, round(statistics.median(samples), 2), round(p95, 2), extra)
+
+
+def report(results: list[Result], setup_seconds: float) -> Path:
+    width = max(len(r.name) for r in results) + 2
+    print(f"\n{'benchmark':<{width}}{'n':>6}{'median ms':>12}{'p95 ms':>10}  details")
+    for r in results:
+        details = ", ".join(f"{k}={v}" for k, v in r.extra.items())
+        print(f"{r.name:<{width}}{r.n:>6}{r.median_ms:>12.2f}{r.p95_ms:>10.2f}  {details}")
+    out = ROOT / "var" / "bench" / "latest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "setup_seconds": round(setup_seconds, 1),
+        "results": [asdict(r) for r in results],
+    }, indent=2, ensure_ascii=False))
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+    return out
