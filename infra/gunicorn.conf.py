@@ -1,8 +1,9 @@
 """gunicorn settings for every environment.
 
-Sync workers only: django-tenants sets the PostgreSQL search_path on the
-connection of the thread serving the request; ASGI or threaded workers would mix
-authorities on one connection.
+Sync workers: django-tenants keeps the current authority on the database
+connection and switches its search_path per request, which is safe when one
+request runs at a time on a connection. It is not safe under ASGI, where
+requests interleave on one thread.
 """
 
 import os
@@ -13,8 +14,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 max_requests = 2000
 max_requests_jitter = 200
-accesslog = "-"
-# No client address and no query string in access logs: both can be personal data
-# (addresses; tokens in reset links).
-access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms host=%({host}i)s'
+# No gunicorn access log: its lines carry paths, and e-mailed links (verification,
+# password reset) carry tokens in their paths. collectivrecup.middleware.RequestLogMiddleware
+# logs one line per request with the route pattern instead.
+accesslog = None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,9 +1,11 @@
 """Writes on authorities: creation, status changes."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import Authority, AuthorityKind, AuthorityStatus, Domain, schema_name_for
+from .validators import validate_email_domain
 
 
 def ensure_public_tenant() -> Authority:
@@ -36,6 +38,13 @@ def create_authority(*, name: str, kind: str, siren: str, slug: str,
     Validation errors (bad SIREN, reserved or taken slug) raise ValidationError
     before anything is written.
     """
+    domains = [d.strip().lower() for d in email_domains or [] if d.strip()]
+    errors = []
+    for domain in domains:
+        try:
+            validate_email_domain(domain)
+        except ValidationError as error:
+            errors.extend(error.messages)
     authority = Authority(
         name=name,
         kind=kind,
@@ -43,9 +52,17 @@ def create_authority(*, name: str, kind: str, siren: str, slug: str,
         slug=slug,
         schema_name=schema_name_for(slug),
         status=status,
-        allowed_email_domains=[d.strip().lower() for d in email_domains or [] if d.strip()],
+        allowed_email_domains=domains,
     )
-    authority.full_clean()
+    try:
+        authority.full_clean()
+    except ValidationError as error:
+        if errors:
+            error.error_dict.setdefault("allowed_email_domains", []).append(
+                ValidationError(errors))
+        raise
+    if errors:
+        raise ValidationError({"allowed_email_domains": errors})
     authority.save(verbosity=0)
     Domain.objects.create(domain=authority_host(slug), tenant=authority, is_primary=True)
     return authority

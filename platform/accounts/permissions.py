@@ -1,7 +1,8 @@
 """Role checks shared by web views (decorators) and, later, the API (DRF permissions).
 
-Every view of an authority's app goes through one of these, so a role check is
-never written inline twice.
+Every view that needs a role goes through one of these, so a role check is never
+written inline twice. Pages open to any signed-in member of the authority (home,
+profile) use Django's `login_required`: users exist only in their own schema.
 """
 
 from functools import wraps

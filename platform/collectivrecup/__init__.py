@@ -1,5 +1,5 @@
-"""Collectiv'Récup project package: settings, URLs, Celery app, local tooling."""
+"""Collectiv'Récup project package: settings, URLs, Celery app, local tooling.
 
-from .celery import app as celery_app
-
-__all__ = ["celery_app"]
+The Celery app is loaded by CollectivrecupConfig.ready(), not here: importing this
+package (e.g. `python -m collectivrecup.localdev`) must not choose a settings module.
+"""

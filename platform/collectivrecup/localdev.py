@@ -53,7 +53,8 @@ def database_url() -> str:
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["DATABASE_URL"] = database_url()
-    env.setdefault("DJANGO_SETTINGS_MODULE", "collectivrecup.settings.local")
+    # No DJANGO_SETTINGS_MODULE here: manage.py, wsgi.py and celery.py default to the
+    # local settings, and pytest must keep the test settings named in pyproject.toml.
     # The virtualenv's tools (gunicorn, celery, pytest) first, even if it is not activated.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join(

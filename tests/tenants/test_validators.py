@@ -55,3 +55,12 @@ def test_create_authority_rejects_bad_input_before_creating_a_schema(chatellerau
         create_authority(**spec)
     assert field in error.value.message_dict
     assert Authority.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_create_authority_rejects_a_bad_email_domain(chatellerault):
+    with pytest.raises(ValidationError) as error:
+        create_authority(name="Commune de Test", kind="commune", siren="732829320",
+                         slug="commune-de-test", email_domains=["mairie.fr", "pas un domaine"])
+    assert "allowed_email_domains" in error.value.message_dict
+    assert not Authority.objects.filter(slug="commune-de-test").exists()

@@ -70,18 +70,22 @@ TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # Before the tenant lookup, so that every answer — the "unknown authority" page and
+    # load-balancer probes included — gets the language, the security headers and a log line.
+    "collectivrecup.middleware.HealthCheckMiddleware",
+    "collectivrecup.middleware.RequestLogMiddleware",
+    "collectivrecup.middleware.FrenchFirstLocaleMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_tenants.middleware.main.TenantMainMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.AuthorityStatusMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "collectivrecup.middleware.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "collectivrecup.observability.SentryTenantMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of authentication.
@@ -303,6 +307,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # One line per request from RequestLogMiddleware; django.request would repeat
+        # 4xx lines with the full path.
+        "django.request": {"level": "ERROR"},
         # django-axes logs usernames and addresses at INFO: keep personal data out.
         "axes": {"level": "WARNING"},
     },

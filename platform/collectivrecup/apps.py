@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CollectivrecupConfig(AppConfig):
+    name = "collectivrecup"
+    verbose_name = "Collectiv'Récup"
+
+    def ready(self) -> None:
+        # Make our Celery app the current one in every process that runs Django, so
+        # that @shared_task functions queue through it (broker, tenant-aware headers).
+        from . import celery  # noqa: F401
