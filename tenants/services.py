@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_tenants.utils import schema_context
+
+from exchange.services import seed_categories
 
 from .models import Authority, AuthorityKind, AuthorityStatus, Domain, schema_name_for
 from .validators import validate_email_domain
@@ -65,4 +68,6 @@ def create_authority(*, name: str, kind: str, siren: str, slug: str,
         raise ValidationError({"allowed_email_domains": errors})
     authority.save(verbosity=0)
     Domain.objects.create(domain=authority_host(slug), tenant=authority, is_primary=True)
+    with schema_context(authority.schema_name):
+        seed_categories()
     return authority

@@ -39,16 +39,21 @@ def main() -> int:
     import django
 
     django.setup()
+    import logging
+
+    logging.getLogger("collectivrecup.requests").setLevel(logging.WARNING)
     from django.core.management import call_command
 
     call_command("migrate_schemas", verbosity=0)
 
-    from tests.bench import bench_accounts
+    from tests.bench import bench_accounts, bench_feed
     from tests.bench.harness import report
 
-    data = bench_accounts.generate()
+    modules = [bench_accounts, bench_feed]
+    data = [module.generate() for module in modules]
     setup_seconds = time.monotonic() - started
-    results = bench_accounts.run(data)
+    results = [result for module, d in zip(modules, data, strict=True)
+               for result in module.run(d)]
     report(results, setup_seconds)
     return 0
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from tests.bench.harness import Result, measure
+from tests.bench.harness import Result, measure, valid_siren
 
 AUTHORITIES = 10
 AGENTS_PER_AUTHORITY = 300
@@ -31,7 +31,7 @@ def generate() -> dict:
         slug = f"bench-{index:02d}"
         if Authority.objects.filter(slug=slug).exists():
             continue
-        siren = _siren(100000000 + index * 10)
+        siren = valid_siren(100000000 + index * 10)
         authority = create_authority(name=f"Commune de Bench {index}", kind="commune",
                                      siren=siren, slug=slug, email_domains=[f"{slug}.example"],
                                      status="active")
@@ -47,15 +47,6 @@ def generate() -> dict:
                      email_verified_at="2026-01-01T00:00:00Z")
                 for n in range(AGENTS_PER_AUTHORITY)])
     return {"slug": "bench-05"}
-
-
-def _siren(seed: int) -> str:
-    from tenants.validators import luhn_is_valid
-
-    for candidate in range(seed, seed + 10):
-        if luhn_is_valid(str(candidate)):
-            return str(candidate)
-    raise AssertionError("no valid SIREN near seed")
 
 
 def run(data: dict) -> list[Result]:

@@ -27,6 +27,16 @@ class Result:
     extra: dict = field(default_factory=dict)
 
 
+def valid_siren(seed: int) -> str:
+    """The first SIREN with a valid check digit from `seed` on (generated authorities)."""
+    from tenants.validators import luhn_is_valid
+
+    for candidate in range(seed, seed + 10):
+        if luhn_is_valid(str(candidate)):
+            return str(candidate)
+    raise AssertionError("no valid SIREN near seed")
+
+
 def measure(name: str, action: Callable[[], object], *, n: int, warmup: int = 5,
             **extra) -> Result:
     """Run `action` warmup + n times; report the median and 95th percentile in ms."""

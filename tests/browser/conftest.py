@@ -46,6 +46,10 @@ class ServedInstance:
     def mail_dir(self) -> Path:
         return self.var_dir / "mail"
 
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of the server's log, for assertion messages."""
+        return "\n".join((self.var_dir / "gunicorn.log").read_text().splitlines()[-lines:])
+
     def mails(self) -> list[email.message.EmailMessage]:
         files = sorted(self.mail_dir.glob("*.eml")) if self.mail_dir.exists() else []
         return [email.message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
@@ -88,6 +92,7 @@ def served_instance(tmp_path_factory) -> ServedInstance:
         "CELERY_TASK_ALWAYS_EAGER": "1",
         "DEBUG": "0",
         "WEB_CONCURRENCY": "2",
+        "PYTHONUNBUFFERED": "1",
     }
     env.pop("DEMO_PASSWORD", None)
     manage = [sys.executable, str(ROOT / "manage.py")]

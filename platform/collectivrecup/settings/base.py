@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -55,10 +56,14 @@ SHARED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "collectivrecup",
+    "analytics",
 ]
 TENANT_APPS = [
     *COMMON_APPS,
+    "rest_framework.authtoken",
+    "exchange",
 ]
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 
@@ -258,21 +263,70 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat queues each job once, in the public schema; the job queues itself again in every
+# authority serving data (exchange/tasks.py). Reminders go out in the morning, Paris time.
+CELERY_BEAT_SCHEDULE: dict = {
+    "exchange-expire-listings": {
+        "task": "exchange.expire_listings_everywhere",
+        "schedule": crontab(minute=5),  # hourly
+    },
+    "exchange-expiry-reminders": {
+        "task": "exchange.send_expiry_reminders_everywhere",
+        "schedule": crontab(hour=8, minute=0),  # daily
+    },
+    "exchange-outcome-reminders": {
+        "task": "exchange.send_outcome_reminders_everywhere",
+        "schedule": crontab(hour=8, minute=30),  # daily
+    },
+    "exchange-resend-pending-contacts": {
+        "task": "exchange.resend_pending_contacts_everywhere",
+        "schedule": 5 * 60.0,  # every five minutes
+    },
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 
 # --- REST API ---------------------------------------------------------------------
+# The API (exchange/api/, docs/api.md). Tokens live in each authority's schema
+# (rest_framework.authtoken is a tenant app): a token means nothing on another host.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the browsable API needs inline scripts, which the CSP forbids.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "exchange.api.views.exception_handler",
+    # Decimals (€, kg) as JSON numbers, not strings.
+    "COERCE_DECIMAL_TO_STRING": False,
+    # Token requests per client address (ScopedRateThrottle on /api/v1/auth/token/);
+    # django-axes also locks an (e-mail, address) pair after AXES_FAILURE_LIMIT failures.
+    "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_RATE", "20/min")},
+    # Proxies in front of the app (e.g. 1 behind a load balancer): the client address
+    # is then read from X-Forwarded-For. 0 = the socket's address.
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Collectiv'Récup API",
+    "DESCRIPTION": (
+        "Listings, moderation and figures of one authority, on that authority's own "
+        "host (`https://{slug}.{domain}/api/v1/`). Send `Authorization: Token …` with "
+        "the token from `POST /api/v1/auth/token/`. Guide: docs/api.md in the repository."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from drf-spectacular-sidecar (static), not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ListingStatusEnum": "exchange.models.ListingStatus",
+        "ContactStatusEnum": "exchange.models.ContactStatus",
+    },
 }
 
 # --- Security headers (django-csp 4) ---------------------------------------------

@@ -1,6 +1,13 @@
 """Test settings: fast hashing, in-memory mail and cache, tasks run in-process."""
 
+import os
+
 from .local import *  # noqa: F403
+from .local import DATABASES
+
+# Parallel runs on one server (several developers' helpers) need distinct test databases.
+DATABASES["default"]["TEST"] = {
+    "NAME": f"test_collectivrecup{os.environ.get('TEST_DB_SUFFIX', '')}"}
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"

@@ -6,10 +6,13 @@ Idempotent: what exists is kept as it is (a second `make run` loses nothing).
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import Role, Service, Site, User
+from exchange.demo import seed_demo_listings
+from exchange.services import seed_categories
 from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
 from tenants.models import Authority, AuthorityStatus
 from tenants.services import authority_host, create_authority, ensure_public_tenant
@@ -57,6 +60,7 @@ class Command(BaseCommand):
             )
             created += 1
         with schema_context(authority.schema_name), transaction.atomic():
+            created += seed_categories()  # authorities created before categories existed
             services = []
             for name in spec["services"]:
                 service, new = Service.objects.get_or_create(name=name)
@@ -72,6 +76,10 @@ class Command(BaseCommand):
                     demo_email(local, spec["slug"]), first_name=first, last_name=last,
                     roles=roles, service=services[service_index],
                 )
+        # The demo's own history (decisions, contacts) must not flood var/mail.
+        with schema_context(authority.schema_name), override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            created += seed_demo_listings(spec["slug"])
         return created
 
     def _print_banner(self, port: str) -> None:

@@ -1,0 +1,240 @@
+"""Serializers of the API. They check the shape of what comes in and say what goes out;
+the rules themselves live in exchange.services (which raise ExchangeError)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Service, Site
+from exchange import services
+from exchange.models import (
+    Category,
+    ClosureReason,
+    ContactRequest,
+    Listing,
+    ListingPhoto,
+    Transfer,
+)
+from exchange.permissions import can_see_value
+
+# --- Authentication ---------------------------------------------------------------
+
+
+class CredentialsSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))
+
+
+class ErrorSerializer(serializers.Serializer):
+    """What a refused action answers (400, 403, 404, 429…)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+# --- Reference data ---------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "parent", "reference_code", "kind"]
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["id", "name"]
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "name", "address", "postcode", "city"]
+
+
+# --- Listings ------------------------------------------------------------------------
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    """A photo, with the API addresses of its files (token-authenticated)."""
+
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ListingPhoto
+        fields = ["id", "url", "thumbnail_url", "width", "height"]
+
+    def _url(self, photo: ListingPhoto, size: str) -> str:
+        path = reverse("api:listing-photo-file", args=[photo.listing_id, photo.pk, size])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_url(self, photo: ListingPhoto) -> str:
+        return self._url(photo, "full")
+
+    def get_thumbnail_url(self, photo: ListingPhoto) -> str:
+        return self._url(photo, "thumb")
+
+
+class ListingSerializer(serializers.ModelSerializer):
+    """A listing as the API shows it. `estimated_value` is left out entirely unless the
+    caller is the poster or a moderator (exchange.permissions.can_see_value)."""
+
+    estimated_value = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False,
+        help_text=_("Value of the whole listing in €. Present only for its poster and "
+                    "the moderators; absent (no key) for everyone else."))
+    quantity_left = serializers.SerializerMethodField(
+        help_text=_("Items not yet given, thrown away or withdrawn."))
+    photos = PhotoSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Listing
+        fields = ["id", "title", "description", "category", "quantity", "quantity_left",
+                  "condition", "estimated_value", "dimensions", "service", "site",
+                  "available_from", "available_until", "status", "reserved_for",
+                  "created_at", "published_at", "closed_at", "expires_at", "photos"]
+        read_only_fields = [f for f in fields if f != "estimated_value"]
+
+    def get_quantity_left(self, listing: Listing) -> int:
+        left = getattr(listing, "quantity_left", None)  # annotated by the selectors
+        return left if left is not None else services.quantity_left(listing)
+
+    def to_representation(self, listing: Listing) -> dict:
+        data = super().to_representation(listing)
+        request = self.context.get("request")
+        if request is None or not can_see_value(request.user, listing):
+            data.pop("estimated_value", None)
+        return data
+
+
+class ModerationQueueItemSerializer(ListingSerializer):
+    poster_name = serializers.CharField(source="poster.full_name", read_only=True)
+    poster_email = serializers.EmailField(source="poster.email", read_only=True)
+    held_by_name = serializers.SerializerMethodField()
+
+    class Meta(ListingSerializer.Meta):
+        fields = [*ListingSerializer.Meta.fields, "submitted_at", "poster_name",
+                  "poster_email", "held_by_name", "held_until"]
+        read_only_fields = [f for f in fields if f != "estimated_value"]
+
+    def get_held_by_name(self, listing: Listing) -> str | None:
+        return listing.held_by.full_name if listing.held_by_id else None
+
+
+class ListingWriteSerializer(serializers.ModelSerializer):
+    """What a poster (or a moderator) sends to create or edit a listing."""
+
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.filter(is_active=True), required=False,
+        help_text=_("Defaults to the poster's service."))
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.filter(is_active=True))
+    submit = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text=_("Creation only: submit for moderation straight away instead of "
+                    "keeping a draft."))
+
+    class Meta:
+        model = Listing
+        fields = ["title", "description", "category", "quantity", "condition",
+                  "estimated_value", "dimensions", "service", "site", "available_from",
+                  "available_until", "submit"]
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                   help_text=_("Why the listing is rejected (required)."))
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=2000)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactRequest
+        fields = ["id", "listing", "message", "status", "created_at"]
+        read_only_fields = fields
+
+
+class CloseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ClosureReason.choices)
+    quantity = serializers.IntegerField(
+        required=False, help_text=_("Items leaving the listing; defaults to all that is left."))
+    recipient_service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.filter(is_active=True), required=False, allow_null=True,
+        help_text=_("For exchanged_internal: the receiving service."))
+    recipient_authority = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200,
+        help_text=_("For exchanged_other_authority: the receiving authority."))
+    recipient_partner = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200,
+        help_text=_("For given_to_partner: the school, association or organisation."))
+    weight_kg = serializers.DecimalField(
+        max_digits=10, decimal_places=3, required=False, allow_null=True,
+        help_text=_("Weighed total; defaults to the reference weight × quantity."))
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    """A transfer as answered to its author (the poster or a moderator)."""
+
+    listing_status = serializers.CharField(source="listing.status", read_only=True)
+    quantity_left = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Transfer
+        fields = ["id", "listing", "reason", "quantity", "recipient_service",
+                  "recipient_authority", "recipient_partner", "value", "weight_kg",
+                  "weight_is_estimated", "created_at", "listing_status", "quantity_left"]
+        read_only_fields = fields
+
+    def get_quantity_left(self, transfer: Transfer) -> int:
+        return services.quantity_left(transfer.listing)
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text=_("A JPEG, PNG or WebP image of 10 MB at most."))
+
+
+# --- Moderator figures -----------------------------------------------------------------
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    """`from` and `to` (YYYY-MM-DD, both included); `from` is a Python keyword, hence
+    get_fields."""
+
+    def get_fields(self):
+        return {"from": serializers.DateField(required=False),
+                "to": serializers.DateField(required=False)}
+
+
+class StatsSummarySerializer(serializers.Serializer):
+    def get_fields(self):
+        return {
+            "from": serializers.DateField(),
+            "to": serializers.DateField(),
+            "listings_posted": serializers.IntegerField(
+                help_text=_("Listings created in the period, drafts excluded.")),
+            "listings_exchanged": serializers.IntegerField(
+                help_text=_("Listings of which at least one item was given in the period.")),
+            "value_exchanged_eur": serializers.DecimalField(max_digits=14, decimal_places=2),
+            "weight_avoided_kg": serializers.DecimalField(max_digits=14, decimal_places=3),
+            "by_status": _StatusCountsField(
+                help_text=_("Number of listings in each status today.")),
+        }
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "integer"},
+                      "example": {"draft": 2, "pending": 1, "published": 12, "closed": 4}})
+class _StatusCountsField(serializers.DictField):
+    child = serializers.IntegerField()

@@ -1,0 +1,25 @@
+"""URLs of the API, under /api/v1/ on an authority's host. The paths are a contract
+relied on by outside checks (issue 3, item 8): keep them."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("listings", views.ListingViewSet, basename="listing")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("categories/", views.CategoryList.as_view(), name="category-list"),
+    path("services/", views.ServiceList.as_view(), name="service-list"),
+    path("sites/", views.SiteList.as_view(), name="site-list"),
+    path("moderation/queue/", views.ModerationQueue.as_view(), name="moderation-queue"),
+    path("stats/summary/", views.StatsSummary.as_view(), name="stats-summary"),
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", views.SwaggerDocs.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,451 @@
+"""Views of the API: HTTP in, one call to exchange.services or exchange.selectors,
+JSON out. Rules are never repeated here.
+
+Errors: a service's ExchangeError becomes {"detail": message, "code": code} with status
+400 (403 for code "forbidden", 429 for "rate_limited"); a listing the caller may not
+see, or one of another authority (another schema), is a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import generics, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView, set_rollback
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.forms import LoginForm
+from accounts.models import Service, Site
+from exchange import photos, selectors, services
+from exchange.models import Listing, ListingPhoto, ListingStatus
+from exchange.permissions import can_view
+
+from . import serializers as s
+from .permissions import IsMember, IsModerator
+
+# ExchangeError codes that are not a plain "bad request".
+ERROR_STATUS = {"forbidden": status.HTTP_403_FORBIDDEN,
+                "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS}
+STATS_DEFAULT_DAYS = 30
+PHOTO_FIELDS = {"full": "image", "thumb": "thumbnail"}
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Refused by a rule, or bad input "
+                         "(then the body maps each field to its messages)."),
+    401: OpenApiResponse(s.ErrorSerializer, description="No token, or an invalid one."),
+    403: OpenApiResponse(s.ErrorSerializer, description="Not allowed for this account."),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such listing here."),
+}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus the services' errors (Django ValidationError, ExchangeError
+    included) as {"detail", "code"}."""
+    if isinstance(exc, DjangoValidationError):
+        code = getattr(exc, "code", None) or "invalid"
+        set_rollback()
+        return Response({"detail": " ".join(exc.messages), "code": code},
+                        status=ERROR_STATUS.get(code, status.HTTP_400_BAD_REQUEST))
+    return drf_exception_handler(exc, context)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+# --- Authentication ---------------------------------------------------------------
+
+
+class TokenView(APIView):
+    """Exchange an e-mail and password for the account's API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_token"
+
+    @extend_schema(
+        operation_id="auth_token", tags=["auth"], auth=[],
+        request=s.CredentialsSerializer,
+        responses={200: s.TokenSerializer, 400: ERRORS[400],
+                   429: OpenApiResponse(s.ErrorSerializer,
+                                        description="Too many attempts (throttled or locked).")},
+        examples=[
+            OpenApiExample("Credentials", request_only=True,
+                           value={"email": "agent@chatellerault.example",
+                                  "password": "collectivrecup"}),
+            OpenApiExample("Token", response_only=True, status_codes=["200"],
+                           value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}),
+        ],
+    )
+    def post(self, request):
+        credentials = s.CredentialsSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        # The sign-in form's own rules (unverified address, inactive account) and
+        # django-axes' lockout, which needs the request passed to authenticate().
+        form = LoginForm(request._request, data={
+            "username": credentials.validated_data["email"],
+            "password": credentials.validated_data["password"]})
+        if form.is_valid():
+            user = form.get_user()
+            user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+            token, _created = Token.objects.get_or_create(user=user)
+            return Response({"token": token.key})
+        if getattr(request._request, "axes_locked_out", False):
+            # Answer in JSON here rather than let AxesMiddleware send its HTML page.
+            request._request.axes_locked_out = False
+            return Response({"detail": _("Too many failed attempts: this account is locked "
+                                         "for a while from your address. Try again later."),
+                             "code": "locked_out"}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        error = form.non_field_errors().as_data()[0]
+        return Response({"detail": " ".join(error.messages), "code": error.code or "invalid"},
+                        status=status.HTTP_400_BAD_REQUEST)
+
+
+# --- Reference data ---------------------------------------------------------------------
+
+
+@extend_schema_view(get=extend_schema(tags=["reference"], responses={
+    200: s.CategorySerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]}))
+class CategoryList(generics.ListAPIView):
+    """Categories agents can use: families (parent null) and item types."""
+
+    serializer_class = s.CategorySerializer
+    permission_classes = [IsAuthenticated, IsMember]
+
+    def get_queryset(self):
+        return selectors.visible_categories()
+
+
+@extend_schema_view(get=extend_schema(tags=["reference"], responses={
+    200: s.ServiceSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]}))
+class ServiceList(generics.ListAPIView):
+    """Active services of the authority."""
+
+    serializer_class = s.ServiceSerializer
+    permission_classes = [IsAuthenticated, IsMember]
+
+    def get_queryset(self):
+        return Service.objects.filter(is_active=True)
+
+
+@extend_schema_view(get=extend_schema(tags=["reference"], responses={
+    200: s.SiteSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]}))
+class SiteList(generics.ListAPIView):
+    """Active pickup sites of the authority."""
+
+    serializer_class = s.SiteSerializer
+    permission_classes = [IsAuthenticated, IsMember]
+
+    def get_queryset(self):
+        return Site.objects.filter(is_active=True)
+
+
+# --- Listings ------------------------------------------------------------------------
+
+LIST_PARAMETERS = [
+    OpenApiParameter("q", str, description="French full-text search, accents ignored "
+                     "(e.g. `hetre` finds « hêtre »)."),
+    OpenApiParameter("category", int, description="Category id; a family includes its "
+                     "item types."),
+    OpenApiParameter("status", str, enum=ListingStatus.values,
+                     description="Agents see published listings and their own in any "
+                     "status; moderators see every status."),
+]
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The listing's id.")
+CLOSE_EXAMPLES = [
+    OpenApiExample("Six chairs to a service", request_only=True, value={
+        "reason": "exchanged_internal", "quantity": 6, "recipient_service": 3}),
+    OpenApiExample("The rest to a school", request_only=True, value={
+        "reason": "given_to_partner", "quantity": 4, "recipient_partner": "École Jules Ferry",
+        "weight_kg": "21.5"}),
+    OpenApiExample("Transfer", response_only=True, status_codes=["201"], value={
+        "id": 12, "listing": 42, "reason": "exchanged_internal", "quantity": 6,
+        "recipient_service": 3, "recipient_authority": "", "recipient_partner": "",
+        "value": 180.0, "weight_kg": 33.0, "weight_is_estimated": True,
+        "created_at": "2026-03-02T10:15:00+01:00", "listing_status": "published",
+        "quantity_left": 4}),
+]
+
+
+def _listing_action(summary: str, request=None, responses=None, parameters=(), **kwargs):
+    return extend_schema(
+        summary=summary, tags=["listings"], request=request, parameters=[ID, *parameters],
+        responses=responses or {200: s.ListingSerializer, 400: ERRORS[400],
+                                401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]},
+        **kwargs)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List listings", tags=["listings"], parameters=LIST_PARAMETERS,
+                       responses={200: s.ListingSerializer(many=True), 400: ERRORS[400],
+                                  401: ERRORS[401], 403: ERRORS[403]}),
+    retrieve=extend_schema(summary="One listing", tags=["listings"], parameters=[ID],
+                           responses={200: s.ListingSerializer, 401: ERRORS[401],
+                                      403: ERRORS[403], 404: ERRORS[404]}),
+    create=extend_schema(summary="Create a listing (draft, or submitted with submit=true)",
+                         tags=["listings"], request=s.ListingWriteSerializer,
+                         responses={201: s.ListingSerializer, 400: ERRORS[400],
+                                    401: ERRORS[401], 403: ERRORS[403]}),
+    partial_update=extend_schema(summary="Edit a listing", tags=["listings"], parameters=[ID],
+                                 request=s.ListingWriteSerializer,
+                                 responses={200: s.ListingSerializer, 400: ERRORS[400],
+                                            401: ERRORS[401], 403: ERRORS[403],
+                                            404: ERRORS[404]}),
+)
+class ListingViewSet(viewsets.GenericViewSet):
+    queryset = Listing.objects.none()  # for the schema (id type); see get_queryset
+    serializer_class = s.ListingSerializer
+    pagination_class = Pagination
+    lookup_value_regex = r"\d+"
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    moderator_actions = {"approve", "reject", "request_changes"}
+
+    def get_permissions(self):
+        if self.action in self.moderator_actions:
+            return [IsAuthenticated(), IsModerator()]
+        return [IsAuthenticated(), IsMember()]
+
+    def get_queryset(self):
+        return selectors.with_quantity_left(
+            Listing.objects.select_related("category", "service", "site")
+            .prefetch_related("photos"))
+
+    def get_object(self) -> Listing:
+        """The listing, if the caller may see it; otherwise (another agent's draft,
+        another authority's id) a 404 that tells nothing."""
+        listing = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if listing is None or not can_view(self.request.user, listing):
+            raise NotFound
+        return listing
+
+    def _answer(self, listing: Listing, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=listing.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    def _filters(self) -> tuple[selectors.FeedFilters, str]:
+        params = self.request.query_params
+        category = params.get("category", "").strip()
+        if category and not category.isdigit():
+            raise ValidationError({"category": [_("Give a category id.")]})
+        listing_status = params.get("status", "").strip()
+        if listing_status and listing_status not in ListingStatus.values:
+            raise ValidationError({"status": [
+                _("Unknown status. Use one of: %(values)s.")
+                % {"values": ", ".join(ListingStatus.values)}]})
+        filters = selectors.FeedFilters(q=params.get("q", ""),
+                                        category=int(category) if category else None)
+        return filters, listing_status
+
+    def list(self, request):
+        filters, listing_status = self._filters()
+        listings = selectors.listings_visible_to(request.user, filters, status=listing_status)
+        page = self.paginate_queryset(listings)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def create(self, request):
+        data = s.ListingWriteSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        submit = fields.pop("submit", False)
+        listing = services.create_listing(poster=request.user, submit=submit, **fields)
+        return self._answer(listing, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        listing = self.get_object()
+        data = s.ListingWriteSerializer(listing, data=request.data, partial=True,
+                                        context={"request": request})
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("submit", None)
+        listing = services.update_listing(listing=listing, actor=request.user, **fields)
+        return self._answer(listing)
+
+    @_listing_action(
+        "Add a photo (multipart field `image`)", request={
+            "multipart/form-data": s.PhotoUploadSerializer},
+        responses={201: s.PhotoSerializer, 400: ERRORS[400], 401: ERRORS[401],
+                   403: ERRORS[403], 404: ERRORS[404]})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def photos(self, request, pk=None):
+        listing = self.get_object()
+        upload = s.PhotoUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        photo = photos.add_photo(listing=listing, actor=request.user,
+                                 upload=upload.validated_data["image"])
+        return Response(s.PhotoSerializer(photo, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="A photo's JPEG file (`full` or `thumb`)", tags=["listings"],
+        parameters=[ID, OpenApiParameter("photo_id", int, OpenApiParameter.PATH),
+                    OpenApiParameter("size", str, OpenApiParameter.PATH,
+                                     enum=[*PHOTO_FIELDS])],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 401: ERRORS[401],
+                   404: ERRORS[404]})
+    @action(detail=True, methods=["get"], url_name="photo-file",
+            url_path=r"photos/(?P<photo_id>\d+)/(?P<size>full|thumb)")
+    def photo_file(self, request, pk=None, photo_id=None, size=None):
+        """Photos are never public: members fetch them here with their token."""
+        listing = self.get_object()
+        photo = ListingPhoto.objects.filter(pk=photo_id, listing=listing).first()
+        if photo is None:
+            raise NotFound
+        try:
+            stream = default_storage.open(getattr(photo, PHOTO_FIELDS[size]).name, "rb")
+        except OSError as error:
+            raise NotFound from error
+        response = FileResponse(stream, content_type="image/jpeg")
+        patch_cache_control(response, private=True, max_age=3600)
+        return response
+
+    @_listing_action("Submit for moderation (or publish, under post-moderation)")
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._answer(services.submit_listing(listing=self.get_object(),
+                                                    actor=request.user))
+
+    @_listing_action("Approve (moderators)")
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._answer(services.approve_listing(listing=self.get_object(),
+                                                     actor=request.user))
+
+    @_listing_action("Reject with a reason (moderators)", request=s.ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        listing = self.get_object()
+        data = s.ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._answer(services.reject_listing(
+            listing=listing, actor=request.user, reason=data.validated_data["reason"]))
+
+    @_listing_action("Request changes with a message (moderators)", request=s.MessageSerializer)
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request, pk=None):
+        listing = self.get_object()
+        data = s.MessageSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._answer(services.request_changes(
+            listing=listing, actor=request.user, message=data.validated_data["message"]))
+
+    @_listing_action(
+        "Tell the poster you are interested (e-mailed, moderators in Cc)",
+        request=s.MessageSerializer,
+        responses={201: s.ContactSerializer, 400: ERRORS[400], 401: ERRORS[401],
+                   403: ERRORS[403], 404: ERRORS[404],
+                   429: OpenApiResponse(s.ErrorSerializer, description="Too many contacts "
+                                        "in the last hour.")})
+    @action(detail=True, methods=["post"])
+    def contact(self, request, pk=None):
+        listing = self.get_object()
+        data = s.MessageSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_poster(listing=listing, sender=request.user,
+                                          message=data.validated_data["message"])
+        return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @_listing_action(
+        "Give out, throw away or withdraw items (all that is left by default)",
+        request=s.CloseSerializer, examples=CLOSE_EXAMPLES,
+        responses={201: s.TransferSerializer, 400: ERRORS[400], 401: ERRORS[401],
+                   403: ERRORS[403], 404: ERRORS[404]})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        listing = self.get_object()
+        data = s.CloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        transfer = services.close_listing(listing=listing, actor=request.user,
+                                          **data.validated_data)
+        return Response(s.TransferSerializer(transfer).data, status=status.HTTP_201_CREATED)
+
+
+# --- Moderators ---------------------------------------------------------------------------
+
+
+@extend_schema_view(get=extend_schema(
+    summary="Listings awaiting moderation, oldest first", tags=["moderation"],
+    responses={200: s.ModerationQueueItemSerializer(many=True), 401: ERRORS[401],
+               403: ERRORS[403]}))
+class ModerationQueue(generics.ListAPIView):
+    serializer_class = s.ModerationQueueItemSerializer
+    permission_classes = [IsAuthenticated, IsModerator]
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.with_quantity_left(selectors.moderation_queue())
+
+
+class StatsSummary(APIView):
+    permission_classes = [IsAuthenticated, IsModerator]
+
+    @extend_schema(
+        summary="Moderator figures over a period", tags=["moderation"],
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); "
+                             f"defaults to {STATS_DEFAULT_DAYS} days before `to`."),
+            OpenApiParameter("to", OpenApiTypes.DATE,
+                             description="Last day, included; defaults to today."),
+        ],
+        responses={200: s.StatsSummarySerializer, 400: ERRORS[400], 401: ERRORS[401],
+                   403: ERRORS[403]},
+        examples=[OpenApiExample("Figures", response_only=True, value={
+            "from": "2026-01-01", "to": "2026-03-31", "listings_posted": 42,
+            "listings_exchanged": 17, "value_exchanged_eur": 2350.0,
+            "weight_avoided_kg": 812.5,
+            "by_status": {"draft": 3, "pending": 2, "changes_requested": 1, "rejected": 1,
+                          "published": 20, "closed": 15, "expired": 0}})],
+    )
+    def get(self, request):
+        query = s.StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        end = query.validated_data.get("to") or timezone.localdate()
+        start = query.validated_data.get("from") or end - timedelta(days=STATS_DEFAULT_DAYS)
+        if start > end:
+            raise ValidationError({"from": [_("The start of the period is after its end.")]})
+        figures = selectors.moderator_figures(start, end)
+        return Response(s.StatsSummarySerializer({
+            "from": start, "to": end, "listings_posted": figures.listings_posted,
+            "listings_exchanged": figures.listings_exchanged,
+            "value_exchanged_eur": figures.value_exchanged_eur,
+            "weight_avoided_kg": figures.weight_avoided_kg,
+            "by_status": figures.by_status}).data)
+
+
+# --- Documentation ------------------------------------------------------------------------
+
+
+class SwaggerDocs(SpectacularSwaggerSplitView):
+    """Swagger UI under the strict CSP: Swagger's files from drf-spectacular-sidecar
+    (static), its start-up script as a separate file (`?script=`), no inline style."""
+
+    template_name = "exchange/api/swagger_ui.html"

@@ -1,0 +1,134 @@
+"""E-mails of the exchange. Everything here runs after commit (see `after_commit`),
+in the authority's language and with links on the authority's host."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import Role, User
+
+log = logging.getLogger(__name__)
+
+
+def after_commit(function, *args) -> None:
+    """Run `function(*args)` once the current transaction commits, in today's language."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+
+    def run():
+        with translation.override(language):
+            function(*args)
+
+    transaction.on_commit(run)
+
+
+def absolute_url(path: str) -> str:
+    """`path` on the current authority's host. Works under `tenant_context` (a real
+    Authority) and `schema_context` (a schema name only: slugs map one-to-one)."""
+    from tenants.services import authority_host  # tenants.services imports this app
+
+    tenant = getattr(connection, "tenant", None)
+    schema = getattr(tenant, "schema_name", settings.PUBLIC_SCHEMA_NAME)
+    if schema == settings.PUBLIC_SCHEMA_NAME:
+        host = settings.BASE_DOMAIN
+    else:
+        host = authority_host(getattr(tenant, "slug", None) or schema.replace("_", "-"))
+    port = getattr(settings, "PUBLIC_PORT", "")
+    return f"{settings.SITE_SCHEME}://{host}{':' + port if port else ''}{path}"
+
+
+def listing_url(listing) -> str:
+    return absolute_url(reverse("exchange:listing_detail", args=[listing.pk]))
+
+
+def moderator_addresses() -> list[str]:
+    from .services import exchange_settings
+
+    configured = exchange_settings().contact_cc
+    if configured:
+        return list(configured)
+    return list(User.objects.filter(roles__contains=[Role.MODERATOR], is_active=True)
+                .order_by("email").values_list("email", flat=True))
+
+
+def _send(template: str, context: dict, to: list[str], **headers) -> None:
+    context = {**context, "authority": getattr(connection, "tenant", None)}
+    message = EmailMessage(
+        subject=render_to_string(f"exchange/email/{template}_subject.txt", context).strip(),
+        body=render_to_string(f"exchange/email/{template}_body.txt", context),
+        to=to, **headers)
+    message.send()
+
+
+def decision_to_poster(listing, action: str, message: str) -> None:
+    """Tell the poster what a moderator decided (approved, rejected, changes, edited)."""
+    _send("decision", {"listing": listing, "action": action, "message": message,
+                       "url": listing_url(listing)}, [listing.poster.email])
+
+
+def queue_contact(contact) -> None:
+    """Hand a stored contact request to the worker. If the broker is down, the request
+    stays pending and `resend_pending_contacts` queues it again later."""
+    from .tasks import send_contact_request
+
+    try:
+        send_contact_request.delay(contact.pk)
+    except Exception:  # broker down, or eager run that exhausted its retries
+        log.warning("contact request %s not sent now; it will be retried", contact.pk,
+                    exc_info=True)
+
+
+def contact_message(contact) -> EmailMessage:
+    """The e-mail of a contact request: to the poster, moderators in Cc, Reply-To the
+    interested agent."""
+    listing, sender = contact.listing, contact.sender
+    cc = [address for address in moderator_addresses()
+          if address.lower() != listing.poster.email.lower()]
+    context = {"listing": listing, "sender": sender, "contact": contact,
+               "url": listing_url(listing), "authority": getattr(connection, "tenant", None)}
+    return EmailMessage(
+        subject=render_to_string("exchange/email/contact_subject.txt", context).strip(),
+        body=render_to_string("exchange/email/contact_body.txt", context),
+        to=[listing.poster.email], cc=cc, reply_to=[sender.email],
+    )
+
+
+def alerts_for_new_listing(listing) -> None:
+    """Mail agents whose wanted request or saved search matches a newly published listing."""
+    from .models import Listing, SavedSearch, WantedRequest
+
+    recipients: dict[str, str] = {}
+    candidates = Listing.objects.filter(pk=listing.pk)
+    for wanted in WantedRequest.objects.filter(is_active=True).exclude(
+            author=listing.poster).select_related("author"):
+        if wanted.category_id and wanted.category_id not in (
+                listing.category_id, listing.category.parent_id):
+            continue
+        query = SearchQuery(wanted.title, config="public.french_unaccent",
+                            search_type="websearch")
+        if candidates.filter(search_vector=query).exists():
+            recipients.setdefault(wanted.author.email, wanted.title)
+    for saved in SavedSearch.objects.exclude(user=listing.poster).select_related("user"):
+        if saved.category_id and saved.category_id not in (
+                listing.category_id, listing.category.parent_id):
+            continue
+        matches = candidates
+        if saved.query:
+            matches = matches.filter(search_vector=SearchQuery(
+                saved.query, config="public.french_unaccent", search_type="websearch"))
+        if matches.exists():
+            recipients.setdefault(saved.user.email, saved.query or str(saved.category))
+    for email, what in recipients.items():
+        try:
+            _send("alert", {"listing": listing, "what": what, "url": listing_url(listing)},
+                  [email])
+        except Exception:
+            log.warning("alert for listing %s not sent", listing.pk, exc_info=True)
+

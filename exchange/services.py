@@ -1,0 +1,508 @@
+"""Writes on listings. Views, the API, tasks, commands and one-click links all call
+these functions; none of them repeats a check. Mail leaves after commit."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.postgres.search import SearchVector
+from django.db import transaction
+from django.db.models import Sum, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Service, User
+from analytics.models import REFERENCE_FACTORS_VERSION, ReferenceItem
+from analytics.reference_data import APPLIANCE_FAMILIES, IT_FAMILIES, read_reference_rows
+
+from . import notifications
+from .errors import ExchangeError
+from .models import (
+    GIVING_REASONS,
+    SEARCH_CONFIG,
+    Category,
+    CategoryKind,
+    ClosureReason,
+    ContactRequest,
+    ExchangeSettings,
+    Listing,
+    ListingStatus,
+    ModerationAction,
+    ModerationEvent,
+    ModerationMode,
+    SavedSearch,
+    Transfer,
+    WantedRequest,
+)
+from .permissions import can_close, can_edit, is_moderator
+
+HOLD_DURATION = timedelta(minutes=15)
+EDITABLE_FIELDS = ("title", "description", "category", "quantity", "condition",
+                   "estimated_value", "dimensions", "service", "site", "available_from",
+                   "available_until")
+
+
+# --- Set-up ----------------------------------------------------------------------
+
+def exchange_settings() -> ExchangeSettings:
+    """The authority's settings row, created with defaults on first use."""
+    settings_row, _ = ExchangeSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def seed_categories() -> int:
+    """Create the family/item-type tree from the reference items. Idempotent."""
+    created = 0
+    families: dict[str, Category] = {}
+    for position, row in enumerate(read_reference_rows()):
+        family_name = row["family_fr"]
+        if family_name in IT_FAMILIES:
+            kind = CategoryKind.IT
+        elif family_name in APPLIANCE_FAMILIES:
+            kind = CategoryKind.APPLIANCE
+        else:
+            kind = CategoryKind.GENERAL
+        if family_name not in families:
+            families[family_name], new = Category.objects.get_or_create(
+                parent=None, name=family_name, defaults={"kind": kind, "position": position})
+            created += new
+        _, new = Category.objects.get_or_create(
+            parent=families[family_name], name=row["label_fr"],
+            defaults={"reference_code": row["code"], "kind": kind, "position": position})
+        created += new
+    exchange_settings()
+    return created
+
+
+# --- Listing life cycle ----------------------------------------------------------------
+
+def _record(listing: Listing, actor: User | None, action: str, message: str = "",
+            changes: dict | None = None) -> ModerationEvent:
+    return ModerationEvent.objects.create(listing=listing, actor=actor, action=action,
+                                          message=message, changes=changes or {})
+
+
+def _refresh_search_vector(listing: Listing) -> None:
+    Listing.objects.filter(pk=listing.pk).update(
+        search_vector=SearchVector(Value(listing.title), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(Value(listing.description), weight="B", config=SEARCH_CONFIG)
+    )
+
+
+def _check_category(category: Category) -> None:
+    rules = exchange_settings()
+    if category.is_hidden or (category.parent_id and category.parent.is_hidden):
+        raise ExchangeError(_("This category is not available."), code="category_hidden")
+    if category.kind == CategoryKind.IT and not rules.it_enabled:
+        raise ExchangeError(_("IT equipment cannot be listed in this authority."),
+                            code="category_disabled")
+    if category.kind == CategoryKind.APPLIANCE and not rules.appliances_enabled:
+        raise ExchangeError(_("Appliances cannot be listed in this authority."),
+                            code="category_disabled")
+
+
+def _check_values(data: dict) -> None:
+    if data.get("quantity") is not None and data["quantity"] < 1:
+        raise ExchangeError(_("The quantity must be at least 1."), code="quantity")
+    if data.get("estimated_value") is not None and data["estimated_value"] < 0:
+        raise ExchangeError(_("The estimated value cannot be negative."), code="value")
+    start, end = data.get("available_from"), data.get("available_until")
+    if start and end and end < start:
+        raise ExchangeError(_("The end of availability is before its start."),
+                            code="availability")
+
+
+@transaction.atomic
+def create_listing(*, poster: User, submit: bool = False, **data) -> Listing:
+    """Create a listing as a draft (or submit it straight away)."""
+    data.setdefault("service", poster.service)
+    if data.get("service") is None:
+        raise ExchangeError(_("Choose the service that gives the items."), code="service")
+    _check_values(data)
+    _check_category(data["category"])
+    listing = Listing.objects.create(poster=poster, status=ListingStatus.DRAFT,
+                                     **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    _refresh_search_vector(listing)
+    if submit:
+        listing = submit_listing(listing=listing, actor=poster)
+    return listing
+
+
+def _diff(listing: Listing, data: dict) -> dict:
+    changes = {}
+    for field in EDITABLE_FIELDS:
+        if field not in data:
+            continue
+        old, new = getattr(listing, field), data[field]
+        if old != new:
+            changes[field] = [str(old) if old is not None else None,
+                              str(new) if new is not None else None]
+    return changes
+
+
+@transaction.atomic
+def update_listing(*, listing: Listing, actor: User, **data) -> Listing:
+    """Edit a listing. A poster's edit of a published listing under pre-moderation
+    sends it back to review; a moderator's edit is recorded in the audit trail."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if not can_edit(actor, listing):
+        raise ExchangeError(_("You cannot edit this listing."), code="forbidden")
+    _check_values(data)
+    if "category" in data and data["category"] != listing.category:
+        _check_category(data["category"])
+    changes = _diff(listing, data)
+    if not changes:
+        return listing
+    for field in changes:
+        setattr(listing, field, data[field])
+    listing.save()
+    _refresh_search_vector(listing)
+    return record_edit(listing=listing, actor=actor, changes=changes)
+
+
+def record_edit(*, listing: Listing, actor: User, changes: dict) -> Listing:
+    """What follows any change to a listing (its fields or its photos, see
+    exchange.photos): an audit-trail entry; a poster's change to a published listing
+    under pre-moderation sends it back to review; a moderator's change is mailed to
+    the poster. Call it inside the transaction that holds the listing's row lock."""
+    moderating = is_moderator(actor) and actor.pk != listing.poster_id
+    _record(listing, actor, ModerationAction.EDITED, changes=changes)
+    if (not moderating and listing.status == ListingStatus.PUBLISHED
+            and exchange_settings().moderation_mode == ModerationMode.PRE):
+        listing.status = ListingStatus.PENDING
+        listing.submitted_at = timezone.now()
+        listing.save(update_fields=["status", "submitted_at", "updated_at"])
+        _record(listing, actor, ModerationAction.SUBMITTED)
+    if moderating:
+        notifications.after_commit(notifications.decision_to_poster, listing,
+                                   ModerationAction.EDITED, "")
+    return listing
+
+
+def _review_words_found(listing: Listing) -> list[str]:
+    text = f"{listing.title} {listing.description}".lower()
+    return [w for w in exchange_settings().review_words
+            if re.search(rf"\b{re.escape(w.lower())}", text)]
+
+
+def _publish(listing: Listing) -> None:
+    now = timezone.now()
+    listing.status = ListingStatus.PUBLISHED
+    listing.published_at = listing.published_at or now
+    listing.expires_at = now + timedelta(days=exchange_settings().expiry_days)
+    listing.expiry_reminder_sent_at = None
+    listing.held_by = None
+    listing.held_until = None
+    listing.save()
+    notifications.after_commit(notifications.alerts_for_new_listing, listing)
+
+
+@transaction.atomic
+def submit_listing(*, listing: Listing, actor: User) -> Listing:
+    """Draft or changes requested → awaiting moderation, or published straight away
+    under post-moderation unless a review word appears."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if listing.poster_id != actor.pk and not is_moderator(actor):
+        raise ExchangeError(_("You cannot submit this listing."), code="forbidden")
+    if listing.status not in (ListingStatus.DRAFT, ListingStatus.CHANGES_REQUESTED):
+        raise ExchangeError(_("This listing has already been submitted."), code="state")
+    listing.submitted_at = timezone.now()
+    words = _review_words_found(listing)
+    if exchange_settings().moderation_mode == ModerationMode.POST and not words:
+        _publish(listing)
+        _record(listing, actor, ModerationAction.PUBLISHED)
+    else:
+        listing.status = ListingStatus.PENDING
+        listing.save(update_fields=["status", "submitted_at", "updated_at"])
+        _record(listing, actor, ModerationAction.SUBMITTED,
+                message=(_("Contains: %(words)s") % {"words": ", ".join(words)}) if words else "")
+    return listing
+
+
+def _require_moderator(actor: User) -> None:
+    if not is_moderator(actor):
+        raise ExchangeError(_("Only moderators can do this."), code="forbidden")
+
+
+def _lock_for_decision(listing: Listing, actor: User) -> Listing:
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if (listing.held_by_id and listing.held_by_id != actor.pk and listing.held_until
+            and listing.held_until > timezone.now()):
+        raise ExchangeError(
+            _("%(name)s is moderating this listing right now.") % {"name": listing.held_by},
+            code="held")
+    return listing
+
+
+@transaction.atomic
+def hold_listing(*, listing: Listing, actor: User) -> Listing:
+    """A moderator opens a listing: nobody else acts on it for a quarter of an hour."""
+    _require_moderator(actor)
+    listing = _lock_for_decision(listing, actor)
+    listing.held_by = actor
+    listing.held_until = timezone.now() + HOLD_DURATION
+    listing.save(update_fields=["held_by", "held_until"])
+    return listing
+
+
+@transaction.atomic
+def approve_listing(*, listing: Listing, actor: User) -> Listing:
+    _require_moderator(actor)
+    listing = _lock_for_decision(listing, actor)
+    if listing.status != ListingStatus.PENDING:
+        raise ExchangeError(_("Only a listing awaiting moderation can be approved."),
+                            code="state")
+    _publish(listing)
+    _record(listing, actor, ModerationAction.APPROVED)
+    notifications.after_commit(notifications.decision_to_poster, listing,
+                               ModerationAction.APPROVED, "")
+    return listing
+
+
+def bulk_approve(*, listings, actor: User) -> tuple[list[Listing], list[tuple[Listing, str]]]:
+    """Approve several listings; each one stands alone. Returns (approved, refused)."""
+    approved, refused = [], []
+    for listing in listings:
+        try:
+            approved.append(approve_listing(listing=listing, actor=actor))
+        except ExchangeError as error:
+            refused.append((listing, error.messages[0]))
+    return approved, refused
+
+
+@transaction.atomic
+def reject_listing(*, listing: Listing, actor: User, reason: str) -> Listing:
+    _require_moderator(actor)
+    if not reason.strip():
+        raise ExchangeError(_("Say why the listing is rejected."), code="reason")
+    listing = _lock_for_decision(listing, actor)
+    if listing.status not in (ListingStatus.PENDING, ListingStatus.PUBLISHED):
+        raise ExchangeError(_("This listing cannot be rejected now."), code="state")
+    listing.status = ListingStatus.REJECTED
+    listing.held_by = None
+    listing.save()
+    _record(listing, actor, ModerationAction.REJECTED, message=reason.strip())
+    notifications.after_commit(notifications.decision_to_poster, listing,
+                               ModerationAction.REJECTED, reason.strip())
+    return listing
+
+
+@transaction.atomic
+def request_changes(*, listing: Listing, actor: User, message: str) -> Listing:
+    _require_moderator(actor)
+    if not message.strip():
+        raise ExchangeError(_("Say what should change."), code="message")
+    listing = _lock_for_decision(listing, actor)
+    if listing.status not in (ListingStatus.PENDING, ListingStatus.PUBLISHED):
+        raise ExchangeError(_("Changes cannot be requested on this listing now."),
+                            code="state")
+    listing.status = ListingStatus.CHANGES_REQUESTED
+    listing.held_by = None
+    listing.save()
+    _record(listing, actor, ModerationAction.CHANGES_REQUESTED, message=message.strip())
+    notifications.after_commit(notifications.decision_to_poster, listing,
+                               ModerationAction.CHANGES_REQUESTED, message.strip())
+    return listing
+
+
+@transaction.atomic
+def extend_listing(*, listing: Listing, actor: User) -> Listing:
+    """Keep a published listing online for another period, or bring back an expired one."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if listing.poster_id != actor.pk and not is_moderator(actor):
+        raise ExchangeError(_("You cannot extend this listing."), code="forbidden")
+    if listing.status not in (ListingStatus.PUBLISHED, ListingStatus.EXPIRED):
+        raise ExchangeError(_("Only a published or expired listing can be extended."),
+                            code="state")
+    listing.status = ListingStatus.PUBLISHED
+    listing.expires_at = timezone.now() + timedelta(days=exchange_settings().expiry_days)
+    listing.expiry_reminder_sent_at = None
+    listing.save()
+    _record(listing, actor, ModerationAction.EXTENDED)
+    return listing
+
+
+def expire_due_listings(now=None) -> int:
+    """Published listings past their date become expired. Idempotent."""
+    now = now or timezone.now()
+    count = 0
+    for listing in Listing.objects.filter(status=ListingStatus.PUBLISHED, expires_at__lte=now):
+        with transaction.atomic():
+            Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.EXPIRED)
+            _record(listing, None, ModerationAction.EXPIRED)
+            count += 1
+    return count
+
+
+@transaction.atomic
+def set_reservation(*, listing: Listing, actor: User, reserved_for: str) -> Listing:
+    """Mark a published listing reserved for someone ("" cancels the reservation)."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if not can_close(actor, listing):
+        raise ExchangeError(_("You cannot reserve this listing."), code="forbidden")
+    listing.reserved_for = reserved_for.strip()[:200]
+    listing.save(update_fields=["reserved_for", "updated_at"])
+    _record(listing, actor,
+            ModerationAction.RESERVED if listing.reserved_for else ModerationAction.UNRESERVED,
+            message=listing.reserved_for)
+    return listing
+
+
+# --- Contact -------------------------------------------------------------------------
+
+@transaction.atomic
+def contact_poster(*, listing: Listing, sender: User, message: str = "") -> ContactRequest:
+    """Store an agent's interest, then have a worker mail the poster (moderators in Cc).
+
+    The request exists before anything is sent: a mail server or broker outage loses
+    nothing, and the poster sees every request on the listing page.
+    """
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if listing.status != ListingStatus.PUBLISHED:
+        raise ExchangeError(_("This listing is no longer available."), code="state")
+    if listing.poster_id == sender.pk:
+        raise ExchangeError(_("This is your own listing."), code="own")
+    limit = exchange_settings().contacts_per_hour
+    recent = ContactRequest.objects.filter(
+        sender=sender, created_at__gte=timezone.now() - timedelta(hours=1)).count()
+    if recent >= limit:
+        raise ExchangeError(
+            _("You have sent %(count)s contacts in the last hour: wait a little before "
+              "sending more.") % {"count": recent}, code="rate_limited")
+    contact = ContactRequest.objects.create(listing=listing, sender=sender,
+                                            message=message.strip()[:2000])
+    notifications.after_commit(notifications.queue_contact, contact)
+    return contact
+
+
+# --- Closure ----------------------------------------------------------------------------
+
+def quantity_left(listing: Listing) -> int:
+    given = listing.transfers.aggregate(total=Sum("quantity"))["total"] or 0
+    return listing.quantity - given
+
+
+def _reference_weight(listing: Listing) -> Decimal:
+    code = listing.category.reference_code
+    item = ReferenceItem.objects.filter(code=code).only("typical_weight_kg").first()
+    return item.typical_weight_kg if item else Decimal("0")
+
+
+@transaction.atomic
+def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int | None = None,
+                  recipient_service: Service | None = None, recipient_authority: str = "",
+                  recipient_partner: str = "", weight_kg: Decimal | None = None) -> Transfer:
+    """Record a transfer of `quantity` items and close the listing when none are left.
+
+    Giving reasons need their recipient. Value is the listing's value pro rata; weight
+    is the reference weight × quantity unless a weighed figure is given.
+    """
+    listing = Listing.objects.select_for_update().select_related("category").get(pk=listing.pk)
+    if not can_close(actor, listing):
+        raise ExchangeError(_("You cannot close this listing."), code="forbidden")
+    if reason not in ClosureReason.values:
+        raise ExchangeError(_("Choose a reason."), code="reason")
+    left = quantity_left(listing)
+    if quantity is None:
+        quantity = left
+    if quantity < 1:
+        raise ExchangeError(_("The quantity must be at least 1."), code="quantity")
+    if quantity > left:
+        raise ExchangeError(
+            _("Only %(left)s item(s) are left on this listing.") % {"left": left},
+            code="quantity_left")
+    recipients = {
+        ClosureReason.EXCHANGED_INTERNAL: recipient_service,
+        ClosureReason.EXCHANGED_OTHER_AUTHORITY: recipient_authority.strip(),
+        ClosureReason.GIVEN_TO_PARTNER: recipient_partner.strip(),
+    }
+    if reason in GIVING_REASONS and not recipients[reason]:
+        raise ExchangeError(_("Say who received the items."), code="recipient")
+    if weight_kg is not None and weight_kg < 0:
+        raise ExchangeError(_("The weight cannot be negative."), code="weight")
+    value = (listing.estimated_value * quantity / listing.quantity).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP)
+    transfer = Transfer.objects.create(
+        listing=listing, actor=actor, reason=reason, quantity=quantity,
+        recipient_service=recipient_service if reason == ClosureReason.EXCHANGED_INTERNAL
+        else None,
+        recipient_authority=recipients[ClosureReason.EXCHANGED_OTHER_AUTHORITY]
+        if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY else "",
+        recipient_partner=recipients[ClosureReason.GIVEN_TO_PARTNER]
+        if reason == ClosureReason.GIVEN_TO_PARTNER else "",
+        value=value,
+        weight_kg=weight_kg if weight_kg is not None else _reference_weight(listing) * quantity,
+        weight_is_estimated=weight_kg is None,
+        factors_version=REFERENCE_FACTORS_VERSION,
+    )
+    if quantity == left:
+        listing.status = ListingStatus.CLOSED
+        listing.closed_at = timezone.now()
+        listing.reserved_for = ""
+        listing.save()
+        _record(listing, actor, ModerationAction.CLOSED, message=reason)
+    else:
+        _record(listing, actor, ModerationAction.TRANSFERRED,
+                message=f"{reason} × {quantity}")
+    return transfer
+
+
+# --- Wanted requests and saved searches (alerts) ----------------------------------------
+
+MAX_ACTIVE_WANTED = 20
+MAX_SAVED_SEARCHES = 20
+
+
+@transaction.atomic
+def create_wanted_request(*, author: User, title: str, description: str = "",
+                          category: Category | None = None) -> WantedRequest:
+    """"Je recherche…": shown to every agent; matched against listings as they publish."""
+    title = title.strip()
+    if not title:
+        raise ExchangeError(_("Say what you are looking for."), code="title")
+    if category is not None:
+        _check_category(category)
+    if WantedRequest.objects.filter(author=author, is_active=True).count() >= MAX_ACTIVE_WANTED:
+        raise ExchangeError(
+            _("You already have %(max)s active requests: close one first.")
+            % {"max": MAX_ACTIVE_WANTED}, code="too_many")
+    return WantedRequest.objects.create(author=author, title=title[:120],
+                                        description=description.strip(), category=category)
+
+
+@transaction.atomic
+def close_wanted_request(*, wanted: WantedRequest, actor: User) -> WantedRequest:
+    """The author (or a moderator) closes a request: found, or no longer needed."""
+    if wanted.author_id != actor.pk and not is_moderator(actor):
+        raise ExchangeError(_("You cannot close this request."), code="forbidden")
+    if wanted.is_active:
+        wanted.is_active = False
+        wanted.save(update_fields=["is_active"])
+    return wanted
+
+
+@transaction.atomic
+def save_search(*, user: User, query: str = "", category: Category | None = None) -> SavedSearch:
+    """Alert `user` when a newly published listing matches `query` and/or `category`.
+    Saving the same search twice keeps one."""
+    query = " ".join(query.split())[:200]
+    if not query and category is None:
+        raise ExchangeError(_("Type words or choose a category before saving a search."),
+                            code="empty")
+    existing = SavedSearch.objects.filter(user=user, query=query, category=category).first()
+    if existing:
+        return existing
+    if SavedSearch.objects.filter(user=user).count() >= MAX_SAVED_SEARCHES:
+        raise ExchangeError(
+            _("You already have %(max)s saved searches: delete one first.")
+            % {"max": MAX_SAVED_SEARCHES}, code="too_many")
+    return SavedSearch.objects.create(user=user, query=query, category=category)
+
+
+@transaction.atomic
+def delete_saved_search(*, saved_search: SavedSearch, actor: User) -> None:
+    if saved_search.user_id != actor.pk:
+        raise ExchangeError(_("This search is not yours."), code="forbidden")
+    saved_search.delete()
