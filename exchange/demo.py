@@ -162,7 +162,7 @@ def seed_demo_listings(slug: str) -> int:
                                                "d'usage), pas de réemploi possible.")
                 continue
             services.approve_listing(listing=listing, actor=moderator)
-            age = timedelta(days=3 + (len(CATALOGUE) - index) * 3)
+            age = timedelta(days=2 + (len(CATALOGUE) - index) * 1.5)  # under 60 days
             Listing.objects.filter(pk=listing.pk).update(
                 published_at=now - age, created_at=now - age - timedelta(days=1),
                 expires_at=now - age + timedelta(days=60))

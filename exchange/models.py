@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SEARCH_CONFIG = "public.french_unaccent"
 
@@ -91,7 +92,8 @@ class ListingStatus(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")
     REJECTED = "rejected", _("Rejected")
     PUBLISHED = "published", _("Published")
-    CLOSED = "closed", _("Closed")
+    # "Closed" alone is an authority's status too (masculine in French): keep them apart.
+    CLOSED = "closed", pgettext_lazy("listing status", "Closed")
     EXPIRED = "expired", _("Expired")
 
 
