@@ -6,8 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PYTHONPATH := platform:.
 LOCAL  := $(BIN)/python -m collectivrecup.localdev
+# Tools whose dependencies clash with the application's live in their own virtualenv.
+TOOLS  := .venv-tools
+CHECKOV_VERSION := 3.3.30
 
-.PHONY: run test lint bench messages manage install clean-var
+.PHONY: run test lint bench audit messages manage install tools clean-var
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,14 +20,27 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# checkov scans terraform/ (tests/infra/test_checkov.py); about 30 s once per machine.
+$(TOOLS)/.checkov-$(CHECKOV_VERSION):
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	PYTHONPATH= $(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'checkov==$(CHECKOV_VERSION)'
+	@touch $@
+
+tools: $(TOOLS)/.checkov-$(CHECKOV_VERSION)
+
 ## Start the product: local PostgreSQL (unless DATABASE_URL is set), migrations,
 ## demo data, then web (gunicorn) + Celery worker + beat on port $${PORT:-8000}.
 run: install
 	$(LOCAL) run
 
 ## Lint, then the whole test suite (unit, integration and browser tests).
-test: install lint
-	$(LOCAL) exec -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+test: install lint tools
+	$(LOCAL) exec -- $(BIN)/python -m pytest -m "not network" $(PYTEST_ARGS)
+
+## Known vulnerabilities in the installed dependencies (pip-audit; needs PyPI's advisory
+## data, which this workplace's machines cannot reach: run it where the network allows).
+audit: install
+	$(BIN)/python -m pytest -m network tests/platform_core/test_dependencies.py
 
 lint: install
 	$(BIN)/ruff check .

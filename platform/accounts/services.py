@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from .models import AUTHORITY_ROLES, Role, Service, User
 from .tokens import email_verification_token
@@ -91,3 +93,25 @@ def update_member(*, actor: User, member: User, roles: list[str], service: Servi
     member.is_active = is_active
     member.save(update_fields=["roles", "service", "is_active"])
     return member
+
+
+def create_operator(*, email: str, first_name: str = "", last_name: str = "",
+                    password: str | None = None) -> tuple[User, bool]:
+    """A platform operator in the public schema, e-mail address taken as verified.
+
+    Without `password` the account gets an unusable one, to be chosen through a
+    password-set link. Idempotent: an existing account with this address is returned
+    unchanged, with created=False. Raises ValidationError for a weak password.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        existing = User.objects.filter(email__iexact=email).first()
+        if existing is not None:
+            return existing, False
+        user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(),
+                    roles=[Role.OPERATOR], email_verified_at=timezone.now())
+        if password is not None:
+            password_validation.validate_password(password, user)
+        user.set_password(password)  # None: unusable
+        user.save()
+    return user, True

@@ -3,10 +3,14 @@
 import logging
 import time
 
+import sentry_sdk
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from collectivrecup import readiness
+from collectivrecup.logging_config import request_context, request_id_from
 
 request_log = logging.getLogger("collectivrecup.requests")
 
@@ -35,8 +39,13 @@ class FrenchFirstLocaleMiddleware:
 
 
 class HealthCheckMiddleware:
-    """`/healthz`: the process is alive. Answers on any host (load balancers probe by
-    address), before the tenant lookup and ALLOWED_HOSTS, and touches no database."""
+    """Probes, on any host (load balancers probe by address), before the tenant lookup
+    and ALLOWED_HOSTS, and without a log line each:
+
+    - `/healthz`: the process is alive; touches no database.
+    - `/readyz`: the database, cache, broker and media storage answer
+      (collectivrecup/readiness.py); 503 naming each one that does not.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,15 +53,28 @@ class HealthCheckMiddleware:
     def __call__(self, request):
         if request.path == "/healthz":
             return JsonResponse({"status": "ok"})
+        if request.path == "/readyz":
+            report = readiness.check_all()
+            response = JsonResponse(report.as_dict(), status=200 if report.ok else 503)
+            response["Cache-Control"] = "no-store"
+            # readiness logs each failing check at WARNING; without this, Django would
+            # add an ERROR line (and Sentry an event) for every 503 of every probe.
+            response._has_been_logged = True
+            return response
         return self.get_response(request)
 
 
 class RequestLogMiddleware:
-    """One log line per request, without personal data.
+    """A request id for each request, and one log line per request, without personal data.
 
-    It logs the matched route pattern (`accounts/verify/<str:uidb64>/<str:token>/`)
-    rather than the path, so that tokens of e-mailed links never reach the logs,
-    and no client address.
+    The id is the incoming `X-Request-ID` when it is a sane token (the load balancer's,
+    a client's), a new one otherwise; it is echoed in the response's `X-Request-ID`,
+    tagged on Sentry events (`request_id`) and, with the authority's slug, added to every
+    log record emitted during the request (collectivrecup/logging_config.py).
+
+    The line gives the matched route pattern (`accounts/verify/<str:uidb64>/<str:token>/`)
+    rather than the path, so that tokens of e-mailed links never reach the logs, and no
+    client address.
     """
 
     def __init__(self, get_response):
@@ -60,12 +82,17 @@ class RequestLogMiddleware:
 
     def __call__(self, request):
         started = time.monotonic()
-        response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        tenant = getattr(request, "tenant", None)
-        request_log.info(
-            "%s %s %s %.0fms authority=%s", request.method,
-            f"/{match.route}" if match else "-", response.status_code,
-            (time.monotonic() - started) * 1000, getattr(tenant, "slug", "-"),
-        )
+        request_id = request_id_from(request.headers.get("X-Request-ID"))
+        request.request_id = request_id
+        sentry_sdk.get_isolation_scope().set_tag("request_id", request_id)
+        with request_context(request_id, request):
+            response = self.get_response(request)
+            match = getattr(request, "resolver_match", None)
+            tenant = getattr(request, "tenant", None)
+            request_log.info(
+                "%s %s %s %.0fms authority=%s", request.method,
+                f"/{match.route}" if match else "-", response.status_code,
+                (time.monotonic() - started) * 1000, getattr(tenant, "slug", "-"),
+            )
+        response["X-Request-ID"] = request_id
         return response

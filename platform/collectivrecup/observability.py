@@ -40,6 +40,11 @@ def init_sentry(dsn: str, *, environment: str, release: str, traces_sample_rate:
         return False
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import ignore_logger
+
+    # CeleryIntegration reports a failed task with its exception; the ERROR line that
+    # collectivrecup.celery logs for the same failure would be a second, poorer event.
+    ignore_logger("collectivrecup.celery")
 
     options: dict[str, Any] = {
         "dsn": dsn,

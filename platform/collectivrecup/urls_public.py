@@ -1,7 +1,8 @@
 """URLs served on the bare host (BASE_DOMAIN): landing page and operator console."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import TemplateView
 
 from accounts.forms import LoginForm
 from tenants import views as tenant_views
@@ -15,6 +16,15 @@ operator_patterns = (
         ), name="login"),
         path("logout/", auth_views.LogoutView.as_view(next_page="operator:login"),
              name="logout"),
+        # The link `manage.py create_operator` prints: an operator chooses a password.
+        path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+            template_name="tenants/operator_password_set.html",
+            success_url=reverse_lazy("operator:password_reset_complete"),
+        ), name="password_reset_confirm"),
+        # Not PasswordResetCompleteView: it resolves LOGIN_URL, an authority's page.
+        path("password-reset/done/", TemplateView.as_view(
+            template_name="tenants/operator_password_set_done.html",
+        ), name="password_reset_complete"),
     ],
     "operator",
 )

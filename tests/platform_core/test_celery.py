@@ -1,6 +1,9 @@
-"""Tasks cross a real (filesystem) broker and run in the authority that queued them."""
+"""Tasks cross a real (filesystem) broker and run in the authority that queued them;
+failures are logged without the tasks' arguments."""
 
+import logging
 import time
+import uuid
 
 import pytest
 from celery.backends.filesystem import FilesystemBackend
@@ -71,3 +74,29 @@ def test_task_runs_in_the_schema_of_the_authority_that_queued_it(filesystem_brok
         assert wait_for(results, second) == "grand_chatellerault"
         assert wait_for(results, outside) == "public"
     assert connection.schema_name == "public"
+
+
+# --- Task failures ------------------------------------------------------------------------
+
+PERSONAL = "camille.martin@chatellerault.example"
+
+
+@app.task(name="tests.platform_core.notify_or_fail")
+def notify_or_fail(email: str) -> None:
+    raise LookupError(f"no account for {email}")
+
+
+@pytest.mark.django_db
+def test_a_failed_task_is_logged_with_its_schema_and_without_its_arguments(chatellerault,
+                                                                           caplog):
+    task_id = str(uuid.uuid4())
+    with schema_context(chatellerault.schema_name), caplog.at_level(logging.ERROR):
+        # throw=False: the error is handled as a worker does (test settings propagate it).
+        result = notify_or_fail.apply(args=[PERSONAL], task_id=task_id, throw=False)
+    assert result.failed()
+    [record] = [r for r in caplog.records if r.name == "collectivrecup.celery"]
+    assert record.levelname == "ERROR"
+    assert record.getMessage() == (
+        f"task tests.platform_core.notify_or_fail failed: id={task_id} "
+        f"schema=chatellerault error=LookupError")
+    assert PERSONAL not in repr(record.__dict__)

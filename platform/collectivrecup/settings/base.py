@@ -157,7 +157,9 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_SENSITIVE_PARAMETERS = ["password", "username"]
+# Masked in the lines axes logs ("New login failure by {...}"): client addresses are
+# personal data (axes masks them by default; this list replaces the default).
+AXES_SENSITIVE_PARAMETERS = ["password", "username", "ip_address"]
 AXES_VERBOSE = False
 
 SESSION_COOKIE_HTTPONLY = True
@@ -354,11 +356,32 @@ SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "local")
 SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0.05"))
 RELEASE = os.environ.get("RELEASE", "dev")
 
+# /readyz waits this long for its checks (database, cache, broker, storage), which run
+# at once; keep it under the load balancer's health-check timeout.
+READINESS_CHECK_TIMEOUT = float(os.environ.get("READINESS_CHECK_TIMEOUT", "3"))
+
+# Every record carries request_id and authority (collectivrecup/logging_config.py).
+# LOG_FORMAT: "plain" (text, the default here) or "json" (one object per line, the
+# default in production.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_context": {"()": "collectivrecup.logging_config.RequestContextFilter"},
+    },
+    "formatters": {
+        "plain": {
+            "()": "collectivrecup.logging_config.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(authority)s] "
+                      "%(message)s",
+        },
+        "json": {"()": "collectivrecup.logging_config.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                    "filters": ["request_context"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # One line per request from RequestLogMiddleware; django.request would repeat

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import LOGGING, env_bool, env_list
 
 DEBUG = False
 SITE_SCHEME = os.environ.get("SITE_SCHEME", "https")
@@ -13,6 +13,8 @@ SITE_SCHEME = os.environ.get("SITE_SCHEME", "https")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters.")
+# Previous keys, comma-separated, still accepted for signatures during a rotation.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must be set in production.")
 
@@ -25,3 +27,10 @@ SECURE_HSTS_PRELOAD = True
 # Only docker-compose (plain http on localhost) turns these off.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+
+# Logs: one JSON object per line on stdout, for the log service (LOG_FORMAT=plain to read
+# them by eye). Celery's worker and beat use the same configuration (collectivrecup/celery.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+if LOG_FORMAT not in LOGGING["formatters"]:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {sorted(LOGGING['formatters'])}.")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT

@@ -1,0 +1,91 @@
+"""Create a platform operator and print a one-time link to choose the password.
+
+    python manage.py create_operator --email ops@collectivrecup.fr --first-name Olivier
+    python manage.py create_operator --email ops@collectivrecup.fr --password-prompt
+
+Idempotent: run again for an existing address, it changes nothing (and, while that
+operator has not chosen a password yet, prints a fresh link).
+"""
+
+import getpass
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from accounts.services import create_operator
+
+
+def password_set_link(user: User, *, port: str | None = None) -> str:
+    """The operator console's password page for `user`. Django's token: valid for
+    PASSWORD_RESET_TIMEOUT, and no more once the password has changed."""
+    path = reverse("operator:password_reset_confirm", urlconf=settings.PUBLIC_SCHEMA_URLCONF,
+                   kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                           "token": default_token_generator.make_token(user)})
+    host = settings.BASE_DOMAIN + (f":{port}" if port else "")
+    return f"{settings.SITE_SCHEME}://{host}{path}"
+
+
+class Command(BaseCommand):
+    help = ("Create a platform operator (public schema, e-mail verified) and print a "
+            "one-time link to choose the password. Idempotent.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--first-name", default="")
+        parser.add_argument("--last-name", default="")
+        parser.add_argument("--password-prompt", action="store_true",
+                            help="Type the password now instead of printing a link.")
+        parser.add_argument("--port", help="Port to put in the link (local runs, e.g. 8000).")
+
+    def handle(self, *args, email: str, first_name: str, last_name: str,
+               password_prompt: bool, port: str | None, **options):
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise CommandError(f"Not an e-mail address: {email!r}") from error
+        with schema_context(settings.PUBLIC_SCHEMA_NAME):
+            exists = User.objects.filter(email__iexact=email.strip()).exists()
+        password = self._read_password() if password_prompt and not exists else None
+        try:
+            user, created = create_operator(email=email, first_name=first_name,
+                                            last_name=last_name, password=password)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+
+        login = f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}" + (
+            f":{port}" if port else "") + reverse("operator:login",
+                                                  urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+        if not created:
+            if not user.is_operator:
+                raise CommandError(f"{user.email} has an account without the operator role; "
+                                   "nothing changed.")
+            self.stdout.write(f"Operator {user.email} already exists; nothing changed.")
+            if not user.has_usable_password():
+                self.stdout.write("No password chosen yet. A new link to choose it:\n"
+                                  f"  {password_set_link(user, port=port)}")
+            return
+        self.stdout.write(f"Operator {user.email} created.")
+        if password is not None:
+            self.stdout.write(f"Sign in at {login}")
+        else:
+            days = settings.PASSWORD_RESET_TIMEOUT // 86400
+            self.stdout.write(
+                f"Send them this link to choose a password (valid {days} days, once):\n"
+                f"  {password_set_link(user, port=port)}\n"
+                f"then sign in at {login}")
+
+    def _read_password(self) -> str:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            raise CommandError("The two passwords differ; nothing changed.")
+        if not password:
+            raise CommandError("Empty password; nothing changed.")
+        return password
