@@ -338,6 +338,10 @@ def listing_reserve(request, pk: int):
 def listing_close(request, pk: int):
     """Give out all or part of a listing (10 chairs: 6 to one service, 4 to another)."""
     listing = _listing_or_404(request, pk)
+    if listing.status == ListingStatus.CLOSED and can_see_value(request.user, listing):
+        # Typically a second tab or the back button after closing: say so, do not 403.
+        messages.info(request, _("This listing is already closed."))
+        return _to_detail(listing)
     if not can_close(request.user, listing):
         raise PermissionDenied
     left = services.quantity_left(listing)

@@ -250,3 +250,15 @@ def test_the_home_page_shows_the_latest_listings(chatellerault, approver):
     assert response.status_code == 200
     assert "Vidéoprojecteur" in html
     assert_no_value(html)
+
+
+def test_an_invalid_filter_is_reported_and_ignored(chatellerault):
+    with in_authority(chatellerault):
+        viewer = agent()
+    response = client_for(chatellerault, viewer).get(
+        "/listings/", {"published_since": "31/02/2026", "condition": "broken"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {"published_since", "condition"}
+    body = response.content.decode()
+    assert body.count("Ce filtre est ignoré.") == 2

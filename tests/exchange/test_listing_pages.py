@@ -14,6 +14,7 @@ from exchange import photos, services
 from exchange.models import (
     Category,
     CategoryKind,
+    ClosureReason,
     ContactRequest,
     ContactStatus,
     Listing,
@@ -739,3 +740,14 @@ def test_the_agent_journey(chatellerault, django_capture_on_commit_callbacks):
         assert response.status_code == 200, path
         assert_no_value(response.content.decode())
     assert "345,67" in as_poster.get(f"/listings/{listing.pk}/").content.decode()
+
+
+def test_close_page_of_a_closed_listing_sends_the_poster_back_to_it(chatellerault):
+    with in_authority(chatellerault):
+        listing = published_listing()
+        services.close_listing(listing=listing, actor=listing.poster,
+                               reason=ClosureReason.WITHDRAWN)
+        poster = listing.poster
+    response = client_for(chatellerault, poster).get(f"/listings/{listing.pk}/close/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/listings/{listing.pk}/"
