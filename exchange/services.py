@@ -52,18 +52,44 @@ def exchange_settings() -> ExchangeSettings:
     return settings_row
 
 
+def _category_kind(family_name: str) -> str:
+    if family_name in IT_FAMILIES:
+        return CategoryKind.IT
+    if family_name in APPLIANCE_FAMILIES:
+        return CategoryKind.APPLIANCE
+    return CategoryKind.GENERAL
+
+
+def _bulk_seed_categories(rows: list[dict]) -> int:
+    """A new schema's tree in two INSERTs (same rows as the get_or_create path)."""
+    families: dict[str, Category] = {}
+    for position, row in enumerate(rows):
+        families.setdefault(row["family_fr"], Category(
+            parent=None, name=row["family_fr"], kind=_category_kind(row["family_fr"]),
+            position=position))
+    Category.objects.bulk_create(families.values())
+    items: dict[tuple[str, str], Category] = {}
+    for position, row in enumerate(rows):
+        family = families[row["family_fr"]]
+        items.setdefault((row["family_fr"], row["label_fr"]), Category(
+            parent=family, name=row["label_fr"], reference_code=row["code"],
+            kind=family.kind, position=position))
+    Category.objects.bulk_create(items.values())
+    return len(families) + len(items)
+
+
 def seed_categories() -> int:
     """Create the family/item-type tree from the reference items. Idempotent."""
+    rows = read_reference_rows()
+    if not Category.objects.exists():  # a new authority: no per-row round trips
+        created = _bulk_seed_categories(rows)
+        exchange_settings()
+        return created
     created = 0
     families: dict[str, Category] = {}
-    for position, row in enumerate(read_reference_rows()):
+    for position, row in enumerate(rows):
         family_name = row["family_fr"]
-        if family_name in IT_FAMILIES:
-            kind = CategoryKind.IT
-        elif family_name in APPLIANCE_FAMILIES:
-            kind = CategoryKind.APPLIANCE
-        else:
-            kind = CategoryKind.GENERAL
+        kind = _category_kind(family_name)
         if family_name not in families:
             families[family_name], new = Category.objects.get_or_create(
                 parent=None, name=family_name, defaults={"kind": kind, "position": position})
@@ -446,6 +472,10 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
     else:
         _record(listing, actor, ModerationAction.TRANSFERRED,
                 message=f"{reason} × {quantity}")
+    # Statistics fact, after commit (imported here: analytics.facts imports this app).
+    from analytics.facts import record_transfer as record_transfer_fact
+
+    notifications.after_commit(record_transfer_fact, transfer.pk)
     return transfer
 
 

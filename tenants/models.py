@@ -1,9 +1,13 @@
 """Authorities (tenants) and their domains. These tables live in the public schema."""
 
+from datetime import date, timedelta
+
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -24,6 +28,14 @@ class AuthorityStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
     CLOSED = "closed", _("Closed")
+
+
+TRIAL_DAYS = 30
+
+
+def default_trial_end() -> date:
+    """A trial lasts 30 days from the authority's creation."""
+    return timezone.localdate() + timedelta(days=TRIAL_DAYS)
 
 
 def schema_name_for(slug: str) -> str:
@@ -54,6 +66,7 @@ class Authority(TenantMixin):
         help_text=_("Agents may sign up only with an address in one of these domains."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    trial_ends_at = models.DateField(_("end of trial"), default=default_trial_end)
 
     auto_create_schema = True
     auto_drop_schema = False
@@ -104,3 +117,49 @@ class Domain(DomainMixin):
     class Meta:
         verbose_name = _("domain")
         verbose_name_plural = _("domains")
+
+
+ACTION_LABELS = {
+    "signed_in": _("Signed in (two-factor)"),
+    "two_factor_enrolled": _("Enrolled a two-factor device"),
+    "status_changed": _("Changed the status"),
+    "trial_reminder": _("Trial reminder sent"),
+}
+
+
+class OperatorAction(models.Model):
+    """One line of the operator console's audit log (public schema).
+
+    `details` never holds personal data beyond the acting operator's own e-mail.
+    An action without actor was taken by the platform itself (e.g. a reminder).
+    """
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+", verbose_name=_("operator"))
+    action = models.CharField(_("action"), max_length=40)
+    authority = models.ForeignKey(Authority, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="operator_actions",
+                                  verbose_name=_("authority"))
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("operator action")
+        verbose_name_plural = _("operator actions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def status_change(self) -> tuple[str, str] | None:
+        """(old, new) status labels of a status change, for display."""
+        if self.action != "status_changed":
+            return None
+        labels = dict(AuthorityStatus.choices)
+        old, new = self.details.get("old"), self.details.get("new")
+        return str(labels.get(old, old)), str(labels.get(new, new))

@@ -1,14 +1,20 @@
 """Reads on authorities."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Authority
 
 
-def authorities_for_console() -> QuerySet[Authority]:
-    """Every authority but the platform's own row, with its primary domain."""
-    return (
-        Authority.objects.exclude(schema_name="public")
-        .prefetch_related("domains")
-        .order_by("name")
-    )
+def authorities_for_console(search: str = "", status: str = "") -> QuerySet[Authority]:
+    """Every authority but the platform's own row, with its domains; optionally those
+    whose name, slug or SIREN contains `search`, and those in `status`."""
+    authorities = Authority.objects.exclude(schema_name="public")
+    search = (search or "").strip()
+    if search:
+        authorities = authorities.filter(
+            Q(name__icontains=search) | Q(slug__icontains=search)
+            | Q(siren__startswith=search.replace(" ", ""))
+        )
+    if status:
+        authorities = authorities.filter(status=status)
+    return authorities.prefetch_related("domains").order_by("name")

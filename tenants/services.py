@@ -8,6 +8,7 @@ from django_tenants.utils import schema_context
 from exchange.services import seed_categories
 
 from .models import Authority, AuthorityKind, AuthorityStatus, Domain, schema_name_for
+from .provisioning import create_schema, prepare_template
 from .validators import validate_email_domain
 
 
@@ -32,15 +33,24 @@ def authority_host(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
 
 
-@transaction.atomic
 def create_authority(*, name: str, kind: str, siren: str, slug: str,
                      email_domains: list[str] | None = None,
                      status: str = AuthorityStatus.TRIAL) -> Authority:
-    """Create an authority, its schema (migrated) and its subdomain.
+    """Create an authority, its schema, its subdomain, categories and settings.
+
+    The schema is built from the template schema's pre-rendered DDL (see
+    tenants/provisioning.py); provision_authority() adds the first administrator.
 
     Validation errors (bad SIREN, reserved or taken slug) raise ValidationError
     before anything is written.
     """
+    prepare_template()  # a stale template is migrated outside the transaction
+    with transaction.atomic():
+        return _create_authority(name=name, kind=kind, siren=siren, slug=slug,
+                                 email_domains=email_domains, status=status)
+
+
+def _create_authority(*, name, kind, siren, slug, email_domains, status) -> Authority:
     domains = [d.strip().lower() for d in email_domains or [] if d.strip()]
     errors = []
     for domain in domains:
@@ -66,7 +76,9 @@ def create_authority(*, name: str, kind: str, siren: str, slug: str,
         raise
     if errors:
         raise ValidationError({"allowed_email_domains": errors})
-    authority.save(verbosity=0)
+    authority.auto_create_schema = False  # created below, from the template schema
+    authority.save()
+    create_schema(authority)
     Domain.objects.create(domain=authority_host(slug), tenant=authority, is_primary=True)
     with schema_context(authority.schema_name):
         seed_categories()

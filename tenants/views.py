@@ -1,10 +1,21 @@
 """Pages of the public schema: landing page, unknown authority, operator console."""
 
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from accounts.permissions import operator_required
+from accounts.models import Role
+from accounts.permissions import operator_required, user_has_role
 
+from . import two_factor
+from .audit import actions_for, recent_actions
+from .forms import ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
+from .lifecycle import LifecycleError, allowed_statuses, change_status
+from .models import Authority
 from .selectors import authorities_for_console
 
 
@@ -24,5 +35,90 @@ def landing(request):
 
 @operator_required
 def console(request):
-    return render(request, "tenants/console.html",
-                  {"authorities": authorities_for_console()})
+    form = ConsoleSearchForm(request.GET or None)
+    search = status = ""
+    if form.is_valid():
+        search, status = form.cleaned_data["q"], form.cleaned_data["status"]
+    return render(request, "tenants/console.html", {
+        "form": form,
+        "authorities": authorities_for_console(search, status),
+        "actions": recent_actions(),
+    })
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def authority_detail(request, slug: str):
+    authority = get_object_or_404(Authority.objects.exclude(schema_name="public"), slug=slug)
+    form = StatusChangeForm(request.POST or None, allowed=allowed_statuses(authority))
+    status_code = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                change_status(authority, form.cleaned_data["status"], request.user,
+                              form.cleaned_data["reason"])
+            except LifecycleError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Status changed."))
+                return redirect("operator:authority_detail", slug=authority.slug)
+        status_code = 400
+    return render(request, "tenants/authority_detail.html", {
+        "authority": authority, "form": form, "history": actions_for(authority)[:100],
+    }, status=status_code)
+
+
+def _signed_in_operator(request):
+    """Second-factor pages: a password-authenticated operator, verified or not."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), "operator:login")
+    if not user_has_role(request.user, Role.OPERATOR):
+        raise PermissionDenied
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Second step of the operator sign-in: a code of the operator's TOTP device."""
+    if (refused := _signed_in_operator(request)) is not None:
+        return refused
+    if request.user.is_verified():
+        return redirect("operator:console")
+    device = two_factor.confirmed_device(request.user)
+    if device is None:
+        return redirect("operator:enrol")
+    return _code_step(request, device, "tenants/operator_verify.html", {})
+
+
+@require_http_methods(["GET", "POST"])
+def enrol(request):
+    """An operator without a device: show its secret and ask for a first code."""
+    if (refused := _signed_in_operator(request)) is not None:
+        return refused
+    if two_factor.confirmed_device(request.user) is not None:
+        return redirect("operator:verify")
+    device = two_factor.pending_device(request.user)
+    return _code_step(request, device, "tenants/operator_enrol.html", {
+        "secret": two_factor.secret_of(device), "otpauth_uri": device.config_url,
+    })
+
+
+def _code_step(request, device, template: str, context: dict):
+    form = TOTPCodeForm(request.POST or None)
+    status_code = 200
+    if request.method == "POST":
+        if two_factor.is_locked(request.user):
+            form.add_error(None, _("Too many wrong codes. Try again in 15 minutes."))
+            status_code = 429
+        elif form.is_valid() and two_factor.check_code(request, device,
+                                                        form.cleaned_data["code"]):
+            return redirect("operator:console")
+        else:
+            if two_factor.is_locked(request.user):
+                form.add_error(None, _("Too many wrong codes. Try again in 15 minutes."))
+                status_code = 429
+            else:
+                form.add_error("code", _("This code is not valid. Check your device's clock "
+                                         "and try the current code."))
+                status_code = 400
+    return render(request, template, {"form": form, **context}, status=status_code)

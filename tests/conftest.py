@@ -72,3 +72,19 @@ def client_for(authority: Authority | None, user=None) -> Client:
         with schema_context(schema):
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+def verified_operator_client(user):
+    """A client on the bare host, signed in as operator `user` AND past the second
+    factor (a TOTP device is created for `user` if missing), as after /operator/verify/."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tenants.two_factor import DEMO_TOTP_SECRET, confirmed_device, ensure_device
+
+    client = client_for(None, user)
+    with schema_context("public"):
+        device = confirmed_device(user) or ensure_device(user, DEMO_TOTP_SECRET)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client

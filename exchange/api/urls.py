@@ -19,6 +19,8 @@ urlpatterns = [
     path("sites/", views.SiteList.as_view(), name="site-list"),
     path("moderation/queue/", views.ModerationQueue.as_view(), name="moderation-queue"),
     path("stats/summary/", views.StatsSummary.as_view(), name="stats-summary"),
+    path("stats/timeseries/", views.StatsTimeseries.as_view(), name="stats-timeseries"),
+    path("stats/export.csv", views.StatsExport.as_view(), name="stats-export"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerDocs.as_view(url_name="api:schema"), name="docs"),

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -40,6 +40,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.forms import LoginForm
 from accounts.models import Service, Site
+from analytics import selectors as fact_selectors
+from analytics.exports import facts_csv
 from exchange import photos, selectors, services
 from exchange.models import Listing, ListingPhoto, ListingStatus
 from exchange.permissions import can_view
@@ -405,40 +407,118 @@ class ModerationQueue(generics.ListAPIView):
         return selectors.with_quantity_left(selectors.moderation_queue())
 
 
+PERIOD_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); "
+                     f"defaults to {STATS_DEFAULT_DAYS} days before `to`."),
+    OpenApiParameter("to", OpenApiTypes.DATE,
+                     description="Last day, included; defaults to today."),
+]
+TIMESERIES_MAX_MONTHS = 120
+
+
+def _period(request, query_serializer=s.StatsQuerySerializer, default_start=None):
+    """(from, to, validated query) of a statistics request; 400 on a malformed date or
+    a start after the end."""
+    query = query_serializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    end = query.validated_data.get("to") or timezone.localdate()
+    start = query.validated_data.get("from") or (
+        default_start(end) if default_start else end - timedelta(days=STATS_DEFAULT_DAYS))
+    if start > end:
+        raise ValidationError({"from": [_("The start of the period is after its end.")]})
+    return start, end, query.validated_data
+
+
 class StatsSummary(APIView):
     permission_classes = [IsAuthenticated, IsModerator]
 
     @extend_schema(
         summary="Moderator figures over a period", tags=["moderation"],
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); "
-                             f"defaults to {STATS_DEFAULT_DAYS} days before `to`."),
-            OpenApiParameter("to", OpenApiTypes.DATE,
-                             description="Last day, included; defaults to today."),
-        ],
+        parameters=PERIOD_PARAMETERS,
         responses={200: s.StatsSummarySerializer, 400: ERRORS[400], 401: ERRORS[401],
                    403: ERRORS[403]},
         examples=[OpenApiExample("Figures", response_only=True, value={
             "from": "2026-01-01", "to": "2026-03-31", "listings_posted": 42,
             "listings_exchanged": 17, "value_exchanged_eur": 2350.0,
-            "weight_avoided_kg": 812.5,
+            "weight_avoided_kg": 812.5, "co2e_avoided_kg": 2130.4,
             "by_status": {"draft": 3, "pending": 2, "changes_requested": 1, "rejected": 1,
                           "published": 20, "closed": 15, "expired": 0}})],
     )
     def get(self, request):
-        query = s.StatsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        end = query.validated_data.get("to") or timezone.localdate()
-        start = query.validated_data.get("from") or end - timedelta(days=STATS_DEFAULT_DAYS)
-        if start > end:
-            raise ValidationError({"from": [_("The start of the period is after its end.")]})
+        start, end, _query = _period(request)
         figures = selectors.moderator_figures(start, end)
         return Response(s.StatsSummarySerializer({
             "from": start, "to": end, "listings_posted": figures.listings_posted,
             "listings_exchanged": figures.listings_exchanged,
             "value_exchanged_eur": figures.value_exchanged_eur,
             "weight_avoided_kg": figures.weight_avoided_kg,
+            "co2e_avoided_kg": fact_selectors.co2e_avoided_kg(request.tenant, start, end),
             "by_status": figures.by_status}).data)
+
+
+def _year_before(end):
+    """First day of the month eleven months before `end`'s: twelve whole months."""
+    month = end.year * 12 + end.month - 1 - 11
+    return end.replace(year=month // 12, month=month % 12 + 1, day=1)
+
+
+class StatsTimeseries(APIView):
+    permission_classes = [IsAuthenticated, IsModerator]
+
+    @extend_schema(
+        summary="Reuse figures per month (statistics facts)", tags=["moderation"],
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); "
+                             "defaults to the first day of the month eleven months "
+                             "before `to`'s (twelve months)."),
+            PERIOD_PARAMETERS[1],
+            OpenApiParameter("granularity", str, enum=["month"],
+                             description="Only `month` for now (the default)."),
+        ],
+        responses={200: s.TimeseriesSerializer, 400: ERRORS[400], 401: ERRORS[401],
+                   403: ERRORS[403]},
+        examples=[OpenApiExample("Two months", response_only=True, value={
+            "from": "2026-01-01", "to": "2026-02-28", "granularity": "month",
+            "factors_versions": ["2026.1"],
+            "results": [
+                {"month": "2026-01", "listings_exchanged": 3, "value_exchanged_eur": 420.0,
+                 "weight_avoided_kg": 96.0, "co2e_avoided_kg": 297.6},
+                {"month": "2026-02", "listings_exchanged": 0, "value_exchanged_eur": 0.0,
+                 "weight_avoided_kg": 0.0, "co2e_avoided_kg": 0.0}]})],
+    )
+    def get(self, request):
+        start, end, query = _period(request, s.TimeseriesQuerySerializer, _year_before)
+        months = fact_selectors.months_between(start, end)
+        if len(months) > TIMESERIES_MAX_MONTHS:
+            raise ValidationError({"from": [
+                _("The period is too long: %(max)s months at most.")
+                % {"max": TIMESERIES_MAX_MONTHS}]})
+        return Response(s.TimeseriesSerializer({
+            "from": start, "to": end, "granularity": query["granularity"],
+            "factors_versions": fact_selectors.factors_versions(request.tenant, start, end),
+            "results": fact_selectors.monthly_series(request.tenant, start, end)}).data)
+
+
+class StatsExport(APIView):
+    permission_classes = [IsAuthenticated, IsModerator]
+
+    @extend_schema(
+        summary="Transfers of a period as CSV (statistics facts)", tags=["moderation"],
+        description="UTF-8 with a byte order mark, `;` separators, decimal commas, ISO "
+                    "dates, one header row (see docs/api.md). No personal data.",
+        parameters=PERIOD_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.STR, 400: ERRORS[400], 401: ERRORS[401],
+                   403: ERRORS[403]},
+    )
+    def get(self, request):
+        start, end, _query = _period(request)
+        facts = fact_selectors.facts_between(request.tenant, start, end)
+        response = HttpResponse(facts_csv(facts.iterator(chunk_size=2000)),
+                                content_type="text/csv; charset=utf-8")
+        filename = f"collectivrecup-{request.tenant.slug}-{start}-{end}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 # --- Documentation ------------------------------------------------------------------------

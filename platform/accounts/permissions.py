@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.shortcuts import redirect
 
 from .models import Role
 
@@ -29,6 +30,12 @@ def user_has_role(user, role: str) -> bool:
     return not in_public and user.has_role(role)
 
 
+def _is_verified(user) -> bool:
+    """True when the session passed a second factor (django-otp's OTPMiddleware)."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
 def role_required(role: str):
     """Decorator: anonymous users go to the login page, users without `role` get 403."""
 
@@ -41,6 +48,9 @@ def role_required(role: str):
                 return redirect_to_login(request.get_full_path(), login_url)
             if not user_has_role(request.user, role):
                 raise PermissionDenied
+            if role == Role.OPERATOR and not _is_verified(request.user):
+                # Password alone is not enough: the second factor comes first.
+                return redirect("operator:verify")
             return view(request, *args, **kwargs)
 
         return wrapper

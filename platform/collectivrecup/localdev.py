@@ -71,6 +71,9 @@ def run() -> int:
     """Migrate, seed the demo, then serve web + worker + beat until interrupted."""
     env = _env()
     env["WEB_PORT"] = env.get("PORT", "8000")
+    # honcho gives each process a PORT of its own (5000, 5100…): links that the worker
+    # e-mails must name the web port.
+    env.setdefault("PUBLIC_PORT", env["WEB_PORT"])
     _manage(env, "migrate_schemas", "--verbosity", "0")
     _manage(env, "seed_demo", "--banner", "--port", env["WEB_PORT"])
     honcho = Path(sys.executable).with_name("honcho")

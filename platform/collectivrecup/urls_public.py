@@ -10,6 +10,10 @@ from tenants import views as tenant_views
 operator_patterns = (
     [
         path("", tenant_views.console, name="console"),
+        path("verify/", tenant_views.verify, name="verify"),
+        path("two-factor/", tenant_views.enrol, name="enrol"),
+        path("authorities/<slug:slug>/", tenant_views.authority_detail,
+             name="authority_detail"),
         path("login/", auth_views.LoginView.as_view(
             form_class=LoginForm, template_name="tenants/operator_login.html",
             redirect_authenticated_user=True, next_page="operator:console",

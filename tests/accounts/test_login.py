@@ -65,7 +65,8 @@ def test_operator_signs_in_on_bare_host_but_not_on_an_authority(chatellerault):
     olivier = operator(email="olivier@collectivrecup.example")  # public schema
     console = client_for(None)
     assert login(console, olivier.email, path="/operator/login/").status_code == 302
-    assert console.get("/operator/").status_code == 200
+    # Password alone opens nothing: the second factor comes next (tests/tenants/).
+    assert console.get("/operator/")["Location"] == "/operator/verify/"
 
     app = client_for(chatellerault)
     assert login(app, olivier.email).status_code == 200

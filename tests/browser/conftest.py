@@ -37,6 +37,14 @@ CHROMIUM_ARGS = [
 class ServedInstance:
     port: int
     var_dir: Path
+    env: dict
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against the served instance; returns its output."""
+        result = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args],
+                                env=self.env, cwd=ROOT, capture_output=True, text=True,
+                                check=True)
+        return result.stdout
 
     def url(self, slug: str | None = None, path: str = "/") -> str:
         host = "localhost" if slug is None else f"{slug}.localhost"
@@ -49,6 +57,11 @@ class ServedInstance:
     def log_tail(self, lines: int = 60) -> str:
         """The end of the server's log, for assertion messages."""
         return "\n".join((self.var_dir / "gunicorn.log").read_text().splitlines()[-lines:])
+
+    def mails_since(self, count: int, **headers: str) -> list[email.message.EmailMessage]:
+        """Messages written after the first `count`, whose headers contain the values."""
+        return [m for m in self.mails()[count:]
+                if all(value in (m[name] or "") for name, value in headers.items())]
 
     def mails(self) -> list[email.message.EmailMessage]:
         files = sorted(self.mail_dir.glob("*.eml")) if self.mail_dir.exists() else []
@@ -82,7 +95,7 @@ def served_instance(tmp_path_factory) -> ServedInstance:
         conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
         conn.execute(f'CREATE DATABASE "{db_name}"')
     var_dir = tmp_path_factory.mktemp("instance")
-    port = _free_port()
+    port = _free_port()  # before env: links in e-mails carry it
     env = {
         **os.environ,
         "DATABASE_URL": _with_database(base_url, db_name),
@@ -93,6 +106,7 @@ def served_instance(tmp_path_factory) -> ServedInstance:
         "DEBUG": "0",
         "WEB_CONCURRENCY": "2",
         "PYTHONUNBUFFERED": "1",
+        "PORT": str(port),
     }
     env.pop("DEMO_PASSWORD", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -105,7 +119,7 @@ def served_instance(tmp_path_factory) -> ServedInstance:
          "--config", str(ROOT / "infra" / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
-    instance = ServedInstance(port=port, var_dir=var_dir)
+    instance = ServedInstance(port=port, var_dir=var_dir, env=env)
     try:
         deadline = time.monotonic() + 30
         while True:

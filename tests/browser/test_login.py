@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.operator import operator_sign_in
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "collectivrecup"
@@ -45,10 +47,7 @@ def test_unknown_subdomain_shows_a_french_page(served_instance, page):
 
 
 def test_operator_reaches_the_console_on_the_bare_host(served_instance, page):
-    page.goto(served_instance.url(None, "/operator/"))
-    page.get_by_label("Adresse e-mail").fill("operateur@collectivrecup.example")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    operator_sign_in(page, served_instance)  # password, then the TOTP code
     expect(page.get_by_role("heading", level=1)).to_have_text("Console opérateur")
     expect(page.get_by_role("cell", name="Ville de Châtellerault")).to_be_visible()
     expect(page.get_by_role("cell", name="Agglomération de Grand Châtellerault")).to_be_visible()

@@ -73,7 +73,8 @@ def test_the_printed_link_sets_a_password_that_signs_in_once():
     assert signed_in.status_code == 302 and signed_in["Location"] == "/operator/"
     console = client_for(None)
     console.post("/operator/login/", {"username": EMAIL, "password": NEW_PASSWORD})
-    assert console.get("/operator/").status_code == 200
+    # Then the second factor: a new operator enrols a TOTP device (tests/tenants/).
+    assert console.get("/operator/")["Location"] == "/operator/verify/"
 
     reused = client_for(None).get(path, follow=True)
     assert "Lien invalide" in reused.content.decode()

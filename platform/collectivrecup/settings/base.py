@@ -35,6 +35,8 @@ DEBUG = env_bool("DEBUG")
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [BASE_DOMAIN, f".{BASE_DOMAIN}"]
 SITE_SCHEME = os.environ.get("SITE_SCHEME", "https")
+# Port in links e-mailed by tasks, which have no request to read it from ("" = default).
+PUBLIC_PORT = os.environ.get("PUBLIC_PORT", "")
 
 # --- Tenancy (django-tenants) -------------------------------------------------
 # `auth`, `contenttypes`, `sessions` and `accounts` sit in BOTH lists: every schema
@@ -59,6 +61,9 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "collectivrecup",
     "analytics",
+    # Two-factor authentication of operators: their devices live in the public schema.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 TENANT_APPS = [
     *COMMON_APPS,
@@ -90,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "collectivrecup.observability.SentryTenantMiddleware",
@@ -161,6 +167,13 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # personal data (axes masks them by default; this list replaces the default).
 AXES_SENSITIVE_PARAMETERS = ["password", "username", "ip_address"]
 AXES_VERBOSE = False
+
+# Operators' TOTP codes: tenants/two_factor.py locks the account for a while after
+# repeated wrong codes, instead of django-otp's growing per-attempt delays.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = "Collectiv'Récup"
+OPERATOR_OTP_FAILURE_LIMIT = 5
+OPERATOR_OTP_LOCKOUT_SECONDS = 15 * 60
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -283,6 +296,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "exchange-resend-pending-contacts": {
         "task": "exchange.resend_pending_contacts_everywhere",
         "schedule": 5 * 60.0,  # every five minutes
+    },
+    "tenants-trial-reminders": {
+        "task": "tenants.send_trial_reminders",
+        "schedule": crontab(hour=9, minute=0),  # daily
     },
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")

@@ -1,5 +1,6 @@
 """Local development: what `make run` uses. Safe defaults, nothing to configure."""
 
+import os
 import secrets
 
 from .base import *  # noqa: F403
@@ -7,6 +8,8 @@ from .base import BASE_DOMAIN, SECRET_KEY, VAR_DIR, env_bool
 
 DEBUG = env_bool("DEBUG", True)
 SITE_SCHEME = "http"
+# `make run` serves on PORT (8000): links in e-mails must carry it.
+PUBLIC_PORT = os.environ.get("PUBLIC_PORT") or os.environ.get("PORT", "8000")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"]
 
 

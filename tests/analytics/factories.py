@@ -1,0 +1,68 @@
+"""Helpers of the statistics tests: a small authority that gives chairs away, and the
+reference figures read straight from the CSV (not through the code under test)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from exchange import services
+from exchange.models import Category, Transfer
+from tests.exchange.factories import published_listing
+from tests.factories import ServiceFactory, SiteFactory, agent, moderator
+
+REFERENCE_CSV = Path(__file__).resolve().parents[2] / "analytics" / "data" / "reference_items.csv"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def reference_figures(code: str) -> tuple[Decimal, Decimal]:
+    """(typical weight kg, kg CO2e per item) of `code`, as the CSV says."""
+    with REFERENCE_CSV.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["code"] == code:
+                return Decimal(row["typical_weight_kg"]), Decimal(row["co2e_kg_per_item"])
+    raise LookupError(code)
+
+
+def make_town() -> dict:
+    """Build inside `in_authority(...)`: a poster of the schools service, a recipient of
+    the sports service, a moderator, and the chairs item type."""
+    schools = ServiceFactory(name="Direction des écoles")
+    sports = ServiceFactory(name="Direction des sports")
+    return {
+        "schools": schools,
+        "sports": sports,
+        "poster": agent(email="camille.martin@example.org", first_name="Camille",
+                        last_name="Martin", service=schools),
+        "recipient": agent(email="julien.bernard@example.org", first_name="Julien",
+                           last_name="Bernard", service=sports),
+        "moderator": moderator(email="nadia.moreau@example.org", first_name="Nadia",
+                               last_name="Moreau"),
+        "chairs": Category.objects.get(name="Chaise visiteur / empilable"),
+        "site": SiteFactory(name="Centre technique"),
+    }
+
+
+def chairs_listing(town: dict, *, quantity: int = 10, value: str = "300.00", **data):
+    """A published listing of visitor chairs posted by the town's poster."""
+    return published_listing(poster=town["poster"], approver=town["moderator"],
+                             category=town["chairs"], quantity=quantity,
+                             estimated_value=Decimal(value), site=town["site"], **data)
+
+
+def give(town: dict, listing, quantity: int, **data) -> Transfer:
+    """The poster gives `quantity` items of `listing` to the sports service."""
+    data.setdefault("reason", "exchanged_internal")
+    if data["reason"] == "exchanged_internal":
+        data.setdefault("recipient_service", town["sports"])
+    return services.close_listing(listing=listing, actor=town["poster"], quantity=quantity,
+                                  **data)
+
+
+def date_transfer(transfer: Transfer, year: int, month: int, day: int, hour: int = 12) -> None:
+    """Move a transfer to a Paris date (tests of periods)."""
+    Transfer.objects.filter(pk=transfer.pk).update(
+        created_at=datetime(year, month, day, hour, tzinfo=PARIS))

@@ -1,0 +1,124 @@
+"""`rebuild_facts` and `manage.py rebuild_facts` (issue 5, item 1): recompute one or all
+authorities' facts from their schemas, idempotently, and report the differences."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from analytics.facts import rebuild_facts
+from analytics.models import FactorOverride, TransferFact
+from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
+from tests.conftest import in_authority
+
+pytestmark = pytest.mark.django_db
+
+NOTHING = {"created": 0, "updated": 0, "deleted": 0}
+
+
+@pytest.fixture
+def transfers(chatellerault):
+    """Three transfers of Châtellerault, their facts never recorded (no commit)."""
+    with in_authority(chatellerault):
+        town = make_town()
+        chairs = chairs_listing(town, quantity=10, value="300.00")
+        return [give(town, chairs, 6), give(town, chairs, 3, reason="discarded"),
+                give(town, chairs_listing(town, quantity=2), 2, weight_kg=Decimal("13.5"))]
+
+
+def facts_of(authority) -> dict[int, TransferFact]:
+    return {fact.transfer_id: fact for fact in TransferFact.objects.filter(authority=authority)}
+
+
+def differences(counts: dict) -> dict:
+    return {name: counts[name] for name in NOTHING}
+
+
+def test_rebuild_creates_the_facts_then_changes_nothing(chatellerault, transfers):
+    weight, co2e = reference_figures("chaise-visiteur")
+    assert rebuild_facts(chatellerault) == {"created": 3, "updated": 0, "deleted": 0,
+                                            "unchanged": 0}
+    facts = facts_of(chatellerault)
+    given, thrown, weighed = (facts[transfer.pk] for transfer in transfers)
+    assert (given.weight_avoided_kg, given.co2e_avoided_kg) == (6 * weight, 6 * co2e)
+    assert (thrown.weight_kg, thrown.weight_avoided_kg, thrown.co2e_avoided_kg) == (
+        3 * weight, 0, 0)
+    assert (weighed.weight_avoided_kg, weighed.co2e_avoided_kg) == (Decimal("13.5"), 2 * co2e)
+    stamps = {fact.pk: fact.updated_at for fact in facts.values()}
+
+    again = rebuild_facts(chatellerault)
+    assert again == {**NOTHING, "unchanged": 3}
+    assert {fact.pk: fact.updated_at for fact in facts_of(chatellerault).values()} == stamps
+
+
+def test_rebuild_restores_deleted_facts_and_removes_orphans(chatellerault, transfers):
+    rebuild_facts(chatellerault)
+    TransferFact.objects.filter(authority=chatellerault,
+                                transfer_id=transfers[0].pk).delete()
+    TransferFact.objects.filter(authority=chatellerault, transfer_id=transfers[1].pk).update(
+        weight_avoided_kg=Decimal("999"))
+    orphan = TransferFact.objects.create(
+        authority=chatellerault, transfer_id=987_654, listing_id=1, date=date(2026, 1, 5),
+        category="Bureau droit", destination="same_authority", quantity=1,
+        value_eur=Decimal("50"), weight_kg=Decimal("35"), weight_avoided_kg=Decimal("35"),
+        co2e_avoided_kg=Decimal("45"), factors_version="2026.1")
+    assert differences(rebuild_facts(chatellerault)) == {"created": 1, "updated": 1,
+                                                         "deleted": 1}
+    assert set(facts_of(chatellerault)) == {transfer.pk for transfer in transfers}
+    assert not TransferFact.objects.filter(pk=orphan.pk).exists()
+    assert facts_of(chatellerault)[transfers[1].pk].weight_avoided_kg == 0
+    assert differences(rebuild_facts(chatellerault)) == NOTHING
+
+
+def test_an_override_changes_the_next_rebuild(chatellerault, transfers):
+    rebuild_facts(chatellerault)
+    FactorOverride.objects.create(authority=chatellerault, reference_code="chaise-visiteur",
+                                  weight_kg=Decimal("7"), co2e_kg_per_item=Decimal("20"),
+                                  source="Pesée du centre technique, 2026")
+    # All three change: the version of each, the figures of the estimated ones.
+    assert differences(rebuild_facts(chatellerault)) == {"created": 0, "updated": 3,
+                                                         "deleted": 0}
+    facts = facts_of(chatellerault)
+    given, thrown, weighed = (facts[transfer.pk] for transfer in transfers)
+    assert (given.weight_avoided_kg, given.co2e_avoided_kg) == (Decimal("42"), Decimal("120"))
+    assert thrown.weight_kg == Decimal("21")
+    assert weighed.weight_kg == Decimal("13.5")  # weighed: the override does not apply
+    assert weighed.co2e_avoided_kg == Decimal("40")
+    assert {fact.factors_version for fact in facts.values()} == {"2026.1+override"}
+    assert differences(rebuild_facts(chatellerault)) == NOTHING
+
+
+def test_a_rebuild_touches_only_its_authority(chatellerault, grand_chatellerault, transfers):
+    with in_authority(grand_chatellerault):
+        town = make_town()
+        give(town, chairs_listing(town, quantity=1), 1)
+    assert rebuild_facts(grand_chatellerault)["created"] == 1
+    assert TransferFact.objects.filter(authority=chatellerault).count() == 0
+    assert rebuild_facts(chatellerault)["created"] == 3
+    assert TransferFact.objects.filter(authority=grand_chatellerault).count() == 1
+    # Transfer ids overlap between schemas: each authority keeps its own row.
+    assert TransferFact.objects.count() == 4
+
+
+def run(*args) -> list[str]:
+    out = io.StringIO()
+    call_command("rebuild_facts", *args, stdout=out)
+    return out.getvalue().splitlines()
+
+
+def test_the_command_reports_each_authority_and_the_total(
+        chatellerault, grand_chatellerault, transfers):
+    assert run("--authority", "chatellerault") == [
+        "chatellerault: 3 created, 0 updated, 0 deleted, 0 unchanged",
+        "total: 3 created, 0 updated, 0 deleted, 0 unchanged"]
+    lines = run()
+    assert "chatellerault: 0 created, 0 updated, 0 deleted, 3 unchanged" in lines
+    assert "grand-chatellerault: 0 created, 0 updated, 0 deleted, 0 unchanged" in lines
+    assert not any(line.startswith("public") for line in lines)
+    assert lines[-1] == "total: 0 created, 0 updated, 0 deleted, 3 unchanged"
+    with pytest.raises(CommandError):
+        run("--authority", "nowhere")

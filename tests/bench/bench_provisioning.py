@@ -1,0 +1,61 @@
+"""Provisioning a new authority with EXISTING_AUTHORITIES already there: the template
+schema's pre-rendered DDL (tenants/provisioning.py) next to django-tenants' path,
+which migrates each new schema from zero (row + schema only, no categories or admin).
+"schema only" isolates the DDL replay of the fast path."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+from tests.bench.harness import Result, measure, valid_siren
+
+EXISTING_AUTHORITIES = 50
+RUNS = 5
+
+
+def generate() -> dict:
+    from tenants.models import Authority
+    from tenants.services import create_authority
+
+    for index in range(EXISTING_AUTHORITIES):
+        slug = f"prov-{index:03d}"
+        if not Authority.objects.filter(slug=slug).exists():
+            create_authority(name=f"Commune {index}", kind="commune",
+                             siren=valid_siren(300000000 + index * 10), slug=slug,
+                             status="active")
+    return {"existing": Authority.objects.exclude(schema_name="public").count()}
+
+
+def run(data: dict) -> list[Result]:
+    from tenants.models import Authority
+    from tenants.provisioning import create_schema_from_template, provision_authority
+
+    counter = itertools.count()
+
+    def next_spec(prefix: str) -> dict:
+        index = next(counter)
+        return {"name": f"Nouvelle {index}", "kind": "commune", "slug": f"{prefix}-{index}",
+                "siren": valid_siren(400000000 + index * 10)}
+
+    def fast():
+        provision_authority(**next_spec("fast"), admin_email="dgs@example.org")
+        connection.set_schema_to_public()
+
+    def migrate():
+        spec = next_spec("slow")
+        Authority(**spec, schema_name=spec["slug"].replace("-", "_")).save(verbosity=0)
+        connection.set_schema_to_public()
+
+    def schema_only():
+        create_schema_from_template(f"ddl_{next(counter)}")
+
+    migrations = len(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    extra = {"existing_authorities": data["existing"], "migrations": migrations}
+    return [
+        measure("provision authority (template DDL)", fast, n=RUNS, warmup=1, **extra),
+        measure("provision authority (migrate schema)", migrate, n=RUNS, warmup=1, **extra),
+        measure("schema only (template DDL)", schema_only, n=RUNS, warmup=1, **extra),
+    ]
