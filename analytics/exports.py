@@ -41,3 +41,75 @@ def facts_csv(facts: Iterable[TransferFact]) -> str:
     for fact in facts:
         writer.writerow([_cell(getattr(fact, column)) for column in CSV_COLUMNS])
     return buffer.getvalue()
+
+
+MONTH_COLUMNS = ("month", "listings_posted", "listings_exchanged", "value_exchanged_eur",
+                 "weight_avoided_kg", "co2e_avoided_kg")
+
+
+def months_csv(months: Iterable[dict]) -> str:
+    """Per-month aggregates (analytics.selectors.report()["months"]) as French-spreadsheet
+    CSV text, BOM and header row included."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(MONTH_COLUMNS)
+    for row in months:
+        writer.writerow([_cell(row[column]) for column in MONTH_COLUMNS])
+    return buffer.getvalue()
+
+
+# XLSX: French headers for people (the CSV keeps stable English names for scripts).
+XLSX_FACT_HEADERS = (
+    ("date", "Date"), ("transfer_id", "N° de transfert"), ("listing_id", "N° d'annonce"),
+    ("family", "Famille"), ("category", "Catégorie"), ("reference_code", "Type de référence"),
+    ("destination", "Destination"), ("quantity", "Quantité"), ("value_eur", "Valeur (€)"),
+    ("weight_kg", "Poids (kg)"), ("weight_is_estimated", "Poids estimé"),
+    ("weight_avoided_kg", "Poids évité (kg)"), ("co2e_avoided_kg", "CO2e évité (kg)"),
+    ("factors_version", "Version des facteurs"), ("giver_service", "Service donneur"),
+    ("receiver_service", "Service receveur"),
+)
+XLSX_MONTH_HEADERS = (
+    ("month", "Mois"), ("listings_posted", "Annonces déposées"),
+    ("listings_exchanged", "Annonces ayant trouvé preneur"),
+    ("value_exchanged_eur", "Valeur donnée (€)"), ("weight_avoided_kg", "Poids évité (kg)"),
+    ("co2e_avoided_kg", "CO2e évité (kg)"),
+)
+
+
+def _xlsx_value(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict]) -> bytes:
+    """A workbook of two sheets, « Transferts » (one row per fact) and « Par mois »,
+    French headers in bold, numbers and dates as such (not text)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    bold = Font(bold=True)
+    transfers = workbook.active
+    transfers.title = "Transferts"
+    per_month = workbook.create_sheet("Par mois")
+    sheets = ((transfers, XLSX_FACT_HEADERS, (
+        [_xlsx_value(getattr(fact, field)) for field, _label in XLSX_FACT_HEADERS]
+        for fact in facts)),
+        (per_month, XLSX_MONTH_HEADERS, (
+            [_xlsx_value(row[field]) for field, _label in XLSX_MONTH_HEADERS]
+            for row in months)))
+    for sheet, headers, rows in sheets:
+        sheet.append([label for _field, label in headers])
+        for cell in sheet[1]:
+            cell.font = bold
+        sheet.freeze_panes = "A2"
+        for row in rows:
+            sheet.append(row)
+    for row in transfers.iter_rows(min_row=2, min_col=1, max_col=1):
+        for cell in row:
+            cell.number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -68,3 +68,121 @@ def factors_versions(authority: Authority, start: date, end: date) -> list[str]:
     return sorted(set(facts_between(authority, start, end).order_by().values_list(
         "factors_version", flat=True).distinct()))
 
+
+
+# --- Moderator report (issue 5, item 4) ------------------------------------------------
+
+def _reused(authority: Authority, start: date, end: date) -> QuerySet[TransferFact]:
+    return facts_between(authority, start, end).filter(
+        destination__in=REUSE_DESTINATIONS).order_by()
+
+
+def _breakdown(facts: QuerySet[TransferFact], field: str) -> list[dict]:
+    """Per value of `field` (largest € first): listings, quantity, €, kg and CO2e avoided."""
+    rows = facts.values(field).annotate(
+        listings=Count("listing_id", distinct=True), quantity=Sum("quantity"),
+        value=Sum("value_eur"), weight=Sum("weight_avoided_kg"),
+        co2e=Sum("co2e_avoided_kg")).order_by("-value", field)
+    return [{"key": row[field], "listings": row["listings"], "quantity": row["quantity"],
+             "value_eur": row["value"], "weight_avoided_kg": row["weight"],
+             "co2e_avoided_kg": row["co2e"]} for row in rows]
+
+
+def listings_posted_by_month(start: date, end: date) -> dict[date, int]:
+    """Listings of the current tenant schema posted per month of [start, end].
+
+    "Posted" means submitted for review (submitted_at, Europe/Paris date, in the period)
+    and not back to draft. Call it inside the authority's schema."""
+    from exchange.models import Listing, ListingStatus
+
+    rows = (Listing.objects.filter(submitted_at__date__range=(start, end))
+            .exclude(status=ListingStatus.DRAFT)
+            .annotate(month=TruncMonth("submitted_at")).values("month")
+            .annotate(count=Count("id")).order_by())
+    counts: dict[date, int] = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        counts[month] = counts.get(month, 0) + row["count"]
+    return counts
+
+
+def taker_figures(authority: Authority, start: date, end: date) -> dict:
+    """Share of listings that find a taker, and median days to a taker.
+
+    - share: among the listings of the current tenant schema *published* (published_at,
+      Europe/Paris date) in [start, end], the fraction that have at least one giving
+      transfer (destination same authority, other authority or partner) at any date up
+      to today. None when no listing was published in the period.
+    - median days: over the listings whose *first* giving transfer is dated in
+      [start, end], the median of (date of that first giving transfer − Europe/Paris
+      date of publication), in days. None when there is no such listing.
+    Call it inside the authority's schema (three queries, whatever the number of rows).
+    """
+    from statistics import median
+
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from exchange.models import Listing
+
+    given = TransferFact.objects.filter(authority=authority,
+                                        destination__in=REUSE_DESTINATIONS).order_by()
+    published = {
+        pk: timezone.localtime(at).date() for pk, at in Listing.objects.filter(
+            published_at__date__range=(start, end)).values_list("id", "published_at")
+    }
+    taken = set(given.filter(listing_id__in=list(published)).values_list(
+        "listing_id", flat=True).distinct()) if published else set()
+    firsts = dict(given.values("listing_id").annotate(first=Min("date")).filter(
+        first__range=(start, end)).values_list("listing_id", "first"))
+    publication = {
+        pk: timezone.localtime(at).date() for pk, at in Listing.objects.filter(
+            pk__in=list(firsts), published_at__isnull=False).values_list("id", "published_at")
+    } if firsts else {}
+    delays = [(firsts[pk] - day).days for pk, day in publication.items()]
+    return {
+        "listings_published": len(published),
+        "listings_taken": len(taken),
+        "taker_share": (len(taken) / len(published)) if published else None,
+        "median_days_to_taker": median(delays) if delays else None,
+    }
+
+
+def report(authority: Authority, start: date, end: date) -> dict:
+    """Everything the moderators' report page shows for [start, end] (dates included).
+
+    Facts of `authority` only; "posted" and the taker figures read the current tenant
+    schema, so call it inside that authority's schema. A bounded number of queries."""
+    reused = _reused(authority, start, end)
+    posted = listings_posted_by_month(start, end)
+    months = monthly_series(authority, start, end)
+    for row, month in zip(months, months_between(start, end), strict=True):
+        row["listings_posted"] = posted.get(month, 0)
+    totals = reused.aggregate(listings=Count("listing_id", distinct=True),
+                              value=Sum("value_eur"), weight=Sum("weight_avoided_kg"),
+                              co2e=Sum("co2e_avoided_kg"))
+    by_destination = facts_between(authority, start, end).order_by().values(
+        "destination").annotate(listings=Count("listing_id", distinct=True),
+                                quantity=Sum("quantity"), value=Sum("value_eur")).order_by(
+        "destination")
+    return {
+        "start": start,
+        "end": end,
+        "months": months,
+        "totals": {
+            "listings_posted": sum(posted.values()),
+            "listings_exchanged": totals["listings"] or 0,
+            "value_exchanged_eur": totals["value"] or ZERO_EUR,
+            "weight_avoided_kg": totals["weight"] or ZERO_KG,
+            "co2e_avoided_kg": totals["co2e"] or ZERO_KG,
+        },
+        "by_family": _breakdown(reused, "family"),
+        "by_giver_service": _breakdown(reused, "giver_service"),
+        "by_receiver_service": _breakdown(reused, "receiver_service"),
+        "by_destination": [{"key": row["destination"], "listings": row["listings"],
+                            "quantity": row["quantity"], "value_eur": row["value"]}
+                           for row in by_destination],
+        "takers": taker_figures(authority, start, end),
+        "factors_versions": factors_versions(authority, start, end),
+    }

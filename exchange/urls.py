@@ -3,7 +3,7 @@ templates, e-mails and tests."""
 
 from django.urls import path
 
-from .views import listings, moderation, outcome
+from .views import listings, moderation, outcome, reports
 
 app_name = "exchange"
 
@@ -39,6 +39,9 @@ urlpatterns = [
     path("moderation/<int:pk>/request-changes/", moderation.request_changes,
          name="moderation_request_changes"),
     path("moderation/dashboard/", moderation.dashboard, name="moderation_dashboard"),
+    path("moderation/report/", reports.report, name="moderation_report"),
+    path("moderation/report/export.csv", reports.report_csv, name="moderation_report_csv"),
+    path("moderation/report/export.xlsx", reports.report_xlsx, name="moderation_report_xlsx"),
     path("moderation/replies/", moderation.reply_list, name="reply_list"),
     path("moderation/replies/new/", moderation.reply_edit, name="reply_create"),
     path("moderation/replies/<int:pk>/", moderation.reply_edit, name="reply_edit"),

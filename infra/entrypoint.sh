@@ -4,7 +4,7 @@
 #   entrypoint.sh web [gunicorn args…]      HTTP on 0.0.0.0:${PORT:-8000} (the default)
 #   entrypoint.sh worker [celery args…]     Celery worker
 #   entrypoint.sh beat [celery args…]       Celery beat (one instance only)
-#   entrypoint.sh release                   migrations: public schema, then every authority
+#   entrypoint.sh release                   migrations: public schema, pending authorities
 #   entrypoint.sh COMMAND [ARGS…]           anything else, e.g. `python manage.py seed_demo`
 #
 # The final process is exec'd, so it runs as PID 1 and receives the container's SIGTERM.
@@ -37,11 +37,11 @@ case "$1" in
         ;;
     release)
         shift
-        # django-tenants: the shared apps in the public schema first (it holds the
-        # authorities table), then each authority's schema, several at a time
-        # (TENANT_MULTIPROCESSING_MAX_PROCESSES, 2 by default).
-        python manage.py migrate_schemas --shared --noinput
-        exec python manage.py migrate_schemas --tenant --executor=multiprocessing --noinput
+        # The shared apps in the public schema first (it holds the authorities table),
+        # then only the authority schemas with a migration to apply (one query finds
+        # them), ${RELEASE_PROCESSES:-2} at a time, then the template schema. One line
+        # per authority; exit code 1 if any failed (docs/operations.md).
+        exec python manage.py migrate_authorities --processes "${RELEASE_PROCESSES:-2}" "$@"
         ;;
     *)
         exec "$@"

@@ -46,10 +46,15 @@ def main() -> int:
 
     call_command("migrate_schemas", verbosity=0)
 
-    from tests.bench import bench_accounts, bench_feed, bench_provisioning
+    from tests.bench import (
+        bench_accounts,
+        bench_feed,
+        bench_migrations,
+        bench_provisioning,
+    )
     from tests.bench.harness import report
 
-    modules = [bench_accounts, bench_feed, bench_provisioning]
+    modules = [bench_accounts, bench_feed, bench_provisioning, bench_migrations]
     data = [module.generate() for module in modules]
     setup_seconds = time.monotonic() - started
     results = [result for module, d in zip(modules, data, strict=True)

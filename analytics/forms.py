@@ -1,0 +1,74 @@
+"""The period picker of the moderators' report: a month, a semester, a year, or a custom
+range — read from GET parameters, resolved to (start, end) dates, both included."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class ReportPeriodForm(forms.Form):
+    MONTH, SEMESTER, YEAR, CUSTOM = "month", "semester", "year", "custom"
+
+    period = forms.ChoiceField(label=_("Period"), choices=[
+        (MONTH, _("Month")), (SEMESTER, _("Semester")), (YEAR, _("Year")),
+        (CUSTOM, _("Custom dates"))])
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+    month = forms.TypedChoiceField(label=_("Month"), coerce=int, required=False, empty_value=None,
+                                   choices=[("", "—")] + [(n, n) for n in range(1, 13)])
+    semester = forms.TypedChoiceField(label=_("Semester"), coerce=int, required=False,
+                                      empty_value=None,
+                                      choices=[("", "—"), (1, _("January–June")),
+                                               (2, _("July–December"))])
+    start = forms.DateField(label=_("From"), required=False, input_formats=DATE_INPUT_FORMATS,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("To"), required=False, input_formats=DATE_INPUT_FORMATS,
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    @classmethod
+    def from_query(cls, query, today: date) -> ReportPeriodForm:
+        """The form of a GET query; without a period, the current year."""
+        if not query.get("period"):
+            return cls({"period": cls.YEAR, "year": today.year})
+        return cls(query)
+
+    def clean(self):
+        data = super().clean()
+        period, year = data.get("period"), data.get("year")
+        if period in (self.MONTH, self.SEMESTER, self.YEAR) and not year:
+            self.add_error("year", _("Choose a year."))
+            return data
+        if period == self.YEAR:
+            data["start"], data["end"] = date(year, 1, 1), date(year, 12, 31)
+        elif period == self.MONTH:
+            month = data.get("month")
+            if not month:
+                self.add_error("month", _("Choose a month."))
+                return data
+            data["start"] = date(year, month, 1)
+            data["end"] = date(year, month, calendar.monthrange(year, month)[1])
+        elif period == self.SEMESTER:
+            semester = data.get("semester")
+            if not semester:
+                self.add_error("semester", _("Choose a semester."))
+                return data
+            data["start"] = date(year, 1, 1) if semester == 1 else date(year, 7, 1)
+            data["end"] = date(year, 6, 30) if semester == 1 else date(year, 12, 31)
+        elif period == self.CUSTOM:
+            start, end = data.get("start"), data.get("end")
+            if not start:
+                self.add_error("start", _("Enter the first day of the period."))
+            if not end:
+                self.add_error("end", _("Enter the last day of the period."))
+            if start and end and start > end:
+                raise forms.ValidationError(_("The start of the period is after its end."),
+                                            code="period")
+            if start and end and (end - start).days > 366 * 10:
+                raise forms.ValidationError(_("The period cannot exceed ten years."),
+                                            code="period")
+        return data
