@@ -150,8 +150,7 @@ def test_release_with_a_pool_end_to_end():
     import psycopg
 
     base_url = os.environ.get("DATABASE_URL")
-    if not base_url:
-        pytest.skip("needs DATABASE_URL (run through localdev exec)")
+    assert base_url, "needs DATABASE_URL (run the tests through `make test`)"
     db_name = f"collectivrecup_migrate_e2e_{os.getpid()}"
     with _admin_connection(base_url) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
