@@ -1,9 +1,11 @@
 """Forms of the operator console."""
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuthorityStatus
+from .models import AuthorityKind, AuthorityStatus
 
 
 class TOTPCodeForm(forms.Form):
@@ -32,3 +34,61 @@ class StatusChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = dict(AuthorityStatus.choices)
         self.fields["status"].choices = [(value, labels[value]) for value in allowed]
+
+
+class AuthorityCreateForm(forms.Form):
+    """Onboarding: what tenants.provisioning.provision_authority() needs."""
+
+    name = forms.CharField(label=_("Official name"), max_length=200,
+                           help_text=_("As in the SIRENE register, e.g. “Commune de Naintré”."))
+    kind = forms.ChoiceField(label=_("Kind"), choices=AuthorityKind.choices,
+                             initial=AuthorityKind.COMMUNE)
+    siren = forms.CharField(label=_("SIREN"), max_length=20, help_text=_("9 digits."),
+                            widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    slug = forms.CharField(label=_("Address"), max_length=40)
+    admin_email = forms.EmailField(label=_("First administrator's e-mail"),
+                                   help_text=_("An invitation to choose a password is sent "
+                                               "to this address."))
+    email_domains = forms.CharField(
+        label=_("Allowed e-mail domains"), required=False, max_length=500,
+        help_text=_("Comma-separated. Empty: the domain of the administrator's e-mail."))
+
+    # provision_authority()'s error keys → this form's fields.
+    SERVICE_FIELDS = {"name": "name", "kind": "kind", "siren": "siren", "slug": "slug",
+                      "schema_name": "slug", "admin_email": "admin_email",
+                      "allowed_email_domains": "email_domains"}
+
+    def __init__(self, *args, base_domain: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        typed = (self.data.get("slug") or "").strip() if self.is_bound else ""
+        self.fields["slug"].help_text = format_lazy(
+            _("Lowercase letters, digits and hyphens. The authority's address will be "
+              "{address}"), address=f"{typed or '<slug>'}.{base_domain}")
+        self.fields["slug"].widget.attrs.update({"autocapitalize": "none",
+                                                 "spellcheck": "false"})
+
+    def clean_slug(self) -> str:
+        return self.cleaned_data["slug"].strip()
+
+    def clean_siren(self) -> str:
+        return self.cleaned_data["siren"].replace(" ", "")
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = cleaned.get("email_domains") or ""
+        domains = [d.strip().lower() for d in raw.split(",") if d.strip()]
+        if not domains and cleaned.get("admin_email"):
+            domains = [cleaned["admin_email"].rsplit("@", 1)[1].lower()]
+        cleaned["email_domain_list"] = domains
+        return cleaned
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show the service's ValidationError on the fields it concerns."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        by_field = dict(error.error_dict)
+        if "slug" in by_field:  # the schema name derives from the slug: say it once
+            by_field.pop("schema_name", None)
+        for key, errors in by_field.items():
+            self.add_error(self.SERVICE_FIELDS.get(key), ValidationError(errors))

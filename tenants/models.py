@@ -124,6 +124,7 @@ ACTION_LABELS = {
     "two_factor_enrolled": _("Enrolled a two-factor device"),
     "status_changed": _("Changed the status"),
     "trial_reminder": _("Trial reminder sent"),
+    "authority_created": _("Created the authority"),
 }
 
 

@@ -9,7 +9,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({
     "www", "api", "admin", "app", "static", "media", "mail", "smtp", "public", "operator",
     "operateur", "console", "status", "docs", "help", "aide", "support", "billing",
-    "test", "demo", "localhost", "pg", "template", "information_schema",
+    "test", "demo", "localhost", "pg", "template", "information_schema", "new",
 })
 
 

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -12,11 +12,13 @@ from accounts.models import Role
 from accounts.permissions import operator_required, user_has_role
 
 from . import two_factor
-from .audit import actions_for, recent_actions
-from .forms import ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
+from .audit import actions_for, recent_actions, record_action
+from .forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
 from .lifecycle import LifecycleError, allowed_statuses, change_status
 from .models import Authority
+from .provisioning import provision_authority
 from .selectors import authorities_for_console
+from .services import authority_host
 
 
 def unknown_authority(request):
@@ -66,6 +68,35 @@ def authority_detail(request, slug: str):
     return render(request, "tenants/authority_detail.html", {
         "authority": authority, "form": form, "history": actions_for(authority)[:100],
     }, status=status_code)
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def authority_create(request):
+    """Onboarding: create an authority and invite its first administrator."""
+    form = AuthorityCreateForm(request.POST or None, base_domain=settings.BASE_DOMAIN)
+    status_code = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                authority = provision_authority(
+                    name=data["name"], kind=data["kind"], siren=data["siren"],
+                    slug=data["slug"], admin_email=data["admin_email"],
+                    email_domains=data["email_domain_list"]).authority
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                record_action(request.user, "authority_created", authority,
+                              slug=authority.slug)
+                messages.success(request, _(
+                    "%(name)s is ready at %(host)s. An invitation was sent to its first "
+                    "administrator.") % {"name": authority.name,
+                                         "host": authority_host(authority.slug)})
+                return redirect("operator:authority_detail", slug=authority.slug)
+        status_code = 400
+    return render(request, "tenants/authority_create.html", {"form": form},
+                  status=status_code)
 
 
 def _signed_in_operator(request):

@@ -12,6 +12,7 @@ operator_patterns = (
         path("", tenant_views.console, name="console"),
         path("verify/", tenant_views.verify, name="verify"),
         path("two-factor/", tenant_views.enrol, name="enrol"),
+        path("authorities/new/", tenant_views.authority_create, name="authority_create"),
         path("authorities/<slug:slug>/", tenant_views.authority_detail,
              name="authority_detail"),
         path("login/", auth_views.LoginView.as_view(

@@ -78,7 +78,13 @@ def test_post_moderate_find_contact_close(served_instance, browser):
     taker.goto(url(SLUG, "/listings/"))
     taker.fill("input[name=q]", f"hetre {marker}")
     taker.press("input[name=q]", "Enter")
-    taker.locator(f"a[href='/listings/{listing_id}/']").first.click()
+    # The filter form swaps the results with htmx (on change, then on submit): let the
+    # swaps finish before clicking, or the click may land on a replaced element.
+    taker.wait_for_url(re.compile(r"[?&]q=hetre"))
+    taker.wait_for_load_state("networkidle")
+    result = taker.locator(f"#feed-results a[href='/listings/{listing_id}/']").first
+    expect(result).to_be_visible()
+    result.click()
     expect(taker.get_by_role("heading", level=1)).to_have_text(title)
     mails_before = len(served_instance.mails())
     taker.fill("textarea[name=message]", "Pour la salle d'attente du gymnase")
