@@ -9,24 +9,15 @@ from __future__ import annotations
 import os
 import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
 
-import dj_database_url
-import psycopg
+from tests.scratch_databases import create_database
 
 BENCH_DB = "collectivrecup_bench"
 
 
 def _use_bench_database() -> str:
     """Point DATABASE_URL at a fresh bench database on the same server."""
-    base = os.environ["DATABASE_URL"]
-    config = dj_database_url.parse(base)
-    with psycopg.connect(dbname="postgres", user=config["USER"] or None,
-                         password=config["PASSWORD"] or None, host=config["HOST"] or None,
-                         port=config["PORT"] or None, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    url = urlunsplit(urlsplit(base)._replace(path=f"/{BENCH_DB}"))
+    url = create_database(os.environ["DATABASE_URL"], BENCH_DB)
     os.environ["DATABASE_URL"] = url
     return url
 

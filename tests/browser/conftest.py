@@ -19,11 +19,10 @@ import urllib.request
 from dataclasses import dataclass
 from email import policy
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import dj_database_url
-import psycopg
 import pytest
+
+from tests.scratch_databases import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -74,31 +73,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _admin_connection(database_url: str):
-    config = dj_database_url.parse(database_url)
-    return psycopg.connect(dbname="postgres", user=config["USER"] or None,
-                           password=config["PASSWORD"] or None, host=config["HOST"] or None,
-                           port=config["PORT"] or None, autocommit=True)
-
-
-def _with_database(database_url: str, name: str) -> str:
-    parts = urlsplit(database_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @pytest.fixture(scope="session")
 def served_instance(tmp_path_factory) -> ServedInstance:
     base_url = os.environ.get("DATABASE_URL")
     assert base_url, "browser tests need DATABASE_URL (run them through `make test`)"
     db_name = f"collectivrecup_browser_{os.getpid()}"
-    with _admin_connection(base_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
-        conn.execute(f'CREATE DATABASE "{db_name}"')
+    database_url = create_database(base_url, db_name)
     var_dir = tmp_path_factory.mktemp("instance")
     port = _free_port()  # before env: links in e-mails carry it
     env = {
         **os.environ,
-        "DATABASE_URL": _with_database(base_url, db_name),
+        "DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": "collectivrecup.settings.local",
         "VAR_DIR": str(var_dir),
         "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
@@ -135,8 +120,7 @@ def served_instance(tmp_path_factory) -> ServedInstance:
         server.terminate()
         server.wait(timeout=20)
         log.close()
-        with _admin_connection(base_url) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        drop_database(base_url, db_name)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,6 +23,7 @@ from tenants import migrations_at_scale as scale
 from tenants.models import Authority
 from tenants.services import create_authority
 from tests.bench.harness import valid_siren
+from tests.scratch_databases import create_database, drop_database
 
 pytestmark = pytest.mark.django_db
 
@@ -135,27 +135,13 @@ def test_a_failure_is_reported_and_the_others_go_on(two_more, monkeypatch):
 
 # --- End to end: the pool, in a database of its own -------------------------------------
 
-def _admin_connection(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 def test_release_with_a_pool_end_to_end():
     import psycopg
 
     base_url = os.environ.get("DATABASE_URL")
     assert base_url, "needs DATABASE_URL (run the tests through `make test`)"
     db_name = f"collectivrecup_migrate_e2e_{os.getpid()}"
-    with _admin_connection(base_url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{db_name}"')
-    url = _with_database(base_url, db_name)
+    url = create_database(base_url, db_name)
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0",
            "DJANGO_SETTINGS_MODULE": "collectivrecup.settings.local",
            "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}"}
@@ -185,5 +171,4 @@ def test_release_with_a_pool_end_to_end():
                                  "WHERE app = %s AND name = %s", NOOP).fetchone()[0]
         assert count == 1
     finally:
-        with _admin_connection(base_url) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        drop_database(base_url, db_name)
