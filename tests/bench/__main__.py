@@ -12,7 +12,8 @@ import time
 
 from tests.scratch_databases import create_database
 
-BENCH_DB = "collectivrecup_bench"
+# BENCH_DB lets parallel runs (several developers on one server) keep apart.
+BENCH_DB = os.environ.get("BENCH_DB", "collectivrecup_bench")
 
 
 def _use_bench_database() -> str:
@@ -22,7 +23,8 @@ def _use_bench_database() -> str:
     return url
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """Run every module, or only those named: `python -m tests.bench feed migrations`."""
     started = time.monotonic()
     _use_bench_database()
     os.environ["DJANGO_SETTINGS_MODULE"] = "collectivrecup.settings.local"
@@ -46,6 +48,9 @@ def main() -> int:
     from tests.bench.harness import report
 
     modules = [bench_accounts, bench_feed, bench_provisioning, bench_migrations]
+    if argv:
+        modules = [m for m in modules if m.__name__.rsplit(".", 1)[-1].removeprefix("bench_")
+                   in argv]
     data = [module.generate() for module in modules]
     setup_seconds = time.monotonic() - started
     results = [result for module, d in zip(modules, data, strict=True)
@@ -55,4 +60,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
