@@ -148,7 +148,20 @@ def fact_values(authority: Authority, transfer: Transfer,
         "factors_version": unit.version,
         "giver_service": listing.service.name if listing.service_id else "",
         "receiver_service": receiver.name if receiver is not None else "",
+        "receiver_authority_id": _receiving_authority_id(transfer),
+        "receiver_partner_id": (transfer.recipient_partner_id
+                                if destination == Destination.PARTNER else None),
     }
+
+
+def _receiving_authority_id(transfer: Transfer) -> int | None:
+    """The id of the authority named by `transfer.recipient_authority_slug`, if any."""
+    if transfer.reason != ClosureReason.EXCHANGED_OTHER_AUTHORITY:
+        return None
+    slug = transfer.recipient_authority_slug
+    if not slug:
+        return None
+    return Authority.objects.filter(slug=slug).values_list("pk", flat=True).first()
 
 
 def _transfers():

@@ -114,6 +114,13 @@ class TransferFact(models.Model):
     factors_version = models.CharField(max_length=40)
     giver_service = models.CharField(max_length=200, blank=True)
     receiver_service = models.CharField(max_length=200, blank=True)
+    # Another authority that received the items (destination other_authority): its
+    # figures count them as a purchase avoided; totals across authorities count the
+    # fact once, on the giver's side.
+    receiver_authority = models.ForeignKey("tenants.Authority", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+    # The partner (public schema) that received the items (destination partner).
+    receiver_partner_id = models.BigIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -124,6 +131,8 @@ class TransferFact(models.Model):
         ]
         indexes = [
             models.Index(fields=["authority", "date"], name="transfer_fact_by_date"),
+            models.Index(fields=["receiver_authority", "date"], name="transfer_fact_received",
+                         condition=models.Q(receiver_authority__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -289,6 +289,11 @@ class Transfer(models.Model):
     recipient_authority = models.CharField(_("receiving authority"), max_length=200,
                                            blank=True)
     recipient_partner = models.CharField(_("partner"), max_length=200, blank=True)
+    # Machine references of the recipient, beside the names above: the slug of the
+    # receiving authority (sharing) and the id of the partner (public schema, partner
+    # API). Statistics use them to count a transfer on both sides exactly once.
+    recipient_authority_slug = models.SlugField(max_length=63, blank=True)
+    recipient_partner_id = models.BigIntegerField(null=True, blank=True)
     value = models.DecimalField(_("value (€)"), max_digits=10, decimal_places=2)
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=10, decimal_places=3)
     weight_is_estimated = models.BooleanField(_("estimated weight"), default=True)
