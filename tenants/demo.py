@@ -7,6 +7,8 @@ DEMO_AUTHORITIES = [
         "name": "Ville de Châtellerault",
         "kind": "commune",
         "siren": "218600666",
+        "departement": "86",
+        "population": 31000,  # rounded
         "services": [
             "Direction des écoles", "Services techniques", "Médiathèques",
             "Direction des sports", "État civil et population", "Centre communal d'action sociale",
@@ -23,6 +25,8 @@ DEMO_AUTHORITIES = [
         "name": "Agglomération de Grand Châtellerault",
         "kind": "epci",
         "siren": "200070670",
+        "departement": "86",
+        "population": 84000,  # rounded
         "services": [
             "Service déchets et économie circulaire", "Direction du numérique",
             "Conservatoire", "Service logistique et magasin général",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from .validators import validate_authority_slug, validate_siren
+from .validators import validate_authority_slug, validate_departement, validate_siren
 
 
 class AuthorityKind(models.TextChoices):
@@ -65,6 +65,12 @@ class Authority(TenantMixin):
         verbose_name=_("allowed e-mail domains"),
         help_text=_("Agents may sign up only with an address in one of these domains."),
     )
+    # Where and how large: statistics group authorities by département, billing plans
+    # follow the population, partners filter offers by the départements they serve.
+    departement = models.CharField(
+        _("département"), max_length=3, blank=True, validators=[validate_departement],
+        help_text=_("INSEE code: 01 to 95, 2A, 2B, 971 to 976."))
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     trial_ends_at = models.DateField(_("end of trial"), default=default_trial_end)
 

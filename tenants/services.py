@@ -35,7 +35,8 @@ def authority_host(slug: str) -> str:
 
 def create_authority(*, name: str, kind: str, siren: str, slug: str,
                      email_domains: list[str] | None = None,
-                     status: str = AuthorityStatus.TRIAL) -> Authority:
+                     status: str = AuthorityStatus.TRIAL, departement: str = "",
+                     population: int | None = None) -> Authority:
     """Create an authority, its schema, its subdomain, categories and settings.
 
     The schema is built from the template schema's pre-rendered DDL (see
@@ -47,10 +48,12 @@ def create_authority(*, name: str, kind: str, siren: str, slug: str,
     prepare_template()  # a stale template is migrated outside the transaction
     with transaction.atomic():
         return _create_authority(name=name, kind=kind, siren=siren, slug=slug,
-                                 email_domains=email_domains, status=status)
+                                 email_domains=email_domains, status=status,
+                                 departement=departement, population=population)
 
 
-def _create_authority(*, name, kind, siren, slug, email_domains, status) -> Authority:
+def _create_authority(*, name, kind, siren, slug, email_domains, status, departement="",
+                      population=None) -> Authority:
     domains = [d.strip().lower() for d in email_domains or [] if d.strip()]
     errors = []
     for domain in domains:
@@ -66,6 +69,8 @@ def _create_authority(*, name, kind, siren, slug, email_domains, status) -> Auth
         schema_name=schema_name_for(slug),
         status=status,
         allowed_email_domains=domains,
+        departement=departement,
+        population=population,
     )
     try:
         authority.full_clean()

@@ -54,3 +54,17 @@ def validate_email_domain(value: str) -> None:
             _("“%(value)s” is not a valid e-mail domain."), params={"value": value},
             code="email_domain",
         )
+
+
+# INSEE département codes: 01–19, 21–95 (20 became 2A and 2B), and the overseas 971–976.
+DEPARTEMENT_CODES = frozenset(
+    [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
+    + [str(n) for n in range(971, 977)])
+
+
+def validate_departement(value: str) -> None:
+    """An INSEE département code (``86``, ``2A``, ``974``)."""
+    if value not in DEPARTEMENT_CODES:
+        raise ValidationError(
+            _("“%(value)s” is not a département code (01 to 95, 2A, 2B, 971 to 976)."),
+            params={"value": value}, code="departement")

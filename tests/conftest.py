@@ -19,9 +19,11 @@ from tenants.services import authority_host, create_authority, ensure_public_ten
 # Created once per session, in every test database.
 TEST_AUTHORITIES = [
     {"slug": "chatellerault", "name": "Ville de Châtellerault", "kind": "commune",
-     "siren": "218600666", "email_domains": ["chatellerault.example"]},
+     "siren": "218600666", "email_domains": ["chatellerault.example"],
+     "departement": "86", "population": 31000},
     {"slug": "grand-chatellerault", "name": "Agglomération de Grand Châtellerault",
-     "kind": "epci", "siren": "200070670", "email_domains": ["grand-chatellerault.example"]},
+     "kind": "epci", "siren": "200070670", "email_domains": ["grand-chatellerault.example"],
+     "departement": "86", "population": 84000},
 ]
 
 

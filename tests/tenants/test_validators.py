@@ -5,7 +5,12 @@ from django.core.exceptions import ValidationError
 
 from tenants.models import Authority
 from tenants.services import create_authority
-from tenants.validators import luhn_is_valid, validate_authority_slug, validate_siren
+from tenants.validators import (
+    luhn_is_valid,
+    validate_authority_slug,
+    validate_departement,
+    validate_siren,
+)
 
 
 @pytest.mark.parametrize("siren", ["200070670", "218600666", "732829320"])
@@ -64,3 +69,15 @@ def test_create_authority_rejects_a_bad_email_domain(chatellerault):
                          slug="commune-de-test", email_domains=["mairie.fr", "pas un domaine"])
     assert "allowed_email_domains" in error.value.message_dict
     assert not Authority.objects.filter(slug="commune-de-test").exists()
+
+
+@pytest.mark.parametrize("code", ["01", "19", "21", "86", "95", "2A", "2B", "971", "976"])
+def test_valid_departements(code):
+    validate_departement(code)
+
+
+@pytest.mark.parametrize("code", ["", "00", "20", "96", "2C", "977", "86100", "86 ", "2a"])
+def test_invalid_departements(code):
+    with pytest.raises(ValidationError) as error:
+        validate_departement(code)
+    assert error.value.code == "departement"

@@ -61,8 +61,13 @@ class Command(BaseCommand):
             authority = create_authority(
                 name=spec["name"], kind=spec["kind"], siren=spec["siren"], slug=spec["slug"],
                 email_domains=[f"{spec['slug']}.example"], status=AuthorityStatus.ACTIVE,
+                departement=spec["departement"], population=spec["population"],
             )
             created += 1
+        elif not authority.departement:  # seeded before authorities had a département
+            authority.departement = spec["departement"]
+            authority.population = spec["population"]
+            authority.save(update_fields=["departement", "population"])
         with schema_context(authority.schema_name), transaction.atomic():
             created += seed_categories()  # authorities created before categories existed
             services = []
