@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from exchange.models import ClosureReason, Transfer
 from tenants.models import Authority
+from tenants.selectors import current_authority
 
 from .models import (
     REFERENCE_FACTORS_VERSION,
@@ -167,17 +167,6 @@ def _receiving_authority_id(transfer: Transfer) -> int | None:
 def _transfers():
     return Transfer.objects.select_related("listing__category__parent", "listing__service",
                                            "recipient_service")
-
-
-def current_authority() -> Authority | None:
-    """The Authority whose schema the connection points at; None in the public schema."""
-    schema = connection.schema_name
-    if schema == settings.PUBLIC_SCHEMA_NAME:
-        return None
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Authority) and tenant.schema_name == schema:
-        return tenant
-    return Authority.objects.filter(schema_name=schema).first()
 
 
 def record_transfer(transfer_id: int) -> TransferFact | None:

@@ -51,6 +51,13 @@ class Category(models.Model):
         return self.name
 
 
+class Visibility(models.TextChoices):
+    """Who may see a published listing besides its own authority's agents."""
+
+    INTERNAL = "internal", _("My authority only")
+    SHARED = "shared", _("Also the authorities we share with")
+
+
 class ModerationMode(models.TextChoices):
     PRE = "pre", _("Before publication")
     POST = "post", _("After publication")
@@ -71,6 +78,16 @@ class ExchangeSettings(models.Model):
     it_enabled = models.BooleanField(_("IT equipment can be listed"), default=True)
     appliances_enabled = models.BooleanField(_("appliances can be listed"), default=True)
     contacts_per_hour = models.PositiveIntegerField(_("contacts per agent per hour"), default=10)
+    # Sharing between authorities (issue 4) and the offer to partners (issue 7).
+    default_visibility = models.CharField(_("default visibility of new listings"),
+                                          max_length=10, choices=Visibility.choices,
+                                          default=Visibility.INTERNAL)
+    share_after_days = models.PositiveIntegerField(
+        _("share an internal listing without taker after (days)"), null=True, blank=True,
+        default=14, help_text=_("Empty: never share automatically."))
+    offer_to_partners_after_days = models.PositiveIntegerField(
+        _("offer a listing without taker to partners after (days)"), null=True, blank=True,
+        default=21, help_text=_("Empty: never offer to partners."))
 
     class Meta:
         verbose_name = _("exchange settings")
@@ -122,6 +139,12 @@ class Listing(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=ListingStatus.choices,
                               default=ListingStatus.DRAFT)
     reserved_for = models.CharField(_("reserved for"), max_length=200, blank=True)
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices,
+                                  default=Visibility.INTERNAL)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    partner_offer_opt_out = models.BooleanField(
+        _("never offer to outside partners"), default=False)
+    offered_to_partners_at = models.DateTimeField(null=True, blank=True)
     held_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
     held_until = models.DateTimeField(null=True, blank=True)

@@ -1,5 +1,7 @@
 """Reads on authorities."""
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from .models import Authority
@@ -18,3 +20,14 @@ def authorities_for_console(search: str = "", status: str = "") -> QuerySet[Auth
     if status:
         authorities = authorities.filter(status=status)
     return authorities.prefetch_related("domains").order_by("name")
+
+
+def current_authority() -> Authority | None:
+    """The Authority whose schema the connection points at; None in the public schema."""
+    schema = connection.schema_name
+    if schema == settings.PUBLIC_SCHEMA_NAME:
+        return None
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Authority) and tenant.schema_name == schema:
+        return tenant
+    return Authority.objects.filter(schema_name=schema).first()

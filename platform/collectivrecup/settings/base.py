@@ -61,6 +61,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "collectivrecup",
     "analytics",
+    "exchange.catalogue",
     # Two-factor authentication of operators: their devices live in the public schema.
     "django_otp",
     "django_otp.plugins.otp_totp",
