@@ -120,7 +120,8 @@ class ExchangeSettingsForm(forms.ModelForm):
     class Meta:
         model = ExchangeSettings
         fields = ["moderation_mode", "review_words", "contact_cc", "expiry_days", "it_enabled",
-                  "appliances_enabled", "contacts_per_hour"]
+                  "appliances_enabled", "contacts_per_hour", "default_visibility",
+                  "share_after_days"]
         widgets = {"moderation_mode": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
