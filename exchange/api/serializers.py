@@ -188,6 +188,13 @@ class CloseSerializer(serializers.Serializer):
     weight_kg = serializers.DecimalField(
         max_digits=10, decimal_places=3, required=False, allow_null=True,
         help_text=_("Weighed total; defaults to the reference weight × quantity."))
+    recipient_authority_slug = serializers.SlugField(
+        required=False, allow_blank=True, default="", max_length=63,
+        help_text=_("For exchanged_other_authority: the slug of the receiving authority "
+                    "when it is on the platform (its name is then filled in)."))
+    inventory_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100,
+        help_text=_("In the giver's asset register, if any."))
 
 
 class TransferSerializer(serializers.ModelSerializer):
@@ -200,7 +207,9 @@ class TransferSerializer(serializers.ModelSerializer):
         model = Transfer
         fields = ["id", "listing", "reason", "quantity", "recipient_service",
                   "recipient_authority", "recipient_partner", "value", "weight_kg",
-                  "weight_is_estimated", "created_at", "listing_status", "quantity_left"]
+                  "weight_is_estimated", "created_at", "listing_status", "quantity_left",
+                  "recipient_authority_slug", "inventory_number", "confirmation_required",
+                  "confirmed_at"]
         read_only_fields = fields
 
     def get_quantity_left(self, transfer: Transfer) -> int:

@@ -115,3 +115,22 @@ def test_the_schema_documents_sharing(chatellerault):
     assert "post" in schema["paths"][
         "/api/v1/shared-listings/{authority_slug}/{id}/contact/"]
     assert "visibility" in schema["components"]["schemas"]["Listing"]["properties"]
+
+
+def test_closing_through_the_api_names_the_authority_and_may_await_confirmation(
+        chatellerault, grand_chatellerault, capture):
+    with in_authority(chatellerault):
+        listing = published_listing(quantity=1, estimated_value=1500)
+    with capture(execute=True):
+        response = api(chatellerault, listing.poster).post(
+            f"{API}/listings/{listing.pk}/close/",
+            {"reason": "exchanged_other_authority",
+             "recipient_authority_slug": "grand-chatellerault",
+             "inventory_number": "INV-7"}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["recipient_authority"], body["recipient_authority_slug"],
+            body["inventory_number"], body["confirmation_required"], body["confirmed_at"],
+            body["listing_status"]) == (
+        "Agglomération de Grand Châtellerault", "grand-chatellerault", "INV-7", True, None,
+        "published")

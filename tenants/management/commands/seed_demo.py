@@ -12,8 +12,8 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Role, Service, Site, User
 from exchange.demo import seed_demo_listings
-from exchange.sharing.demo import seed_demo_sharing
 from exchange.services import seed_categories
+from exchange.sharing.demo import seed_demo_sharing
 from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
 from tenants.models import Authority, AuthorityStatus
 from tenants.services import authority_host, create_authority, ensure_public_tenant
