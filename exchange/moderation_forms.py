@@ -128,6 +128,11 @@ class ExchangeSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["expiry_days"].widget.attrs["min"] = 7
         self.fields["contacts_per_hour"].widget.attrs["min"] = 1
+        # Sharing (issue 4): a form posted without it keeps the current default.
+        self.fields["default_visibility"].required = False
+
+    def clean_default_visibility(self) -> str:
+        return self.cleaned_data.get("default_visibility") or self.instance.default_visibility
 
 
 # --- Categories ------------------------------------------------------------------------

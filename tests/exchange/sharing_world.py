@@ -15,11 +15,12 @@ from tests.conftest import in_authority
 from tests.exchange.factories import published_listing
 from tests.factories import authority_admin
 
-OUTSIDER = {"slug": "naintre", "name": "Commune de Naintré", "kind": "commune",
-            "email_domains": ["naintre.example"], "departement": "86", "population": 6000}
+# A slug no other test uses (tenants tests create and expect to refuse "naintre"…).
+OUTSIDER = {"slug": "sharing-outsider", "name": "Commune hors accord", "kind": "commune",
+            "email_domains": ["outsider.example"], "departement": "86", "population": 6000}
 
 
-def _valid_siren(prefix: str = "21860172") -> str:
+def _valid_siren(prefix: str = "21869991") -> str:
     return next(prefix + str(d) for d in range(10) if luhn_is_valid(prefix + str(d)))
 
 

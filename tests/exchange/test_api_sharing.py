@@ -76,7 +76,7 @@ def test_shared_listings_are_listed_searched_and_contacted_on_the_own_host(
         "chatellerault", listing.pk, "Fauteuil de direction cuir")
     assert "estimated_value" not in item and "poster" not in item and "service" not in item
     assert client.get(f"{API}/shared-listings/?category=x").status_code == 400
-    assert client.get(f"{API}/shared-listings/?authority=naintre").json()["count"] == 0
+    assert client.get(f"{API}/shared-listings/?authority=sharing-outsider").json()["count"] == 0
     with capture(execute=True):
         contact = client.post(f"{API}/shared-listings/chatellerault/{listing.pk}/contact/",
                               {"message": "Pour le bureau du directeur"}, format="json")
@@ -86,7 +86,7 @@ def test_shared_listings_are_listed_searched_and_contacted_on_the_own_host(
     assert stored.external_email == "api@grand-chatellerault.example"
     # A third authority: empty list, 404 on contact.
     with in_authority(naintre):
-        outsider = agent(email="api@naintre.example")
+        outsider = agent(email="api@outsider.example")
     other = api(naintre, outsider)
     assert other.get(f"{API}/shared-listings/").json()["count"] == 0
     assert other.post(f"{API}/shared-listings/chatellerault/{listing.pk}/contact/",

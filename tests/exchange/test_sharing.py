@@ -118,7 +118,7 @@ def test_the_invited_side_cannot_be_reached_by_a_third_authority(chatellerault,
     share(chatellerault, grand_chatellerault)
     agreement_id = SharingEvent.objects.get(action="accepted").agreement_id
     with in_authority(naintre):
-        outsider_admin = authority_admin(email="admin@naintre.example")
+        outsider_admin = authority_admin(email="admin@outsider.example")
     outsider = client_for(naintre, outsider_admin)
     assert outsider.post(f"/listings/sharing/agreements/{agreement_id}/end/").status_code == 404
     assert list(sharing_partners_of(chatellerault)) == [grand_chatellerault]
@@ -199,7 +199,7 @@ def test_a_third_authority_sees_nothing_by_page_api_search_or_photo(
     with in_authority(grand_chatellerault):
         partner = agent(email="a@grand-chatellerault.example")
     with in_authority(naintre):
-        outsider = agent(email="a@naintre.example")
+        outsider = agent(email="a@outsider.example")
     seen = client_for(grand_chatellerault, partner)
     assert seen.get(urls[3])["Content-Type"] == "image/jpeg"
     assert "Projecteur Zébulon partagé" in seen.get(urls[0]).content.decode()
@@ -422,3 +422,20 @@ def test_an_unknown_or_own_authority_slug_is_refused(chatellerault):
                                        recipient_authority_slug=slug)
             assert refused.value.code == "recipient"
         assert not listing.transfers.exists()
+
+
+def test_admins_set_the_default_visibility_and_the_cascade_delay(chatellerault):
+    with in_authority(chatellerault):
+        admin = authority_admin()
+    client = client_for(chatellerault, admin)
+    page = client.get("/listings/settings/").content.decode()
+    assert 'name="default_visibility"' in page and 'name="share_after_days"' in page
+    response = client.post("/listings/settings/", {
+        "moderation_mode": "pre", "review_words": "", "contact_cc": "", "expiry_days": "60",
+        "appliances_enabled": "on", "it_enabled": "on", "contacts_per_hour": "10",
+        "default_visibility": "shared", "share_after_days": ""})
+    assert response.status_code == 302
+    with in_authority(chatellerault):
+        rules = services.exchange_settings()
+        assert (rules.default_visibility, rules.share_after_days) == ("shared", None)
+        assert services.share_waiting_listings() == 0  # never, when empty

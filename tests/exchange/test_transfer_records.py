@@ -145,7 +145,7 @@ def test_both_authorities_download_the_record_and_a_third_cannot(
     assert client_for(grand_chatellerault, agglo_agent).get(url).status_code == 403
     # A third authority: nothing, even with the right numbers.
     with in_authority(naintre):
-        outsider = moderator(email="mod@naintre.example")
+        outsider = moderator(email="mod@outsider.example")
     assert client_for(naintre, outsider).get(url).status_code == 404
     # Another agent of the giver may not download it either (no value for them).
     with in_authority(chatellerault):
