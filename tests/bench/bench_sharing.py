@@ -73,6 +73,9 @@ def _populate() -> dict:
             for n in range(LISTINGS_EACH):
                 words = " ".join(rng.sample(WORDS, 3))
                 category = rng.choice(categories)
+                # 9 in 10 shared; the others only offered to partners (not in this feed).
+                audience = ({"is_shared": True} if rng.random() < 0.9
+                            else {"is_shared": False, "offered_at": now})
                 entries.append(CatalogueEntry(
                     authority=partner, listing_id=n + 1, title=f"{words.capitalize()} n°{n}",
                     description=f"Lot de {words} en bon état.", family=category.parent.name,
@@ -80,13 +83,13 @@ def _populate() -> dict:
                     condition=rng.choice(["new", "good", "used", "to_repair"]),
                     commune="Châtellerault", postcode="86100", quantity=rng.randint(1, 12),
                     published_at=now - timezone.timedelta(minutes=rng.randint(0, 200000)),
-                    photo_ids=[n + 1], is_shared=rng.random() < 0.9))
+                    photo_ids=[n + 1], **audience))
             CatalogueEntry.objects.bulk_create(entries, batch_size=2000)
         CatalogueEntry.objects.filter(authority__in=partners).update(
             search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
             + SearchVector("description", weight="B", config=SEARCH_CONFIG))
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE catalogue_catalogueentry")  # as autovacuum would
     # A family and an item type present in the entries, as ids of the viewer's tree.
     return {"viewer": viewer, "family": categories[0].parent_id, "item": categories[0].pk}
 
