@@ -40,9 +40,14 @@ def shares_with(viewer: Authority, owner: Authority) -> bool:
 
 
 def shared_entries_for(authority: Authority) -> QuerySet[CatalogueEntry]:
-    """The shared feed of `authority`: published shared listings of its partners."""
-    return (CatalogueEntry.objects.filter(is_shared=True,
-                                          authority__in=sharing_partners_of(authority))
+    """The shared feed of `authority`: published shared listings of its partners.
+
+    The partners' ids are read first (one small query, at every call: an agreement that
+    ends hides at once) and passed as a list: PostgreSQL then knows how many partners
+    there are and plans the search and the count well (as a subquery it guessed 2
+    partners out of 100 and ran the full-text search once per partner: 390 ms → ms)."""
+    partner_ids = list(sharing_partners_of(authority).values_list("pk", flat=True))
+    return (CatalogueEntry.objects.filter(is_shared=True, authority_id__in=partner_ids)
             .select_related("authority"))
 
 

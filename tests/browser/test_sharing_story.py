@@ -3,10 +3,13 @@ Châtellerault finds a shared listing of Châtellerault, says she is interested;
 poster gets the e-mail (moderators in Cc, Reply-To the agent), closes the listing as
 exchanged with Grand Châtellerault, and the listing leaves the shared feed."""
 
+import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.browser.test_login import sign_in
 
@@ -79,3 +82,58 @@ def test_find_contact_and_close_across_authorities(served_instance, browser):
     expect(taker.locator(f"a[href='/listings/shared/{TOWN}/{listing_id}/']")).to_have_count(0)
     response = taker.goto(url(AGGLO, f"/listings/shared/{TOWN}/{listing_id}/"))
     assert response.status == 404
+
+    # 6. The agglomération's moderator downloads its copy of the transfer record from
+    #    its own host.
+    moderator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(moderator, served_instance, AGGLO, f"moderateur@{AGGLO}.example")
+    moderator.goto(url(AGGLO, "/listings/moderation/received/"))
+    expect(moderator.locator("table.received")).to_contain_text("Ville de Châtellerault")
+    with moderator.expect_download() as download:
+        moderator.get_by_role("link", name="Télécharger (PDF)").first.click()
+    text = pdf_text(Path(download.value.path()).read_bytes())
+    assert "INV-ARM-001" in text and "Agglomération de Grand Châtellerault" in text
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_admins_end_and_renew_sharing(served_instance, browser):
+    """The town's administrator ends the agreement: the agglomération's feed empties at
+    once; she proposes again, the agglomération's administrator accepts, it is back."""
+    url = served_instance.url
+    town_admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    agglo_admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(town_admin, served_instance, TOWN, f"admin@{TOWN}.example")
+    sign_in(agglo_admin, served_instance, AGGLO, f"admin@{AGGLO}.example")
+
+    agglo_admin.goto(url(AGGLO, "/listings/shared/"))
+    expect(agglo_admin.locator("#feed-results .shared-card").first).to_be_visible()
+
+    town_admin.goto(url(TOWN, "/listings/moderation/"))
+    town_admin.get_by_role("link", name="Partage").click()
+    expect(town_admin.get_by_role("heading", level=1)).to_have_text(
+        "Partage avec d'autres collectivités")
+    row = town_admin.locator("tr.agreement-active")
+    expect(row).to_contain_text("Agglomération de Grand Châtellerault")
+    row.get_by_role("button", name="Mettre fin au partage").click()
+    expect(town_admin.locator("body")).to_contain_text("a pris fin")
+
+    agglo_admin.goto(url(AGGLO, "/listings/shared/"))
+    expect(agglo_admin.locator("#feed-results .shared-card")).to_have_count(0)
+
+    town_admin.select_option("#id_authority", label="Agglomération de Grand Châtellerault")
+    town_admin.get_by_role("button", name="Proposer de partager").click()
+    expect(town_admin.locator("tr.agreement-proposed")).to_be_visible()
+
+    agglo_admin.goto(url(AGGLO, "/listings/sharing/"))
+    agglo_admin.locator("tr.agreement-proposed").get_by_role("button", name="Accepter").click()
+    expect(agglo_admin.locator("tr.agreement-active")).to_contain_text("Ville de Châtellerault")
+    expect(agglo_admin.locator(".sharing-events")).to_contain_text("A mis fin au partage")
+    agglo_admin.goto(url(AGGLO, "/listings/shared/"))
+    expect(agglo_admin.locator("#feed-results .shared-card").first).to_be_visible()
+
+    # Its moderators' page of transfers to confirm opens (nothing above the cap here).
+    agglo_admin.goto(url(AGGLO, "/listings/moderation/transfers/"))
+    expect(agglo_admin.get_by_role("heading", level=1)).to_have_text("Cessions à confirmer")
