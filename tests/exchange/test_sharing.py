@@ -439,3 +439,26 @@ def test_admins_set_the_default_visibility_and_the_cascade_delay(chatellerault):
         rules = services.exchange_settings()
         assert (rules.default_visibility, rules.share_after_days) == ("shared", None)
         assert services.share_waiting_listings() == 0  # never, when empty
+
+
+def test_networks_and_listings_of_others_are_out_of_reach(chatellerault, grand_chatellerault,
+                                                          naintre):
+    with in_authority(grand_chatellerault):
+        network = sharing.create_network(authority=grand_chatellerault,
+                                         actor=authority_admin(), name="Réseau de l'agglo")
+        agglo_listing = published_listing()
+    with in_authority(naintre):
+        outsider_admin = authority_admin(email="admin2@outsider.example")
+    outsider = client_for(naintre, outsider_admin)
+    for action in ("join", "leave", "decline"):
+        assert outsider.post(f"/listings/sharing/networks/{network.pk}/{action}/"
+                             ).status_code == 404
+    assert outsider.post(f"/listings/sharing/networks/{network.pk}/invite/",
+                         {"authority": naintre.pk}).status_code == 404
+    # A listing id of another authority is not a listing here (another schema).
+    with in_authority(naintre):
+        Listing.objects.filter(pk=agglo_listing.pk).delete()
+    assert outsider.post(f"/listings/{agglo_listing.pk}/visibility/",
+                         {"visibility": "shared"}).status_code == 404
+    with in_authority(grand_chatellerault):
+        assert Listing.objects.get(pk=agglo_listing.pk).visibility == Visibility.INTERNAL
