@@ -295,6 +295,8 @@ def test_new_listings_take_the_authority_default_and_the_poster_changes_it(chate
         assert listing.visibility == Visibility.SHARED
         other = agent()
     poster = client_for(chatellerault, listing.poster)
+    page = poster.get(f"/listings/{listing.pk}/").content.decode()
+    assert 'name="visibility" value="shared"' in page and "checked" in page
     with capture(execute=True):
         response = poster.post(f"/listings/{listing.pk}/visibility/",
                                {"visibility": "internal"})
