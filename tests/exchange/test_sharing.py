@@ -464,3 +464,25 @@ def test_networks_and_listings_of_others_are_out_of_reach(chatellerault, grand_c
                          {"visibility": "shared"}).status_code == 404
     with in_authority(grand_chatellerault):
         assert Listing.objects.get(pk=agglo_listing.pk).visibility == Visibility.INTERNAL
+
+
+def test_networks_through_the_pages(chatellerault, grand_chatellerault):
+    with in_authority(grand_chatellerault):
+        agglo_admin, agglo_moderator = authority_admin(), moderator()
+    with in_authority(chatellerault):
+        town_admin = authority_admin()
+    agglo = client_for(grand_chatellerault, agglo_admin)
+    assert client_for(grand_chatellerault, agglo_moderator).post(
+        "/listings/sharing/networks/new/", {"name": "Réseau"}).status_code == 403
+    assert agglo.post("/listings/sharing/networks/new/", {"name": " "}).status_code == 400
+    assert agglo.post("/listings/sharing/networks/new/",
+                      {"name": "Agglo et communes"}).status_code == 302
+    network_id = SharingEvent.objects.get(action="network_created").network_id
+    assert agglo.post(f"/listings/sharing/networks/{network_id}/invite/",
+                      {"authority": chatellerault.pk}).status_code == 302
+    town = client_for(chatellerault, town_admin)
+    assert "Agglo et communes" in town.get("/listings/sharing/").content.decode()
+    assert town.post(f"/listings/sharing/networks/{network_id}/join/").status_code == 302
+    assert list(sharing_partners_of(chatellerault)) == [grand_chatellerault]
+    assert town.post(f"/listings/sharing/networks/{network_id}/leave/").status_code == 302
+    assert list(sharing_partners_of(chatellerault)) == []
