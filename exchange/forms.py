@@ -171,8 +171,11 @@ class CloseForm(ServiceErrorsMixin, forms.Form):
         label=_("Receiving service"), required=False,
         queryset=Service.objects.filter(is_active=True),
         help_text=_("When exchanged with a service of the authority."))
+    recipient_authority_slug = forms.ChoiceField(
+        label=_("Receiving authority"), required=False,
+        help_text=_("When exchanged with another authority of the platform."))
     recipient_authority = forms.CharField(
-        label=_("Receiving authority"), max_length=200, required=False,
+        label=_("Receiving authority not on the platform"), max_length=200, required=False,
         help_text=_("When exchanged with another authority."))
     recipient_partner = forms.CharField(
         label=_("Partner"), max_length=200, required=False,
@@ -181,10 +184,22 @@ class CloseForm(ServiceErrorsMixin, forms.Form):
         label=_("Weighed weight (kg)"), required=False, max_digits=10, decimal_places=3,
         widget=forms.NumberInput(attrs={"min": 0, "step": "0.001"}),
         help_text=_("Leave empty to use the estimated weight."))
+    inventory_number = forms.CharField(
+        label=_("Inventory number"), max_length=100, required=False,
+        help_text=_("For a transfer outside the authority: the number in your asset "
+                    "register, printed on the transfer record."))
+
+    def __init__(self, *args, authorities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient_authority_slug"].choices = [
+            ("", "—"), *((a.slug, a.name) for a in authorities)]
 
     def add_service_error(self, error: ExchangeError, field: str | None = None) -> None:
         if getattr(error, "code", None) == "recipient":
             field = self.recipient_field.get(self.cleaned_data.get("reason"))
+            if (field == "recipient_authority"
+                    and self.cleaned_data.get("recipient_authority_slug")):
+                field = "recipient_authority_slug"
         super().add_service_error(error, field)
 
 

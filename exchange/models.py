@@ -262,8 +262,15 @@ class ContactRequest(models.Model):
     """An agent's "I am interested". Stored before anything is sent; a worker mails it."""
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="contacts")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="contact_requests")
+    # An agent of this authority, or (sharing, issue 4) none: then the external_* fields
+    # name the agent of another authority, who has no account in this schema.
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="contact_requests")
+    external_name = models.CharField(max_length=200, blank=True)
+    external_email = models.EmailField(blank=True)
+    external_service = models.CharField(max_length=200, blank=True)
+    external_authority_slug = models.SlugField(max_length=63, blank=True)
+    external_authority_name = models.CharField(max_length=200, blank=True)
     message = models.TextField(_("message"), blank=True, max_length=2000)
     status = models.CharField(max_length=10, choices=ContactStatus.choices,
                               default=ContactStatus.PENDING)
@@ -278,10 +285,38 @@ class ContactRequest(models.Model):
             models.Index(fields=["sender", "-created_at"], name="contact_by_sender"),
             models.Index(fields=["created_at"], name="contact_unsent",
                          condition=~Q(status="sent")),
+            models.Index(fields=["external_email", "-created_at"],
+                         name="contact_by_external_sender",
+                         condition=Q(sender__isnull=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sender__isnull=False) | (~Q(external_email="")
+                                                     & ~Q(external_authority_slug="")),
+                name="contact_has_a_sender"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.sender} → {self.listing}"
+        return f"{self.sender_name} → {self.listing}"
+
+    @property
+    def is_external(self) -> bool:
+        """Sent by an agent of another authority (sharing)."""
+        return self.sender_id is None
+
+    @property
+    def sender_name(self) -> str:
+        return self.external_name if self.sender_id is None else self.sender.full_name
+
+    @property
+    def sender_email(self) -> str:
+        return self.external_email if self.sender_id is None else self.sender.email
+
+    @property
+    def sender_service_name(self) -> str:
+        if self.sender_id is None:
+            return self.external_service
+        return self.sender.service.name if self.sender.service_id else ""
 
 
 class ClosureReason(models.TextChoices):
@@ -322,15 +357,42 @@ class Transfer(models.Model):
     weight_is_estimated = models.BooleanField(_("estimated weight"), default=True)
     factors_version = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Free transfers to another authority or a partner (issue 4): above the legal cap
+    # per unit (settings.FREE_TRANSFER_CAP_PER_UNIT_EUR) a moderator confirms first. A
+    # transfer awaiting confirmation keeps its items reserved; the listing closes and
+    # the statistics fact is written on confirmation; a refusal deletes it (audited).
+    confirmation_required = models.BooleanField(default=False)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    inventory_number = models.CharField(_("inventory number"), max_length=100, blank=True,
+                                        help_text=_("In the giver's asset register, if any."))
+    agreement_reference = models.CharField(_("agreement reference"), max_length=200,
+                                           blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="transfer_quantity_positive"),
         ]
+        indexes = [
+            models.Index(fields=["created_at"], name="transfer_awaiting_confirmation",
+                         condition=Q(confirmation_required=True, confirmed_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} × {self.quantity}"
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return self.confirmation_required and self.confirmed_at is None
+
+    @property
+    def has_record(self) -> bool:
+        """A PDF transfer record exists for confirmed transfers outside the authority."""
+        return (self.reason in (ClosureReason.EXCHANGED_OTHER_AUTHORITY,
+                                ClosureReason.GIVEN_TO_PARTNER)
+                and not self.awaits_confirmation)
 
 
 class WantedRequest(models.Model):

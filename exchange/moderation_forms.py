@@ -120,13 +120,19 @@ class ExchangeSettingsForm(forms.ModelForm):
     class Meta:
         model = ExchangeSettings
         fields = ["moderation_mode", "review_words", "contact_cc", "expiry_days", "it_enabled",
-                  "appliances_enabled", "contacts_per_hour"]
+                  "appliances_enabled", "contacts_per_hour", "default_visibility",
+                  "share_after_days"]
         widgets = {"moderation_mode": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expiry_days"].widget.attrs["min"] = 7
         self.fields["contacts_per_hour"].widget.attrs["min"] = 1
+        # Sharing (issue 4): a form posted without it keeps the current default.
+        self.fields["default_visibility"].required = False
+
+    def clean_default_visibility(self) -> str:
+        return self.cleaned_data.get("default_visibility") or self.instance.default_visibility
 
 
 # --- Categories ------------------------------------------------------------------------

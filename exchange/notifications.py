@@ -21,10 +21,29 @@ log = logging.getLogger(__name__)
 def after_commit(function, *args) -> None:
     """Run `function(*args)` once the current transaction commits, in today's language."""
     language = translation.get_language() or settings.LANGUAGE_CODE
+    schema = connection.schema_name
+    tenant = getattr(connection, "tenant", None)
 
     def run():
-        with translation.override(language):
-            function(*args)
+        # In the schema of the write, whatever the connection points at by then (a
+        # contact from another authority writes in the owner's schema; see sharing).
+        if connection.schema_name == schema:
+            with translation.override(language):
+                function(*args)
+            return
+        previous = getattr(connection, "tenant", None)
+        try:
+            if tenant is not None and getattr(tenant, "schema_name", None) == schema:
+                connection.set_tenant(tenant)
+            else:
+                connection.set_schema(schema)
+            with translation.override(language):
+                function(*args)
+        finally:
+            if previous is not None:
+                connection.set_tenant(previous)
+            else:
+                connection.set_schema_to_public()
 
     transaction.on_commit(run)
 
@@ -88,16 +107,22 @@ def queue_contact(contact) -> None:
 def contact_message(contact) -> EmailMessage:
     """The e-mail of a contact request: to the poster, moderators in Cc, Reply-To the
     interested agent."""
-    listing, sender = contact.listing, contact.sender
+    listing = contact.listing
     cc = [address for address in moderator_addresses()
           if address.lower() != listing.poster.email.lower()]
-    context = {"listing": listing, "sender": sender, "contact": contact,
+    context = {"listing": listing, "contact": contact,
                "url": listing_url(listing), "authority": getattr(connection, "tenant", None)}
     return EmailMessage(
         subject=render_to_string("exchange/email/contact_subject.txt", context).strip(),
         body=render_to_string("exchange/email/contact_body.txt", context),
-        to=[listing.poster.email], cc=cc, reply_to=[sender.email],
+        to=[listing.poster.email], cc=cc, reply_to=[contact.sender_email],
     )
+
+
+def shared_contact_confirmation(email: str, entry, url: str) -> None:
+    """Tell an agent that their interest in another authority's listing was sent (in
+    the agent's own authority: runs there, after commit)."""
+    _send("shared_contact_confirmation", {"entry": entry, "url": url}, [email])
 
 
 def alerts_for_new_listing(listing) -> None:

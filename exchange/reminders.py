@@ -93,7 +93,9 @@ def listings_due_for_outcome_reminder(now=None) -> QuerySet[Listing]:
 def interested_contacts(listing: Listing) -> list[ContactRequest]:
     """The first request of each agent who contacted the poster, oldest first."""
     first_by_sender: dict[int, ContactRequest] = {}
-    for contact in (ContactRequest.objects.filter(listing=listing)
+    # Agents of this authority only: one of another authority (sharing) has no service
+    # here, and the poster closes as "exchanged with another authority" from the page.
+    for contact in (ContactRequest.objects.filter(listing=listing, sender__isnull=False)
                     .select_related("sender__service").order_by("created_at", "id")):
         first_by_sender.setdefault(contact.sender_id, contact)
     return list(first_by_sender.values())

@@ -153,7 +153,9 @@ def moderator_figures(start: date, end: date) -> Figures:
     start_at = timezone.make_aware(datetime.combine(start, time.min))
     end_at = timezone.make_aware(datetime.combine(end, time.max))
     given = Transfer.objects.filter(reason__in=GIVING_REASONS, created_at__range=(start_at,
-                                                                                  end_at))
+                                                                                  end_at)
+                                    ).exclude(confirmation_required=True,
+                                              confirmed_at__isnull=True)
     totals = given.aggregate(value=Sum("value"), weight=Sum("weight_kg"),
                              listings=Count("listing", distinct=True))
     posted = Listing.objects.filter(created_at__range=(start_at, end_at)).exclude(
@@ -190,6 +192,12 @@ def events_of(listing: Listing) -> QuerySet:
 
 def transfers_of(listing: Listing) -> QuerySet[Transfer]:
     return listing.transfers.select_related("recipient_service").order_by("created_at", "id")
+
+
+def transfers_awaiting_confirmation() -> QuerySet[Transfer]:
+    """Free transfers above the legal cap that a moderator must confirm, oldest first."""
+    return (Transfer.objects.filter(confirmation_required=True, confirmed_at__isnull=True)
+            .select_related("listing", "actor").order_by("created_at", "id"))
 
 
 def saved_searches_of(user) -> QuerySet:

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.db.models import Sum, Value
@@ -18,6 +19,7 @@ from analytics.models import REFERENCE_FACTORS_VERSION, ReferenceItem
 from analytics.reference_data import APPLIANCE_FAMILIES, IT_FAMILIES, read_reference_rows
 
 from . import notifications
+from .catalogue.projection import sync_after_commit
 from .errors import ExchangeError
 from .models import (
     GIVING_REASONS,
@@ -34,6 +36,7 @@ from .models import (
     ModerationMode,
     SavedSearch,
     Transfer,
+    Visibility,
     WantedRequest,
 )
 from .permissions import can_close, can_edit, is_moderator
@@ -148,7 +151,11 @@ def create_listing(*, poster: User, submit: bool = False, **data) -> Listing:
         raise ExchangeError(_("Choose the service that gives the items."), code="service")
     _check_values(data)
     _check_category(data["category"])
+    visibility = data.get("visibility") or exchange_settings().default_visibility
+    if visibility not in Visibility.values:
+        raise ExchangeError(_("Choose who may see the listing."), code="visibility")
     listing = Listing.objects.create(poster=poster, status=ListingStatus.DRAFT,
+                                     visibility=visibility,
                                      **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     _refresh_search_vector(listing)
     if submit:
@@ -195,6 +202,7 @@ def record_edit(*, listing: Listing, actor: User, changes: dict) -> Listing:
     the poster. Call it inside the transaction that holds the listing's row lock."""
     moderating = is_moderator(actor) and actor.pk != listing.poster_id
     _record(listing, actor, ModerationAction.EDITED, changes=changes)
+    sync_after_commit(listing)
     if (not moderating and listing.status == ListingStatus.PUBLISHED
             and exchange_settings().moderation_mode == ModerationMode.PRE):
         listing.status = ListingStatus.PENDING
@@ -222,6 +230,7 @@ def _publish(listing: Listing) -> None:
     listing.held_by = None
     listing.held_until = None
     listing.save()
+    sync_after_commit(listing)
     notifications.after_commit(notifications.alerts_for_new_listing, listing)
 
 
@@ -309,6 +318,7 @@ def reject_listing(*, listing: Listing, actor: User, reason: str) -> Listing:
     listing.status = ListingStatus.REJECTED
     listing.held_by = None
     listing.save()
+    sync_after_commit(listing)
     _record(listing, actor, ModerationAction.REJECTED, message=reason.strip())
     notifications.after_commit(notifications.decision_to_poster, listing,
                                ModerationAction.REJECTED, reason.strip())
@@ -327,6 +337,7 @@ def request_changes(*, listing: Listing, actor: User, message: str) -> Listing:
     listing.status = ListingStatus.CHANGES_REQUESTED
     listing.held_by = None
     listing.save()
+    sync_after_commit(listing)
     _record(listing, actor, ModerationAction.CHANGES_REQUESTED, message=message.strip())
     notifications.after_commit(notifications.decision_to_poster, listing,
                                ModerationAction.CHANGES_REQUESTED, message.strip())
@@ -347,6 +358,7 @@ def extend_listing(*, listing: Listing, actor: User) -> Listing:
     listing.expiry_reminder_sent_at = None
     listing.save()
     _record(listing, actor, ModerationAction.EXTENDED)
+    sync_after_commit(listing)
     return listing
 
 
@@ -358,6 +370,7 @@ def expire_due_listings(now=None) -> int:
         with transaction.atomic():
             Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.EXPIRED)
             _record(listing, None, ModerationAction.EXPIRED)
+            sync_after_commit(listing)
             count += 1
     return count
 
@@ -403,6 +416,36 @@ def contact_poster(*, listing: Listing, sender: User, message: str = "") -> Cont
     return contact
 
 
+@transaction.atomic
+def contact_poster_from_outside(*, listing: Listing, name: str, email: str, service: str,
+                                authority_slug: str, authority_name: str,
+                                message: str = "") -> ContactRequest:
+    """Store the interest of an agent of another authority (sharing) in this schema,
+    then mail the poster like any contact (moderators in Cc, Reply-To the agent).
+
+    Call it in the owner authority's schema, after checking that the agent's authority
+    shares with it (exchange.sharing.contacts does both). Same hourly limit as agents
+    of the authority, counted per e-mail address.
+    """
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if listing.status != ListingStatus.PUBLISHED or listing.visibility != Visibility.SHARED:
+        raise ExchangeError(_("This listing is no longer available."), code="state")
+    limit = exchange_settings().contacts_per_hour
+    recent = ContactRequest.objects.filter(
+        sender__isnull=True, external_email__iexact=email,
+        created_at__gte=timezone.now() - timedelta(hours=1)).count()
+    if recent >= limit:
+        raise ExchangeError(
+            _("You have sent %(count)s contacts in the last hour: wait a little before "
+              "sending more.") % {"count": recent}, code="rate_limited")
+    contact = ContactRequest.objects.create(
+        listing=listing, sender=None, external_name=name[:200], external_email=email,
+        external_service=(service or "")[:200], external_authority_slug=authority_slug,
+        external_authority_name=authority_name[:200], message=message.strip()[:2000])
+    notifications.after_commit(notifications.queue_contact, contact)
+    return contact
+
+
 # --- Closure ----------------------------------------------------------------------------
 
 def quantity_left(listing: Listing) -> int:
@@ -416,16 +459,52 @@ def _reference_weight(listing: Listing) -> Decimal:
     return item.typical_weight_kg if item else Decimal("0")
 
 
+OUTSIDE_REASONS = {ClosureReason.EXCHANGED_OTHER_AUTHORITY, ClosureReason.GIVEN_TO_PARTNER}
+
+
+def unit_value(listing: Listing) -> Decimal:
+    return (listing.estimated_value / listing.quantity).quantize(Decimal("0.01"),
+                                                                rounding=ROUND_HALF_UP)
+
+
+def needs_confirmation(listing: Listing, reason: str) -> bool:
+    """A free transfer outside the authority above the legal cap per unit (décret
+    n° 2022-791) waits for a moderator's confirmation."""
+    return (reason in OUTSIDE_REASONS
+            and unit_value(listing) > settings.FREE_TRANSFER_CAP_PER_UNIT_EUR)
+
+
+def _receiving_authority(slug: str):
+    """The platform authority named by `slug` (not the current one), or ExchangeError."""
+    from tenants.models import Authority
+    from tenants.selectors import current_authority
+
+    here = current_authority()
+    authority = (Authority.objects.exclude(schema_name="public").filter(slug=slug).first()
+                 if slug else None)
+    if authority is None or (here is not None and authority.pk == here.pk):
+        raise ExchangeError(_("Choose the receiving authority."), code="recipient")
+    return authority
+
+
 @transaction.atomic
 def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int | None = None,
                   recipient_service: Service | None = None, recipient_authority: str = "",
-                  recipient_partner: str = "", weight_kg: Decimal | None = None) -> Transfer:
+                  recipient_partner: str = "", weight_kg: Decimal | None = None,
+                  recipient_authority_slug: str = "", recipient_partner_id: int | None = None,
+                  inventory_number: str = "", agreement_reference: str = "") -> Transfer:
     """Record a transfer of `quantity` items and close the listing when none are left.
 
-    Giving reasons need their recipient. Value is the listing's value pro rata; weight
-    is the reference weight × quantity unless a weighed figure is given.
+    Giving reasons need their recipient: another authority of the platform is named by
+    its slug (its name is copied), or by a name alone when it is not on the platform.
+    Value is the listing's value pro rata; weight is the reference weight × quantity
+    unless a weighed figure is given. Above the legal cap per unit, a transfer to
+    another authority or a partner awaits a moderator (`confirm_transfer`): its items
+    stay reserved and nothing closes or counts until then.
     """
     listing = Listing.objects.select_for_update().select_related("category").get(pk=listing.pk)
+    if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY and recipient_authority_slug:
+        recipient_authority = _receiving_authority(recipient_authority_slug).name
     if not can_close(actor, listing):
         raise ExchangeError(_("You cannot close this listing."), code="forbidden")
     if reason not in ClosureReason.values:
@@ -450,6 +529,7 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         raise ExchangeError(_("The weight cannot be negative."), code="weight")
     value = (listing.estimated_value * quantity / listing.quantity).quantize(
         Decimal("0.01"), rounding=ROUND_HALF_UP)
+    awaiting = needs_confirmation(listing, reason)
     transfer = Transfer.objects.create(
         listing=listing, actor=actor, reason=reason, quantity=quantity,
         recipient_service=recipient_service if reason == ClosureReason.EXCHANGED_INTERNAL
@@ -462,21 +542,131 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         weight_kg=weight_kg if weight_kg is not None else _reference_weight(listing) * quantity,
         weight_is_estimated=weight_kg is None,
         factors_version=REFERENCE_FACTORS_VERSION,
+        recipient_authority_slug=recipient_authority_slug
+        if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY else "",
+        recipient_partner_id=recipient_partner_id
+        if reason == ClosureReason.GIVEN_TO_PARTNER else None,
+        inventory_number=inventory_number.strip()[:100],
+        agreement_reference=agreement_reference.strip()[:200],
+        confirmation_required=awaiting,
     )
-    if quantity == left:
+    if awaiting:
+        _record(listing, actor, ModerationAction.TRANSFERRED,
+                message=_("%(reason)s × %(quantity)s, awaiting a moderator's confirmation")
+                % {"reason": reason, "quantity": quantity})
+        sync_after_commit(listing)
+        return transfer
+    _transfer_done(listing, transfer, actor, closes=quantity == left)
+    return transfer
+
+
+def _transfer_done(listing: Listing, transfer: Transfer, actor: User, *, closes: bool) -> None:
+    """What follows a transfer that counts: the listing closes when nothing is left; the
+    statistics fact and the catalogue follow after commit."""
+    if closes:
         listing.status = ListingStatus.CLOSED
         listing.closed_at = timezone.now()
         listing.reserved_for = ""
         listing.save()
-        _record(listing, actor, ModerationAction.CLOSED, message=reason)
+        _record(listing, actor, ModerationAction.CLOSED, message=transfer.reason)
     else:
         _record(listing, actor, ModerationAction.TRANSFERRED,
-                message=f"{reason} × {quantity}")
+                message=f"{transfer.reason} × {transfer.quantity}")
     # Statistics fact, after commit (imported here: analytics.facts imports this app).
     from analytics.facts import record_transfer as record_transfer_fact
 
     notifications.after_commit(record_transfer_fact, transfer.pk)
+    sync_after_commit(listing)
+
+
+def _locked_awaiting(transfer: Transfer, actor: User) -> Transfer:
+    _require_moderator(actor)
+    transfer = (Transfer.objects.select_for_update(of=("self",)).select_related("listing")
+                .filter(pk=transfer.pk).first())
+    if transfer is None or not transfer.awaits_confirmation:
+        raise ExchangeError(_("This transfer does not await a confirmation."), code="state")
     return transfer
+
+
+@transaction.atomic
+def confirm_transfer(*, transfer: Transfer, actor: User) -> Transfer:
+    """A moderator confirms a free transfer above the legal cap: it now counts (fact,
+    figures), and the listing closes if no item is left."""
+    transfer = _locked_awaiting(transfer, actor)
+    listing = Listing.objects.select_for_update().get(pk=transfer.listing_id)
+    transfer.confirmed_by, transfer.confirmed_at = actor, timezone.now()
+    transfer.save(update_fields=["confirmed_by", "confirmed_at"])
+    closes = listing.status == ListingStatus.PUBLISHED and quantity_left(listing) == 0
+    _transfer_done(listing, transfer, actor, closes=closes)
+    return transfer
+
+
+@transaction.atomic
+def refuse_transfer(*, transfer: Transfer, actor: User, reason: str = "") -> Listing:
+    """A moderator refuses a transfer above the cap: it is deleted (the listing's history
+    keeps the refusal) and its items are available again."""
+    transfer = _locked_awaiting(transfer, actor)
+    listing = Listing.objects.select_for_update().get(pk=transfer.listing_id)
+    summary = (_("Transfer refused: %(recipient)s × %(quantity)s")
+               % {"recipient": transfer.recipient_authority or transfer.recipient_partner,
+                  "quantity": transfer.quantity})
+    transfer.delete()
+    _record(listing, actor, ModerationAction.TRANSFERRED,
+            message=f"{summary}. {reason.strip()}" if reason.strip() else summary)
+    sync_after_commit(listing)
+    return listing
+
+
+# --- Visibility and sharing -----------------------------------------------------------
+
+@transaction.atomic
+def set_visibility(*, listing: Listing, actor: User, visibility: str) -> Listing:
+    """The poster or a moderator shows a listing to the authorities sharing with theirs
+    (`shared`) or keeps it home (`internal`). Moderation is unchanged: only published
+    listings are ever seen outside."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if not can_edit(actor, listing):
+        raise ExchangeError(_("You cannot change who sees this listing."), code="forbidden")
+    if visibility not in Visibility.values:
+        raise ExchangeError(_("Choose who may see the listing."), code="visibility")
+    if listing.visibility == visibility:
+        return listing
+    old = listing.visibility
+    listing.visibility = visibility
+    listing.shared_at = timezone.now() if visibility == Visibility.SHARED else None
+    listing.save(update_fields=["visibility", "shared_at", "updated_at"])
+    _record(listing, actor, ModerationAction.EDITED, changes={"visibility": [old, visibility]})
+    sync_after_commit(listing)
+    return listing
+
+
+def share_waiting_listings(now=None) -> int:
+    """The cascade: internal listings published more than `share_after_days` ago that
+    no one took (no item given) become shared. Idempotent; returns how many."""
+    days = exchange_settings().share_after_days
+    if days is None:
+        return 0
+    now = now or timezone.now()
+    waiting = (Listing.objects.filter(status=ListingStatus.PUBLISHED,
+                                      visibility=Visibility.INTERNAL,
+                                      published_at__lte=now - timedelta(days=days),
+                                      reserved_for="")
+               .exclude(transfers__isnull=False).values_list("pk", flat=True))
+    count = 0
+    for pk in list(waiting):
+        with transaction.atomic():
+            listing = Listing.objects.select_for_update().get(pk=pk)
+            if listing.visibility != Visibility.INTERNAL:
+                continue
+            listing.visibility, listing.shared_at = Visibility.SHARED, now
+            listing.save(update_fields=["visibility", "shared_at", "updated_at"])
+            _record(listing, None, ModerationAction.EDITED,
+                    message=_("Shared automatically: no taker after %(days)s days.")
+                    % {"days": days},
+                    changes={"visibility": [Visibility.INTERNAL, Visibility.SHARED]})
+            sync_after_commit(listing)
+            count += 1
+    return count
 
 
 # --- Wanted requests and saved searches (alerts) ----------------------------------------

@@ -186,3 +186,17 @@ def send_outcome_reminders_everywhere() -> int:
 @shared_task(name="exchange.resend_pending_contacts_everywhere")
 def resend_pending_contacts_everywhere() -> int:
     return queue_in_every_authority(resend_pending_contacts)
+
+
+@shared_task(name="exchange.share_waiting_listings")
+def share_waiting_listings() -> int:
+    """The sharing cascade: internal listings without taker after the authority's
+    `share_after_days` become shared, in this authority."""
+    from .services import share_waiting_listings as share
+
+    return share() if _in_an_authority("exchange.share_waiting_listings") else 0
+
+
+@shared_task(name="exchange.share_waiting_listings_everywhere")
+def share_waiting_listings_everywhere() -> int:
+    return queue_in_every_authority(share_waiting_listings)

@@ -3,7 +3,7 @@ templates, e-mails and tests."""
 
 from django.urls import path
 
-from .views import listings, moderation, outcome, reports
+from .views import listings, moderation, outcome, reports, sharing
 
 app_name = "exchange"
 
@@ -50,4 +50,31 @@ urlpatterns = [
     path("categories/", moderation.category_list, name="category_list"),
     path("categories/new/", moderation.category_edit, name="category_create"),
     path("categories/<int:pk>/", moderation.category_edit, name="category_edit"),
+    # Sharing between authorities (issue 4)
+    path("shared/", sharing.shared_feed, name="shared_feed"),
+    path("shared/<slug:slug>/<int:listing_id>/", sharing.shared_detail, name="shared_detail"),
+    path("shared/<slug:slug>/<int:listing_id>/contact/", sharing.shared_contact,
+         name="shared_contact"),
+    path("shared/<slug:slug>/<int:listing_id>/photos/<int:photo_id>/<str:size>/",
+         sharing.shared_photo, name="shared_photo"),
+    path("<int:pk>/visibility/", sharing.listing_visibility, name="listing_visibility"),
+    path("<int:pk>/transfers/<int:transfer_pk>/record.pdf", sharing.transfer_record,
+         name="transfer_record"),
+    path("moderation/transfers/", sharing.transfer_confirmations,
+         name="transfer_confirmations"),
+    path("moderation/transfers/<int:transfer_pk>/confirm/", sharing.transfer_confirm,
+         name="transfer_confirm"),
+    path("moderation/transfers/<int:transfer_pk>/refuse/", sharing.transfer_refuse,
+         name="transfer_refuse"),
+    path("moderation/received/", sharing.received_transfers, name="received_transfers"),
+    path("moderation/received/<slug:slug>/<int:transfer_pk>/record.pdf",
+         sharing.received_record, name="received_record"),
+    path("sharing/", sharing.sharing_settings, name="sharing_settings"),
+    path("sharing/propose/", sharing.agreement_propose, name="agreement_propose"),
+    path("sharing/agreements/<int:pk>/<str:action>/", sharing.agreement_action,
+         name="agreement_action"),
+    path("sharing/networks/new/", sharing.network_create, name="network_create"),
+    path("sharing/networks/<int:pk>/invite/", sharing.network_invite, name="network_invite"),
+    path("sharing/networks/<int:pk>/<str:action>/", sharing.network_action,
+         name="network_action"),
 ]

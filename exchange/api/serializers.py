@@ -13,6 +13,7 @@ from exchange import services
 from exchange.models import (
     Category,
     ClosureReason,
+    Condition,
     ContactRequest,
     Listing,
     ListingPhoto,
@@ -102,7 +103,8 @@ class ListingSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "description", "category", "quantity", "quantity_left",
                   "condition", "estimated_value", "dimensions", "service", "site",
                   "available_from", "available_until", "status", "reserved_for",
-                  "created_at", "published_at", "closed_at", "expires_at", "photos"]
+                  "created_at", "published_at", "closed_at", "expires_at", "photos",
+                  "visibility"]
         read_only_fields = [f for f in fields if f != "estimated_value"]
 
     def get_quantity_left(self, listing: Listing) -> int:
@@ -147,7 +149,10 @@ class ListingWriteSerializer(serializers.ModelSerializer):
         model = Listing
         fields = ["title", "description", "category", "quantity", "condition",
                   "estimated_value", "dimensions", "service", "site", "available_from",
-                  "available_until", "submit"]
+                  "available_until", "visibility", "submit"]
+        extra_kwargs = {"visibility": {"required": False, "help_text": _(
+            "`internal` (this authority only) or `shared` (also the authorities sharing "
+            "with it). Defaults to the authority's setting.")}}
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -183,6 +188,13 @@ class CloseSerializer(serializers.Serializer):
     weight_kg = serializers.DecimalField(
         max_digits=10, decimal_places=3, required=False, allow_null=True,
         help_text=_("Weighed total; defaults to the reference weight × quantity."))
+    recipient_authority_slug = serializers.SlugField(
+        required=False, allow_blank=True, default="", max_length=63,
+        help_text=_("For exchanged_other_authority: the slug of the receiving authority "
+                    "when it is on the platform (its name is then filled in)."))
+    inventory_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100,
+        help_text=_("In the giver's asset register, if any."))
 
 
 class TransferSerializer(serializers.ModelSerializer):
@@ -195,7 +207,9 @@ class TransferSerializer(serializers.ModelSerializer):
         model = Transfer
         fields = ["id", "listing", "reason", "quantity", "recipient_service",
                   "recipient_authority", "recipient_partner", "value", "weight_kg",
-                  "weight_is_estimated", "created_at", "listing_status", "quantity_left"]
+                  "weight_is_estimated", "created_at", "listing_status", "quantity_left",
+                  "recipient_authority_slug", "inventory_number", "confirmation_required",
+                  "confirmed_at"]
         read_only_fields = fields
 
     def get_quantity_left(self, transfer: Transfer) -> int:
@@ -272,3 +286,49 @@ class TimeseriesSerializer(serializers.Serializer):
                       "example": {"draft": 2, "pending": 1, "published": 12, "closed": 4}})
 class _StatusCountsField(serializers.DictField):
     child = serializers.IntegerField()
+
+
+# --- Sharing between authorities -----------------------------------------------------------
+
+
+class SharedPhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    thumbnail_url = serializers.URLField()
+
+
+class SharedListingSerializer(serializers.Serializer):
+    """A shared listing of another authority, as the catalogue projection holds it: no
+    € value, no poster, no service, no site address."""
+
+    authority = serializers.CharField(source="authority.slug",
+                                      help_text=_("Slug of the owner authority."))
+    authority_name = serializers.CharField(source="authority.name")
+    id = serializers.IntegerField(source="listing_id",
+                                  help_text=_("The listing's id in its own authority."))
+    title = serializers.CharField()
+    description = serializers.CharField()
+    family = serializers.CharField()
+    category = serializers.CharField()
+    condition = serializers.ChoiceField(choices=Condition.choices)
+    quantity_left = serializers.IntegerField(source="quantity")
+    commune = serializers.CharField()
+    postcode = serializers.CharField()
+    available_from = serializers.DateField(allow_null=True)
+    available_until = serializers.DateField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    photos = serializers.SerializerMethodField()
+
+    @extend_schema_field(SharedPhotoSerializer(many=True))
+    def get_photos(self, entry) -> list[dict]:
+        request = self.context.get("request")
+        photos = []
+        for photo_id in entry.photo_ids:
+            urls = {size: reverse("api:shared-listing-photo",
+                                  args=[entry.authority.slug, entry.listing_id, photo_id, size])
+                    for size in ("full", "thumb")}
+            if request is not None:
+                urls = {size: request.build_absolute_uri(url) for size, url in urls.items()}
+            photos.append({"id": photo_id, "url": urls["full"],
+                           "thumbnail_url": urls["thumb"]})
+        return photos

@@ -21,6 +21,11 @@ urlpatterns = [
     path("stats/summary/", views.StatsSummary.as_view(), name="stats-summary"),
     path("stats/timeseries/", views.StatsTimeseries.as_view(), name="stats-timeseries"),
     path("stats/export.csv", views.StatsExport.as_view(), name="stats-export"),
+    path("shared-listings/", views.SharedListingList.as_view(), name="shared-listing-list"),
+    path("shared-listings/<slug:authority_slug>/<int:id>/contact/",
+         views.SharedListingContact.as_view(), name="shared-listing-contact"),
+    path("shared-listings/<slug:authority_slug>/<int:id>/photos/<int:photo_id>/"
+         "<str:size>/", views.SharedListingPhoto.as_view(), name="shared-listing-photo"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerDocs.as_view(url_name="api:schema"), name="docs"),

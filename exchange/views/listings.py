@@ -9,6 +9,7 @@ like a listing of another authority (it is not in this schema at all).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -49,6 +50,8 @@ from ..permissions import (
     can_view,
     is_moderator,
 )
+from ..sharing.forms import VisibilityForm
+from ..sharing.selectors import sharing_partners_of
 
 FEED_PAGE_SIZE = 24
 LIST_PAGE_SIZE = 50
@@ -129,6 +132,8 @@ def _render_detail(request, listing: Listing, *, contact_form=None, reserve_form
     if context["can_close"]:
         context["reserve_form"] = reserve_form or ReserveForm(
             initial={"reserved_for": listing.reserved_for})
+    if context["can_edit"]:
+        context["visibility_form"] = VisibilityForm(initial={"visibility": listing.visibility})
     return render(request, "exchange/listings/detail.html", context)
 
 
@@ -345,7 +350,8 @@ def listing_close(request, pk: int):
     if not can_close(request.user, listing):
         raise PermissionDenied
     left = services.quantity_left(listing)
-    form = CloseForm(request.POST or None, initial={"quantity": left})
+    form = CloseForm(request.POST or None, initial={"quantity": left},
+                     authorities=sharing_partners_of(request.tenant).order_by("name"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -353,18 +359,28 @@ def listing_close(request, pk: int):
                 listing=listing, actor=request.user, reason=data["reason"],
                 quantity=data["quantity"], recipient_service=data["recipient_service"],
                 recipient_authority=data["recipient_authority"],
-                recipient_partner=data["recipient_partner"], weight_kg=data["weight_kg"])
+                recipient_authority_slug=data["recipient_authority_slug"],
+                recipient_partner=data["recipient_partner"], weight_kg=data["weight_kg"],
+                inventory_number=data["inventory_number"])
         except ExchangeError as error:
             _forbidden_or(error)
             form.add_service_error(error)
         else:
             left -= transfer.quantity
-            messages.success(request, _("The listing is closed. Thank you!") if left == 0 else
-                             _("Recorded: %(given)s item(s). %(left)s left on the listing.")
-                             % {"given": transfer.quantity, "left": left})
+            if transfer.awaits_confirmation:
+                messages.warning(request, _(
+                    "Recorded, awaiting a moderator's confirmation: the value per item is "
+                    "above the legal cap for free transfers. The items stay reserved."))
+            else:
+                messages.success(
+                    request, _("The listing is closed. Thank you!") if left == 0 else
+                    _("Recorded: %(given)s item(s). %(left)s left on the listing.")
+                    % {"given": transfer.quantity, "left": left})
             return _to_detail(listing)
-    return render(request, "exchange/listings/close.html",
-                  {"listing": listing, "form": form, "quantity_left": left})
+    return render(request, "exchange/listings/close.html", {
+        "listing": listing, "form": form, "quantity_left": left,
+        "cap": settings.FREE_TRANSFER_CAP_PER_UNIT_EUR,
+        "above_cap": services.unit_value(listing) > settings.FREE_TRANSFER_CAP_PER_UNIT_EUR})
 
 
 # --- My listings ----------------------------------------------------------------------

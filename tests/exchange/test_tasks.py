@@ -335,6 +335,7 @@ def test_every_scheduled_job_is_a_registered_task():
                          "exchange.send_expiry_reminders_everywhere",
                          "exchange.send_outcome_reminders_everywhere",
                          "exchange.resend_pending_contacts_everywhere",
+                         "exchange.share_waiting_listings_everywhere",
                          "tenants.send_trial_reminders"}
     assert scheduled <= set(app.tasks)
 

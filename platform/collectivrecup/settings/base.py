@@ -6,6 +6,7 @@ production requirements in `production.py`.
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,7 @@ SHARED_APPS = [
     "collectivrecup",
     "analytics",
     "exchange.catalogue",
+    "exchange.sharing",
     # Two-factor authentication of operators: their devices live in the public schema.
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -413,6 +415,18 @@ LOGGING = {
 # --- Billing -------------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+
+# --- Sharing between authorities (issue 4) -----------------------------------------
+# Free transfers of public property between public bodies (and to partners) are capped
+# per unit by décret n° 2022-791 (300 € at the time of writing). Above the cap the
+# poster is warned and a moderator confirms the transfer before it counts.
+FREE_TRANSFER_CAP_PER_UNIT_EUR = Decimal(
+    os.environ.get("FREE_TRANSFER_CAP_PER_UNIT_EUR", "300"))
+# Internal listings without taker become shared after ExchangeSettings.share_after_days.
+CELERY_BEAT_SCHEDULE["exchange-share-waiting-listings"] = {
+    "task": "exchange.share_waiting_listings_everywhere",
+    "schedule": crontab(minute=20),  # hourly
+}
 
 # --- Demo -------------------------------------------------------------------------
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "collectivrecup")

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from accounts.models import Role, Service, Site, User
 from exchange.demo import seed_demo_listings
 from exchange.services import seed_categories
+from exchange.sharing.demo import seed_demo_sharing
 from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
 from tenants.models import Authority, AuthorityStatus
 from tenants.services import authority_host, create_authority, ensure_public_tenant
@@ -43,6 +44,9 @@ class Command(BaseCommand):
         ensure_public_tenant()
         for spec in DEMO_AUTHORITIES:
             created += self._seed_authority(spec)
+        # Sharing between the two demo authorities (issue 4), both ways.
+        first, second = (Authority.objects.get(slug=spec["slug"]) for spec in DEMO_AUTHORITIES)
+        created += seed_demo_sharing(first, second, lambda slug: demo_email("admin", slug))
         with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
             created += _ensure_user(DEMO_OPERATOR_EMAIL, first_name="Olivier",
                                     last_name="Opérateur", roles=[Role.OPERATOR])

@@ -1,0 +1,42 @@
+"""An agent contacts a listing of another authority: the request is stored in the
+owner's schema (exchange.services.contact_poster_from_outside), mailed to its poster
+with its moderators in Cc, and the agent gets a confirmation from their own host."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from accounts.models import Role, User
+from accounts.permissions import user_has_role
+from tenants.models import Authority
+
+from .. import notifications, services
+from ..errors import ExchangeError
+from ..models import ContactRequest, Listing
+from .selectors import shared_entry
+
+
+def contact_shared_listing(*, viewer: Authority, sender: User, owner_slug: str,
+                           listing_id: int, message: str = "") -> ContactRequest:
+    """Raises ExchangeError: code "not_found" when the listing is not in the viewer's
+    shared feed (no agreement, internal, closed…), "forbidden" for a non-agent."""
+    if not user_has_role(sender, Role.AGENT):
+        raise ExchangeError(_("Your account cannot use the exchange."), code="forbidden")
+    entry = shared_entry(viewer, owner_slug, listing_id)
+    if entry is None:
+        raise ExchangeError(_("This listing is no longer available."), code="not_found")
+    name, email = sender.full_name, sender.email
+    service = sender.service.name if sender.service_id else ""
+    with schema_context(entry.authority.schema_name):
+        listing = Listing.objects.filter(pk=listing_id).first()
+        if listing is None:
+            raise ExchangeError(_("This listing is no longer available."), code="not_found")
+        contact = services.contact_poster_from_outside(
+            listing=listing, name=name, email=email, service=service,
+            authority_slug=viewer.slug, authority_name=viewer.name, message=message)
+    url = notifications.absolute_url(
+        reverse("exchange:shared_detail", args=[owner_slug, listing_id]))
+    notifications.after_commit(notifications.shared_contact_confirmation, email, entry, url)
+    return contact

@@ -1,0 +1,56 @@
+"""Demo sharing for `make run`: the two demo authorities share with each other, and a
+few published listings of each are shared, so both "Autres collectivités" feeds show
+something. Idempotent: a live agreement is kept; listings already shared are kept."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.test.utils import override_settings
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from tenants.models import Authority
+
+from .. import services
+from ..catalogue.projection import rebuild
+from ..models import Listing, ListingStatus, Visibility
+from . import services as sharing
+from .models import AgreementStatus, SharingAgreement
+
+SHARED_TITLES = ["Armoire haute à portes battantes", "Banquette d'accueil 3 places",
+                 "Écrans 24 pouces", "Micro-ondes"]
+
+
+def _admin(authority: Authority, email: str) -> User:
+    with schema_context(authority.schema_name):
+        return User.objects.get(email__iexact=email)
+
+
+def seed_demo_sharing(first: Authority, second: Authority, admin_email) -> int:
+    """Share between `first` and `second` (admins named by `admin_email(slug)`), then
+    share the SHARED_TITLES listings of each. Returns how many objects it created."""
+    created = 0
+    live = SharingAgreement.objects.filter(
+        Q(proposer=first, recipient=second) | Q(proposer=second, recipient=first),
+        status__in=[AgreementStatus.PROPOSED, AgreementStatus.ACTIVE]).first()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        if live is None:
+            with schema_context(first.schema_name):
+                live = sharing.propose_agreement(
+                    authority=first, actor=_admin(first, admin_email(first.slug)), other=second)
+            created += 1
+        if live.status == AgreementStatus.PROPOSED:
+            answering = live.recipient
+            with schema_context(answering.schema_name):
+                sharing.accept_agreement(agreement=live, authority=answering,
+                                         actor=_admin(answering, admin_email(answering.slug)))
+        for authority in (first, second):
+            with schema_context(authority.schema_name):
+                for listing in Listing.objects.filter(
+                        title__in=SHARED_TITLES, status=ListingStatus.PUBLISHED,
+                        visibility=Visibility.INTERNAL).select_related("poster"):
+                    services.set_visibility(listing=listing, actor=listing.poster,
+                                            visibility=Visibility.SHARED)
+                    created += 1
+            rebuild(authority)  # also projects demo databases seeded before the catalogue
+    return created

@@ -1,0 +1,151 @@
+"""Agreements and networks between authorities (public schema), and their audit trail.
+
+Two authorities share when an agreement between them is active, or when both are
+members of the same network. People live in their authority's schema: rows here keep
+the acting person's name and e-mail as text, so the trail survives their account.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Greatest, Least
+from django.utils.translation import gettext_lazy as _
+
+
+class AgreementStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACTIVE = "active", _("Active")
+    DECLINED = "declined", _("Declined")
+    ENDED = "ended", _("Ended")
+
+
+class SharingAgreement(models.Model):
+    """One authority proposes to share with another; the other accepts or declines;
+    either ends it at once."""
+
+    proposer = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                 related_name="sharing_proposed")
+    recipient = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="sharing_received")
+    status = models.CharField(max_length=10, choices=AgreementStatus.choices,
+                              default=AgreementStatus.PROPOSED)
+    proposed_by = models.CharField(max_length=200)
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=200, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=200, blank=True)
+    ended_by_authority = models.ForeignKey("tenants.Authority", null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(proposer=models.F("recipient")),
+                                   name="sharing_agreement_two_authorities"),
+            # One live agreement per pair, whichever side proposed it.
+            models.UniqueConstraint(
+                Least("proposer", "recipient"), Greatest("proposer", "recipient"),
+                condition=Q(status__in=["proposed", "active"]),
+                name="sharing_agreement_one_live_per_pair",
+                violation_error_message=_("These authorities already have an agreement.")),
+        ]
+        indexes = [
+            models.Index(fields=["proposer"], name="sharing_active_by_proposer",
+                         condition=Q(status="active")),
+            models.Index(fields=["recipient"], name="sharing_active_by_recipient",
+                         condition=Q(status="active")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposer_id} ↔ {self.recipient_id} ({self.status})"
+
+    def other_than(self, authority):
+        return self.recipient if authority.pk == self.proposer_id else self.proposer
+
+
+class SharingNetwork(models.Model):
+    """A group of authorities that all share with each other (e.g. an agglomération
+    and its member communes). An authority joins by accepting an invitation."""
+
+    name = models.CharField(_("name"), max_length=200)
+    created_by_authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                             related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    MEMBER = "member", _("Member")
+    DECLINED = "declined", _("Declined")
+    LEFT = "left", _("Left")
+
+
+class NetworkMembership(models.Model):
+    network = models.ForeignKey(SharingNetwork, on_delete=models.CASCADE,
+                                related_name="memberships")
+    authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="network_memberships")
+    status = models.CharField(max_length=10, choices=MembershipStatus.choices,
+                              default=MembershipStatus.INVITED)
+    invited_by = models.CharField(max_length=200, blank=True)
+    invited_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=200, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["network", "authority"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "authority"],
+                                    name="sharing_membership_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["authority"], name="sharing_member_by_authority",
+                         condition=Q(status="member")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id} in {self.network_id} ({self.status})"
+
+
+class SharingAction(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed sharing")
+    ACCEPTED = "accepted", _("Accepted sharing")
+    DECLINED = "declined", _("Declined sharing")
+    ENDED = "ended", _("Ended sharing")
+    NETWORK_CREATED = "network_created", _("Created a network")
+    NETWORK_INVITED = "network_invited", _("Invited to a network")
+    NETWORK_JOINED = "network_joined", _("Joined a network")
+    NETWORK_DECLINED = "network_declined", _("Declined a network")
+    NETWORK_LEFT = "network_left", _("Left a network")
+
+
+class SharingEvent(models.Model):
+    """Audit trail: who, of which authority, did what, with whom, when."""
+
+    authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="+")
+    other_authority = models.ForeignKey("tenants.Authority", null=True, blank=True,
+                                        on_delete=models.CASCADE, related_name="+")
+    agreement = models.ForeignKey(SharingAgreement, null=True, blank=True,
+                                  on_delete=models.CASCADE, related_name="events")
+    network = models.ForeignKey(SharingNetwork, null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=SharingAction.choices)
+    actor_name = models.CharField(max_length=200)
+    actor_email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["authority", "-created_at"], name="sharing_event_log"),
+                   models.Index(fields=["other_authority", "-created_at"],
+                                name="sharing_event_log_other")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,209 @@
+"""Writes on sharing: propose, accept, decline and end agreements; create networks,
+invite, join, decline, leave. Only an authority admin of the acting authority may do
+any of it; every step is audited (SharingEvent). Ending hides at once: the shared feed
+reads active agreements and memberships at every request."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.permissions import user_has_role
+from tenants.models import Authority
+
+from ..errors import ExchangeError
+from .models import (
+    AgreementStatus,
+    MembershipStatus,
+    NetworkMembership,
+    SharingAction,
+    SharingAgreement,
+    SharingEvent,
+    SharingNetwork,
+)
+from .selectors import SERVING
+
+
+def _require_admin(actor: User) -> None:
+    if not user_has_role(actor, Role.AUTHORITY_ADMIN):
+        raise ExchangeError(_("Only the authority's administrators can do this."),
+                            code="forbidden")
+
+
+def _who(actor: User) -> str:
+    return f"{actor.full_name} <{actor.email}>"[:200]
+
+
+def _audit(authority: Authority, actor: User, action: str, *, other=None, agreement=None,
+           network=None) -> SharingEvent:
+    return SharingEvent.objects.create(
+        authority=authority, other_authority=other, agreement=agreement, network=network,
+        action=action, actor_name=actor.full_name[:200], actor_email=actor.email)
+
+
+def _locked(agreement: SharingAgreement) -> SharingAgreement:
+    return (SharingAgreement.objects.select_for_update().select_related("proposer", "recipient")
+            .get(pk=agreement.pk))
+
+
+@transaction.atomic
+def propose_agreement(*, authority: Authority, actor: User,
+                      other: Authority) -> SharingAgreement:
+    """`authority` proposes to share its shared listings with `other` (and see its)."""
+    _require_admin(actor)
+    if other.pk == authority.pk or other.is_public or other.status not in SERVING:
+        raise ExchangeError(_("Choose another authority that uses the platform."),
+                            code="other")
+    try:
+        with transaction.atomic():
+            agreement = SharingAgreement.objects.create(
+                proposer=authority, recipient=other, proposed_by=_who(actor))
+    except IntegrityError as error:
+        raise ExchangeError(_("These authorities already have an agreement."),
+                            code="exists") from error
+    _audit(authority, actor, SharingAction.PROPOSED, other=other, agreement=agreement)
+    return agreement
+
+
+@transaction.atomic
+def accept_agreement(*, agreement: SharingAgreement, authority: Authority,
+                     actor: User) -> SharingAgreement:
+    _require_admin(actor)
+    agreement = _locked(agreement)
+    if agreement.recipient_id != authority.pk:
+        raise ExchangeError(_("Only the invited authority can answer this proposal."),
+                            code="forbidden")
+    if agreement.status != AgreementStatus.PROPOSED:
+        raise ExchangeError(_("This proposal was already answered."), code="state")
+    agreement.status = AgreementStatus.ACTIVE
+    agreement.decided_by, agreement.decided_at = _who(actor), timezone.now()
+    agreement.save()
+    _audit(authority, actor, SharingAction.ACCEPTED, other=agreement.proposer,
+           agreement=agreement)
+    return agreement
+
+
+@transaction.atomic
+def decline_agreement(*, agreement: SharingAgreement, authority: Authority,
+                      actor: User) -> SharingAgreement:
+    _require_admin(actor)
+    agreement = _locked(agreement)
+    if agreement.recipient_id != authority.pk:
+        raise ExchangeError(_("Only the invited authority can answer this proposal."),
+                            code="forbidden")
+    if agreement.status != AgreementStatus.PROPOSED:
+        raise ExchangeError(_("This proposal was already answered."), code="state")
+    agreement.status = AgreementStatus.DECLINED
+    agreement.decided_by, agreement.decided_at = _who(actor), timezone.now()
+    agreement.save()
+    _audit(authority, actor, SharingAction.DECLINED, other=agreement.proposer,
+           agreement=agreement)
+    return agreement
+
+
+@transaction.atomic
+def end_agreement(*, agreement: SharingAgreement, authority: Authority,
+                  actor: User) -> SharingAgreement:
+    """Either side ends an active agreement (or withdraws a proposal), at once."""
+    _require_admin(actor)
+    agreement = _locked(agreement)
+    if authority.pk not in (agreement.proposer_id, agreement.recipient_id):
+        raise ExchangeError(_("This agreement is not your authority's."), code="forbidden")
+    if agreement.status not in (AgreementStatus.PROPOSED, AgreementStatus.ACTIVE):
+        raise ExchangeError(_("This agreement has already ended."), code="state")
+    agreement.status = AgreementStatus.ENDED
+    agreement.ended_by, agreement.ended_at = _who(actor), timezone.now()
+    agreement.ended_by_authority = authority
+    agreement.save()
+    _audit(authority, actor, SharingAction.ENDED, other=agreement.other_than(authority),
+           agreement=agreement)
+    return agreement
+
+
+# --- Networks ------------------------------------------------------------------------
+
+@transaction.atomic
+def create_network(*, authority: Authority, actor: User, name: str) -> SharingNetwork:
+    _require_admin(actor)
+    name = " ".join(name.split())[:200]
+    if not name:
+        raise ExchangeError(_("Give the network a name."), code="name")
+    network = SharingNetwork.objects.create(name=name, created_by_authority=authority)
+    NetworkMembership.objects.create(network=network, authority=authority,
+                                     status=MembershipStatus.MEMBER, invited_by=_who(actor),
+                                     decided_by=_who(actor), decided_at=timezone.now())
+    _audit(authority, actor, SharingAction.NETWORK_CREATED, network=network)
+    return network
+
+
+def _membership(network: SharingNetwork, authority: Authority) -> NetworkMembership | None:
+    return (NetworkMembership.objects.select_for_update()
+            .filter(network=network, authority=authority).first())
+
+
+@transaction.atomic
+def invite_to_network(*, network: SharingNetwork, authority: Authority, actor: User,
+                      other: Authority) -> NetworkMembership:
+    """A member invites another authority; it joins only when its admin accepts."""
+    _require_admin(actor)
+    mine = _membership(network, authority)
+    if mine is None or mine.status != MembershipStatus.MEMBER:
+        raise ExchangeError(_("Only a member of the network can invite."), code="forbidden")
+    if other.pk == authority.pk or other.is_public or other.status not in SERVING:
+        raise ExchangeError(_("Choose another authority that uses the platform."),
+                            code="other")
+    theirs = _membership(network, other)
+    if theirs is not None and theirs.status in (MembershipStatus.INVITED,
+                                                MembershipStatus.MEMBER):
+        raise ExchangeError(_("This authority is already invited or a member."),
+                            code="exists")
+    if theirs is None:
+        theirs = NetworkMembership(network=network, authority=other)
+    theirs.status, theirs.invited_by = MembershipStatus.INVITED, _who(actor)
+    theirs.invited_at, theirs.decided_by, theirs.decided_at = timezone.now(), "", None
+    theirs.save()
+    _audit(authority, actor, SharingAction.NETWORK_INVITED, other=other, network=network)
+    return theirs
+
+
+def _answer(network, authority, actor, status, action) -> NetworkMembership:
+    _require_admin(actor)
+    mine = _membership(network, authority)
+    if mine is None or mine.status != MembershipStatus.INVITED:
+        raise ExchangeError(_("There is no invitation to answer."), code="state")
+    mine.status, mine.decided_by, mine.decided_at = status, _who(actor), timezone.now()
+    mine.save()
+    _audit(authority, actor, action, network=network)
+    return mine
+
+
+@transaction.atomic
+def join_network(*, network: SharingNetwork, authority: Authority,
+                 actor: User) -> NetworkMembership:
+    return _answer(network, authority, actor, MembershipStatus.MEMBER,
+                   SharingAction.NETWORK_JOINED)
+
+
+@transaction.atomic
+def decline_network(*, network: SharingNetwork, authority: Authority,
+                    actor: User) -> NetworkMembership:
+    return _answer(network, authority, actor, MembershipStatus.DECLINED,
+                   SharingAction.NETWORK_DECLINED)
+
+
+@transaction.atomic
+def leave_network(*, network: SharingNetwork, authority: Authority,
+                  actor: User) -> NetworkMembership:
+    """Leaving hides at once, like ending an agreement."""
+    _require_admin(actor)
+    mine = _membership(network, authority)
+    if mine is None or mine.status != MembershipStatus.MEMBER:
+        raise ExchangeError(_("Your authority is not a member of this network."),
+                            code="state")
+    mine.status, mine.decided_by, mine.decided_at = (MembershipStatus.LEFT, _who(actor),
+                                                     timezone.now())
+    mine.save()
+    _audit(authority, actor, SharingAction.NETWORK_LEFT, network=network)
+    return mine

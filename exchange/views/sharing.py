@@ -1,0 +1,383 @@
+"""Pages of sharing between authorities.
+
+- Agents: the "Autres collectivités" feed (the catalogue projection, filtered by
+  exchange.sharing.selectors), a shared listing's page, its photos (read from the
+  owner's storage after the same check) and contact.
+- Posters and moderators: a listing's visibility, the PDF record of a transfer.
+- Moderators: transfers awaiting confirmation (legal cap), transfers received from
+  other authorities and their PDF records.
+- Authority admins: agreements and networks.
+
+Whatever the viewer may not see is a 404, like a listing of another authority.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_tenants.utils import schema_context
+
+from accounts.models import Role
+from accounts.permissions import (
+    agent_required,
+    authority_admin_required,
+    moderator_required,
+    user_has_role,
+)
+from analytics.models import Destination, TransferFact
+from tenants.models import Authority
+
+from .. import selectors, services, transfer_records
+from ..errors import ExchangeError
+from ..forms import ContactForm
+from ..models import ClosureReason, Transfer
+from ..permissions import can_see_value
+from ..sharing import contacts
+from ..sharing import selectors as sharing_selectors
+from ..sharing import services as sharing
+from ..sharing.forms import AuthorityChoiceForm, NetworkForm, SharedFeedFilterForm, VisibilityForm
+from ..sharing.models import SharingNetwork
+from ..sharing.photos import open_shared_photo
+from .listings import FEED_PAGE_SIZE, _forbidden_or, _listing_or_404, _to_detail
+from .moderation import _render as _render_back_office
+
+# --- Agents: the shared feed ------------------------------------------------------------
+
+@login_required
+@require_GET
+def shared_feed(request):
+    """Published shared listings of the authorities sharing with this one."""
+    partners = sharing_selectors.sharing_partners_of(request.tenant).order_by("name")
+    form = SharedFeedFilterForm(request.GET, partners=partners)
+    filters = form.filters()
+    entries = sharing_selectors.shared_feed(request.tenant, filters, form.owner_slug())
+    page = Paginator(entries, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "filters": filters, "page": page, "has_partners": partners.exists()}
+    partial = request.htmx and request.htmx.target == "feed-results"
+    template = ("exchange/sharing/_results.html" if partial
+                else "exchange/sharing/feed.html")
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def _entry_or_404(request, slug: str, listing_id: int):
+    entry = sharing_selectors.shared_entry(request.tenant, slug, listing_id)
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def _render_shared_detail(request, entry, *, contact_form=None, status=200):
+    return render(request, "exchange/sharing/detail.html", {
+        "entry": entry, "contact_form": contact_form or ContactForm(),
+        "can_contact": user_has_role(request.user, Role.AGENT)}, status=status)
+
+
+@login_required
+@require_GET
+def shared_detail(request, slug: str, listing_id: int):
+    return _render_shared_detail(request, _entry_or_404(request, slug, listing_id))
+
+
+@login_required
+@require_GET
+def shared_photo(request, slug: str, listing_id: int, photo_id: int, size: str):
+    """A photo of a shared listing, served on the viewer's own host after the sharing
+    check, read from the owner's storage (media paths carry the owner's schema)."""
+    stream = open_shared_photo(request.tenant, slug, listing_id, photo_id, size)
+    if stream is None:
+        raise Http404
+    response = FileResponse(stream, content_type="image/jpeg")
+    patch_cache_control(response, private=True, max_age=300)
+    return response
+
+
+@agent_required
+@require_POST
+def shared_contact(request, slug: str, listing_id: int):
+    entry = _entry_or_404(request, slug, listing_id)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            contacts.contact_shared_listing(
+                viewer=request.tenant, sender=request.user, owner_slug=slug,
+                listing_id=listing_id, message=form.cleaned_data["message"])
+        except ExchangeError as error:
+            if error.code == "not_found":
+                raise Http404 from error
+            form.add_service_error(error)
+        else:
+            messages.success(request, _(
+                "Your interest was sent to the poster at %(authority)s, with its moderators "
+                "in copy. They will answer you by e-mail.") % {"authority": entry.authority.name})
+            return redirect("exchange:shared_detail", slug=slug, listing_id=listing_id)
+    return _render_shared_detail(request, entry, contact_form=form, status=400)
+
+
+# --- Posters and moderators: visibility, transfer records --------------------------------
+
+@login_required
+@require_POST
+def listing_visibility(request, pk: int):
+    listing = _listing_or_404(request, pk)
+    form = VisibilityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose who may see the listing."))
+        return _to_detail(listing)
+    try:
+        listing = services.set_visibility(listing=listing, actor=request.user,
+                                          visibility=form.cleaned_data["visibility"])
+    except ExchangeError as error:
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Shown to the authorities sharing with yours.")
+                         if listing.visibility == "shared"
+                         else _("Shown to your authority only."))
+    return _to_detail(listing)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _record_of(transfer: Transfer, giver: Authority) -> HttpResponse:
+    receiver = None
+    if transfer.recipient_authority_slug:
+        receiver = Authority.objects.filter(slug=transfer.recipient_authority_slug).first()
+    content = transfer_records.transfer_record_pdf(transfer=transfer, giver=giver,
+                                                   receiver=receiver)
+    return _pdf(content, transfer_records.record_filename(giver, transfer))
+
+
+@login_required
+@require_GET
+def transfer_record(request, pk: int, transfer_pk: int):
+    """The giver's copy: the poster and the moderators, once the transfer counts."""
+    listing = _listing_or_404(request, pk)
+    if not can_see_value(request.user, listing):
+        raise PermissionDenied
+    transfer = get_object_or_404(Transfer.objects.select_related("listing__category"),
+                                 pk=transfer_pk, listing=listing)
+    if not transfer.has_record:
+        raise Http404
+    return _record_of(transfer, request.tenant)
+
+
+@moderator_required
+@require_GET
+def received_transfers(request):
+    """Transfers other authorities made to this one (read from the statistics facts,
+    public schema), each with its PDF record."""
+    facts = (TransferFact.objects.filter(receiver_authority=request.tenant,
+                                         destination=Destination.OTHER_AUTHORITY)
+             .select_related("authority").order_by("-date", "-id"))
+    page = Paginator(facts, 50).get_page(request.GET.get("page"))
+    return _render_back_office(request, "received.html", {"page": page}, section="received")
+
+
+@moderator_required
+@require_GET
+def received_record(request, slug: str, transfer_pk: int):
+    """The receiver's copy, served on its own host: the fact in the public schema says
+    this authority received it; the record is built from the giver's schema."""
+    fact = (TransferFact.objects.filter(receiver_authority=request.tenant,
+                                        authority__slug=slug, transfer_id=transfer_pk)
+            .select_related("authority").first())
+    if fact is None:
+        raise Http404
+    giver = fact.authority
+    with schema_context(giver.schema_name):
+        transfer = (Transfer.objects.select_related("listing__category")
+                    .filter(pk=transfer_pk, recipient_authority_slug=request.tenant.slug,
+                            reason=ClosureReason.EXCHANGED_OTHER_AUTHORITY).first())
+        if transfer is None or not transfer.has_record:
+            raise Http404
+        content = transfer_records.transfer_record_pdf(transfer=transfer, giver=giver,
+                                                       receiver=request.tenant)
+    return _pdf(content, transfer_records.record_filename(giver, transfer))
+
+
+# --- Moderators: confirmations above the legal cap ---------------------------------------
+
+@moderator_required
+@require_GET
+def transfer_confirmations(request):
+    return _render_back_office(request, "confirmations.html", {
+        "transfers": selectors.transfers_awaiting_confirmation()}, section="confirmations")
+
+
+def _awaiting(pk: int) -> Transfer:
+    return get_object_or_404(selectors.transfers_awaiting_confirmation(), pk=pk)
+
+
+@moderator_required
+@require_POST
+def transfer_confirm(request, transfer_pk: int):
+    try:
+        transfer = services.confirm_transfer(transfer=_awaiting(transfer_pk), actor=request.user)
+    except ExchangeError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Transfer confirmed: “%(title)s”.")
+                         % {"title": transfer.listing.title})
+    return redirect("exchange:transfer_confirmations")
+
+
+@moderator_required
+@require_POST
+def transfer_refuse(request, transfer_pk: int):
+    try:
+        listing = services.refuse_transfer(transfer=_awaiting(transfer_pk), actor=request.user,
+                                           reason=request.POST.get("reason", "")[:500])
+    except ExchangeError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Transfer refused: the items of “%(title)s” are available "
+                                    "again.") % {"title": listing.title})
+    return redirect("exchange:transfer_confirmations")
+
+
+# --- Authority admins: agreements and networks ---------------------------------------------
+
+def _render_sharing(request, *, propose_form=None, network_form=None, invite_form=None,
+                    status=200):
+    authority = request.tenant
+    choices = sharing_selectors.proposable_authorities(authority)
+    return _render_back_office(request, "sharing.html", {
+        "agreements": sharing_selectors.agreements_of(authority),
+        "memberships": sharing_selectors.networks_of(authority),
+        "events": sharing_selectors.events_of(authority),
+        "propose_form": propose_form or AuthorityChoiceForm(choices=choices),
+        "network_form": network_form or NetworkForm(),
+        "invite_form": invite_form or AuthorityChoiceForm(
+            choices=sharing_selectors.other_authorities(authority)),
+    }, section="sharing", status=status)
+
+
+@authority_admin_required
+@require_GET
+def sharing_settings(request):
+    return _render_sharing(request)
+
+
+def _done(request, message: str):
+    messages.success(request, message)
+    return redirect("exchange:sharing_settings")
+
+
+@authority_admin_required
+@require_POST
+def agreement_propose(request):
+    form = AuthorityChoiceForm(request.POST, choices=sharing_selectors.proposable_authorities(
+        request.tenant))
+    if form.is_valid():
+        try:
+            agreement = sharing.propose_agreement(authority=request.tenant, actor=request.user,
+                                                  other=form.cleaned_data["authority"])
+        except ExchangeError as error:
+            form.add_service_error(error)
+        else:
+            return _done(request, _("Proposal sent to %(name)s.")
+                         % {"name": agreement.recipient.name})
+    return _render_sharing(request, propose_form=form, status=400)
+
+
+AGREEMENT_ACTIONS = {
+    "accept": (sharing.accept_agreement, gettext_lazy("Sharing with %(name)s is active.")),
+    "decline": (sharing.decline_agreement, gettext_lazy("Proposal of %(name)s declined.")),
+    "end": (sharing.end_agreement, gettext_lazy("Sharing with %(name)s has ended.")),
+}
+
+
+@authority_admin_required
+@require_POST
+def agreement_action(request, pk: int, action: str):
+    if action not in AGREEMENT_ACTIONS:
+        raise Http404
+    agreement = get_object_or_404(sharing_selectors.agreements_of(request.tenant), pk=pk)
+    service, message = AGREEMENT_ACTIONS[action]
+    try:
+        agreement = service(agreement=agreement, authority=request.tenant, actor=request.user)
+    except ExchangeError as error:
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+        return redirect("exchange:sharing_settings")
+    return _done(request, str(message) % {"name": agreement.other_than(request.tenant).name})
+
+
+@authority_admin_required
+@require_POST
+def network_create(request):
+    form = NetworkForm(request.POST)
+    if form.is_valid():
+        try:
+            network = sharing.create_network(authority=request.tenant, actor=request.user,
+                                             name=form.cleaned_data["name"])
+        except ExchangeError as error:
+            form.add_service_error(error)
+        else:
+            return _done(request, _("Network “%(name)s” created.") % {"name": network.name})
+    return _render_sharing(request, network_form=form, status=400)
+
+
+def _network_of(request, pk: int) -> SharingNetwork:
+    """A network the current authority belongs to or is invited to; 404 otherwise."""
+    return get_object_or_404(SharingNetwork.objects.filter(
+        memberships__authority=request.tenant).distinct(), pk=pk)
+
+
+@authority_admin_required
+@require_POST
+def network_invite(request, pk: int):
+    network = _network_of(request, pk)
+    form = AuthorityChoiceForm(request.POST,
+                               choices=sharing_selectors.other_authorities(request.tenant))
+    if form.is_valid():
+        try:
+            sharing.invite_to_network(network=network, authority=request.tenant,
+                                      actor=request.user, other=form.cleaned_data["authority"])
+        except ExchangeError as error:
+            _forbidden_or(error)
+            messages.error(request, error.messages[0])
+            return redirect("exchange:sharing_settings")
+        return _done(request, _("Invitation sent to %(name)s.")
+                     % {"name": form.cleaned_data["authority"].name})
+    messages.error(request, _("Choose an authority."))
+    return redirect("exchange:sharing_settings")
+
+
+NETWORK_ACTIONS = {
+    "join": (sharing.join_network, gettext_lazy("You joined “%(name)s”.")),
+    "decline": (sharing.decline_network, gettext_lazy("Invitation to “%(name)s” declined.")),
+    "leave": (sharing.leave_network, gettext_lazy("You left “%(name)s”.")),
+}
+
+
+@authority_admin_required
+@require_POST
+def network_action(request, pk: int, action: str):
+    if action not in NETWORK_ACTIONS:
+        raise Http404
+    network = _network_of(request, pk)
+    service, message = NETWORK_ACTIONS[action]
+    try:
+        service(network=network, authority=request.tenant, actor=request.user)
+    except ExchangeError as error:
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+        return redirect("exchange:sharing_settings")
+    return _done(request, str(message) % {"name": network.name})
+
