@@ -165,8 +165,11 @@ def _receiving_authority_id(transfer: Transfer) -> int | None:
 
 
 def _transfers():
-    return Transfer.objects.select_related("listing__category__parent", "listing__service",
-                                           "recipient_service")
+    """Transfers that count: not those still awaiting a moderator's confirmation (above
+    the legal cap of a free transfer), which are not done yet."""
+    return (Transfer.objects.exclude(confirmation_required=True, confirmed_at__isnull=True)
+            .select_related("listing__category__parent", "listing__service",
+                            "recipient_service"))
 
 
 def record_transfer(transfer_id: int) -> TransferFact | None:

@@ -174,3 +174,20 @@ def test_no_record_while_awaiting_confirmation(chatellerault, capture):
     response = client_for(chatellerault, listing.poster).get(
         f"/listings/{listing.pk}/transfers/{transfer.pk}/record.pdf")
     assert response.status_code == 404
+
+
+def test_a_rebuild_leaves_out_transfers_awaiting_confirmation(chatellerault, capture):
+    from analytics.facts import rebuild_facts
+
+    with in_authority(chatellerault):
+        listing = published_listing(quantity=2, estimated_value=Decimal("1000"))
+        pending = give_to_agglo(listing, capture, quantity=1)
+        assert pending.awaits_confirmation
+    rebuild_facts(chatellerault)
+    assert not TransferFact.objects.filter(authority=chatellerault,
+                                           transfer_id=pending.pk).exists()
+    with in_authority(chatellerault), capture(execute=True):
+        services.confirm_transfer(transfer=pending, actor=moderator())
+    assert rebuild_facts(chatellerault)["created"] == 0  # written on confirmation already
+    assert TransferFact.objects.filter(authority=chatellerault,
+                                       transfer_id=pending.pk).exists()
