@@ -67,7 +67,7 @@ def test_report_charts_period_and_exports(served_instance, browser):
     name, content = files["#export-xlsx"]
     assert name.endswith(".xlsx")
     workbook = load_workbook(io.BytesIO(content))
-    assert workbook.sheetnames == ["Transferts", "Par mois"]
+    assert workbook.sheetnames == ["Transferts", "Par mois", "Reçus d'autres collectivités"]
     assert workbook["Transferts"].max_row > 1
 
     assert not [m for m in console if "Content Security Policy" in m], console
