@@ -239,7 +239,7 @@ SELECT GROUPING(a.kind) AS by_kind, GROUPING(a.departement) AS by_departement,
        COALESCE(SUM(f.weight_avoided_kg), 0) AS weight_avoided_kg,
        COALESCE(SUM(f.co2e_avoided_kg), 0) AS co2e_avoided_kg
 FROM analytics_transferfact f JOIN tenants_authority a ON a.id = f.authority_id
-WHERE f.destination IN %(destinations)s {extra}
+WHERE f.destination = ANY(%(destinations)s) {extra}
 GROUP BY GROUPING SETS ((a.kind), (a.departement), ())
 """
 
@@ -247,7 +247,7 @@ GROUP BY GROUPING SETS ((a.kind), (a.departement), ())
 def _aggregate(extra: str = "", params: dict | None = None) -> list[dict]:
     from django.db import connection
 
-    params = {"destinations": tuple(str(d) for d in REUSE_DESTINATIONS), **(params or {})}
+    params = {"destinations": [str(d) for d in REUSE_DESTINATIONS], **(params or {})}
     with connection.cursor() as cursor:
         cursor.execute(AGGREGATE_SQL.format(extra=extra), params)
         columns = [column.name for column in cursor.description]
