@@ -134,7 +134,7 @@ def text_of(html: str, element_id: str) -> str:
 
 
 def test_values_add_up_to_a_total_near_3000_euros():
-    assert TOTAL == Decimal("2987.50")
+    assert Decimal("2987.50") == TOTAL
     assert len(VALUES) == EXCHANGED
 
 
