@@ -41,7 +41,8 @@ def fact(authority, transfer_id, code, destination, value, *, receiver=None, day
 @pytest.fixture
 def year_2025(chatellerault, grand_chatellerault):
     """Châtellerault 2025: chairs internally 120 €, screens internally 3 × 50 €, a desk
-    thrown away 80 € (not reuse), a chair to a partner 10 € (not a purchase avoided);
+    thrown away 80 € (not reuse), a chair to a partner 10 € (not a purchase avoided),
+    paper 5 € (a category whose share we do not know);
     received from Grand Châtellerault: a desk 200 €, a screen 30 €. Grand Châtellerault
     also gives a desk to nobody in particular (internal, 999 €), never counted here."""
     fact(chatellerault, 1, "chaise-visiteur", "same_authority", "120.00")
@@ -49,6 +50,7 @@ def year_2025(chatellerault, grand_chatellerault):
     fact(chatellerault, 3, "bureau-droit", "discarded", "80.00")
     fact(chatellerault, 4, "chaise-visiteur", "partner", "10.00")
     fact(chatellerault, 5, "chaise-visiteur", "same_authority", "77.00", day=date(2024, 12, 31))
+    fact(chatellerault, 6, "papier", "same_authority", "5.00")
     fact(grand_chatellerault, 101, "bureau-droit", "other_authority", "200.00",
          receiver=chatellerault)
     fact(grand_chatellerault, 102, "ecran", "other_authority", "30.00", receiver=chatellerault)
@@ -91,7 +93,7 @@ def test_declaration_csv(year_2025, chatellerault):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == OFFICIAL
     data = [dict(zip(OFFICIAL, row, strict=True)) for row in rows[1:]]
-    assert [row["type_produit_acquis"] for row in data] == [FURNITURE, IT]
+    assert [row["type_produit_acquis"] for row in data] == [FURNITURE, IT, "Papier"]
     furniture = data[0]
     assert furniture["annee"] == "2025"
     assert furniture["siret"] == "21860066600019"
@@ -102,6 +104,8 @@ def test_declaration_csv(year_2025, chatellerault):
     assert furniture["montant_produits_recycles"] == ""
     assert "finances" in furniture["commentaires"]
     assert data[1]["montant_reemploi_et_reutilisation"] == "180.00"
+    assert data[2]["montant_reemploi_et_reutilisation"] == "5.00"
+    assert data[2]["montant_produits_issus_don"] == "0.00"
 
 
 def test_agec_page(year_2025, chatellerault):
