@@ -232,14 +232,21 @@ def top_families(report_data: dict, limit: int = 5) -> list[dict]:
 # --- Across authorities: operator console and public impact page -----------------------
 
 AGGREGATE_SQL = """
+WITH per_authority AS (
+    SELECT f.authority_id, COUNT(*) AS transfers, SUM(f.quantity) AS quantity,
+           SUM(f.value_eur) AS value_eur, SUM(f.weight_avoided_kg) AS weight_avoided_kg,
+           SUM(f.co2e_avoided_kg) AS co2e_avoided_kg
+    FROM analytics_transferfact f
+    WHERE f.destination = ANY(%(destinations)s) {extra}
+    GROUP BY f.authority_id
+)
 SELECT GROUPING(a.kind) AS by_kind, GROUPING(a.departement) AS by_departement,
-       a.kind, a.departement, COUNT(DISTINCT f.authority_id) AS authorities,
-       COUNT(*) AS transfers, COALESCE(SUM(f.quantity), 0) AS quantity,
-       COALESCE(SUM(f.value_eur), 0) AS value_eur,
-       COALESCE(SUM(f.weight_avoided_kg), 0) AS weight_avoided_kg,
-       COALESCE(SUM(f.co2e_avoided_kg), 0) AS co2e_avoided_kg
-FROM analytics_transferfact f JOIN tenants_authority a ON a.id = f.authority_id
-WHERE f.destination = ANY(%(destinations)s) {extra}
+       a.kind, a.departement, COUNT(*) AS authorities,
+       COALESCE(SUM(p.transfers), 0) AS transfers, COALESCE(SUM(p.quantity), 0) AS quantity,
+       COALESCE(SUM(p.value_eur), 0) AS value_eur,
+       COALESCE(SUM(p.weight_avoided_kg), 0) AS weight_avoided_kg,
+       COALESCE(SUM(p.co2e_avoided_kg), 0) AS co2e_avoided_kg
+FROM per_authority p JOIN tenants_authority a ON a.id = p.authority_id
 GROUP BY GROUPING SETS ((a.kind), (a.departement), ())
 """
 
@@ -256,8 +263,9 @@ def _aggregate(extra: str = "", params: dict | None = None) -> list[dict]:
 
 def cross_authority_totals(start: date | None = None, end: date | None = None) -> dict:
     """Reuse totals of every authority (each fact once, on the giver's side), overall,
-    per kind of authority and per département: one GROUP BY GROUPING SETS query over
-    the facts joined to the authorities. Never lists a transfer."""
+    per kind of authority and per département: one query — the facts summed per
+    authority, joined to the authorities, then GROUP BY GROUPING SETS. Never lists a
+    transfer."""
     extra, params = "", {}
     if start and end:
         extra, params = "AND f.date BETWEEN %(start)s AND %(end)s", {"start": start,

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.browser.test_login import sign_in
 
@@ -52,7 +53,8 @@ def test_report_charts_period_and_exports(served_instance, browser):
     assert int(page.locator("#total-exchanged").inner_text()) > 0
 
     files = {}
-    for link in ("#export-transfers-csv", "#export-months-csv", "#export-xlsx"):
+    for link in ("#export-transfers-csv", "#export-months-csv", "#export-xlsx",
+                 "#export-received-csv", "#export-pdf", "#export-agec-csv"):
         with page.expect_download() as info:
             page.click(link)
         download = info.value
@@ -69,6 +71,29 @@ def test_report_charts_period_and_exports(served_instance, browser):
     workbook = load_workbook(io.BytesIO(content))
     assert workbook.sheetnames == ["Transferts", "Par mois", "Reçus d'autres collectivités"]
     assert workbook["Transferts"].max_row > 1
+
+    name, content = files["#export-received-csv"]
+    assert content.decode("utf-8").startswith("\ufeffdate;giver_authority;")
+    name, content = files["#export-pdf"]
+    assert name.endswith(".pdf")
+    fiche = " ".join(" ".join(page.extract_text() for page in PdfReader(
+        io.BytesIO(content)).pages).split())
+    assert "Résultats quantitatifs" in fiche
+    assert f"Annonces ayant trouvé preneur {page.locator('#total-exchanged').inner_text()}" \
+        in fiche
+    name, content = files["#export-agec-csv"]
+    assert name == f"collectivrecup-{SLUG}-agec-{today.year}.csv"
+    assert content.decode("utf-8").splitlines()[0] == (
+        "annee,siret,raison_sociale,type_produit_acquis,montant_total,"
+        "montant_reemploi_et_reutilisation,montant_produits_issus_don,"
+        "montant_produits_recycles,commentaires")
+
+    # The received section and the AGEC page, from the sub-navigation.
+    assert page.locator("#received-figures").is_visible()
+    page.click("nav.subnav a[href='/listings/moderation/agec/']")
+    expect(page.locator("#table-agec")).to_be_visible()
+    page.click("nav.subnav a[href='/listings/moderation/weights/']")
+    expect(page.locator("#table-campaigns")).to_be_visible()
 
     assert not [m for m in console if "Content Security Policy" in m], console
     context.close()
