@@ -38,7 +38,7 @@ def test_weight_campaign_flow(served_instance, browser):
     expect(page.locator("#campaign-status")).to_have_attribute("data-status", "open")
     first = page.locator("section.campaign-category").first
     first.locator("input[name=total_kg]").fill("123,5")
-    first.locator("button[type=submit]").click()
+    first.locator("form.category-form button").click()
     expect(page.locator("section.campaign-category").first.locator(".corrected-kg")) \
         .to_have_text("123.500")
     # A negative weight is refused with a French message.
