@@ -181,6 +181,14 @@ def test_receiver_side_counts_the_received_items(month, grand_chatellerault):
     assert sheet.max_row == 1 + 5
     assert sum(Decimal(str(row[7])) for row in sheet.iter_rows(min_row=2, values_only=True)) \
         == want["received_value"]
+    # The PDF fiche of Grand Châtellerault: none of Châtellerault's given figures.
+    pdf = client.get(f"{url('moderation_report_pdf')}?{QUERY}").content
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+                    .split())
+    assert "Agglomération de Grand Châtellerault" in text
+    assert "Annonces ayant trouvé preneur 0" in text
+    assert "Reçu d'autres collectivités : cessions 5" in text
+    assert f"Reçu d'autres collectivités : valeur {_fr(want['received_value'], 2)} €" in text
 
 
 def test_operator_total_counts_each_transfer_once(month, chatellerault):

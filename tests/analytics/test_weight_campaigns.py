@@ -221,3 +221,29 @@ def test_campaign_facts_only_reuse(semester, chatellerault):
                                          destination__in=["same_authority", "partner"])
     assert set(campaign.lines.values_list("transfer_id", flat=True)) == set(
         reused.values_list("transfer_id", flat=True))
+
+
+def test_campaign_page_queries_bounded(semester, chatellerault, django_assert_max_num_queries,
+                                       django_capture_on_commit_callbacks):
+    """The campaign page reads a bounded number of queries, whatever its lines."""
+    campaign, _created = campaigns.open_campaign(chatellerault, 2026, 1)
+    client = client_for(chatellerault, semester["moderator"])
+    client.get(url())
+    with in_authority(chatellerault):
+        with django_capture_on_commit_callbacks(execute=True):
+            for _ in range(15):
+                date_transfer(give(semester, chairs_listing(semester, quantity=1), 1),
+                              2026, 4, 1)
+    rebuild_facts(chatellerault)
+    with django_assert_max_num_queries(25):
+        html = client.get(url()).content.decode()
+    assert html.count("<tr data-transfer=") == 17
+    assert campaign.lines.count() == 17
+
+
+def test_factor_page_queries_bounded(semester, chatellerault, django_assert_max_num_queries):
+    """About 45 item types; far fewer queries (none per item)."""
+    with django_assert_max_num_queries(30):
+        response = client_for(chatellerault, semester["moderator"]).get(
+            reverse("exchange:factor_overrides"))
+    assert response.content.decode().count("<tr data-code=") >= 40
