@@ -229,11 +229,10 @@ def test_campaign_page_queries_bounded(semester, chatellerault, django_assert_ma
     campaign, _created = campaigns.open_campaign(chatellerault, 2026, 1)
     client = client_for(chatellerault, semester["moderator"])
     client.get(url())
-    with in_authority(chatellerault):
-        with django_capture_on_commit_callbacks(execute=True):
-            for _ in range(15):
-                date_transfer(give(semester, chairs_listing(semester, quantity=1), 1),
-                              2026, 4, 1)
+    with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
+        for _ in range(15):
+            date_transfer(give(semester, chairs_listing(semester, quantity=1), 1),
+                          2026, 4, 1)
     rebuild_facts(chatellerault)
     with django_assert_max_num_queries(25):
         html = client.get(url()).content.decode()
