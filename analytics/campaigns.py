@@ -218,28 +218,41 @@ def validate(campaign: WeightCampaign, actor) -> WeightCampaign:
     return campaign
 
 
-def note_fact_change(authority_id: int, transfer_id: int, day: date, category: str,
-                     before_kg: Decimal | None, after_kg: Decimal | None,
-                     kind: str | None = None) -> WeightAdjustment | None:
-    """Called when a fact's avoided weight changes (record_transfer, rebuild_facts):
-    when its semester is validated, record the change as an adjustment (before/after,
-    by the system). None/None or equal figures: nothing to record."""
-    before, after = before_kg or ZERO, after_kg or ZERO
-    if before == after:
-        return None
-    year, semester = semester_of(day)
-    campaign = WeightCampaign.objects.filter(
-        authority_id=authority_id, year=year, semester=semester,
-        status=CampaignStatus.VALIDATED).first()
-    if campaign is None:
-        return None
-    if kind is None:
+FactChange = tuple[int, date, str, "Decimal | None", "Decimal | None"]
+
+
+def note_fact_changes(authority_id: int, changes: list[FactChange]) -> int:
+    """Called when facts' avoided weights change (record_transfer, rebuild_facts), with
+    (transfer_id, date, category, before kg or None, after kg or None) per fact: each
+    change dated in a validated semester becomes an adjustment (before/after, by the
+    system). Two queries whatever the number of changes. Returns how many."""
+    changes = [c for c in changes if (c[3] or ZERO) != (c[4] or ZERO)]
+    if not changes:
+        return 0
+    locked = {(c.year, c.semester): c for c in WeightCampaign.objects.filter(
+        authority_id=authority_id, status=CampaignStatus.VALIDATED)}
+    if not locked:
+        return 0
+    adjustments = []
+    for transfer_id, day, category, before_kg, after_kg in changes:
+        campaign = locked.get(semester_of(day))
+        if campaign is None:
+            continue
         kind = (AdjustmentKind.LATE_TRANSFER if before_kg is None else
                 AdjustmentKind.FACT_REMOVED if after_kg is None else
                 AdjustmentKind.FACT_CHANGED)
-    return WeightAdjustment.objects.create(
-        campaign=campaign, kind=kind, transfer_id=transfer_id, category=category,
-        before_kg=before, after_kg=after, actor=SYSTEM)
+        adjustments.append(WeightAdjustment(
+            campaign=campaign, kind=kind, transfer_id=transfer_id, category=category,
+            before_kg=before_kg or ZERO, after_kg=after_kg or ZERO, actor=SYSTEM))
+    WeightAdjustment.objects.bulk_create(adjustments, batch_size=1000)
+    return len(adjustments)
+
+
+def note_fact_change(authority_id: int, transfer_id: int, day: date, category: str,
+                     before_kg: Decimal | None, after_kg: Decimal | None) -> int:
+    """One fact's change (see note_fact_changes)."""
+    return note_fact_changes(authority_id, [(transfer_id, day, category, before_kg,
+                                             after_kg)])
 
 
 def campaigns_between(authority: Authority, start: date, end: date) -> list[dict]:

@@ -21,7 +21,7 @@ from django_tenants.utils import schema_context
 from exchange.models import ClosureReason, Transfer
 from tenants.models import Authority
 
-from .campaigns import note_fact_change
+from .campaigns import note_fact_change, note_fact_changes
 from .models import (
     REFERENCE_FACTORS_VERSION,
     REUSE_DESTINATIONS,
@@ -252,15 +252,12 @@ def rebuild_facts(authority: Authority) -> dict[str, int]:
         if orphans:
             TransferFact.objects.filter(pk__in=orphans).delete()
         # A validated semester records each change as an adjustment (weight campaigns).
-        for fact in to_create:
-            note_fact_change(authority.pk, fact.transfer_id, fact.date, fact.category,
-                             None, fact.weight_avoided_kg)
-        for fact in to_update:
-            note_fact_change(authority.pk, fact.transfer_id, fact.date, fact.category,
-                             before_weights[fact.transfer_id], fact.weight_avoided_kg)
-        for transfer_id, fact in existing.items():
-            if transfer_id not in wanted:
-                note_fact_change(authority.pk, transfer_id, fact.date, fact.category,
-                                 fact.weight_avoided_kg, None)
+        note_fact_changes(authority.pk, [
+            *((f.transfer_id, f.date, f.category, None, f.weight_avoided_kg)
+              for f in to_create),
+            *((f.transfer_id, f.date, f.category, before_weights[f.transfer_id],
+               f.weight_avoided_kg) for f in to_update),
+            *((transfer_id, f.date, f.category, f.weight_avoided_kg, None)
+              for transfer_id, f in existing.items() if transfer_id not in wanted)])
     counts.update(created=len(to_create), updated=len(to_update), deleted=len(orphans))
     return counts
