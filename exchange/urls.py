@@ -48,7 +48,7 @@ urlpatterns = [
     path("moderation/weights/", statistics.campaign_list, name="weight_campaigns"),
     path("moderation/weights/<int:year>/s<int:semester>/", statistics.campaign_detail,
          name="weight_campaign"),
-    path("moderation/factors/", statistics.factor_overrides, name="factor_overrides"),
+    path("factors/", statistics.factor_overrides, name="factor_overrides"),
     path("my-impact/", statistics.my_impact, name="my_impact"),
     path("settings/statistics/", statistics.stats_settings, name="stats_settings"),
     path("moderation/replies/", moderation.reply_list, name="reply_list"),

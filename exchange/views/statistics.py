@@ -5,6 +5,7 @@ non-monetary figures. Views read a form, call analytics.* and render."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -78,8 +79,7 @@ def agec_csv(request):
 @moderator_required
 @require_GET
 def campaign_list(request):
-    rows = campaigns.campaigns_between(request.tenant, timezone.localdate().replace(
-        year=2000, month=1, day=1), timezone.localdate().replace(year=2100))
+    rows = campaigns.campaigns_between(request.tenant, date.min, date.max)
     return _render(request, "campaign_list.html", {"rows": rows[::-1]}, section="campaigns")
 
 

@@ -56,7 +56,7 @@ def test_factors_opt_in_and_public_impact(served_instance, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, served_instance, SLUG, "admin@chatellerault.example")
-    page.goto(served_instance.url(SLUG, "/listings/moderation/factors/"))
+    page.goto(served_instance.url(SLUG, "/listings/factors/"))
     row = page.locator("tr[data-code='chaise-visiteur']")
     expect(row.locator(".version")).to_have_text("2026.1")
     row.locator("input[name=weight_kg]").fill("7,5")
