@@ -174,3 +174,24 @@ def test_isolation(year_2025, grand_chatellerault):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["type_produit_acquis"], r["montant_reemploi_et_reutilisation"]) for r in rows] \
         == [(FURNITURE, "999.00")]
+
+
+def test_settings_stay_with_their_authority(chatellerault, grand_chatellerault):
+    with in_authority(grand_chatellerault):
+        admin = authority_admin(email="admin.stats@grand-chatellerault.example")
+    client = client_for(grand_chatellerault, admin)
+    assert client.post(reverse("exchange:stats_settings"),
+                       {"action": "settings", "public_impact": "on"}).status_code == 302
+    assert client.post(reverse("exchange:stats_settings"),
+                       {"action": "stock", "year": "2025", "items_in_stock": "7"}).status_code \
+        == 302
+    assert StatsSettings.objects.get(authority=grand_chatellerault).public_impact
+    assert not StatsSettings.objects.filter(authority=chatellerault).exists()
+    assert not RetiredITStock.objects.filter(authority=chatellerault).exists()
+    assert client_for(chatellerault).get(reverse("exchange:stats_settings")).status_code == 302
+    # Châtellerault's admin page shows none of it.
+    with in_authority(chatellerault):
+        own = authority_admin(email="admin.stats2@chatellerault.example")
+    html = client_for(chatellerault, own).get(reverse("exchange:stats_settings")).content.decode()
+    assert 'id="table-it-stock"' in html and "<td>2025</td>" not in html
+    assert 'checked' not in html.split('id="stats-settings-form"')[1].split("</form>")[0]

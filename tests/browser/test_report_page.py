@@ -35,7 +35,8 @@ def test_report_charts_period_and_exports(served_instance, browser):
     page.goto(served_instance.url(SLUG, "/listings/moderation/dashboard/"))
     page.click("nav.subnav a[href='/listings/moderation/report/']")
     expect(page).to_have_url(served_instance.url(SLUG, "/listings/moderation/report/"))
-    page.wait_for_function("window.Chart && Object.keys(Chart.instances).length === 2")
+    page.wait_for_function(
+        "() => window.Chart && Object.keys(Chart.instances).length === 2")
     assert charts_drawn(page) == 2
     for canvas in ("#chart-months", "#chart-destinations"):
         assert page.eval_on_selector(canvas, "c => c.width") > 0
@@ -48,7 +49,8 @@ def test_report_charts_period_and_exports(served_instance, browser):
     page.fill("#id_end", today.isoformat())
     page.click("#report-period button[type=submit]")
     page.wait_for_url(lambda url: "period=custom" in url)
-    page.wait_for_function("window.Chart && Object.keys(Chart.instances).length === 2")
+    page.wait_for_function(
+        "() => window.Chart && Object.keys(Chart.instances).length === 2")
     assert page.locator("tr[data-month]").count() == 12 + today.month
     assert int(page.locator("#total-exchanged").inner_text()) > 0
 
