@@ -83,8 +83,40 @@ def _xlsx_value(value):
     return value
 
 
-def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict]) -> bytes:
-    """A workbook of two sheets, « Transferts » (one row per fact) and « Par mois »,
+RECEIVED_COLUMNS = ("date", "giver_authority", "transfer_id", "family", "category",
+                    "reference_code", "quantity", "value_eur", "weight_avoided_kg",
+                    "co2e_avoided_kg", "factors_version")
+XLSX_RECEIVED_HEADERS = (
+    ("date", "Date"), ("giver_authority", "Collectivité donneuse"),
+    ("transfer_id", "N° de transfert"), ("family", "Famille"), ("category", "Catégorie"),
+    ("reference_code", "Type de référence"), ("quantity", "Quantité"),
+    ("value_eur", "Valeur (€)"), ("weight_avoided_kg", "Poids évité (kg)"),
+    ("co2e_avoided_kg", "CO2e évité (kg)"), ("factors_version", "Version des facteurs"),
+)
+
+
+def _received_value(fact: TransferFact, column: str):
+    if column == "giver_authority":
+        return fact.authority.name
+    return getattr(fact, column)
+
+
+def received_csv(facts: Iterable[TransferFact]) -> str:
+    """Items received from other authorities (analytics.selectors.received_between) as
+    French-spreadsheet CSV text: one row per fact, the giving authority named."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(RECEIVED_COLUMNS)
+    for fact in facts:
+        writer.writerow([_cell(_received_value(fact, column)) for column in RECEIVED_COLUMNS])
+    return buffer.getvalue()
+
+
+def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict],
+                received: Iterable[TransferFact] = ()) -> bytes:
+    """A workbook of three sheets, « Transferts » (one row per fact), « Par mois » and
+    « Reçus d'autres collectivités » (items received, purchases avoided),
     French headers in bold, numbers and dates as such (not text)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -94,12 +126,16 @@ def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict]) -> bytes:
     transfers = workbook.active
     transfers.title = "Transferts"
     per_month = workbook.create_sheet("Par mois")
+    from_others = workbook.create_sheet("Reçus d'autres collectivités")
     sheets = ((transfers, XLSX_FACT_HEADERS, (
         [_xlsx_value(getattr(fact, field)) for field, _label in XLSX_FACT_HEADERS]
         for fact in facts)),
         (per_month, XLSX_MONTH_HEADERS, (
             [_xlsx_value(row[field]) for field, _label in XLSX_MONTH_HEADERS]
-            for row in months)))
+            for row in months)),
+        (from_others, XLSX_RECEIVED_HEADERS, (
+            [_xlsx_value(_received_value(fact, field)) for field, _label
+             in XLSX_RECEIVED_HEADERS] for fact in received)))
     for sheet, headers, rows in sheets:
         sheet.append([label for _field, label in headers])
         for cell in sheet[1]:
@@ -107,9 +143,10 @@ def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict]) -> bytes:
         sheet.freeze_panes = "A2"
         for row in rows:
             sheet.append(row)
-    for row in transfers.iter_rows(min_row=2, min_col=1, max_col=1):
-        for cell in row:
-            cell.number_format = "yyyy-mm-dd"
+    for sheet in (transfers, from_others):
+        for row in sheet.iter_rows(min_row=2, min_col=1, max_col=1):
+            for cell in row:
+                cell.number_format = "yyyy-mm-dd"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

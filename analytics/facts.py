@@ -21,6 +21,7 @@ from exchange.models import ClosureReason, Transfer
 from tenants.models import Authority
 from tenants.selectors import current_authority
 
+from .campaigns import note_fact_change, note_fact_changes
 from .models import (
     REFERENCE_FACTORS_VERSION,
     REUSE_DESTINATIONS,
@@ -186,9 +187,14 @@ def record_transfer(transfer_id: int) -> TransferFact | None:
             transfer = _transfers().filter(pk=transfer_id).first()
             if transfer is None:
                 return None
+            before = TransferFact.objects.filter(
+                authority=authority, transfer_id=transfer_id).values_list(
+                "weight_avoided_kg", flat=True).first()
             fact, _created = TransferFact.objects.update_or_create(
                 authority=authority, transfer_id=transfer_id,
                 defaults={**fact_values(authority, transfer), "updated_at": timezone.now()})
+            note_fact_change(authority.pk, transfer_id, fact.date, fact.category, before,
+                             fact.weight_avoided_kg)
         return fact
     except Exception:  # after commit: log it; `rebuild_facts` repairs the fact
         log.exception("Could not record the fact of transfer %s", transfer_id)
@@ -215,6 +221,8 @@ def rebuild_facts(authority: Authority) -> dict[str, int]:
         existing = {fact.transfer_id: fact for fact in
                     TransferFact.objects.select_for_update().filter(authority=authority)}
         to_create, to_update = [], []
+        before_weights = {transfer_id: fact.weight_avoided_kg
+                          for transfer_id, fact in existing.items()}
         for transfer_id, values in wanted.items():
             fact = existing.get(transfer_id)
             if fact is None:
@@ -230,9 +238,18 @@ def rebuild_facts(authority: Authority) -> dict[str, int]:
         orphans = [fact.pk for transfer_id, fact in existing.items()
                    if transfer_id not in wanted]
         TransferFact.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-        TransferFact.objects.bulk_update(to_update, [*FACT_FIELDS, "updated_at"],
+        TransferFact.objects.bulk_update(to_update, [*FACT_FIELDS, "receiver_authority",
+                                          "receiver_partner_id", "updated_at"],
                                          batch_size=BATCH_SIZE)
         if orphans:
             TransferFact.objects.filter(pk__in=orphans).delete()
+        # A validated semester records each change as an adjustment (weight campaigns).
+        note_fact_changes(authority.pk, [
+            *((f.transfer_id, f.date, f.category, None, f.weight_avoided_kg)
+              for f in to_create),
+            *((f.transfer_id, f.date, f.category, before_weights[f.transfer_id],
+               f.weight_avoided_kg) for f in to_update),
+            *((transfer_id, f.date, f.category, f.weight_avoided_kg, None)
+              for transfer_id, f in existing.items() if transfer_id not in wanted)])
     counts.update(created=len(to_create), updated=len(to_update), deleted=len(orphans))
     return counts

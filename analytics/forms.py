@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -72,3 +73,57 @@ class ReportPeriodForm(forms.Form):
                 raise forms.ValidationError(_("The period cannot exceed ten years."),
                                             code="period")
         return data
+
+
+# --- Stream "stats": AGEC year, weight campaigns, factor overrides, settings ------------
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+
+    @classmethod
+    def from_query(cls, query, today: date) -> YearForm:
+        return cls({"year": query.get("year") or today.year})
+
+
+def _kg_field(label, required=False):
+    return forms.DecimalField(label=label, required=required, min_value=Decimal("0"),
+                              max_digits=12, decimal_places=3, localize=True)
+
+
+class LineCorrectionForm(forms.Form):
+    transfer_id = forms.IntegerField(widget=forms.HiddenInput)
+    weight_kg = _kg_field(_("Corrected weight (kg)"))
+
+
+class CategoryCorrectionForm(forms.Form):
+    category = forms.CharField(max_length=200, widget=forms.HiddenInput)
+    total_kg = _kg_field(_("Corrected total (kg)"))
+
+
+class FactorOverrideForm(forms.Form):
+    reference_code = forms.SlugField(max_length=60, widget=forms.HiddenInput)
+    weight_kg = _kg_field(_("Typical unit weight (kg)"))
+    co2e_kg_per_item = _kg_field(_("kg CO2e avoided per item"))
+    source = forms.CharField(label=_("Source"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("weight_kg") is not None or data.get("co2e_kg_per_item") is not None) \
+                and not (data.get("source") or "").strip():
+            self.add_error("source", _("Say where your figure comes from."))
+        return data
+
+
+class StatsSettingsForm(forms.Form):
+    public_impact = forms.BooleanField(
+        label=_("Show our figures on the public impact page"), required=False)
+    siret = forms.RegexField(label=_("SIRET"), regex=r"^\d{14}$", required=False,
+                             help_text=_("14 digits, for the loi AGEC declaration."),
+                             error_messages={"invalid": _("A SIRET has 14 digits.")})
+
+
+class RetiredITStockForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2023, max_value=2100)
+    items_in_stock = forms.IntegerField(label=_("Retired IT items in stock on 1 January"),
+                                        min_value=0, max_value=10_000_000)

@@ -137,3 +137,180 @@ class TransferFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority_id}/{self.transfer_id}"
+
+
+# --- Issue 5, remaining parts (stream "stats") ------------------------------------------
+
+class StatsSettings(models.Model):
+    """An authority's statistics settings (public schema, one row per authority).
+
+    `public_impact`: the authority opted in to the public impact page of the bare host.
+    `siret`: the establishment number of its AGEC declaration (the SIREN alone is not
+    enough); empty until the authority admin enters it.
+    """
+
+    authority = models.OneToOneField("tenants.Authority", on_delete=models.CASCADE,
+                                     related_name="stats_settings")
+    public_impact = models.BooleanField(
+        _("show our figures on the public impact page"), default=False)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True,
+                             help_text=_("14 digits, for the loi AGEC declaration."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=models.Q(siret="") | models.Q(siret__regex=r"^\d{14}$"),
+            name="stats_settings_siret_14_digits")]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id}"
+
+
+class CampaignStatus(models.TextChoices):
+    OPEN = "open", _("To validate")
+    VALIDATED = "validated", _("Validated")
+
+
+class WeightCampaign(models.Model):
+    """The six-monthly weight estimate of one authority for one semester.
+
+    Opened on 1 January and 1 July (Celery beat) for the semester just ended. While
+    open, its lines follow the facts; once validated it is locked: `validated_weight_kg`
+    no longer moves and every later change is a WeightAdjustment."""
+
+    authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="weight_campaigns")
+    year = models.PositiveSmallIntegerField()
+    semester = models.PositiveSmallIntegerField(choices=[(1, "S1"), (2, "S2")])
+    status = models.CharField(max_length=12, choices=CampaignStatus.choices,
+                              default=CampaignStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    # Who validated: the user's id in the authority's schema and their e-mail, for the
+    # audit trail (the only personal data of the statistics tables, on purpose).
+    validated_by_id = models.BigIntegerField(null=True, blank=True)
+    validated_by = models.CharField(max_length=254, blank=True)
+    validated_weight_kg = models.DecimalField(max_digits=14, decimal_places=3, null=True,
+                                              blank=True)
+
+    class Meta:
+        ordering = ["authority", "-year", "-semester"]
+        constraints = [models.UniqueConstraint(fields=["authority", "year", "semester"],
+                                               name="weight_campaign_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id}/{self.year}-S{self.semester}"
+
+    @property
+    def start(self):
+        from datetime import date
+        return date(self.year, 1, 1) if self.semester == 1 else date(self.year, 7, 1)
+
+    @property
+    def end(self):
+        from datetime import date
+        return date(self.year, 6, 30) if self.semester == 1 else date(self.year, 12, 31)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == CampaignStatus.VALIDATED
+
+
+class WeightCampaignLine(models.Model):
+    """One reused transfer of the semester: weight from the fact, optionally corrected."""
+
+    campaign = models.ForeignKey(WeightCampaign, on_delete=models.CASCADE,
+                                 related_name="lines")
+    transfer_id = models.BigIntegerField()
+    category = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    estimated_kg = models.DecimalField(max_digits=12, decimal_places=3)
+    corrected_kg = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        ordering = ["category", "transfer_id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "transfer_id"],
+                                               name="weight_line_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.transfer_id}"
+
+    @property
+    def weight_kg(self):
+        return self.corrected_kg if self.corrected_kg is not None else self.estimated_kg
+
+
+class WeightCampaignCategory(models.Model):
+    """A category total of a campaign: a corrected total beats the sum of its lines;
+    `validated_kg` is the figure locked at validation."""
+
+    campaign = models.ForeignKey(WeightCampaign, on_delete=models.CASCADE,
+                                 related_name="categories")
+    category = models.CharField(max_length=200)
+    corrected_total_kg = models.DecimalField(max_digits=14, decimal_places=3, null=True,
+                                             blank=True)
+    validated_kg = models.DecimalField(max_digits=14, decimal_places=3, null=True,
+                                       blank=True)
+
+    class Meta:
+        ordering = ["category"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "category"],
+                                               name="weight_category_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.category}"
+
+
+class AdjustmentKind(models.TextChoices):
+    LATE_TRANSFER = "late_transfer", _("Transfer recorded after validation")
+    FACT_CHANGED = "fact_changed", _("Figure recomputed (factors or fix)")
+    FACT_REMOVED = "fact_removed", _("Transfer removed")
+    CORRECTION = "correction", _("Correction by a moderator")
+
+
+class WeightAdjustment(models.Model):
+    """A change to a validated semester: the audit trail (who, when, before/after).
+
+    The semester's current weight is its validated weight plus the sum of
+    (after − before) of its adjustments."""
+
+    campaign = models.ForeignKey(WeightCampaign, on_delete=models.CASCADE,
+                                 related_name="adjustments")
+    kind = models.CharField(max_length=20, choices=AdjustmentKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    transfer_id = models.BigIntegerField(null=True, blank=True)
+    category = models.CharField(max_length=200)
+    before_kg = models.DecimalField(max_digits=14, decimal_places=3)
+    after_kg = models.DecimalField(max_digits=14, decimal_places=3)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor = models.CharField(max_length=254, blank=True)  # e-mail, or "system"
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.kind}/{self.category}"
+
+    @property
+    def delta_kg(self):
+        return self.after_kg - self.before_kg
+
+
+class RetiredITStock(models.Model):
+    """Décret n° 2023-266: retired IT items (screens, small IT) in stock on 1 January of
+    `year`, as the authority records it; the base of the year's reuse share."""
+
+    authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="retired_it_stocks")
+    year = models.PositiveSmallIntegerField()
+    items_in_stock = models.PositiveIntegerField(_("retired IT items in stock on 1 January"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["authority", "-year"]
+        constraints = [models.UniqueConstraint(fields=["authority", "year"],
+                                               name="retired_it_stock_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id}/{self.year}"

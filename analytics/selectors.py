@@ -186,3 +186,147 @@ def report(authority: Authority, start: date, end: date) -> dict:
         "takers": taker_figures(authority, start, end),
         "factors_versions": factors_versions(authority, start, end),
     }
+
+
+# --- Receiver's side of transfers between authorities (stream "stats") -----------------
+
+def received_between(authority: Authority, start: date, end: date) -> QuerySet[TransferFact]:
+    """Facts of other authorities whose items `authority` received in [start, end]: for
+    `authority` a purchase avoided (for the loi AGEC, a donation). Totals across
+    authorities never add these: each fact counts once, on the giver's side."""
+    return TransferFact.objects.filter(
+        receiver_authority=authority, date__range=(start, end),
+        destination__in=REUSE_DESTINATIONS).select_related("authority").order_by(
+        "date", "authority_id", "transfer_id")
+
+
+def received_summary(authority: Authority, start: date, end: date) -> dict:
+    """Totals of the items received from other authorities, and per giving authority."""
+    facts = TransferFact.objects.filter(receiver_authority=authority,
+                                        date__range=(start, end),
+                                        destination__in=REUSE_DESTINATIONS).order_by()
+    totals = facts.aggregate(listings=Count("id"), quantity=Sum("quantity"),
+                             value=Sum("value_eur"), weight=Sum("weight_avoided_kg"),
+                             co2e=Sum("co2e_avoided_kg"))
+    by_giver = facts.values("authority__name").annotate(
+        listings=Count("id"), quantity=Sum("quantity"), value=Sum("value_eur"),
+        weight=Sum("weight_avoided_kg"), co2e=Sum("co2e_avoided_kg")).order_by(
+        "-value", "authority__name")
+    return {
+        "transfers": totals["listings"] or 0,
+        "quantity": totals["quantity"] or 0,
+        "value_eur": totals["value"] or ZERO_EUR,
+        "weight_avoided_kg": totals["weight"] or ZERO_KG,
+        "co2e_avoided_kg": totals["co2e"] or ZERO_KG,
+        "by_giver": [{"key": row["authority__name"], "listings": row["listings"],
+                      "quantity": row["quantity"], "value_eur": row["value"],
+                      "weight_avoided_kg": row["weight"], "co2e_avoided_kg": row["co2e"]}
+                     for row in by_giver],
+    }
+
+
+def top_families(report_data: dict, limit: int = 5) -> list[dict]:
+    return report_data["by_family"][:limit]
+
+
+# --- Across authorities: operator console and public impact page -----------------------
+
+AGGREGATE_SQL = """
+WITH per_authority AS (
+    SELECT f.authority_id, COUNT(*) AS transfers, SUM(f.quantity) AS quantity,
+           SUM(f.value_eur) AS value_eur, SUM(f.weight_avoided_kg) AS weight_avoided_kg,
+           SUM(f.co2e_avoided_kg) AS co2e_avoided_kg
+    FROM analytics_transferfact f
+    WHERE f.destination = ANY(%(destinations)s) {extra}
+    GROUP BY f.authority_id
+)
+SELECT GROUPING(a.kind) AS by_kind, GROUPING(a.departement) AS by_departement,
+       a.kind, a.departement, COUNT(*) AS authorities,
+       COALESCE(SUM(p.transfers), 0) AS transfers, COALESCE(SUM(p.quantity), 0) AS quantity,
+       COALESCE(SUM(p.value_eur), 0) AS value_eur,
+       COALESCE(SUM(p.weight_avoided_kg), 0) AS weight_avoided_kg,
+       COALESCE(SUM(p.co2e_avoided_kg), 0) AS co2e_avoided_kg
+FROM per_authority p JOIN tenants_authority a ON a.id = p.authority_id
+GROUP BY GROUPING SETS ((a.kind), (a.departement), ())
+"""
+
+
+def _aggregate(extra: str = "", params: dict | None = None) -> list[dict]:
+    from django.db import connection
+
+    params = {"destinations": [str(d) for d in REUSE_DESTINATIONS], **(params or {})}
+    with connection.cursor() as cursor:
+        cursor.execute(AGGREGATE_SQL.format(extra=extra), params)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def cross_authority_totals(start: date | None = None, end: date | None = None) -> dict:
+    """Reuse totals of every authority (each fact once, on the giver's side), overall,
+    per kind of authority and per département: one query — the facts summed per
+    authority, joined to the authorities, then GROUP BY GROUPING SETS. Never lists a
+    transfer."""
+    extra, params = "", {}
+    if start and end:
+        extra, params = "AND f.date BETWEEN %(start)s AND %(end)s", {"start": start,
+                                                                      "end": end}
+    rows = _aggregate(extra, params)
+    overall = next((r for r in rows if r["by_kind"] and r["by_departement"]), None)
+    empty = {"authorities": 0, "transfers": 0, "quantity": 0, "value_eur": ZERO_EUR,
+             "weight_avoided_kg": ZERO_KG, "co2e_avoided_kg": ZERO_KG}
+    return {
+        "overall": overall or empty,
+        "by_kind": sorted((r for r in rows if not r["by_kind"]), key=lambda r: r["kind"]),
+        "by_departement": sorted((r for r in rows if r["by_kind"] and not r["by_departement"]),
+                                 key=lambda r: r["departement"] or "~"),
+    }
+
+
+def public_impact() -> dict:
+    """Totals of the authorities that opted in to the public impact page (one query)."""
+    from .models import StatsSettings
+
+    opted = StatsSettings.objects.filter(public_impact=True).values("authority_id")
+    facts = TransferFact.objects.filter(authority_id__in=opted,
+                                        destination__in=REUSE_DESTINATIONS).order_by()
+    totals = facts.aggregate(quantity=Sum("quantity"), weight=Sum("weight_avoided_kg"),
+                             co2e=Sum("co2e_avoided_kg"))
+    weight, co2e = totals["weight"] or ZERO_KG, totals["co2e"] or ZERO_KG
+    return {
+        "tonnes": weight / 1000,
+        "co2e_tonnes": co2e / 1000,
+        "authorities": StatsSettings.objects.filter(public_impact=True).count(),
+        "quantity": totals["quantity"] or 0,
+        "weight_avoided_kg": totals["weight"] or ZERO_KG,
+        "co2e_avoided_kg": totals["co2e"] or ZERO_KG,
+        "names": list(StatsSettings.objects.filter(public_impact=True).order_by(
+            "authority__name").values_list("authority__name", flat=True)),
+    }
+
+
+# --- An agent's own figures (no €) -------------------------------------------------------
+
+def agent_figures(authority: Authority, user) -> dict:
+    """Non-monetary figures of `user`'s own activity: items they gave (transfers of their
+    listings that were reused) and items their service received, with kg and CO2e from
+    the facts. Never a € figure. Call it inside the authority's schema."""
+    from exchange.models import ClosureReason, Transfer
+
+    reused = (ClosureReason.EXCHANGED_INTERNAL, ClosureReason.EXCHANGED_OTHER_AUTHORITY,
+              ClosureReason.GIVEN_TO_PARTNER)
+
+    def figures(transfers) -> dict:
+        ids = list(transfers.filter(reason__in=reused).values_list("pk", flat=True))
+        totals = TransferFact.objects.filter(authority=authority, transfer_id__in=ids).aggregate(
+            quantity=Sum("quantity"), weight=Sum("weight_avoided_kg"),
+            co2e=Sum("co2e_avoided_kg")) if ids else {}
+        return {"transfers": len(ids), "quantity": totals.get("quantity") or 0,
+                "weight_avoided_kg": totals.get("weight") or ZERO_KG,
+                "co2e_avoided_kg": totals.get("co2e") or ZERO_KG}
+
+    service_id = getattr(user, "service_id", None)
+    return {
+        "given": figures(Transfer.objects.filter(listing__poster=user)),
+        "received_by_service": figures(Transfer.objects.filter(
+            recipient_service_id=service_id)) if service_id else None,
+    }

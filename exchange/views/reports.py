@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import moderator_required
-from analytics import exports
+from analytics import campaigns, exports
 from analytics import selectors as fact_selectors
 from analytics.forms import ReportPeriodForm
 from analytics.models import Destination
@@ -58,7 +58,9 @@ def report(request):
     for row in data["by_destination"]:
         row["label"] = labels.get(row["key"], row["key"])
     context.update({"report": data, "chart_data": _chart_data(data),
-                    "query": form_query(form)})
+                    "query": form_query(form),
+                    "received": fact_selectors.received_summary(request.tenant, start, end),
+                    "campaigns": campaigns.campaigns_between(request.tenant, start, end)})
     return _render(request, "report.html", context, section="report")
 
 
@@ -84,7 +86,7 @@ def _bad_period(request, form):
 def report_csv(request):
     form = _period_form(request)
     kind = request.GET.get("kind", "transfers")
-    if kind not in ("transfers", "months"):
+    if kind not in ("transfers", "months", "received"):
         form.is_valid()
         form.add_error(None, _("Choose what to export."))
         return _bad_period(request, form)
@@ -94,6 +96,8 @@ def report_csv(request):
     if kind == "transfers":
         text = exports.facts_csv(fact_selectors.facts_between(request.tenant, start, end)
                                  .iterator(chunk_size=2000))
+    elif kind == "received":
+        text = exports.received_csv(fact_selectors.received_between(request.tenant, start, end))
     else:
         text = exports.months_csv(fact_selectors.report(request.tenant, start, end)["months"])
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
@@ -111,8 +115,28 @@ def report_xlsx(request):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     content = exports.report_xlsx(
         fact_selectors.facts_between(request.tenant, start, end).iterator(chunk_size=2000),
-        fact_selectors.report(request.tenant, start, end)["months"])
+        fact_selectors.report(request.tenant, start, end)["months"],
+        fact_selectors.received_between(request.tenant, start, end))
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(request, start, end, "xlsx")}"')
+    return response
+
+
+@moderator_required
+@require_GET
+def report_pdf(request):
+    """The PDF fiche of the period (analytics.fiche), for elected officials."""
+    from analytics.fiche import fiche_pdf
+
+    form = _period_form(request)
+    if not form.is_valid():
+        return _bad_period(request, form)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    content = fiche_pdf(request.tenant, fact_selectors.report(request.tenant, start, end),
+                        fact_selectors.received_summary(request.tenant, start, end),
+                        campaigns.campaigns_between(request.tenant, start, end))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(request, start, end, "pdf")}"')
     return response

@@ -5,12 +5,14 @@ from django.urls import include, path, reverse_lazy
 from django.views.generic import TemplateView
 
 from accounts.forms import LoginForm
+from analytics import views as analytics_views
 from tenants import views as tenant_views
 
 operator_patterns = (
     [
         path("", tenant_views.console, name="console"),
         path("verify/", tenant_views.verify, name="verify"),
+        path("impact/", analytics_views.operator_impact, name="impact"),
         path("two-factor/", tenant_views.enrol, name="enrol"),
         path("authorities/new/", tenant_views.authority_create, name="authority_create"),
         path("authorities/<slug:slug>/", tenant_views.authority_detail,
@@ -38,4 +40,5 @@ urlpatterns = [
     path("", tenant_views.landing, name="landing"),
     path("operator/", include(operator_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("impact/", analytics_views.public_impact, name="public_impact"),
 ]

@@ -45,11 +45,12 @@ def main(argv: list[str]) -> int:
         bench_migrations,
         bench_provisioning,
         bench_sharing,
+        bench_stats,
     )
     from tests.bench.harness import report
 
     modules = [bench_accounts, bench_feed, bench_provisioning, bench_migrations,
-               bench_sharing]
+               bench_sharing, bench_stats]
     if argv:
         modules = [m for m in modules if m.__name__.rsplit(".", 1)[-1].removeprefix("bench_")
                    in argv]

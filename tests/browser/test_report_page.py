@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.browser.test_login import sign_in
 
@@ -34,7 +35,8 @@ def test_report_charts_period_and_exports(served_instance, browser):
     page.goto(served_instance.url(SLUG, "/listings/moderation/dashboard/"))
     page.click("nav.subnav a[href='/listings/moderation/report/']")
     expect(page).to_have_url(served_instance.url(SLUG, "/listings/moderation/report/"))
-    page.wait_for_function("window.Chart && Object.keys(Chart.instances).length === 2")
+    page.wait_for_function(
+        "() => window.Chart && Object.keys(Chart.instances).length === 2")
     assert charts_drawn(page) == 2
     for canvas in ("#chart-months", "#chart-destinations"):
         assert page.eval_on_selector(canvas, "c => c.width") > 0
@@ -47,12 +49,14 @@ def test_report_charts_period_and_exports(served_instance, browser):
     page.fill("#id_end", today.isoformat())
     page.click("#report-period button[type=submit]")
     page.wait_for_url(lambda url: "period=custom" in url)
-    page.wait_for_function("window.Chart && Object.keys(Chart.instances).length === 2")
+    page.wait_for_function(
+        "() => window.Chart && Object.keys(Chart.instances).length === 2")
     assert page.locator("tr[data-month]").count() == 12 + today.month
     assert int(page.locator("#total-exchanged").inner_text()) > 0
 
     files = {}
-    for link in ("#export-transfers-csv", "#export-months-csv", "#export-xlsx"):
+    for link in ("#export-transfers-csv", "#export-months-csv", "#export-xlsx",
+                 "#export-received-csv", "#export-pdf", "#export-agec-csv"):
         with page.expect_download() as info:
             page.click(link)
         download = info.value
@@ -67,8 +71,31 @@ def test_report_charts_period_and_exports(served_instance, browser):
     name, content = files["#export-xlsx"]
     assert name.endswith(".xlsx")
     workbook = load_workbook(io.BytesIO(content))
-    assert workbook.sheetnames == ["Transferts", "Par mois"]
+    assert workbook.sheetnames == ["Transferts", "Par mois", "Reçus d'autres collectivités"]
     assert workbook["Transferts"].max_row > 1
+
+    name, content = files["#export-received-csv"]
+    assert content.decode("utf-8").startswith("\ufeffdate;giver_authority;")
+    name, content = files["#export-pdf"]
+    assert name.endswith(".pdf")
+    fiche = " ".join(" ".join(page.extract_text() for page in PdfReader(
+        io.BytesIO(content)).pages).split())
+    assert "Résultats quantitatifs" in fiche
+    assert f"Annonces ayant trouvé preneur {page.locator('#total-exchanged').inner_text()}" \
+        in fiche
+    name, content = files["#export-agec-csv"]
+    assert name == f"collectivrecup-{SLUG}-agec-{today.year}.csv"
+    assert content.decode("utf-8").splitlines()[0] == (
+        "annee,siret,raison_sociale,type_produit_acquis,montant_total,"
+        "montant_reemploi_et_reutilisation,montant_produits_issus_don,"
+        "montant_produits_recycles,commentaires")
+
+    # The received section and the AGEC page, from the sub-navigation.
+    assert page.locator("#received-figures").is_visible()
+    page.click("nav.subnav a[href='/listings/moderation/agec/']")
+    expect(page.locator("#table-agec")).to_be_visible()
+    page.click("nav.subnav a[href='/listings/moderation/weights/']")
+    expect(page.locator("#table-campaigns")).to_be_visible()
 
     assert not [m for m in console if "Content Security Policy" in m], console
     context.close()

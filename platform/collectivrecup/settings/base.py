@@ -304,6 +304,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "tenants.send_trial_reminders",
         "schedule": crontab(hour=9, minute=0),  # daily
     },
+    # Six-monthly weight estimate: on 1 January and 1 July, for the semester just ended.
+    "analytics-open-weight-campaigns": {
+        "task": "analytics.open_weight_campaigns_everywhere",
+        "schedule": crontab(hour=6, minute=0, day_of_month=1, month_of_year="1,7"),
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 

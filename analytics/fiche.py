@@ -1,0 +1,101 @@
+"""The PDF "fiche" of a period, for elected officials: in the spirit of the OPTIGEDE
+sheet's « Résultats quantitatifs » — exchanges, € saved, tonnes and CO2e avoided, items
+received from other authorities, top categories, weight campaigns, and the factor
+versions that produced the figures. Built with reportlab; French text (the document is
+handed out as is)."""
+
+from __future__ import annotations
+
+import io
+from decimal import ROUND_HALF_UP, Decimal
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+
+def euros(value: Decimal) -> str:
+    """1234.5 → "1 234,50 €" (French grouping, no-break-free for pypdf tests)."""
+    text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+    return text.replace(",", " ").replace(".", ",") + " €"
+
+
+def number(value: Decimal, places: int = 1) -> str:
+    quantum = Decimal(1).scaleb(-places)
+    text = f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def tonnes(kg: Decimal) -> str:
+    return number(Decimal(kg) / 1000, 3) + " t"
+
+
+def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict]) -> bytes:
+    """The fiche of `report` (analytics.selectors.report) as PDF bytes."""
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm,
+                                 topMargin=2 * cm, bottomMargin=2 * cm,
+                                 title=f"Fiche réemploi — {authority.name}",
+                                 author="Collectiv'Récup")
+    totals = report["totals"]
+    start, end = report["start"], report["end"]
+    story = [
+        Paragraph(f"Réemploi du matériel — {authority.name}", styles["Title"]),
+        Paragraph(f"Période du {start:%d/%m/%Y} au {end:%d/%m/%Y}", styles["Heading3"]),
+        Paragraph("Résultats quantitatifs", styles["Heading2"]),
+    ]
+    rows = [
+        ["Annonces déposées", str(totals["listings_posted"])],
+        ["Annonces ayant trouvé preneur", str(totals["listings_exchanged"])],
+        ["Valeur donnée (achats évités)", euros(totals["value_exchanged_eur"])],
+        ["Poids détourné des déchets", tonnes(totals["weight_avoided_kg"])],
+        ["CO2e évité", tonnes(totals["co2e_avoided_kg"]) + " CO2e"],
+        ["Reçu d'autres collectivités : cessions", str(received["transfers"])],
+        ["Reçu d'autres collectivités : valeur", euros(received["value_eur"])],
+        ["Reçu d'autres collectivités : poids", tonnes(received["weight_avoided_kg"])],
+    ]
+    story.append(_table(rows, [10 * cm, 6 * cm]))
+    story.append(Spacer(1, 0.5 * cm))
+    story.append(Paragraph("Principales catégories", styles["Heading2"]))
+    top = [["Catégorie", "Annonces", "Valeur", "Poids évité"]] + [
+        [row["key"] or "—", str(row["listings"]), euros(row["value_eur"]),
+         number(row["weight_avoided_kg"]) + " kg"] for row in report["by_family"][:5]]
+    if len(top) == 1:
+        top.append(["Aucun réemploi sur la période", "", "", ""])
+    story.append(_table(top, [7 * cm, 2.5 * cm, 3.5 * cm, 3 * cm], header=True))
+    if campaigns:
+        story.append(Spacer(1, 0.5 * cm))
+        story.append(Paragraph("Estimation semestrielle des poids", styles["Heading2"]))
+        lines = [["Semestre", "Statut", "Poids validé", "Poids actuel"]]
+        for row in campaigns:
+            campaign = row["campaign"]
+            lines.append([
+                f"S{campaign.semester} {campaign.year}",
+                "validé" if campaign.is_locked else "à valider",
+                number(row["validated_kg"]) + " kg" if row["validated_kg"] is not None else "—",
+                number(row["current_kg"]) + " kg" if row["current_kg"] is not None else "—"])
+        story.append(_table(lines, [4 * cm, 3.5 * cm, 4 * cm, 4 * cm], header=True))
+    story.append(Spacer(1, 0.5 * cm))
+    versions = ", ".join(report["factors_versions"]) or "—"
+    story.append(Paragraph(
+        f"Facteurs de référence utilisés (poids, CO2e) : version(s) {versions}. "
+        "Valeur, poids et CO2e ne comptent que les objets réemployés (service, autre "
+        "collectivité, partenaire). CO2e : émissions de fabrication d'un équivalent neuf "
+        "(ADEME Base Empreinte, FIRA, WRAP), borne haute.", styles["Normal"]))
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _table(rows, widths, header: bool = False) -> Table:
+    table = Table(rows, colWidths=widths)
+    style = [("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+             ("ALIGN", (1, 0), (-1, -1), "RIGHT")]
+    if header:
+        style += [("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8f0e8"))]
+    table.setStyle(TableStyle(style))
+    return table

@@ -1,0 +1,28 @@
+"""Periodic jobs of the statistics (CELERY_BEAT_SCHEDULE), in the pair pattern of
+exchange/tasks.py: beat queues `<job>_everywhere` in the public schema, which queues
+`<job>` once per authority serving data, run in that authority's schema."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from exchange.tasks import _in_an_authority, queue_in_every_authority
+
+
+@shared_task(name="analytics.open_weight_campaign")
+def open_weight_campaign() -> str:
+    """Open this authority's weight campaign for the semester just ended (idempotent)."""
+    from .campaigns import open_campaign, previous_semester
+    from .facts import current_authority
+
+    if not _in_an_authority("analytics.open_weight_campaign"):
+        return "not in an authority"
+    year, semester = previous_semester(timezone.localdate())
+    campaign, created = open_campaign(current_authority(), year, semester)
+    return f"{campaign} {'opened' if created else 'already open'}"
+
+
+@shared_task(name="analytics.open_weight_campaigns_everywhere")
+def open_weight_campaigns_everywhere() -> int:
+    return queue_in_every_authority(open_weight_campaign)
