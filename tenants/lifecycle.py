@@ -85,6 +85,9 @@ def change_status(authority: Authority, new_status: str, actor, reason: str = ""
     authority = Authority.objects.select_for_update().get(pk=authority.pk)
     if authority.is_public:
         raise LifecycleError(_("The platform itself has no status to change."))
+    if authority.data_deleted_at:
+        raise LifecycleError(_("This authority's data was deleted: import its export into "
+                               "a new authority instead."))
     if new_status not in S.values:
         raise LifecycleError(_("Unknown status."))
     old_status = authority.status
