@@ -16,6 +16,7 @@ from .audit import actions_for, recent_actions, record_action
 from .forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
 from .lifecycle import LifecycleError, allowed_statuses, change_status
 from .models import Authority
+from .offboarding.export import exports_of
 from .provisioning import provision_authority
 from .selectors import authorities_for_console
 from .services import authority_host
@@ -65,8 +66,12 @@ def authority_detail(request, slug: str):
                 messages.success(request, _("Status changed."))
                 return redirect("operator:authority_detail", slug=authority.slug)
         status_code = 400
+    exports = exports_of(authority)
     return render(request, "tenants/authority_detail.html", {
         "authority": authority, "form": form, "history": actions_for(authority)[:100],
+        "exports": exports,
+        "can_delete_data": (authority.status == "closed" and not authority.data_deleted_at
+                            and any(e.status == "done" for e in exports)),
     }, status=status_code)
 
 

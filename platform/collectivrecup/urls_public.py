@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import LoginForm
 from tenants import views as tenant_views
+from tenants.offboarding import views as offboarding_views
 
 operator_patterns = (
     [
@@ -15,6 +16,14 @@ operator_patterns = (
         path("authorities/new/", tenant_views.authority_create, name="authority_create"),
         path("authorities/<slug:slug>/", tenant_views.authority_detail,
              name="authority_detail"),
+        path("authorities/<slug:slug>/exports/", offboarding_views.operator_export_request,
+             name="export_request"),
+        path("authorities/<slug:slug>/exports/<int:pk>/",
+             offboarding_views.operator_export_row, name="export_row"),
+        path("authorities/<slug:slug>/exports/<int:pk>/download/",
+             offboarding_views.operator_export_download, name="export_download"),
+        path("authorities/<slug:slug>/delete-data/", offboarding_views.operator_delete_data,
+             name="delete_data"),
         path("login/", auth_views.LoginView.as_view(
             form_class=LoginForm, template_name="tenants/operator_login.html",
             redirect_authenticated_user=True, next_page="operator:console",

@@ -32,6 +32,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from ..audit import record_action
@@ -212,12 +213,12 @@ def request_export(authority: Authority, *, requested_by: str, by_operator: bool
     from ..tasks import build_authority_export
 
     if authority.is_public or authority.data_deleted_at:
-        raise ExportError("This authority has no data to export.")
+        raise ExportError(_("This authority has no data to export."))
     with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
         Authority.objects.select_for_update().get(pk=authority.pk)
         if authority.exports.filter(
                 status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]).exists():
-            raise ExportError("An export of this authority is already being prepared.")
+            raise ExportError(_("An export of this authority is already being prepared."))
         export = AuthorityExport.objects.create(authority=authority, requested_by=requested_by,
                                                 by_operator=by_operator)
         record_action(actor, "export_requested", authority, export=export.pk,
@@ -273,7 +274,7 @@ def build_export(export_id: int) -> AuthorityExport:
 def open_export(export: AuthorityExport, *, actor=None, by_operator: bool):
     """The export's file opened for reading (audited as a download)."""
     if export.status != ExportStatus.DONE or not export.file_name:
-        raise ExportError("This export is not ready.")
+        raise ExportError(_("This export is not ready."))
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
         record_action(actor, "export_downloaded", export.authority, export=export.pk,
                       by="operator" if by_operator else "authority_admin")
