@@ -105,6 +105,10 @@ def change_status(authority: Authority, new_status: str, actor, reason: str = ""
         "old_status": S(old_status).label, "new_status": S(new_status).label,
         "reason": reason,
     })
+    if new_status == S.ACTIVE:
+        from .billing.services import schedule_subscription
+
+        schedule_subscription(authority)  # Stripe customer + subscription, after commit
     log.info("Authority %s: %s → %s", authority.slug, old_status, new_status)
     return authority
 

@@ -13,6 +13,8 @@ from accounts.permissions import operator_required, user_has_role
 
 from . import two_factor
 from .audit import actions_for, recent_actions, record_action
+from .billing.selectors import billing_of, overdue_invoices
+from .billing.stripe_api import is_manual
 from .forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
 from .lifecycle import LifecycleError, allowed_statuses, change_status
 from .models import Authority
@@ -46,6 +48,7 @@ def console(request):
         "form": form,
         "authorities": authorities_for_console(search, status),
         "actions": recent_actions(),
+        "billing_manual": is_manual(), "overdue_invoices": overdue_invoices(),
     })
 
 
@@ -69,7 +72,7 @@ def authority_detail(request, slug: str):
     exports = exports_of(authority)
     return render(request, "tenants/authority_detail.html", {
         "authority": authority, "form": form, "history": actions_for(authority)[:100],
-        "exports": exports,
+        "exports": exports, "billing": billing_of(authority),
         "can_delete_data": (authority.status == "closed" and not authority.data_deleted_at
                             and any(e.status == "done" for e in exports)),
     }, status=status_code)

@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import LoginForm
 from tenants import views as tenant_views
+from tenants.billing import views as billing_views
 from tenants.offboarding import views as offboarding_views
 
 operator_patterns = (
@@ -24,6 +25,8 @@ operator_patterns = (
              offboarding_views.operator_export_download, name="export_download"),
         path("authorities/<slug:slug>/delete-data/", offboarding_views.operator_delete_data,
              name="delete_data"),
+        path("authorities/<slug:slug>/billing/", billing_views.operator_billing,
+             name="billing"),
         path("login/", auth_views.LoginView.as_view(
             form_class=LoginForm, template_name="tenants/operator_login.html",
             redirect_authenticated_user=True, next_page="operator:console",
@@ -47,4 +50,5 @@ urlpatterns = [
     path("", tenant_views.landing, name="landing"),
     path("operator/", include(operator_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
 ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/v1/", include("exchange.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/export/", include("tenants.offboarding.urls")),
+    path("admin/billing/", include("tenants.billing.urls")),
 ]

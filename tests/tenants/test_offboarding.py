@@ -249,7 +249,7 @@ def test_an_export_of_other_migrations_is_refused(chatellerault, tmp_path):
             if item.filename != "manifest.json":
                 target.writestr(item, content)
         target.writestr("manifest.json", json.dumps(manifest))
-    with pytest.raises(RestoreError, match="other migrations"):
+    with pytest.raises(RestoreError, match="autres migrations"):
         import_authority(older, slug="ancienne", siren=NEW_SIREN)
 
 
@@ -262,7 +262,7 @@ def test_deletion_needs_closed_status_an_export_and_the_typed_slug(
     from tests.factories import operator
 
     who = operator()
-    with pytest.raises(DeletionError, match="closed"):
+    with pytest.raises(DeletionError, match="fermée"):
         delete_authority_data(chatellerault, actor=who, confirmation="chatellerault")
     change_status(chatellerault, AuthorityStatus.CLOSED, who)
     with pytest.raises(DeletionError, match="export"):
@@ -301,5 +301,5 @@ def test_deletion_drops_the_schema_and_media_and_keeps_anonymous_facts(
     assert TransferFact.objects.filter(authority=chatellerault).count() == facts
     assert OperatorAction.objects.filter(authority=chatellerault, action="data_deleted",
                                          details__operator=who.email).exists()
-    with pytest.raises(DeletionError, match="already"):
+    with pytest.raises(DeletionError, match="déjà"):
         delete_authority_data(chatellerault, actor=who, confirmation="chatellerault")

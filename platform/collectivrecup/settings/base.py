@@ -64,6 +64,8 @@ SHARED_APPS = [
     # Two-factor authentication of operators: their devices live in the public schema.
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Plans, Stripe customers and invoices (tenants/billing/).
+    "tenants.billing",
 ]
 TENANT_APPS = [
     *COMMON_APPS,
@@ -412,6 +414,22 @@ LOGGING = {
 # --- Billing -------------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Yearly plans by population bracket (tenants/billing/plans.py), in euros excluding VAT.
+# Each plan's Stripe price carries the lookup key collectivrecup_<code>_yearly.
+BILLING_PLANS = [
+    {"code": "xs", "label": "Moins de 3 500 habitants", "max_population": 3500,
+     "yearly_eur": 490},
+    {"code": "s", "label": "3 500 à 20 000 habitants", "max_population": 20000,
+     "yearly_eur": 1490},
+    {"code": "m", "label": "20 000 à 100 000 habitants", "max_population": 100000,
+     "yearly_eur": 3900},
+    {"code": "l", "label": "Plus de 100 000 habitants", "max_population": None,
+     "yearly_eur": 7900},
+]
+CELERY_BEAT_SCHEDULE["billing-overdue-invoices"] = {
+    "task": "billing.flag_overdue_invoices",
+    "schedule": crontab(hour=7, minute=0),  # daily
+}
 
 # --- Demo -------------------------------------------------------------------------
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "collectivrecup")

@@ -1,0 +1,32 @@
+"""Billing tasks: Stripe calls happen here, after commit, in the public schema."""
+
+from celery import shared_task
+from django_tenants.utils import schema_context
+
+from tenants.models import Authority
+
+
+@shared_task(name="billing.start_subscription", autoretry_for=(ConnectionError,),
+             retry_backoff=True, max_retries=5)
+def start_subscription(authority_id: int) -> None:
+    from .services import start_subscription as start
+
+    with schema_context("public"):
+        start(Authority.objects.get(pk=authority_id))
+
+
+@shared_task(name="billing.push_customer_details")
+def push_customer_details(authority_id: int) -> None:
+    from .services import push_customer_details as push
+
+    with schema_context("public"):
+        push(Authority.objects.get(pk=authority_id))
+
+
+@shared_task(name="billing.flag_overdue_invoices")
+def flag_overdue_invoices() -> int:
+    """Daily (CELERY_BEAT_SCHEDULE)."""
+    from .services import flag_overdue_invoices as flag
+
+    with schema_context("public"):
+        return flag()
