@@ -91,7 +91,8 @@ def authority_create(request):
                 authority = provision_authority(
                     name=data["name"], kind=data["kind"], siren=data["siren"],
                     slug=data["slug"], admin_email=data["admin_email"],
-                    email_domains=data["email_domain_list"]).authority
+                    email_domains=data["email_domain_list"],
+                    departement=data["departement"], population=data["population"]).authority
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
