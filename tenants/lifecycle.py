@@ -82,7 +82,7 @@ def change_status(authority: Authority, new_status: str, actor, reason: str = ""
     Raises LifecycleError for the platform's own row, an unknown status, or a
     transition that is not allowed.
     """
-    authority = Authority.objects.select_for_update().get(pk=authority.pk)
+    authority = Authority.all_objects.select_for_update().get(pk=authority.pk)
     if authority.is_public:
         raise LifecycleError(_("The platform itself has no status to change."))
     if authority.data_deleted_at:

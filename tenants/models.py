@@ -46,6 +46,15 @@ def schema_name_for(slug: str) -> str:
     return slug.replace("-", "_")
 
 
+class AuthorityManager(models.Manager):
+    """Authorities that still have their data: a deleted one has no schema left, so every
+    loop over authorities (django-tenants' migrate_schemas, periodic jobs, rebuilds)
+    must skip it. `Authority.all_objects` sees them all (console, validation)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(data_deleted_at__isnull=True)
+
+
 class Authority(TenantMixin):
     """A local authority using the platform: one PostgreSQL schema, one subdomain.
 
@@ -80,7 +89,12 @@ class Authority(TenantMixin):
     auto_create_schema = True
     auto_drop_schema = False
 
+    objects = AuthorityManager()
+    all_objects = models.Manager()
+
     class Meta:
+        # Uniqueness checks (slug, SIREN) and forms see deleted authorities too.
+        default_manager_name = "all_objects"
         verbose_name = _("authority")
         verbose_name_plural = _("authorities")
         ordering = ["name"]

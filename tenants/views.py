@@ -55,7 +55,7 @@ def console(request):
 @operator_required
 @require_http_methods(["GET", "POST"])
 def authority_detail(request, slug: str):
-    authority = get_object_or_404(Authority.objects.exclude(schema_name="public"), slug=slug)
+    authority = get_object_or_404(Authority.all_objects.exclude(schema_name="public"), slug=slug)
     form = StatusChangeForm(request.POST or None, allowed=allowed_statuses(authority))
     status_code = 200
     if request.method == "POST":

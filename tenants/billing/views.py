@@ -81,7 +81,7 @@ def admin_billing(request):
 @operator_required
 @require_http_methods(["GET", "POST"])
 def operator_billing(request, slug: str):
-    authority = get_object_or_404(Authority.objects.exclude(schema_name="public"), slug=slug)
+    authority = get_object_or_404(Authority.all_objects.exclude(schema_name="public"), slug=slug)
     return _details_page(request, authority,
                          template="tenants/billing/operator_billing.html",
                          actor=request.user, by_operator=True,

@@ -66,7 +66,7 @@ def delete_authority_data(authority: Authority, *, actor, confirmation: str) -> 
     their files.
     """
     with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
-        authority = Authority.objects.select_for_update().get(pk=authority.pk)
+        authority = Authority.all_objects.select_for_update().get(pk=authority.pk)
         check_deletable(authority, confirmation)
         schema = authority.schema_name
         if catalog.schema_exists(schema):
@@ -75,7 +75,7 @@ def delete_authority_data(authority: Authority, *, actor, confirmation: str) -> 
                 cursor.execute(f"DROP SCHEMA {catalog.quote(schema)} CASCADE")
         # Not save(): TenantMixin.save() would create the missing schema again.
         authority.data_deleted_at = timezone.now()
-        Authority.objects.filter(pk=authority.pk).update(
+        Authority.all_objects.filter(pk=authority.pk).update(
             data_deleted_at=authority.data_deleted_at)
         record_action(actor, "data_deleted", authority, schema=schema)
     deleted = _delete_media(schema)

@@ -215,7 +215,7 @@ def request_export(authority: Authority, *, requested_by: str, by_operator: bool
     if authority.is_public or authority.data_deleted_at:
         raise ExportError(_("This authority has no data to export."))
     with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
-        Authority.objects.select_for_update().get(pk=authority.pk)
+        Authority.all_objects.select_for_update().get(pk=authority.pk)
         if authority.exports.filter(
                 status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]).exists():
             raise ExportError(_("An export of this authority is already being prepared."))

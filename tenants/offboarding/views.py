@@ -83,7 +83,7 @@ def admin_export_download(request, pk: int):
 # --- The operator, on the console --------------------------------------------------------
 
 def _authority(slug: str) -> Authority:
-    return get_object_or_404(Authority.objects.exclude(schema_name="public"), slug=slug)
+    return get_object_or_404(Authority.all_objects.exclude(schema_name="public"), slug=slug)
 
 
 @operator_required

@@ -12,6 +12,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -275,7 +276,7 @@ def test_deletion_needs_closed_status_an_export_and_the_typed_slug(
 
 def test_deletion_drops_the_schema_and_media_and_keeps_anonymous_facts(
         chatellerault, django_capture_on_commit_callbacks, settings, tmp_path):
-    from tenants.lifecycle import change_status
+    from tenants.lifecycle import LifecycleError, change_status
     from tenants.models import AuthorityExport, ExportStatus
     from tests.factories import operator
 
@@ -303,3 +304,12 @@ def test_deletion_drops_the_schema_and_media_and_keeps_anonymous_facts(
                                          details__operator=who.email).exists()
     with pytest.raises(DeletionError, match="déjà"):
         delete_authority_data(chatellerault, actor=who, confirmation="chatellerault")
+    # Loops over authorities (migrate_schemas, periodic jobs, rebuilds) no longer see it;
+    # the console and uniqueness checks still do.
+    assert not Authority.objects.filter(pk=chatellerault.pk).exists()
+    assert Authority.all_objects.filter(pk=chatellerault.pk).exists()
+    with pytest.raises(ValidationError, match="slug|adresse|address"):
+        Authority(name="X", kind="commune", siren=NEW_SIREN, slug="chatellerault",
+                  schema_name="chatellerault").full_clean()
+    with pytest.raises(LifecycleError, match="supprimées"):
+        change_status(chatellerault, AuthorityStatus.ACTIVE, who)
