@@ -161,3 +161,18 @@ def test_console_export_views_need_a_verified_operator(chatellerault):
     # The export of one authority is not reachable under another's slug.
     assert verified.get(f"/operator/authorities/grand-chatellerault/exports/{export.pk}/") \
         .status_code == 404
+
+
+def test_export_lists_stay_within_a_bounded_number_of_queries(
+        chatellerault, django_assert_max_num_queries):
+    console = verified_operator_client(operator())
+    admin = admin_of(chatellerault)
+    for _ in range(15):
+        AuthorityExport.objects.create(authority=chatellerault, status=ExportStatus.DONE,
+                                       file_name="exports/chatellerault/x.zip", size=10)
+    client = client_for(chatellerault, admin)
+    with django_assert_max_num_queries(12):
+        assert client.get("/admin/export/").status_code == 200
+    with django_assert_max_num_queries(25):
+        page = console.get("/operator/authorities/chatellerault/")
+    assert page.content.decode().count("export-download") == 15
