@@ -154,6 +154,7 @@ ACTION_LABELS = {
     "authority_imported": _("Imported an authority from an export"),
     "invoice_overdue": _("Invoice overdue"),
     "billing_updated": _("Changed the billing details"),
+    "billing_failed": _("Stripe subscription not created"),
 }
 
 

@@ -9,10 +9,17 @@ from tenants.models import Authority
 @shared_task(name="billing.start_subscription", autoretry_for=(ConnectionError,),
              retry_backoff=True, max_retries=5)
 def start_subscription(authority_id: int) -> None:
+    from tenants.audit import record_action
+
+    from .services import BillingError
     from .services import start_subscription as start
 
     with schema_context("public"):
-        start(Authority.objects.get(pk=authority_id))
+        authority = Authority.objects.get(pk=authority_id)
+        try:
+            start(authority)
+        except BillingError as error:  # shown in the authority's history on the console
+            record_action(None, "billing_failed", authority, error=str(error))
 
 
 @shared_task(name="billing.push_customer_details")

@@ -110,6 +110,25 @@ def test_no_price_for_the_plan_is_a_clear_error(chatellerault, stripe_mode):
     assert not BillingProfile.objects.get(authority=chatellerault).stripe_subscription_id
 
 
+def test_an_authority_without_population_is_reported_on_the_console(
+        chatellerault, stripe_mode, django_capture_on_commit_callbacks):
+    Authority.objects.filter(pk=chatellerault.pk).update(population=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(in_trial(chatellerault), AuthorityStatus.ACTIVE, operator())
+    action = OperatorAction.objects.get(authority=chatellerault, action="billing_failed")
+    assert "population" in action.details["error"]
+    assert [r.path for r in stripe_mode.requests] == []
+    console = verified_operator_client(operator()).get("/operator/").content.decode()
+    assert "Population inconnue" not in console  # the list shows a dash, the page says why
+    assert '<td class="plan">—</td>' in console
+
+
+def test_the_console_shows_each_authority_plan(chatellerault, manual_mode):
+    console = verified_operator_client(operator()).get("/operator/").content.decode()
+    # Châtellerault (31 000) and Grand Châtellerault (84 000).
+    assert console.count('<td class="plan">20 000 à 100 000 habitants</td>') == 2
+
+
 def test_manual_mode_calls_nothing_and_the_console_says_so(
         chatellerault, manual_mode, django_capture_on_commit_callbacks, client):
     with django_capture_on_commit_callbacks(execute=True):

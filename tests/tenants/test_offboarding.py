@@ -313,3 +313,20 @@ def test_deletion_drops_the_schema_and_media_and_keeps_anonymous_facts(
                   schema_name="chatellerault").full_clean()
     with pytest.raises(LifecycleError, match="supprimées"):
         change_status(chatellerault, AuthorityStatus.ACTIVE, who)
+
+
+def test_a_failed_export_is_marked_failed_without_details(chatellerault, monkeypatch):
+    from tenants.models import AuthorityExport, ExportStatus
+    from tenants.offboarding import export as export_module
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full at /secret/path")
+
+    monkeypatch.setattr(export_module, "write_export", broken)
+    export = AuthorityExport.objects.create(authority=chatellerault)
+    with pytest.raises(OSError):
+        export_module.build_export(export.pk)
+    export.refresh_from_db()
+    assert (export.status, export.error, export.file_name) == (ExportStatus.FAILED, "OSError",
+                                                               "")
+    assert export.finished_at is not None
