@@ -25,6 +25,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 FORMAT = "collectivrecup-authority-export"
 FORMAT_VERSION = 1
 CHUNK = 1024 * 1024
+# An export still pending or running after this long died with its worker: it no longer
+# blocks a new request.
+STALE_AFTER = timedelta(hours=6)
 
 
 class ExportError(RuntimeError):
@@ -217,7 +221,8 @@ def request_export(authority: Authority, *, requested_by: str, by_operator: bool
     with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
         Authority.all_objects.select_for_update().get(pk=authority.pk)
         if authority.exports.filter(
-                status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]).exists():
+                status__in=[ExportStatus.PENDING, ExportStatus.RUNNING],
+                created_at__gte=timezone.now() - STALE_AFTER).exists():
             raise ExportError(_("An export of this authority is already being prepared."))
         export = AuthorityExport.objects.create(authority=authority, requested_by=requested_by,
                                                 by_operator=by_operator)

@@ -82,6 +82,14 @@ def test_a_second_request_while_one_is_running_is_refused(chatellerault):
     response = client_for(chatellerault, admin).post("/admin/export/new/", follow=True)
     assert "déjà en préparation" in response.content.decode()
     assert AuthorityExport.objects.filter(authority=chatellerault).count() == 1
+    # One that died with its worker long ago no longer blocks.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    AuthorityExport.objects.update(created_at=timezone.now() - timedelta(hours=7))
+    client_for(chatellerault, admin).post("/admin/export/new/")
+    assert AuthorityExport.objects.filter(authority=chatellerault).count() == 2
 
 
 @pytest.mark.parametrize("path", ["/admin/export/", "/admin/export/{pk}/",
