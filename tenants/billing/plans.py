@@ -14,7 +14,7 @@ from django.conf import settings
 @dataclass(frozen=True)
 class Plan:
     code: str
-    label: str
+    label: str  # lazy translation
     max_population: int | None  # None: no upper bound
     yearly_eur: int
 

@@ -417,13 +417,13 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 # Yearly plans by population bracket (tenants/billing/plans.py), in euros excluding VAT.
 # Each plan's Stripe price carries the lookup key collectivrecup_<code>_yearly.
 BILLING_PLANS = [
-    {"code": "xs", "label": "Moins de 3 500 habitants", "max_population": 3500,
+    {"code": "xs", "label": _("Under 3,500 inhabitants"), "max_population": 3500,
      "yearly_eur": 490},
-    {"code": "s", "label": "3 500 à 20 000 habitants", "max_population": 20000,
+    {"code": "s", "label": _("3,500 to 20,000 inhabitants"), "max_population": 20000,
      "yearly_eur": 1490},
-    {"code": "m", "label": "20 000 à 100 000 habitants", "max_population": 100000,
+    {"code": "m", "label": _("20,000 to 100,000 inhabitants"), "max_population": 100000,
      "yearly_eur": 3900},
-    {"code": "l", "label": "Plus de 100 000 habitants", "max_population": None,
+    {"code": "l", "label": _("Over 100,000 inhabitants"), "max_population": None,
      "yearly_eur": 7900},
 ]
 CELERY_BEAT_SCHEDULE["billing-overdue-invoices"] = {
