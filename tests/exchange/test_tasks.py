@@ -328,6 +328,7 @@ def test_contacts_are_rate_limited_per_agent_per_hour(world):
 
 def test_every_scheduled_job_is_a_registered_task():
     import exchange.tasks  # noqa: F401  (what autodiscovery loads in a worker)
+    import tenants.billing.tasks
     import tenants.tasks  # noqa: F401
 
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
@@ -335,7 +336,8 @@ def test_every_scheduled_job_is_a_registered_task():
                          "exchange.send_expiry_reminders_everywhere",
                          "exchange.send_outcome_reminders_everywhere",
                          "exchange.resend_pending_contacts_everywhere",
-                         "tenants.send_trial_reminders"}
+                         "tenants.send_trial_reminders",
+                         "billing.flag_overdue_invoices"}
     assert scheduled <= set(app.tasks)
 
 
