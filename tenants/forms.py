@@ -6,6 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuthorityKind, AuthorityStatus
+from .validators import validate_departement
 
 
 class TOTPCodeForm(forms.Form):
@@ -52,11 +53,17 @@ class AuthorityCreateForm(forms.Form):
     email_domains = forms.CharField(
         label=_("Allowed e-mail domains"), required=False, max_length=500,
         help_text=_("Comma-separated. Empty: the domain of the administrator's e-mail."))
+    # Optional: statistics group by département, billing plans follow the population.
+    departement = forms.CharField(label=_("Département"), required=False, max_length=3,
+                                  help_text=_("INSEE code: 01 to 95, 2A, 2B, 971 to 976."))
+    population = forms.IntegerField(label=_("Population"), required=False, min_value=0,
+                                    help_text=_("Sets the billing plan."))
 
     # provision_authority()'s error keys → this form's fields.
     SERVICE_FIELDS = {"name": "name", "kind": "kind", "siren": "siren", "slug": "slug",
                       "schema_name": "slug", "admin_email": "admin_email",
-                      "allowed_email_domains": "email_domains"}
+                      "allowed_email_domains": "email_domains",
+                      "departement": "departement", "population": "population"}
 
     def __init__(self, *args, base_domain: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,6 +76,12 @@ class AuthorityCreateForm(forms.Form):
 
     def clean_slug(self) -> str:
         return self.cleaned_data["slug"].strip()
+
+    def clean_departement(self) -> str:
+        value = self.cleaned_data["departement"].strip().upper()
+        if value:
+            validate_departement(value)
+        return value
 
     def clean_siren(self) -> str:
         return self.cleaned_data["siren"].replace(" ", "")

@@ -82,9 +82,12 @@ def change_status(authority: Authority, new_status: str, actor, reason: str = ""
     Raises LifecycleError for the platform's own row, an unknown status, or a
     transition that is not allowed.
     """
-    authority = Authority.objects.select_for_update().get(pk=authority.pk)
+    authority = Authority.all_objects.select_for_update().get(pk=authority.pk)
     if authority.is_public:
         raise LifecycleError(_("The platform itself has no status to change."))
+    if authority.data_deleted_at:
+        raise LifecycleError(_("This authority's data was deleted: import its export into "
+                               "a new authority instead."))
     if new_status not in S.values:
         raise LifecycleError(_("Unknown status."))
     old_status = authority.status
@@ -102,6 +105,10 @@ def change_status(authority: Authority, new_status: str, actor, reason: str = ""
         "old_status": S(old_status).label, "new_status": S(new_status).label,
         "reason": reason,
     })
+    if new_status == S.ACTIVE:
+        from .billing.services import schedule_subscription
+
+        schedule_subscription(authority)  # Stripe customer + subscription, after commit
     log.info("Authority %s: %s → %s", authority.slug, old_status, new_status)
     return authority
 

@@ -46,6 +46,15 @@ def schema_name_for(slug: str) -> str:
     return slug.replace("-", "_")
 
 
+class AuthorityManager(models.Manager):
+    """Authorities that still have their data: a deleted one has no schema left, so every
+    loop over authorities (django-tenants' migrate_schemas, periodic jobs, rebuilds)
+    must skip it. `Authority.all_objects` sees them all (console, validation)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(data_deleted_at__isnull=True)
+
+
 class Authority(TenantMixin):
     """A local authority using the platform: one PostgreSQL schema, one subdomain.
 
@@ -73,11 +82,19 @@ class Authority(TenantMixin):
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     trial_ends_at = models.DateField(_("end of trial"), default=default_trial_end)
+    # Offboarding (tenants/offboarding/): set when the schema and media were deleted; the
+    # row stays for the anonymised statistics facts that point at it.
+    data_deleted_at = models.DateTimeField(_("data deleted at"), null=True, blank=True)
 
     auto_create_schema = True
     auto_drop_schema = False
 
+    objects = AuthorityManager()
+    all_objects = models.Manager()
+
     class Meta:
+        # Uniqueness checks (slug, SIREN) and forms see deleted authorities too.
+        default_manager_name = "all_objects"
         verbose_name = _("authority")
         verbose_name_plural = _("authorities")
         ordering = ["name"]
@@ -131,6 +148,13 @@ ACTION_LABELS = {
     "status_changed": _("Changed the status"),
     "trial_reminder": _("Trial reminder sent"),
     "authority_created": _("Created the authority"),
+    "export_requested": _("Requested a data export"),
+    "export_downloaded": _("Downloaded a data export"),
+    "data_deleted": _("Deleted the authority's data"),
+    "authority_imported": _("Imported an authority from an export"),
+    "invoice_overdue": _("Invoice overdue"),
+    "billing_updated": _("Changed the billing details"),
+    "billing_failed": _("Stripe subscription not created"),
 }
 
 
@@ -170,3 +194,54 @@ class OperatorAction(models.Model):
         labels = dict(AuthorityStatus.choices)
         old, new = self.details.get("old"), self.details.get("new")
         return str(labels.get(old, old)), str(labels.get(new, new))
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("In progress")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class AuthorityExport(models.Model):
+    """One complete export (ZIP) of an authority's data, built by a Celery task.
+
+    The file sits in the default storage under `exports/<schema>/…` of the public
+    schema's media, so that deleting the authority's own media keeps it. Media are
+    never served by URL: the file is downloaded through a role-checked view.
+    `requested_by` is the requester's e-mail (an operator or the authority's admin).
+    """
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="exports",
+                                  verbose_name=_("authority"))
+    status = models.CharField(_("status"), max_length=20, choices=ExportStatus.choices,
+                              default=ExportStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file_name = models.CharField(_("file"), max_length=300, blank=True)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    requested_by = models.CharField(_("requested by"), max_length=254, blank=True)
+    by_operator = models.BooleanField(_("requested by an operator"), default=False)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100),
+                                   name="authority_export_progress_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id}/{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    @property
+    def download_name(self) -> str:
+        return f"collectivrecup-{self.authority.slug}-{self.created_at:%Y%m%d-%H%M}.zip"

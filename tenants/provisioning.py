@@ -273,7 +273,8 @@ def _send_invitation(*, email: str, link: str, authority_name: str, host: str) -
 
 def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_email: str,
                         email_domains: list[str] | None = None,
-                        status: str | None = None) -> Provisioned:
+                        status: str | None = None, departement: str = "",
+                        population: int | None = None) -> Provisioned:
     """Create an authority ready to use and invite its first administrator.
 
     Validation errors (bad SIREN, reserved or taken slug, bad e-mail) raise
@@ -296,7 +297,8 @@ def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_em
     extra = {"status": status} if status else {}
     with transaction.atomic():
         authority = create_authority(name=name, kind=kind, siren=siren, slug=slug,
-                                     email_domains=email_domains, **extra)
+                                     email_domains=email_domains, departement=departement,
+                                     population=population, **extra)
         host = authority_host(authority.slug)
         with schema_context(authority.schema_name):
             admin = User(email=admin_email, first_name="", last_name="",

@@ -10,7 +10,7 @@ from .models import Authority
 def authorities_for_console(search: str = "", status: str = "") -> QuerySet[Authority]:
     """Every authority but the platform's own row, with its domains; optionally those
     whose name, slug or SIREN contains `search`, and those in `status`."""
-    authorities = Authority.objects.exclude(schema_name="public")
+    authorities = Authority.all_objects.exclude(schema_name="public")
     search = (search or "").strip()
     if search:
         authorities = authorities.filter(

@@ -13,9 +13,12 @@ from accounts.permissions import operator_required, user_has_role
 
 from . import two_factor
 from .audit import actions_for, recent_actions, record_action
+from .billing.selectors import billing_of, overdue_invoices
+from .billing.stripe_api import is_manual
 from .forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
 from .lifecycle import LifecycleError, allowed_statuses, change_status
 from .models import Authority
+from .offboarding.export import exports_of
 from .provisioning import provision_authority
 from .selectors import authorities_for_console
 from .services import authority_host
@@ -45,13 +48,14 @@ def console(request):
         "form": form,
         "authorities": authorities_for_console(search, status),
         "actions": recent_actions(),
+        "billing_manual": is_manual(), "overdue_invoices": overdue_invoices(),
     })
 
 
 @operator_required
 @require_http_methods(["GET", "POST"])
 def authority_detail(request, slug: str):
-    authority = get_object_or_404(Authority.objects.exclude(schema_name="public"), slug=slug)
+    authority = get_object_or_404(Authority.all_objects.exclude(schema_name="public"), slug=slug)
     form = StatusChangeForm(request.POST or None, allowed=allowed_statuses(authority))
     status_code = 200
     if request.method == "POST":
@@ -65,8 +69,12 @@ def authority_detail(request, slug: str):
                 messages.success(request, _("Status changed."))
                 return redirect("operator:authority_detail", slug=authority.slug)
         status_code = 400
+    exports = exports_of(authority)
     return render(request, "tenants/authority_detail.html", {
         "authority": authority, "form": form, "history": actions_for(authority)[:100],
+        "exports": exports, "billing": billing_of(authority),
+        "can_delete_data": (authority.status == "closed" and not authority.data_deleted_at
+                            and any(e.status == "done" for e in exports)),
     }, status=status_code)
 
 
@@ -83,7 +91,8 @@ def authority_create(request):
                 authority = provision_authority(
                     name=data["name"], kind=data["kind"], siren=data["siren"],
                     slug=data["slug"], admin_email=data["admin_email"],
-                    email_domains=data["email_domain_list"]).authority
+                    email_domains=data["email_domain_list"],
+                    departement=data["departement"], population=data["population"]).authority
             except ValidationError as error:
                 form.add_service_errors(error)
             else:

@@ -7,6 +7,8 @@ from django.views.generic import TemplateView
 from accounts.forms import LoginForm
 from analytics import views as analytics_views
 from tenants import views as tenant_views
+from tenants.billing import views as billing_views
+from tenants.offboarding import views as offboarding_views
 
 operator_patterns = (
     [
@@ -17,6 +19,16 @@ operator_patterns = (
         path("authorities/new/", tenant_views.authority_create, name="authority_create"),
         path("authorities/<slug:slug>/", tenant_views.authority_detail,
              name="authority_detail"),
+        path("authorities/<slug:slug>/exports/", offboarding_views.operator_export_request,
+             name="export_request"),
+        path("authorities/<slug:slug>/exports/<int:pk>/",
+             offboarding_views.operator_export_row, name="export_row"),
+        path("authorities/<slug:slug>/exports/<int:pk>/download/",
+             offboarding_views.operator_export_download, name="export_download"),
+        path("authorities/<slug:slug>/delete-data/", offboarding_views.operator_delete_data,
+             name="delete_data"),
+        path("authorities/<slug:slug>/billing/", billing_views.operator_billing,
+             name="billing"),
         path("login/", auth_views.LoginView.as_view(
             form_class=LoginForm, template_name="tenants/operator_login.html",
             redirect_authenticated_user=True, next_page="operator:console",
@@ -41,4 +53,5 @@ urlpatterns = [
     path("operator/", include(operator_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("impact/", analytics_views.public_impact, name="public_impact"),
+    path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
 ]

@@ -10,4 +10,6 @@ urlpatterns = [
     path("listings/", include("exchange.urls")),
     path("api/v1/", include("exchange.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/export/", include("tenants.offboarding.urls")),
+    path("admin/billing/", include("tenants.billing.urls")),
 ]

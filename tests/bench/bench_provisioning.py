@@ -6,13 +6,15 @@ which migrates each new schema from zero (row + schema only, no categories or ad
 from __future__ import annotations
 
 import itertools
+import os
 
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
 from tests.bench.harness import Result, measure, valid_siren
 
-EXISTING_AUTHORITIES = 50
+# BENCH_AUTHORITIES=500 measures at scale (shared with bench_migrations: same slugs).
+EXISTING_AUTHORITIES = int(os.environ.get("BENCH_AUTHORITIES", "50"))
 RUNS = 5
 
 
@@ -21,12 +23,12 @@ def generate() -> dict:
     from tenants.services import create_authority
 
     for index in range(EXISTING_AUTHORITIES):
-        slug = f"prov-{index:03d}"
+        slug = f"bench-{index:04d}"
         if not Authority.objects.filter(slug=slug).exists():
             create_authority(name=f"Commune {index}", kind="commune",
                              siren=valid_siren(300000000 + index * 10), slug=slug,
                              status="active")
-    return {"existing": Authority.objects.exclude(schema_name="public").count()}
+    return {}
 
 
 def run(data: dict) -> list[Result]:
@@ -53,7 +55,8 @@ def run(data: dict) -> list[Result]:
         create_schema_from_template(f"ddl_{next(counter)}")
 
     migrations = len(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
-    extra = {"existing_authorities": data["existing"], "migrations": migrations}
+    existing = Authority.objects.exclude(schema_name="public").count()
+    extra = {"existing_authorities": existing, "migrations": migrations}
     return [
         measure("provision authority (template DDL)", fast, n=RUNS, warmup=1, **extra),
         measure("provision authority (migrate schema)", migrate, n=RUNS, warmup=1, **extra),

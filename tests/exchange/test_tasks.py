@@ -329,6 +329,7 @@ def test_contacts_are_rate_limited_per_agent_per_hour(world):
 def test_every_scheduled_job_is_a_registered_task():
     import analytics.tasks  # noqa: F401
     import exchange.tasks  # noqa: F401  (what autodiscovery loads in a worker)
+    import tenants.billing.tasks
     import tenants.tasks  # noqa: F401
 
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
@@ -338,7 +339,8 @@ def test_every_scheduled_job_is_a_registered_task():
                          "exchange.resend_pending_contacts_everywhere",
                          "exchange.share_waiting_listings_everywhere",
                          "tenants.send_trial_reminders",
-                         "analytics.open_weight_campaigns_everywhere"}
+                         "analytics.open_weight_campaigns_everywhere",
+                         "billing.flag_overdue_invoices"}
     assert scheduled <= set(app.tasks)
 
 

@@ -67,6 +67,8 @@ SHARED_APPS = [
     # Two-factor authentication of operators: their devices live in the public schema.
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Plans, Stripe customers and invoices (tenants/billing/).
+    "tenants.billing",
 ]
 TENANT_APPS = [
     *COMMON_APPS,
@@ -420,6 +422,22 @@ LOGGING = {
 # --- Billing -------------------------------------------------------------------
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Yearly plans by population bracket (tenants/billing/plans.py), in euros excluding VAT.
+# Each plan's Stripe price carries the lookup key collectivrecup_<code>_yearly.
+BILLING_PLANS = [
+    {"code": "xs", "label": _("Under 3,500 inhabitants"), "max_population": 3500,
+     "yearly_eur": 490},
+    {"code": "s", "label": _("3,500 to 20,000 inhabitants"), "max_population": 20000,
+     "yearly_eur": 1490},
+    {"code": "m", "label": _("20,000 to 100,000 inhabitants"), "max_population": 100000,
+     "yearly_eur": 3900},
+    {"code": "l", "label": _("Over 100,000 inhabitants"), "max_population": None,
+     "yearly_eur": 7900},
+]
+CELERY_BEAT_SCHEDULE["billing-overdue-invoices"] = {
+    "task": "billing.flag_overdue_invoices",
+    "schedule": crontab(hour=7, minute=0),  # daily
+}
 
 # --- Sharing between authorities (issue 4) -----------------------------------------
 # Free transfers of public property between public bodies (and to partners) are capped

@@ -2,7 +2,7 @@
 
     python manage.py onboard_authority --name "Ville de Naintré" --kind commune \
         --siren 218601698 --slug naintre --admin-email dgs@naintre.example \
-        --email-domain naintre.example
+        --email-domain naintre.example [--departement 86 --population 6000]
 """
 
 import json
@@ -37,6 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--email-domain", action="append", default=[],
                             dest="email_domains", help="Repeat for several domains.")
+        parser.add_argument("--departement", default="", help="INSEE code, e.g. 86 or 2A.")
+        parser.add_argument("--population", type=int, default=None,
+                            help="Inhabitants (sets the billing plan).")
 
     def handle(self, *args, **options):
         ensure_public_tenant()
@@ -44,7 +47,9 @@ class Command(BaseCommand):
             provisioned = provision_authority(
                 name=options["name"], kind=options["kind"], siren=options["siren"],
                 slug=options["slug"], admin_email=options["admin_email"],
-                email_domains=options["email_domains"])
+                email_domains=options["email_domains"],
+                departement=options["departement"].strip().upper(),
+                population=options["population"])
         except ValidationError as error:
             raise CommandError("; ".join(_messages(error)), returncode=1) from error
         slug = provisioned.authority.slug

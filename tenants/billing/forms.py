@@ -1,0 +1,20 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import BillingProfile
+
+
+class BillingDetailsForm(forms.ModelForm):
+    """What the invoices show; editable by the authority's admin and the operator."""
+
+    siret = forms.CharField(label=_("SIRET"), max_length=20, required=False,
+                            help_text=_("14 digits: the SIREN and the establishment's number."),
+                            widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+
+    class Meta:
+        model = BillingProfile
+        fields = ["legal_name", "siret", "address_line1", "address_line2", "postal_code",
+                  "city", "billing_email", "chorus_service_code", "purchase_order"]
+
+    def clean_siret(self) -> str:
+        return self.cleaned_data["siret"].replace(" ", "")

@@ -1,0 +1,24 @@
+"""Billing reads for the console."""
+
+from django.db.models import QuerySet
+
+from tenants.models import Authority
+
+from .models import BillingProfile, Invoice, InvoiceStatus
+
+
+def overdue_invoices() -> QuerySet[Invoice]:
+    return (Invoice.objects.filter(status=InvoiceStatus.OVERDUE)
+            .select_related("authority").order_by("due_date"))
+
+
+def billing_of(authority: Authority) -> dict:
+    from .plans import plan_for
+    from .stripe_api import is_manual
+
+    profile = BillingProfile.objects.filter(authority=authority).first()
+    return {
+        "manual": is_manual(), "profile": profile,
+        "plan": plan_for(authority.population),
+        "invoices": list(Invoice.objects.filter(authority=authority)[:20]),
+    }

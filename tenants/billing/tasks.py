@@ -1,0 +1,39 @@
+"""Billing tasks: Stripe calls happen here, after commit, in the public schema."""
+
+from celery import shared_task
+from django_tenants.utils import schema_context
+
+from tenants.models import Authority
+
+
+@shared_task(name="billing.start_subscription", autoretry_for=(ConnectionError,),
+             retry_backoff=True, max_retries=5)
+def start_subscription(authority_id: int) -> None:
+    from tenants.audit import record_action
+
+    from .services import BillingError
+    from .services import start_subscription as start
+
+    with schema_context("public"):
+        authority = Authority.objects.get(pk=authority_id)
+        try:
+            start(authority)
+        except BillingError as error:  # shown in the authority's history on the console
+            record_action(None, "billing_failed", authority, error=str(error))
+
+
+@shared_task(name="billing.push_customer_details")
+def push_customer_details(authority_id: int) -> None:
+    from .services import push_customer_details as push
+
+    with schema_context("public"):
+        push(Authority.objects.get(pk=authority_id))
+
+
+@shared_task(name="billing.flag_overdue_invoices")
+def flag_overdue_invoices() -> int:
+    """Daily (CELERY_BEAT_SCHEDULE)."""
+    from .services import flag_overdue_invoices as flag
+
+    with schema_context("public"):
+        return flag()

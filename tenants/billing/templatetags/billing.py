@@ -1,0 +1,13 @@
+"""`{{ authority.population|billing_plan }}`: the plan's label for a population."""
+
+from django import template
+
+from ..plans import plan_for
+
+register = template.Library()
+
+
+@register.filter
+def billing_plan(population) -> str:
+    plan = plan_for(population)
+    return plan.label if plan else "—"

@@ -1,0 +1,299 @@
+"""The complete export of one authority, as a ZIP (format: README.md inside, and
+docs/operations.md "Offboarding").
+
+    README.md                      the format, in French and English
+    manifest.json                  tables, columns and types, row counts, sequences,
+                                   media, and the size and sha256 of every other file
+    tables/<table>.csv|.json       every table of the authority's schema
+    public/<table>.csv|.json       its rows in the public schema (authority, domains,
+                                   statistics facts, …: every table with a foreign key
+                                   to the authority)
+    media/<path>                   its media files, with their storage paths
+
+Tables are found in pg_catalog (catalog.py), so tables added later are exported too.
+`request_export` records the request and queues `build_export` (a Celery task) after
+commit; the task stores its progress on the AuthorityExport row as it goes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from ..audit import record_action
+from ..models import Authority, AuthorityExport, ExportStatus
+from . import catalog
+
+log = logging.getLogger(__name__)
+
+FORMAT = "collectivrecup-authority-export"
+FORMAT_VERSION = 1
+CHUNK = 1024 * 1024
+# An export still pending or running after this long died with its worker: it no longer
+# blocks a new request.
+STALE_AFTER = timedelta(hours=6)
+
+
+class ExportError(RuntimeError):
+    """The export cannot be made or requested; the message is meant for the user."""
+
+
+# --- Writing the ZIP --------------------------------------------------------------------
+
+class _HashingWriter:
+    """Writes one ZIP member while counting its bytes and hashing them."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data) -> None:
+        data = bytes(data)
+        self.digest.update(data)
+        self.size += len(data)
+        self.stream.write(data)
+
+
+@dataclass
+class _Archive:
+    zip: zipfile.ZipFile
+    files: dict[str, dict] = field(default_factory=dict)
+
+    def member(self, name: str, chunks: Iterator[bytes]) -> None:
+        with self.zip.open(name, "w", force_zip64=True) as stream:
+            writer = _HashingWriter(stream)
+            for chunk in chunks:
+                writer.write(chunk)
+        self.files[name] = {"size": writer.size, "sha256": writer.digest.hexdigest()}
+
+
+def _copy_csv(sql: str) -> Iterator[bytes]:
+    """COPY … TO STDOUT as CSV with a header line (NULL = empty unquoted field)."""
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+    ) as copy:
+        yield from copy
+
+
+def _json_rows(sql: str) -> Iterator[bytes]:
+    """The rows as one JSON array of objects (row_to_json), streamed."""
+    yield b"["
+    first = True
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY (SELECT row_to_json(t)::text FROM ({sql}) AS t) TO STDOUT") as copy:  # noqa: S608
+        copy.set_types(["text"])
+        for (row,) in copy.rows():
+            yield (b"\n" if first else b",\n") + row.encode()
+            first = False
+    yield b"\n]\n"
+
+
+def _count(table: catalog.Table, where: str = "") -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table.qualified} {where}")  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def _describe(table: catalog.Table) -> list[dict]:
+    return [{"name": c.name, "type": c.type, "generated": c.generated}
+            for c in table.columns]
+
+
+def _media_files(path: str = "") -> Iterator[str]:
+    """Every file of the current schema's media, recursively (storage paths)."""
+    directories, files = default_storage.listdir(path)
+    for name in sorted(files):
+        yield f"{path}/{name}" if path else name
+    for directory in sorted(directories):
+        yield from _media_files(f"{path}/{directory}" if path else directory)
+
+
+def _read(stream) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK):
+        yield chunk
+
+
+def write_export(authority: Authority, target,
+                 progress: Callable[[int], None] = lambda percent: None) -> dict:
+    """Write the export of `authority` as a ZIP into the binary file `target`.
+
+    Returns the manifest. `progress` receives a percentage now and then.
+    """
+    schema = authority.schema_name
+    schema_tables = catalog.tables(schema)
+    references = catalog.authority_references(Authority._meta.db_table)
+    with schema_context(schema):
+        media = list(_media_files())
+    steps = max(1, len(schema_tables) + len(references) + 1 + len(media))
+    done = 0
+
+    def step(count: int = 1) -> None:
+        nonlocal done
+        done += count
+        progress(min(99, done * 100 // steps))
+
+    manifest = {
+        "format": FORMAT, "version": FORMAT_VERSION,
+        "created_at": timezone.now().isoformat(),
+        "authority": {"slug": authority.slug, "name": authority.name, "schema": schema},
+        "tables": [], "public": [], "sequences": [], "media": [],
+    }
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive_zip:
+        archive = _Archive(archive_zip)
+        for table in schema_tables:
+            csv_name, json_name = f"tables/{table.name}.csv", f"tables/{table.name}.json"
+            archive.member(csv_name, _copy_csv(table.select(table.stored_columns)))
+            archive.member(json_name, _json_rows(table.select()))
+            manifest["tables"].append({
+                "name": table.name, "rows": _count(table), "columns": _describe(table),
+                "primary_key": list(table.primary_key), "csv": csv_name, "json": json_name,
+            })
+            step()
+        manifest["sequences"] = [
+            {"table": s.table, "column": s.column, "last_value": s.last_value,
+             "is_called": s.is_called} for s in catalog.sequences(schema)]
+
+        public_tables = {t.name: t for t in catalog.tables("public")}
+        selections = [(Authority._meta.db_table, ("id",)), *references]
+        for name, columns in selections:
+            table = public_tables[name]
+            where = "WHERE " + " OR ".join(f"{catalog.quote(c)} = {int(authority.pk)}"
+                                           for c in columns)
+            csv_name, json_name = f"public/{name}.csv", f"public/{name}.json"
+            archive.member(csv_name, _copy_csv(table.select(table.stored_columns, where)))
+            archive.member(json_name, _json_rows(table.select(where=where)))
+            manifest["public"].append({
+                "name": name, "rows": _count(table, where), "columns": _describe(table),
+                "filter": " OR ".join(f"{c} = {authority.pk}" for c in columns),
+                "csv": csv_name, "json": json_name,
+            })
+            step()
+
+        with schema_context(schema):
+            for path in media:
+                with default_storage.open(path, "rb") as stream:
+                    archive.member(f"media/{path}", _read(stream))
+                manifest["media"].append({"path": path, "file": f"media/{path}"})
+                step()
+
+        readme = render_to_string("tenants/offboarding/README.md", {
+            "manifest": manifest, "authority": authority,
+        }).encode()
+        archive.member("README.md", iter([readme]))
+        manifest["files"] = archive.files
+        archive_zip.writestr("manifest.json",
+                             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+# --- Requests and the task body ---------------------------------------------------------
+
+def request_export(authority: Authority, *, requested_by: str, by_operator: bool,
+                   actor=None) -> AuthorityExport:
+    """Record an export request (audited) and queue its build after commit.
+
+    `actor` is the operator (public-schema user) when an operator asks; an authority
+    administrator is recorded by role only in the audit log (no personal data there).
+    Raises ExportError for the platform's row or an authority whose data is deleted,
+    or while another export of the authority is being built.
+    """
+    from ..tasks import build_authority_export
+
+    if authority.is_public or authority.data_deleted_at:
+        raise ExportError(_("This authority has no data to export."))
+    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        Authority.all_objects.select_for_update().get(pk=authority.pk)
+        if authority.exports.filter(
+                status__in=[ExportStatus.PENDING, ExportStatus.RUNNING],
+                created_at__gte=timezone.now() - STALE_AFTER).exists():
+            raise ExportError(_("An export of this authority is already being prepared."))
+        export = AuthorityExport.objects.create(authority=authority, requested_by=requested_by,
+                                                by_operator=by_operator)
+        record_action(actor, "export_requested", authority, export=export.pk,
+                      by="operator" if by_operator else "authority_admin")
+        transaction.on_commit(lambda: build_authority_export.delay(export.pk))
+    return export
+
+
+def _set(export_id: int, **fields) -> None:
+    AuthorityExport.objects.filter(pk=export_id).update(**fields)
+
+
+def build_export(export_id: int) -> AuthorityExport:
+    """Build export `export_id` (the Celery task's body), in the public schema.
+
+    The ZIP is written to a temporary file, then saved in the default storage as
+    `exports/<schema>/<schema>-<date>-<random>.zip` under the public schema's media.
+    A failure marks the export failed (the error's type only: no data in messages).
+    """
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        export = AuthorityExport.objects.select_related("authority").get(pk=export_id)
+        if export.status != ExportStatus.PENDING:
+            return export  # delivered twice (acks_late): the first delivery owns it
+        _set(export_id, status=ExportStatus.RUNNING, progress=0)
+        authority = export.authority
+        try:
+            with tempfile.TemporaryFile(dir=getattr(settings, "EXPORT_TMP_DIR", None)) as tmp:
+                write_export(authority, tmp,
+                             progress=lambda percent: _set(export_id, progress=percent))
+                connection.set_schema_to_public()
+                tmp.seek(0)
+                digest = hashlib.sha256()
+                for chunk in _read(tmp):
+                    digest.update(chunk)
+                size = tmp.tell()
+                tmp.seek(0)
+                stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+                name = default_storage.save(
+                    f"exports/{authority.schema_name}/{authority.schema_name}-{stamp}-"
+                    f"{secrets.token_hex(8)}.zip", File(tmp))
+        except Exception as error:
+            connection.set_schema_to_public()
+            log.exception("export %s of authority %s failed", export_id, authority.slug)
+            _set(export_id, status=ExportStatus.FAILED, error=type(error).__name__,
+                 finished_at=timezone.now())
+            raise
+        _set(export_id, status=ExportStatus.DONE, progress=100, file_name=name, size=size,
+             sha256=digest.hexdigest(), finished_at=timezone.now())
+        export.refresh_from_db()
+        return export
+
+
+def open_export(export: AuthorityExport, *, actor=None, by_operator: bool):
+    """The export's file opened for reading (audited as a download)."""
+    if export.status != ExportStatus.DONE or not export.file_name:
+        raise ExportError(_("This export is not ready."))
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        record_action(actor, "export_downloaded", export.authority, export=export.pk,
+                      by="operator" if by_operator else "authority_admin")
+        return default_storage.open(export.file_name, "rb")
+
+
+def exports_of(authority: Authority):
+    """The authority's exports, newest first (public schema)."""
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        return list(AuthorityExport.objects.filter(authority=authority)
+                    .select_related("authority")[:20])
+
+
+def latest_done_export(authority: Authority) -> AuthorityExport | None:
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        return (AuthorityExport.objects.filter(authority=authority, status=ExportStatus.DONE)
+                .order_by("-finished_at").first())
