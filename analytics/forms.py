@@ -10,6 +10,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tenants.validators import validate_siret
+
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
@@ -118,9 +120,14 @@ class FactorOverrideForm(forms.Form):
 class StatsSettingsForm(forms.Form):
     public_impact = forms.BooleanField(
         label=_("Show our figures on the public impact page"), required=False)
-    siret = forms.RegexField(label=_("SIRET"), regex=r"^\d{14}$", required=False,
-                             help_text=_("14 digits, for the loi AGEC declaration."),
-                             error_messages={"invalid": _("A SIRET has 14 digits.")})
+    siret = forms.CharField(label=_("SIRET"), required=False, max_length=20,
+                            help_text=_("14 digits, for the loi AGEC declaration."))
+
+    def clean_siret(self) -> str:
+        siret = self.cleaned_data["siret"].replace(" ", "")
+        if siret:
+            validate_siret(siret)
+        return siret
 
 
 class RetiredITStockForm(forms.Form):

@@ -68,3 +68,20 @@ def validate_departement(value: str) -> None:
         raise ValidationError(
             _("“%(value)s” is not a département code (01 to 95, 2A, 2B, 971 to 976)."),
             params={"value": value}, code="departement")
+
+
+# La Poste's establishments share one SIREN and follow another rule (sum of digits ÷ 5).
+LA_POSTE_SIREN = "356000000"
+
+
+def validate_siret(value: str) -> None:
+    """A SIRET is 14 digits (SIREN + establishment number) with a valid Luhn checksum
+    (La Poste's: digits summing to a multiple of 5)."""
+    if not re.fullmatch(r"\d{14}", value or ""):
+        raise ValidationError(_("A SIRET has 14 digits."), code="siret_format")
+    if value.startswith(LA_POSTE_SIREN):
+        valid = sum(int(char) for char in value) % 5 == 0
+    else:
+        valid = luhn_is_valid(value)
+    if not valid:
+        raise ValidationError(_("This SIRET is not valid (check digit)."), code="siret_checksum")

@@ -1,13 +1,11 @@
 """Billing rows (public schema): details per authority, invoices, Stripe events seen."""
 
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Authority
-
-siret_validator = RegexValidator(r"^\d{14}$", _("A SIRET has 14 digits."))
+from tenants.validators import validate_siret
 
 
 class BillingProfile(models.Model):
@@ -18,7 +16,7 @@ class BillingProfile(models.Model):
                                      related_name="billing", verbose_name=_("authority"))
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True,
-                             validators=[siret_validator],
+                             validators=[validate_siret],
                              help_text=_("14 digits: the SIREN and the establishment's "
                                          "number."))
     address_line1 = models.CharField(_("address"), max_length=200, blank=True)

@@ -84,7 +84,7 @@ def test_minimum_shares_from_the_data_file():
 
 
 def test_declaration_csv(year_2025, chatellerault):
-    StatsSettings.objects.create(authority=chatellerault, siret="21860066600019")
+    StatsSettings.objects.create(authority=chatellerault, siret="21860066600018")
     response = client_for(chatellerault, year_2025["moderator"]).get(
         reverse("exchange:agec_csv") + "?year=2025")
     assert response.status_code == 200
@@ -96,7 +96,7 @@ def test_declaration_csv(year_2025, chatellerault):
     assert [row["type_produit_acquis"] for row in data] == [FURNITURE, IT, "Papier"]
     furniture = data[0]
     assert furniture["annee"] == "2025"
-    assert furniture["siret"] == "21860066600019"
+    assert furniture["siret"] == "21860066600018"
     assert furniture["raison_sociale"] == "Ville de Châtellerault"
     assert furniture["montant_total"] == ""
     assert furniture["montant_reemploi_et_reutilisation"] == "320.00"
@@ -144,10 +144,10 @@ def test_admin_records_it_stock_and_siret(chatellerault):
     response = client.post(page, {"action": "settings", "siret": "1234"})
     assert response.status_code == 400
     assert "14 chiffres" in response.content.decode()
-    assert client.post(page, {"action": "settings", "siret": "21860066600019",
+    assert client.post(page, {"action": "settings", "siret": "21860066600018",
                               "public_impact": "on"}).status_code == 302
     settings_row = StatsSettings.objects.get(authority=chatellerault)
-    assert settings_row.public_impact and settings_row.siret == "21860066600019"
+    assert settings_row.public_impact and settings_row.siret == "21860066600018"
 
 
 @pytest.mark.parametrize("name", ["agec_report", "agec_csv"])

@@ -55,7 +55,7 @@ def in_trial(authority: Authority) -> Authority:
 
 def with_details(authority: Authority) -> BillingProfile:
     return BillingProfile.objects.create(
-        authority=authority, legal_name="Ville de Châtellerault", siret="21860066600013",
+        authority=authority, legal_name="Ville de Châtellerault", siret="21860066600018",
         address_line1="78 boulevard Blossac", postal_code="86100", city="Châtellerault",
         billing_email="comptabilite@chatellerault.example",
         chorus_service_code="SERV-FIN-01", purchase_order="BC-2026-117")
@@ -82,7 +82,7 @@ def test_becoming_active_creates_a_customer_and_a_send_invoice_subscription(
     assert customer.fields["email"] == "comptabilite@chatellerault.example"
     assert [(customer.fields[f"invoice_settings[custom_fields][{i}][name]"],
              customer.fields[f"invoice_settings[custom_fields][{i}][value]"])
-            for i in range(3)] == [("SIRET", "21860066600013"),
+            for i in range(3)] == [("SIRET", "21860066600018"),
                                    ("Service Chorus Pro", "SERV-FIN-01"),
                                    ("Bon de commande", "BC-2026-117")]
     assert "SIREN 218600666" in customer.fields["invoice_settings[footer]"]
@@ -231,7 +231,7 @@ def test_the_webhook_lives_on_the_bare_host_only(chatellerault, customer):
 
 # --- Billing details -----------------------------------------------------------------------
 
-DETAILS = {"legal_name": "Commune de Châtellerault", "siret": "218 600 666 00013",
+DETAILS = {"legal_name": "Commune de Châtellerault", "siret": "218 600 666 00018",
            "address_line1": "78 boulevard Blossac", "address_line2": "", "postal_code": "86100",
            "city": "Châtellerault", "billing_email": "compta@chatellerault.example",
            "chorus_service_code": "FIN", "purchase_order": "BC-1"}
@@ -248,7 +248,7 @@ def test_the_admin_edits_its_billing_details_and_stripe_follows(
     assert response.status_code == 302
     profile = BillingProfile.objects.get(authority=chatellerault)
     assert (profile.legal_name, profile.siret, profile.purchase_order) == (
-        "Commune de Châtellerault", "21860066600013", "BC-1")
+        "Commune de Châtellerault", "21860066600018", "BC-1")
     (update,) = stripe_mode.requests
     assert (update.method, update.path) == ("POST", "/v1/customers/cus_TEST0001")
     assert update.fields["name"] == "Commune de Châtellerault"
@@ -263,7 +263,7 @@ def test_a_bad_siret_is_explained_and_nothing_is_saved(chatellerault, manual_mod
     response = client_for(chatellerault, admin).post("/admin/billing/",
                                                      {**DETAILS, "siret": "1234"})
     assert response.status_code == 400
-    assert "Un SIRET comporte 14 chiffres." in response.content.decode()
+    assert "Un SIRET compte 14 chiffres." in response.content.decode()
     assert not BillingProfile.objects.filter(authority=chatellerault,
                                              siret__startswith="1234").exists()
 
