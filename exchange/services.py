@@ -419,11 +419,14 @@ def _reference_weight(listing: Listing) -> Decimal:
 @transaction.atomic
 def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int | None = None,
                   recipient_service: Service | None = None, recipient_authority: str = "",
-                  recipient_partner: str = "", weight_kg: Decimal | None = None) -> Transfer:
+                  recipient_partner: str = "", weight_kg: Decimal | None = None,
+                  recipient_partner_id: int | None = None) -> Transfer:
     """Record a transfer of `quantity` items and close the listing when none are left.
 
     Giving reasons need their recipient. Value is the listing's value pro rata; weight
     is the reference weight × quantity unless a weighed figure is given.
+    `recipient_partner_id` names a partner the authority grants access to (partner API):
+    its name then fills `recipient_partner`.
     """
     listing = Listing.objects.select_for_update().select_related("category").get(pk=listing.pk)
     if not can_close(actor, listing):
@@ -439,6 +442,15 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         raise ExchangeError(
             _("Only %(left)s item(s) are left on this listing.") % {"left": left},
             code="quantity_left")
+    if reason == ClosureReason.GIVEN_TO_PARTNER and recipient_partner_id is not None:
+        from .partners.selectors import granted_partner_name
+
+        recipient_partner = granted_partner_name(recipient_partner_id)
+        if not recipient_partner:
+            raise ExchangeError(_("Choose a partner your authority works with."),
+                                code="recipient")
+    elif reason != ClosureReason.GIVEN_TO_PARTNER:
+        recipient_partner_id = None
     recipients = {
         ClosureReason.EXCHANGED_INTERNAL: recipient_service,
         ClosureReason.EXCHANGED_OTHER_AUTHORITY: recipient_authority.strip(),
@@ -458,6 +470,7 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY else "",
         recipient_partner=recipients[ClosureReason.GIVEN_TO_PARTNER]
         if reason == ClosureReason.GIVEN_TO_PARTNER else "",
+        recipient_partner_id=recipient_partner_id,
         value=value,
         weight_kg=weight_kg if weight_kg is not None else _reference_weight(listing) * quantity,
         weight_is_estimated=weight_kg is None,
@@ -476,6 +489,11 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
     from analytics.facts import record_transfer as record_transfer_fact
 
     notifications.after_commit(record_transfer_fact, transfer.pk)
+    if transfer.recipient_partner_id is not None:
+        # Partner API: answer the partners' requests, update the offered entry.
+        from .partners.cascade import transfer_to_partner_recorded
+
+        notifications.after_commit(transfer_to_partner_recorded, transfer.pk)
     return transfer
 
 

@@ -111,6 +111,8 @@ def sync_listing(listing_id: int) -> str:
         with transaction.atomic():
             entry = (CatalogueEntry.objects.select_for_update()
                      .filter(authority=authority, listing_id=listing_id).first())
+            was_offered = entry is not None and entry.offered_at is not None
+            _announce_offer(authority, listing_id, was_offered, seen.offered_at is not None)
             if not seen.any:
                 if entry is None:
                     return "unchanged"
@@ -128,6 +130,15 @@ def sync_listing(listing_id: int) -> str:
     except Exception:  # after commit: log it; `rebuild_catalogue` repairs the entry
         log.exception("Could not project listing %s", listing_id)
         return "unchanged"
+
+
+def _announce_offer(authority: Authority, listing_id: int, was_offered: bool,
+                    is_offered: bool) -> None:
+    """Partners' webhooks (listing.offered / listing.withdrawn), sent after commit."""
+    if was_offered != is_offered:
+        from exchange.partners.webhooks import offer_changed  # partners import this module
+
+        offer_changed(authority, listing_id, was_offered, is_offered)
 
 
 def sync_after_commit(listing: Listing) -> None:

@@ -38,4 +38,6 @@ urlpatterns = [
     path("", tenant_views.landing, name="landing"),
     path("operator/", include(operator_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Partner API (exchange/partners/api/), bare host only.
+    path("", include("exchange.partners.api.urls")),
 ]
