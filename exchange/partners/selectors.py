@@ -114,7 +114,8 @@ def partner_stats(authority_ids: list[int], start: date | None = None,
         facts = facts.filter(date__gte=start)
     if end:
         facts = facts.filter(date__lte=end)
-    sums = {"items": Sum("quantity"), "weight_kg": Sum("weight_kg"), "weight_avoided_kg": Sum("weight_avoided_kg"),
+    sums = {"items": Sum("quantity"), "weight_kg": Sum("weight_kg"),
+            "weight_avoided_kg": Sum("weight_avoided_kg"),
             "co2e_avoided_kg": Sum("co2e_avoided_kg")}
     zero = dict.fromkeys(FIGURES, 0)
     authorities = Authority.objects.filter(pk__in=authority_ids).order_by("slug")
