@@ -181,9 +181,29 @@ class CloseForm(ServiceErrorsMixin, forms.Form):
         label=_("Weighed weight (kg)"), required=False, max_digits=10, decimal_places=3,
         widget=forms.NumberInput(attrs={"min": 0, "step": "0.001"}),
         help_text=_("Leave empty to use the estimated weight."))
+    # Partner API: the partners the authority grants access to (absent when none).
+    partner = forms.ModelChoiceField(
+        label=_("Partner of the authority"), required=False, queryset=None,
+        help_text=_("When given to a partner your authority works with: its figures then "
+                    "count the donation."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from tenants.selectors import current_authority
+
+        from .partners.selectors import partners_granted_by
+
+        authority = current_authority()
+        partners = partners_granted_by(authority) if authority else None
+        if partners is None or not partners.exists():
+            del self.fields["partner"]
+        else:
+            self.fields["partner"].queryset = partners
 
     def add_service_error(self, error: ExchangeError, field: str | None = None) -> None:
-        if getattr(error, "code", None) == "recipient":
+        if getattr(error, "code", None) == "recipient" and self.cleaned_data.get("partner"):
+            field = "partner"
+        elif getattr(error, "code", None) == "recipient":
             field = self.recipient_field.get(self.cleaned_data.get("reason"))
         super().add_service_error(error, field)
 

@@ -180,6 +180,10 @@ class CloseSerializer(serializers.Serializer):
     recipient_partner = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=200,
         help_text=_("For given_to_partner: the school, association or organisation."))
+    recipient_partner_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1,
+        help_text=_("For given_to_partner: a partner your authority grants access to "
+                    "(partner API); its name fills recipient_partner."))
     weight_kg = serializers.DecimalField(
         max_digits=10, decimal_places=3, required=False, allow_null=True,
         help_text=_("Weighed total; defaults to the reference weight × quantity."))
@@ -194,7 +198,8 @@ class TransferSerializer(serializers.ModelSerializer):
     class Meta:
         model = Transfer
         fields = ["id", "listing", "reason", "quantity", "recipient_service",
-                  "recipient_authority", "recipient_partner", "value", "weight_kg",
+                  "recipient_authority", "recipient_partner", "recipient_partner_id",
+                  "value", "weight_kg",
                   "weight_is_estimated", "created_at", "listing_status", "quantity_left"]
         read_only_fields = fields
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -143,8 +143,15 @@ def _announce_offer(authority: Authority, listing_id: int, was_offered: bool,
 
 def sync_after_commit(listing: Listing) -> None:
     """Project `listing` once the current transaction commits (or now, outside one)."""
-    listing_id = listing.pk
-    transaction.on_commit(lambda: sync_listing(listing_id))
+    listing_id, schema = listing.pk, connection.schema_name
+
+    def run():
+        # In the listing's schema, whatever the connection points at when the
+        # callback runs (a task's tenant_context may have ended by then).
+        with schema_context(schema):
+            sync_listing(listing_id)
+
+    transaction.on_commit(run)
 
 
 def rebuild(authority: Authority) -> dict[str, int]:

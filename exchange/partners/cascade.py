@@ -30,7 +30,7 @@ def offer_due_listings(now=None) -> int:
         return 0
     now = now or timezone.now()
     with transaction.atomic():
-        due = list(Listing.objects.select_for_update().filter(
+        due = list(Listing.objects.select_for_update(of=("self",)).filter(
             status=ListingStatus.PUBLISHED, published_at__lte=now - timedelta(days=days),
             offered_to_partners_at__isnull=True, partner_offer_opt_out=False,
             reserved_for="", transfers__isnull=True))

@@ -353,7 +353,8 @@ def listing_close(request, pk: int):
                 listing=listing, actor=request.user, reason=data["reason"],
                 quantity=data["quantity"], recipient_service=data["recipient_service"],
                 recipient_authority=data["recipient_authority"],
-                recipient_partner=data["recipient_partner"], weight_kg=data["weight_kg"])
+                recipient_partner=data["recipient_partner"], weight_kg=data["weight_kg"],
+                recipient_partner_id=data["partner"].pk if data.get("partner") else None)
         except ExchangeError as error:
             _forbidden_or(error)
             form.add_service_error(error)
