@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from exchange.catalogue.models import CatalogueEntry
@@ -36,7 +36,8 @@ def grant_of(partner: Partner, authority: Authority, scope: str) -> PartnerGrant
 def grants_of(authority: Authority) -> QuerySet[PartnerGrant]:
     """Every grant of `authority`, live ones first, with its partner."""
     return (PartnerGrant.objects.filter(authority=authority).select_related("partner")
-            .order_by(Q(revoked_at__isnull=False), "partner__legal_name", "-created_at"))
+            .order_by(F("revoked_at").desc(nulls_first=True), "partner__legal_name",
+                      "-created_at"))
 
 
 def partners_granted_by(authority: Authority) -> QuerySet[Partner]:

@@ -123,8 +123,10 @@ def announce_answers(answered: list[PartnerRequest]) -> None:
 
 # --- Delivering -------------------------------------------------------------------------
 
-def deliver(delivery_id: int, send: Sender = http_post, now=None) -> str:
-    """Try one delivery once; record the outcome and when to try again."""
+def deliver(delivery_id: int, send: Sender | None = None, now=None) -> str:
+    """Try one delivery once with `send` (default: http_post); record the outcome and
+    when to try again."""
+    send = send or http_post
     now = now or timezone.now()
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
