@@ -37,7 +37,7 @@ class PartnerServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 server.received.append((self.headers, body))
                 self.send_response(server.statuses.pop(0) if server.statuses else 200)
