@@ -5,6 +5,7 @@ from django.urls import include, path, reverse_lazy
 from django.views.generic import TemplateView
 
 from accounts.forms import LoginForm
+from exchange.partners import console as partner_console
 from tenants import views as tenant_views
 
 operator_patterns = (
@@ -15,6 +16,14 @@ operator_patterns = (
         path("authorities/new/", tenant_views.authority_create, name="authority_create"),
         path("authorities/<slug:slug>/", tenant_views.authority_detail,
              name="authority_detail"),
+        # Partners of the partner API (exchange/partners/console.py).
+        path("partners/", partner_console.partners_console, name="partners"),
+        path("partners/new/", partner_console.partner_create, name="partner_create"),
+        path("partners/keys/", partner_console.key_create, name="partner_key_create"),
+        path("partners/keys/<int:pk>/revoke/", partner_console.key_revoke,
+             name="partner_key_revoke"),
+        path("partners/webhooks/", partner_console.webhook_create,
+             name="partner_webhook_create"),
         path("login/", auth_views.LoginView.as_view(
             form_class=LoginForm, template_name="tenants/operator_login.html",
             redirect_authenticated_user=True, next_page="operator:console",
