@@ -9,7 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from .models import Partner, PartnerKind, Scope
 
 
-class PartnerForm(forms.Form):
+class _Form(forms.Form):
+    """Several of these forms share one page: each has its own element ids."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class PartnerForm(_Form):
+    id_prefix = "partner"
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=PartnerKind.choices)
     siret = forms.CharField(label=_("SIRET"), max_length=17,
@@ -29,7 +40,8 @@ class PartnerForm(forms.Form):
                 if code.strip()]
 
 
-class GrantForm(forms.Form):
+class GrantForm(_Form):
+    id_prefix = "grant"
     partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.all())
     scopes = forms.MultipleChoiceField(label=_("Access"), choices=Scope.choices,
                                        widget=forms.CheckboxSelectMultiple)
@@ -43,7 +55,8 @@ class GrantForm(forms.Form):
                                   widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class KeyForm(forms.Form):
+class KeyForm(_Form):
+    id_prefix = "key"
     partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
     name = forms.CharField(label=_("Key name"), max_length=100,
                            help_text=_("What uses it, e.g. “stock software”."))
@@ -57,6 +70,7 @@ class KeyForm(forms.Form):
                                            else Partner.objects.all())
 
 
-class WebhookForm(forms.Form):
+class WebhookForm(_Form):
+    id_prefix = "webhook"
     partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.all())
     url = forms.URLField(label=_("Webhook URL"), max_length=500, assume_scheme="https")
