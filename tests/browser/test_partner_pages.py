@@ -26,7 +26,7 @@ def call_feed(instance, key: str) -> tuple[int, dict]:
     request = urllib.request.Request(instance.url(None, "/api/v1/partner/listings/"),
                                      headers={"Authorization": f"Bearer {key}"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
