@@ -54,7 +54,7 @@ class PartnerListingSerializer(serializers.ModelSerializer):
 
 
 class FeedQuerySerializer(serializers.Serializer):
-    category = serializers.CharField(required=False, max_length=200,
+    category = serializers.CharField(required=False, min_length=1, max_length=200,
                                      help_text=_("Item type or family name (exact)."))
     reference_code = serializers.SlugField(required=False, max_length=60)
     departement = serializers.RegexField(r"^(\d{2,3}|2[ABab])$", required=False,
@@ -63,7 +63,7 @@ class FeedQuerySerializer(serializers.Serializer):
                                       help_text=_("Slug of one granting authority."))
     updated_since = serializers.DateTimeField(
         required=False, help_text=_("Only entries changed after this instant (ISO 8601)."))
-    cursor = serializers.CharField(required=False, max_length=200,
+    cursor = serializers.RegexField(r"^[A-Za-z0-9_-]{1,200}$", required=False,
                                    help_text=_("The `next_cursor` of the previous page."))
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200,
                                          default=50)
@@ -76,8 +76,17 @@ class FeedPageSerializer(serializers.Serializer):
     results = PartnerListingSerializer(many=True)
 
 
+class StrictCharField(serializers.CharField):
+    """A string, and only a string (DRF would turn 0 or true into "0" or "True")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class RequestInSerializer(serializers.Serializer):
-    message = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+    message = StrictCharField(required=False, allow_blank=True, max_length=2000,
                                     help_text=_("For the poster: who you are, when you "
                                                 "could collect."))
 

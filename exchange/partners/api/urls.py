@@ -1,7 +1,7 @@
 """URLs of the partner API, on the bare host under /api/v1/partner/. This module is
 also the urlconf of its own OpenAPI schema (/api/v1/partner/schema/)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
@@ -27,6 +27,7 @@ partner_patterns = (
         path("schema/", SpectacularAPIView.as_view(
             urlconf="exchange.partners.api.urls", custom_settings=PARTNER_SCHEMA_SETTINGS),
             name="schema"),
+        re_path(r"^", views.not_found),
     ],
     "partner_api",
 )

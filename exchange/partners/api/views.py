@@ -9,11 +9,12 @@ import json
 from datetime import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -115,6 +116,22 @@ ERRORS = {
 }
 
 
+@csrf_exempt  # like the API views: no cookie authenticates here
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/v1/partner/: a problem, not the site's HTML 404."""
+    body = {"type": PROBLEM_TYPE + "not_found", "title": TITLES[404], "status": 404,
+            "detail": _("No such address in the partner API: see /api/v1/partner/schema/.")}
+    return JsonResponse(body, status=404, content_type=PROBLEM)
+
+
+def reject_empty_parameters(request) -> None:
+    """`?start=` is no date and `?category=` no category: say so rather than ignore it."""
+    empty = [name for name, value in request.query_params.items() if value == ""]
+    if empty:
+        raise exceptions.ValidationError({name: [_("This parameter is empty.")]
+                                          for name in empty})
+
+
 class PartnerAPIView(APIView):
     authentication_classes = [PartnerKeyAuthentication]
     permission_classes = [HasScope]
@@ -175,6 +192,7 @@ class ListingFeed(PartnerAPIView):
             "results": [LISTING_EXAMPLE]})],
     )
     def get(self, request):
+        reject_empty_parameters(request)
         query = s.FeedQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
@@ -246,6 +264,7 @@ class Stats(PartnerAPIView):
                    parameters=[s.StatsQuerySerializer],
                    responses={200: s.StatsSerializer, **ERRORS})
     def get(self, request):
+        reject_empty_parameters(request)
         query = s.StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data.get("start"), query.validated_data.get("end")

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Role, Service, Site, User
 from exchange.demo import seed_demo_listings
+from exchange.partners.cascade import offer_due_listings
 from exchange.partners.demo import DEMO_PARTNER, demo_key, is_local, seed_demo_partner
 from exchange.services import seed_categories
 from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
@@ -52,6 +53,9 @@ class Command(BaseCommand):
                           DEMO_TOTP_SECRET)
         with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
             created += seed_demo_partner([spec["slug"] for spec in DEMO_AUTHORITIES])
+        for spec in DEMO_AUTHORITIES:  # the daily offer cascade, so the partner feed shows
+            with schema_context(spec["slug"].replace("-", "_")), transaction.atomic():
+                created += offer_due_listings()
         if options["verbosity"]:
             self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
         if banner:
