@@ -43,11 +43,13 @@ def main(argv: list[str]) -> int:
         bench_accounts,
         bench_feed,
         bench_migrations,
+        bench_partners,
         bench_provisioning,
     )
     from tests.bench.harness import report
 
-    modules = [bench_accounts, bench_feed, bench_provisioning, bench_migrations]
+    modules = [bench_accounts, bench_feed, bench_provisioning, bench_migrations,
+               bench_partners]
     if argv:
         modules = [m for m in modules if m.__name__.rsplit(".", 1)[-1].removeprefix("bench_")
                    in argv]

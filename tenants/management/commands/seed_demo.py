@@ -16,7 +16,7 @@ from exchange.partners.cascade import offer_due_listings
 from exchange.partners.demo import DEMO_PARTNER, demo_key, is_local, seed_demo_partner
 from exchange.services import seed_categories
 from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
-from tenants.models import Authority, AuthorityStatus
+from tenants.models import Authority, AuthorityStatus, schema_name_for
 from tenants.services import authority_host, create_authority, ensure_public_tenant
 from tenants.two_factor import DEMO_TOTP_SECRET, ensure_device
 
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
             created += seed_demo_partner([spec["slug"] for spec in DEMO_AUTHORITIES])
         for spec in DEMO_AUTHORITIES:  # the daily offer cascade, so the partner feed shows
-            with schema_context(spec["slug"].replace("-", "_")), transaction.atomic():
+            with schema_context(schema_name_for(spec["slug"])), transaction.atomic():
                 created += offer_due_listings()
         if options["verbosity"]:
             self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
