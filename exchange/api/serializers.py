@@ -102,7 +102,9 @@ class ListingSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "description", "category", "quantity", "quantity_left",
                   "condition", "estimated_value", "dimensions", "service", "site",
                   "available_from", "available_until", "status", "reserved_for",
-                  "created_at", "published_at", "closed_at", "expires_at", "photos"]
+                  "created_at", "published_at", "closed_at", "expires_at", "photos",
+                  # Partner API: kept away from partners; offered to them since.
+                  "partner_offer_opt_out", "offered_to_partners_at"]
         read_only_fields = [f for f in fields if f != "estimated_value"]
 
     def get_quantity_left(self, listing: Listing) -> int:
@@ -277,3 +279,8 @@ class TimeseriesSerializer(serializers.Serializer):
                       "example": {"draft": 2, "pending": 1, "published": 12, "closed": 4}})
 class _StatusCountsField(serializers.DictField):
     child = serializers.IntegerField()
+
+
+class PartnerOfferSerializer(serializers.Serializer):
+    opt_out = serializers.BooleanField(
+        help_text=_("true: never offer this listing to outside partners."))

@@ -31,7 +31,9 @@ def generate() -> dict:
     from exchange.partners import services
     from exchange.partners.models import ApiKey, Partner, PartnerGrant
     from tenants.models import Authority
+    from tenants.services import ensure_public_tenant
 
+    ensure_public_tenant()  # the bare host serves the partner API
     existing = list(Authority.objects.filter(slug__startswith=PREFIX))
     if len(existing) < AUTHORITIES:
         Authority.objects.bulk_create([
@@ -40,10 +42,10 @@ def generate() -> dict:
                       status="active", departement=DEPARTEMENTS[n % len(DEPARTEMENTS)])
             for n in range(len(existing), AUTHORITIES)])
         existing = list(Authority.objects.filter(slug__startswith=PREFIX))
-    partner = Partner.objects.filter(siret="80000000000009").first()
+    partner = Partner.objects.filter(siret="80000000000008").first()
     if partner is None:
         partner = Partner.objects.create(
-            legal_name="Ressourcerie de bench", kind="ressourcerie", siret="80000000000009",
+            legal_name="Ressourcerie de bench", kind="ressourcerie", siret="80000000000008",
             contact_name="Bench", contact_email="bench@ressourcerie.example")
         PartnerGrant.objects.bulk_create([
             PartnerGrant(authority=authority, partner=partner,

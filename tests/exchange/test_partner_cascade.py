@@ -178,3 +178,24 @@ def test_the_agents_api_closes_with_a_partner(chatellerault,
     assert response.status_code == 201, response.content
     assert response.json()["recipient_partner"] == ressourcerie.legal_name
     assert response.json()["recipient_partner_id"] == ressourcerie.pk
+
+
+def test_the_agents_api_shows_and_switches_the_opt_out(chatellerault):
+    from rest_framework.authtoken.models import Token
+
+    with in_authority(chatellerault):
+        poster, other = agent(), agent()
+        listing = published_listing(poster=poster)
+        token, other_token = Token.objects.create(user=poster), Token.objects.create(user=other)
+    api = client_for(chatellerault)
+    path = f"/api/v1/listings/{listing.pk}/partner-offer/"
+    response = api.post(path, {"opt_out": True}, content_type="application/json",
+                        HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200, response.content
+    assert response.json()["partner_offer_opt_out"] is True
+    assert api.post(path, {"opt_out": "peut-être"}, content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 400
+    assert api.post(path, {"opt_out": False}, content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Token {other_token.key}").status_code == 403
+    with in_authority(chatellerault):
+        assert Listing.objects.get(pk=listing.pk).partner_offer_opt_out
