@@ -42,10 +42,10 @@ def generate() -> dict:
                       status="active", departement=DEPARTEMENTS[n % len(DEPARTEMENTS)])
             for n in range(len(existing), AUTHORITIES)])
         existing = list(Authority.objects.filter(slug__startswith=PREFIX))
-    partner = Partner.objects.filter(siret="80000000000008").first()
+    partner = Partner.objects.filter(siret="80000000000003").first()
     if partner is None:
         partner = Partner.objects.create(
-            legal_name="Ressourcerie de bench", kind="ressourcerie", siret="80000000000008",
+            legal_name="Ressourcerie de bench", kind="ressourcerie", siret="80000000000003",
             contact_name="Bench", contact_email="bench@ressourcerie.example")
         PartnerGrant.objects.bulk_create([
             PartnerGrant(authority=authority, partner=partner,
