@@ -327,6 +327,7 @@ def test_contacts_are_rate_limited_per_agent_per_hour(world):
 # --- Periodic jobs over every authority ------------------------------------------------------
 
 def test_every_scheduled_job_is_a_registered_task():
+    import exchange.partners.tasks  # noqa: F401
     import exchange.tasks  # noqa: F401  (what autodiscovery loads in a worker)
     import tenants.tasks  # noqa: F401
 
@@ -335,7 +336,8 @@ def test_every_scheduled_job_is_a_registered_task():
                          "exchange.send_expiry_reminders_everywhere",
                          "exchange.send_outcome_reminders_everywhere",
                          "exchange.resend_pending_contacts_everywhere",
-                         "tenants.send_trial_reminders"}
+                         "tenants.send_trial_reminders",
+                         "partners.offer_due_listings_everywhere", "partners.retry_webhooks"}
     assert scheduled <= set(app.tasks)
 
 
