@@ -327,7 +327,7 @@ def test_contacts_are_rate_limited_per_agent_per_hour(world):
 # --- Periodic jobs over every authority ------------------------------------------------------
 
 def test_every_scheduled_job_is_a_registered_task():
-    import exchange.partners.tasks  # noqa: F401
+    import exchange.partners.tasks
     import exchange.tasks  # noqa: F401  (what autodiscovery loads in a worker)
     import tenants.tasks  # noqa: F401
 
