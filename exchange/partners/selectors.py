@@ -142,3 +142,10 @@ def after_cursor(entries: QuerySet[CatalogueEntry], updated_at: datetime,
                  pk: int) -> QuerySet[CatalogueEntry]:
     """Entries strictly after (updated_at, pk) in sync order (keyset pagination)."""
     return entries.filter(Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, pk__gt=pk))
+
+
+def donation_agreement(authority: Authority, partner_id: int) -> PartnerGrant | None:
+    """The grant under which `authority` gives to partner `partner_id` today (its
+    agreement PDF, reference and dates), for the transfer record of a donation."""
+    return (live_grants().filter(authority=authority, partner_id=partner_id)
+            .select_related("partner").first())
