@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -493,7 +493,8 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         # Partner API: answer the partners' requests, update the offered entry.
         from .partners.cascade import transfer_to_partner_recorded
 
-        notifications.after_commit(transfer_to_partner_recorded, transfer.pk)
+        notifications.after_commit(transfer_to_partner_recorded, transfer.pk,
+                                   connection.schema_name)
     return transfer
 
 

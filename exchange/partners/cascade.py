@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from exchange.catalogue.projection import sync_after_commit, sync_listing
 from exchange.errors import ExchangeError
@@ -58,9 +59,14 @@ def set_partner_offer_opt_out(*, listing: Listing, actor, opt_out: bool) -> List
     return listing
 
 
-def transfer_to_partner_recorded(transfer_id: int) -> None:
-    """After a transfer to a partner commits (authority's schema): update the listing's
-    entry, and answer the partners' requests on it (request.answered webhooks)."""
+def transfer_to_partner_recorded(transfer_id: int, schema: str) -> None:
+    """After a transfer to a partner commits, in `schema` (the authority's): update the
+    listing's entry, and answer the partners' requests on it (request.answered)."""
+    with schema_context(schema):
+        _transfer_to_partner_recorded(transfer_id)
+
+
+def _transfer_to_partner_recorded(transfer_id: int) -> None:
     from exchange.models import Transfer
     from tenants.selectors import current_authority
 
