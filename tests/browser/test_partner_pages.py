@@ -100,3 +100,40 @@ def test_admin_grants_creates_a_key_shown_once_and_revokes(served_instance, page
 def test_the_demo_partner_key_reads_the_feed(served_instance):
     status, body = call_feed(served_instance, demo_key())
     assert status == 200 and isinstance(body["results"], list)
+
+
+def test_the_operator_adds_a_partner_a_key_and_a_webhook(served_instance, page):
+    from tests.browser.operator import operator_sign_in
+
+    name = f"Emmaüs Vienne {uuid.uuid4().hex[:4]}"
+    operator_sign_in(page, served_instance)
+    page.click("#partners-link")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Partenaires")
+    expect(page.locator("#partners")).to_contain_text("Ressourcerie Le Grenier de la Vienne")
+
+    form = page.locator("form[action='/operator/partners/new/']")
+    form.get_by_label("Raison sociale").fill(name)
+    form.get_by_label("Type").select_option("insertion")
+    form.get_by_label("SIRET").fill(siret(int(uuid.uuid4().int % 10**9)))
+    form.get_by_label("Nom du contact").fill("Sam Petit")
+    form.get_by_label("E-mail du contact").fill("sam@emmaus-vienne.example")
+    form.get_by_role("button", name="Ajouter").click()
+    expect(page.locator("#partners")).to_contain_text(name)
+
+    keys = page.locator("form[action='/operator/partners/keys/']")
+    keys.get_by_label("Partenaire").select_option(label=name)
+    keys.get_by_label("Nom de la clé").fill("Export comptable")
+    keys.get_by_role("button", name="Créer la clé").click()
+    key = page.locator("#new-key-value").inner_text().strip()
+    # No authority grants this partner anything yet: the key works, the scope is missing.
+    status, body = call_feed(served_instance, key)
+    assert status == 403 and "listings:read" in body["detail"]
+
+    hooks = page.locator("form[action='/operator/partners/webhooks/']")
+    hooks.get_by_label("Partenaire").select_option(label=name)
+    hooks.get_by_label("URL du webhook").fill("https://emmaus-vienne.example/hooks")
+    hooks.get_by_role("button", name="Ajouter").click()
+    expect(page.locator("#new-webhook")).to_be_visible()
+    expect(page.locator(f"#partners tr:has-text('{name}')")).to_contain_text(
+        "https://emmaus-vienne.example/hooks")
+    expect(page.locator("#deliveries")).to_be_visible()
