@@ -149,3 +149,11 @@ def donation_agreement(authority: Authority, partner_id: int) -> PartnerGrant | 
     agreement PDF, reference and dates), for the transfer record of a donation."""
     return (live_grants().filter(authority=authority, partner_id=partner_id)
             .select_related("partner").first())
+
+
+def requests_to(authority: Authority, limit: int = 50) -> QuerySet:
+    """The partners' latest requests for `authority`'s listings, with their partner."""
+    from .models import PartnerRequest
+
+    return (PartnerRequest.objects.filter(authority=authority).select_related("partner")
+            [:limit])

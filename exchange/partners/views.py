@@ -51,6 +51,7 @@ def _page(request, *, status: int = 200, **forms):
         "grants": selectors.grants_of(authority),
         "keys": selectors.keys_of(authority),
         "deliveries": selectors.deliveries_of(authority, limit=50),
+        "partner_requests": selectors.requests_to(authority),
         "audit": selectors.audit_of(authority),
         "grant_form": forms.get("grant_form") or GrantForm(),
         "key_form": forms.get("key_form") or KeyForm(partners=granted),

@@ -21,7 +21,7 @@ from tests.conftest import client_for, in_authority
 from tests.exchange.factories import published_listing
 from tests.exchange.partner_factories import api_key, grant, partner
 from tests.exchange.test_partner_api import FEED, STATS, partner_client, request_path
-from tests.factories import agent, moderator
+from tests.factories import agent, authority_admin, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +92,11 @@ def test_the_cascade_from_an_unwanted_listing_to_a_partner_donation(
         {"destination": d["destination"], "items": d["items"]} for d in stats["by_destination"]]
     assert client.get(FEED).json()["results"] == []
     assert PartnerRequest.objects.get().status == "accepted"
+    # The authority's administrator sees the request and its outcome.
+    with in_authority(chatellerault):
+        admin = authority_admin()
+    page = client_for(chatellerault, admin).get("/listings/partners/").content.decode()
+    assert f'href="/listings/{listing.pk}/"' in page and "Donnée au partenaire" in page
 
 
 def test_the_cascade_skips_opted_out_reserved_given_and_never_settings(chatellerault):
