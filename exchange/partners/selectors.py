@@ -157,3 +157,24 @@ def requests_to(authority: Authority, limit: int = 50) -> QuerySet:
 
     return (PartnerRequest.objects.filter(authority=authority).select_related("partner")
             [:limit])
+
+
+def offered_photo_name(partner: Partner, authority: Authority, listing_id: int,
+                       photo_id: int, size: str) -> str | None:
+    """The stored file of a photo of an offered listing the partner may read (scope
+    `listings:read` from `authority`), or None. `size` is "full" or "thumb"."""
+    from django_tenants.utils import schema_context
+
+    from exchange.models import ListingPhoto
+
+    if grant_of(partner, authority, "listings:read") is None:
+        return None
+    if not CatalogueEntry.objects.filter(authority=authority, listing_id=listing_id,
+                                         offered_at__isnull=False,
+                                         photo_ids__contains=[photo_id]).exists():
+        return None
+    with schema_context(authority.schema_name):
+        photo = ListingPhoto.objects.filter(pk=photo_id, listing_id=listing_id).first()
+        if photo is None:
+            return None
+        return (photo.image if size == "full" else photo.thumbnail).name

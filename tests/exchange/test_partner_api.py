@@ -337,8 +337,46 @@ def test_the_schema_describes_the_key_and_the_problems():
     schema = json.loads(response.content)
     assert set(schema["paths"]) == {
         "/api/v1/partner/listings/", "/api/v1/partner/stats/",
-        "/api/v1/partner/listings/{authority_slug}/{listing_id}/requests/"}
+        "/api/v1/partner/listings/{authority_slug}/{listing_id}/requests/",
+        "/api/v1/partner/listings/{authority_slug}/{listing_id}/photos/{photo_id}/{size}/"}
     assert schema["components"]["securitySchemes"]["partnerKey"]["scheme"] == "bearer"
     feed = schema["paths"]["/api/v1/partner/listings/"]["get"]
     assert "application/problem+json" in feed["responses"]["401"]["content"]
     assert "examples" in feed["responses"]["200"]["content"]["application/json"]
+
+
+# --- Photos ---------------------------------------------------------------------------------
+
+def test_photos_of_an_offered_listing_are_served_to_granted_keys_only(
+        ressourcerie, chatellerault, grand_chatellerault):
+    from exchange import photos
+    from tests.exchange.factories import image_upload
+
+    with in_authority(chatellerault):
+        poster = agent()
+        listing = published_listing(poster=poster)
+        photo = photos.add_photo(listing=listing, actor=poster, upload=image_upload())
+        hidden = published_listing(poster=poster)
+        hidden_photo = photos.add_photo(listing=hidden, actor=poster, upload=image_upload())
+        # A new photo sends a published listing back to moderation: approve it again.
+        Listing.objects.filter(pk__in=[listing.pk, hidden.pk]).update(status="published")
+        offer(listing)
+    client = partner_client(ressourcerie["key"])
+    [item] = client.get(FEED).json()["results"]
+    [links] = item["photos"]
+    assert links["full"].endswith(
+        f"/api/v1/partner/listings/chatellerault/{listing.pk}/photos/{photo.pk}/full/")
+    response = client.get(links["thumb"])
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    # Not offered, not this listing's photo, no key, another partner: refused.
+    base = "/api/v1/partner/listings/chatellerault"
+    assert_problem(client.get(f"{base}/{hidden.pk}/photos/{hidden_photo.pk}/full/"), 404)
+    assert_problem(client.get(f"{base}/{listing.pk}/photos/{hidden_photo.pk}/full/"), 404)
+    assert_problem(client.get(f"{base}/{listing.pk}/photos/{photo.pk}/huge/"), 404)
+    assert_problem(partner_client().get(links["full"]), 401)
+    stranger = partner()
+    grant(grand_chatellerault, stranger)
+    _key, stranger_key = api_key(stranger)
+    assert_problem(partner_client(stranger_key).get(links["full"]), 404)
+    assert client.get(links["full"], HTTP_ACCEPT="text/html").status_code == 200

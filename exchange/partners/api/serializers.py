@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exchange.catalogue.models import CatalogueEntry
@@ -30,21 +31,41 @@ class AuthoritySerializer(serializers.Serializer):
     departement = serializers.CharField(help_text="INSEE code of the département.")
 
 
+class PhotoLinksSerializer(serializers.Serializer):
+    full = serializers.URLField()
+    thumb = serializers.URLField()
+
+
 class PartnerListingSerializer(serializers.ModelSerializer):
     id = serializers.SerializerMethodField(help_text="`<authority slug>:<listing id>`.")
     authority = AuthoritySerializer()
     request_url = serializers.SerializerMethodField(
         help_text="POST here to ask for the items (scope `listings:request`).")
+    photos = serializers.SerializerMethodField(
+        help_text="JPEG photos (`full` and `thumb`), fetched with the same key.")
 
     class Meta:
         model = CatalogueEntry
         fields = ["id", "authority", "listing_id", "title", "description", "family",
                   "category", "reference_code", "condition", "quantity", "commune",
                   "postcode", "available_from", "available_until", "published_at",
-                  "offered_at", "updated_at", "request_url"]
+                  "offered_at", "updated_at", "request_url", "photos"]
 
     def get_id(self, entry) -> str:
         return f"{entry.authority.slug}:{entry.listing_id}"
+
+    @extend_schema_field(PhotoLinksSerializer(many=True))
+    def get_photos(self, entry) -> list[dict]:
+        request = self.context.get("request")
+        links = []
+        for photo_id in entry.photo_ids:
+            urls = {}
+            for size in ("full", "thumb"):
+                path = reverse("partner_api:listing-photo",
+                               args=[entry.authority.slug, entry.listing_id, photo_id, size])
+                urls[size] = request.build_absolute_uri(path) if request else path
+            links.append(urls)
+        return links
 
     def get_request_url(self, entry) -> str:
         path = reverse("partner_api:listing-request",

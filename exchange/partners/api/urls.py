@@ -23,6 +23,8 @@ partner_patterns = (
         path("listings/", views.ListingFeed.as_view(), name="listings"),
         path("listings/<slug:authority_slug>/<int:listing_id>/requests/",
              views.ListingRequest.as_view(), name="listing-request"),
+        path("listings/<slug:authority_slug>/<int:listing_id>/photos/<int:photo_id>/"
+             "<str:size>/", views.ListingPhoto.as_view(), name="listing-photo"),
         path("stats/", views.Stats.as_view(), name="stats"),
         path("schema/", SpectacularAPIView.as_view(
             urlconf="exchange.partners.api.urls", custom_settings=PARTNER_SCHEMA_SETTINGS),

@@ -9,12 +9,15 @@ import json
 from datetime import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django_tenants.utils import schema_context
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -174,6 +177,10 @@ LISTING_EXAMPLE = {
     "offered_at": "2026-10-23T06:00:00+02:00", "updated_at": "2026-10-23T06:00:00+02:00",
     "request_url": "https://collectivrecup.fr/api/v1/partner/listings/chatellerault/42/"
                    "requests/",
+    "photos": [{"full": "https://collectivrecup.fr/api/v1/partner/listings/chatellerault/42/"
+                        "photos/7/full/",
+                "thumb": "https://collectivrecup.fr/api/v1/partner/listings/chatellerault/42/"
+                         "photos/7/thumb/"}],
 }
 
 
@@ -252,6 +259,44 @@ class ListingRequest(PartnerAPIView):
             message=body.validated_data.get("message", ""))
         return Response(s.PartnerRequestSerializer(partner_request).data,
                         status=status.HTTP_201_CREATED)
+
+
+class ListingPhoto(PartnerAPIView):
+    """A photo of an offered listing (JPEG, metadata removed at upload)."""
+
+    required_scope = Scope.LISTINGS_READ
+
+    def perform_content_negotiation(self, request, force=False):
+        # The answer is a JPEG file or a JSON problem, whatever `Accept` says.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="partner_listing_photo", tags=["listings"],
+        parameters=[OpenApiParameter("authority_slug", OpenApiTypes.STR, "path"),
+                    OpenApiParameter("listing_id", OpenApiTypes.INT, "path"),
+                    OpenApiParameter("photo_id", OpenApiTypes.INT, "path"),
+                    OpenApiParameter("size", OpenApiTypes.STR, "path", enum=["full", "thumb"])],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **ERRORS,
+                   (404, PROBLEM): OpenApiResponse(
+                       s.ProblemSerializer, description="No such photo of an offered listing.")},
+    )
+    def get(self, request, authority_slug: str, listing_id: int, photo_id: int, size: str):
+        authority = get_object_or_404(Authority.objects.exclude(schema_name="public"),
+                                      slug=authority_slug)
+        if size not in ("full", "thumb") or max(listing_id, photo_id) > 2**62:
+            raise Http404
+        name = selectors.offered_photo_name(request.user.partner, authority, listing_id,
+                                            photo_id, size)
+        if name is None:
+            raise Http404
+        with schema_context(authority.schema_name):
+            try:
+                stream = default_storage.open(name, "rb")
+            except OSError:
+                raise Http404 from None
+        response = FileResponse(stream, content_type="image/jpeg")
+        patch_cache_control(response, private=True, max_age=3600)
+        return response
 
 
 class Stats(PartnerAPIView):
