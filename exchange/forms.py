@@ -188,14 +188,31 @@ class CloseForm(ServiceErrorsMixin, forms.Form):
         label=_("Inventory number"), max_length=100, required=False,
         help_text=_("For a transfer outside the authority: the number in your asset "
                     "register, printed on the transfer record."))
+    # Partner API: the partners the authority grants access to (absent when none).
+    partner = forms.ModelChoiceField(
+        label=_("Partner of the authority"), required=False, queryset=None,
+        help_text=_("When given to a partner your authority works with: its figures then "
+                    "count the donation."))
 
     def __init__(self, *args, authorities=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recipient_authority_slug"].choices = [
             ("", "—"), *((a.slug, a.name) for a in authorities)]
+        from tenants.selectors import current_authority
+
+        from .partners.selectors import partners_granted_by
+
+        authority = current_authority()
+        partners = partners_granted_by(authority) if authority else None
+        if partners is None or not partners.exists():
+            del self.fields["partner"]
+        else:
+            self.fields["partner"].queryset = partners
 
     def add_service_error(self, error: ExchangeError, field: str | None = None) -> None:
-        if getattr(error, "code", None) == "recipient":
+        if getattr(error, "code", None) == "recipient" and self.cleaned_data.get("partner"):
+            field = "partner"
+        elif getattr(error, "code", None) == "recipient":
             field = self.recipient_field.get(self.cleaned_data.get("reason"))
             if (field == "recipient_authority"
                     and self.cleaned_data.get("recipient_authority_slug")):

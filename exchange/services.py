@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -500,7 +500,9 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
     Value is the listing's value pro rata; weight is the reference weight × quantity
     unless a weighed figure is given. Above the legal cap per unit, a transfer to
     another authority or a partner awaits a moderator (`confirm_transfer`): its items
-    stay reserved and nothing closes or counts until then.
+    stay reserved and nothing closes or counts until then. `recipient_partner_id` names
+    a partner the authority grants access to (partner API): its name fills
+    `recipient_partner` and its grant's donation agreement is referenced on the record.
     """
     listing = Listing.objects.select_for_update().select_related("category").get(pk=listing.pk)
     if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY and recipient_authority_slug:
@@ -518,6 +520,17 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         raise ExchangeError(
             _("Only %(left)s item(s) are left on this listing.") % {"left": left},
             code="quantity_left")
+    if reason == ClosureReason.GIVEN_TO_PARTNER and recipient_partner_id is not None:
+        from .partners.selectors import granted_partner_name
+
+        recipient_partner = granted_partner_name(recipient_partner_id)
+        if not recipient_partner:
+            raise ExchangeError(_("Choose a partner your authority works with."),
+                                code="recipient")
+        if not agreement_reference:
+            agreement_reference = _donation_agreement_reference(recipient_partner_id)
+    elif reason != ClosureReason.GIVEN_TO_PARTNER:
+        recipient_partner_id = None
     recipients = {
         ClosureReason.EXCHANGED_INTERNAL: recipient_service,
         ClosureReason.EXCHANGED_OTHER_AUTHORITY: recipient_authority.strip(),
@@ -560,6 +573,25 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
     return transfer
 
 
+def _donation_agreement_reference(partner_id: int) -> str:
+    """The line the transfer record prints for the donation agreement under which the
+    current authority gives to partner `partner_id` ("" without an agreement)."""
+    from tenants.selectors import current_authority
+
+    from .partners.selectors import donation_agreement
+
+    authority = current_authority()
+    grant = donation_agreement(authority, partner_id) if authority else None
+    if grant is None or not (grant.agreement_reference or grant.agreement):
+        return ""
+    parts = [grant.agreement_reference or _("donation agreement")]
+    if grant.valid_from or grant.valid_until:
+        parts.append(_("valid from %(start)s to %(end)s") % {
+            "start": grant.valid_from.strftime("%d/%m/%Y") if grant.valid_from else "…",
+            "end": grant.valid_until.strftime("%d/%m/%Y") if grant.valid_until else "…"})
+    return ", ".join(parts)
+
+
 def _transfer_done(listing: Listing, transfer: Transfer, actor: User, *, closes: bool) -> None:
     """What follows a transfer that counts: the listing closes when nothing is left; the
     statistics fact and the catalogue follow after commit."""
@@ -577,6 +609,12 @@ def _transfer_done(listing: Listing, transfer: Transfer, actor: User, *, closes:
 
     notifications.after_commit(record_transfer_fact, transfer.pk)
     sync_after_commit(listing)
+    if transfer.recipient_partner_id is not None:
+        # Partner API: answer the partners' requests, update the offered entry.
+        from .partners.cascade import transfer_to_partner_recorded
+
+        notifications.after_commit(transfer_to_partner_recorded, transfer.pk,
+                                   connection.schema_name)
 
 
 def _locked_awaiting(transfer: Transfer, actor: User) -> Transfer:

@@ -41,12 +41,27 @@ def record_filename(giver, transfer: Transfer) -> str:
     return f"cession-{giver.slug}-{transfer.pk}.pdf"
 
 
+def partner_lines(partner_id: int | None) -> list[str]:
+    """How the record names partner `partner_id` (legal name, kind, SIRET, contact); []
+    when the transfer names no partner of the platform."""
+    if partner_id is None:
+        return []
+    from .partners.models import Partner
+
+    partner = Partner.objects.filter(pk=partner_id).first()
+    if partner is None:
+        return []
+    return [partner.legal_name, str(partner.get_kind_display()), f"SIRET {partner.siret}",
+            _("Contact: %(name)s, %(email)s") % {"name": partner.contact_name,
+                                                  "email": partner.contact_email}]
+
+
 def transfer_record_pdf(*, transfer: Transfer, giver, receiver=None, partner_lines=()) -> bytes:
     """The record of `transfer` (loaded with its listing) as PDF bytes.
 
     `giver`: the giving Authority; `receiver`: the receiving Authority when it is on the
     platform (else its name comes from the transfer); `partner_lines`: identifiers of a
-    partner (name, SIRET…), given by the partner stream when it plugs in.
+    partner (name, SIRET…) from `partner_lines()`, else the name typed at closure.
     """
     listing = transfer.listing
     styles = getSampleStyleSheet()

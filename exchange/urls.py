@@ -3,6 +3,7 @@ templates, e-mails and tests."""
 
 from django.urls import path
 
+from .partners import views as partner_views
 from .views import listings, moderation, outcome, reports, sharing, statistics
 
 app_name = "exchange"
@@ -22,6 +23,8 @@ urlpatterns = [
     path("<int:pk>/reserve/", listings.listing_reserve, name="listing_reserve"),
     path("<int:pk>/close/", listings.listing_close, name="listing_close"),
     path("<int:pk>/extend/", listings.listing_extend, name="listing_extend"),
+    path("<int:pk>/partner-offer/", partner_views.listing_partner_offer,
+         name="listing_partner_offer"),
     path("wanted/", listings.wanted_list, name="wanted_list"),
     path("wanted/new/", listings.wanted_create, name="wanted_create"),
     path("wanted/<int:pk>/close/", listings.wanted_close, name="wanted_close"),

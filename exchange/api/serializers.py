@@ -104,7 +104,9 @@ class ListingSerializer(serializers.ModelSerializer):
                   "condition", "estimated_value", "dimensions", "service", "site",
                   "available_from", "available_until", "status", "reserved_for",
                   "created_at", "published_at", "closed_at", "expires_at", "photos",
-                  "visibility"]
+                  "visibility",
+                  # Partner API: kept away from partners; offered to them since.
+                  "partner_offer_opt_out", "offered_to_partners_at"]
         read_only_fields = [f for f in fields if f != "estimated_value"]
 
     def get_quantity_left(self, listing: Listing) -> int:
@@ -185,6 +187,10 @@ class CloseSerializer(serializers.Serializer):
     recipient_partner = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=200,
         help_text=_("For given_to_partner: the school, association or organisation."))
+    recipient_partner_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1,
+        help_text=_("For given_to_partner: a partner your authority grants access to "
+                    "(partner API); its name fills recipient_partner."))
     weight_kg = serializers.DecimalField(
         max_digits=10, decimal_places=3, required=False, allow_null=True,
         help_text=_("Weighed total; defaults to the reference weight × quantity."))
@@ -206,7 +212,8 @@ class TransferSerializer(serializers.ModelSerializer):
     class Meta:
         model = Transfer
         fields = ["id", "listing", "reason", "quantity", "recipient_service",
-                  "recipient_authority", "recipient_partner", "value", "weight_kg",
+                  "recipient_authority", "recipient_partner", "recipient_partner_id",
+                  "value", "weight_kg",
                   "weight_is_estimated", "created_at", "listing_status", "quantity_left",
                   "recipient_authority_slug", "inventory_number", "confirmation_required",
                   "confirmed_at"]
@@ -286,6 +293,11 @@ class TimeseriesSerializer(serializers.Serializer):
                       "example": {"draft": 2, "pending": 1, "published": 12, "closed": 4}})
 class _StatusCountsField(serializers.DictField):
     child = serializers.IntegerField()
+
+
+class PartnerOfferSerializer(serializers.Serializer):
+    opt_out = serializers.BooleanField(
+        help_text=_("true: never offer this listing to outside partners."))
 
 
 # --- Sharing between authorities -----------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -111,6 +111,8 @@ def sync_listing(listing_id: int) -> str:
         with transaction.atomic():
             entry = (CatalogueEntry.objects.select_for_update()
                      .filter(authority=authority, listing_id=listing_id).first())
+            was_offered = entry is not None and entry.offered_at is not None
+            _announce_offer(authority, listing_id, was_offered, seen.offered_at is not None)
             if not seen.any:
                 if entry is None:
                     return "unchanged"
@@ -130,10 +132,26 @@ def sync_listing(listing_id: int) -> str:
         return "unchanged"
 
 
+def _announce_offer(authority: Authority, listing_id: int, was_offered: bool,
+                    is_offered: bool) -> None:
+    """Partners' webhooks (listing.offered / listing.withdrawn), sent after commit."""
+    if was_offered != is_offered:
+        from exchange.partners.webhooks import offer_changed  # partners import this module
+
+        offer_changed(authority, listing_id, was_offered, is_offered)
+
+
 def sync_after_commit(listing: Listing) -> None:
     """Project `listing` once the current transaction commits (or now, outside one)."""
-    listing_id = listing.pk
-    transaction.on_commit(lambda: sync_listing(listing_id))
+    listing_id, schema = listing.pk, connection.schema_name
+
+    def run():
+        # In the listing's schema, whatever the connection points at when the
+        # callback runs (a task's tenant_context may have ended by then).
+        with schema_context(schema):
+            sync_listing(listing_id)
+
+    transaction.on_commit(run)
 
 
 def rebuild(authority: Authority) -> dict[str, int]:

@@ -361,7 +361,8 @@ def listing_close(request, pk: int):
                 recipient_authority=data["recipient_authority"],
                 recipient_authority_slug=data["recipient_authority_slug"],
                 recipient_partner=data["recipient_partner"], weight_kg=data["weight_kg"],
-                inventory_number=data["inventory_number"])
+                inventory_number=data["inventory_number"],
+                recipient_partner_id=data["partner"].pk if data.get("partner") else None)
         except ExchangeError as error:
             _forbidden_or(error)
             form.add_service_error(error)

@@ -157,8 +157,9 @@ def _record_of(transfer: Transfer, giver: Authority) -> HttpResponse:
     receiver = None
     if transfer.recipient_authority_slug:
         receiver = Authority.objects.filter(slug=transfer.recipient_authority_slug).first()
-    content = transfer_records.transfer_record_pdf(transfer=transfer, giver=giver,
-                                                   receiver=receiver)
+    content = transfer_records.transfer_record_pdf(
+        transfer=transfer, giver=giver, receiver=receiver,
+        partner_lines=transfer_records.partner_lines(transfer.recipient_partner_id))
     return _pdf(content, transfer_records.record_filename(giver, transfer))
 
 

@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import LoginForm
 from analytics import views as analytics_views
+from exchange.partners import console as partner_console
 from tenants import views as tenant_views
 from tenants.billing import views as billing_views
 from tenants.offboarding import views as offboarding_views
@@ -29,6 +30,14 @@ operator_patterns = (
              name="delete_data"),
         path("authorities/<slug:slug>/billing/", billing_views.operator_billing,
              name="billing"),
+        # Partners of the partner API (exchange/partners/console.py).
+        path("partners/", partner_console.partners_console, name="partners"),
+        path("partners/new/", partner_console.partner_create, name="partner_create"),
+        path("partners/keys/", partner_console.key_create, name="partner_key_create"),
+        path("partners/keys/<int:pk>/revoke/", partner_console.key_revoke,
+             name="partner_key_revoke"),
+        path("partners/webhooks/", partner_console.webhook_create,
+             name="partner_webhook_create"),
         path("login/", auth_views.LoginView.as_view(
             form_class=LoginForm, template_name="tenants/operator_login.html",
             redirect_authenticated_user=True, next_page="operator:console",
@@ -54,4 +63,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("impact/", analytics_views.public_impact, name="public_impact"),
     path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
+    # Partner API (exchange/partners/api/), bare host only.
+    path("", include("exchange.partners.api.urls")),
 ]

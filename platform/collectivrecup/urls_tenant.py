@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("listings/partners/", include("exchange.partners.urls")),
     path("listings/", include("exchange.urls")),
     path("api/v1/", include("exchange.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

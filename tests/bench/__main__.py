@@ -43,6 +43,7 @@ def main(argv: list[str]) -> int:
         bench_accounts,
         bench_feed,
         bench_migrations,
+        bench_partners,
         bench_provisioning,
         bench_sharing,
         bench_stats,
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> int:
     from tests.bench.harness import report
 
     modules = [bench_accounts, bench_feed, bench_provisioning, bench_migrations,
-               bench_sharing, bench_stats]
+               bench_sharing, bench_stats, bench_partners]
     if argv:
         modules = [m for m in modules if m.__name__.rsplit(".", 1)[-1].removeprefix("bench_")
                    in argv]

@@ -328,6 +328,7 @@ def test_contacts_are_rate_limited_per_agent_per_hour(world):
 
 def test_every_scheduled_job_is_a_registered_task():
     import analytics.tasks  # noqa: F401
+    import exchange.partners.tasks
     import exchange.tasks  # noqa: F401  (what autodiscovery loads in a worker)
     import tenants.billing.tasks
     import tenants.tasks  # noqa: F401
@@ -340,7 +341,8 @@ def test_every_scheduled_job_is_a_registered_task():
                          "exchange.share_waiting_listings_everywhere",
                          "tenants.send_trial_reminders",
                          "analytics.open_weight_campaigns_everywhere",
-                         "billing.flag_overdue_invoices"}
+                         "billing.flag_overdue_invoices",
+                         "partners.offer_due_listings_everywhere", "partners.retry_webhooks"}
     assert scheduled <= set(app.tasks)
 
 

@@ -64,6 +64,7 @@ SHARED_APPS = [
     "analytics",
     "exchange.catalogue",
     "exchange.sharing",
+    "exchange.partners",
     # Two-factor authentication of operators: their devices live in the public schema.
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -302,6 +303,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "exchange.resend_pending_contacts_everywhere",
         "schedule": 5 * 60.0,  # every five minutes
     },
+    "partners-offer-due-listings": {
+        "task": "partners.offer_due_listings_everywhere",
+        "schedule": crontab(hour=6, minute=0),  # daily
+    },
+    "partners-retry-webhooks": {
+        "task": "partners.retry_webhooks",
+        "schedule": 60.0,  # every minute
+    },
     "tenants-trial-reminders": {
         "task": "tenants.send_trial_reminders",
         "schedule": crontab(hour=9, minute=0),  # daily
@@ -331,7 +340,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": False,
     # Token requests per client address (ScopedRateThrottle on /api/v1/auth/token/);
     # django-axes also locks an (e-mail, address) pair after AXES_FAILURE_LIMIT failures.
-    "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_RATE", "20/min")},
+    "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_RATE", "20/min"),
+                               # Partner API: requests per key (exchange/partners/api/).
+                               "partner_key": os.environ.get("PARTNER_API_RATE", "600/min")},
     # Proxies in front of the app (e.g. 1 behind a load balancer): the client address
     # is then read from X-Forwarded-For. 0 = the socket's address.
     "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),

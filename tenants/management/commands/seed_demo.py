@@ -12,10 +12,12 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Role, Service, Site, User
 from exchange.demo import seed_demo_listings
+from exchange.partners.cascade import offer_due_listings
+from exchange.partners.demo import DEMO_PARTNER, demo_key, is_local, seed_demo_partner
 from exchange.services import seed_categories
 from exchange.sharing.demo import seed_demo_sharing
 from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
-from tenants.models import Authority, AuthorityStatus
+from tenants.models import Authority, AuthorityStatus, schema_name_for
 from tenants.services import authority_host, create_authority, ensure_public_tenant
 from tenants.two_factor import DEMO_TOTP_SECRET, ensure_device
 
@@ -53,6 +55,11 @@ class Command(BaseCommand):
             # The demo operator's second factor has a fixed, published secret.
             ensure_device(User.objects.get(email__iexact=DEMO_OPERATOR_EMAIL),
                           DEMO_TOTP_SECRET)
+        with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+            created += seed_demo_partner([spec["slug"] for spec in DEMO_AUTHORITIES])
+        for spec in DEMO_AUTHORITIES:  # the daily offer cascade, so the partner feed shows
+            with schema_context(schema_name_for(spec["slug"])), transaction.atomic():
+                created += offer_due_listings()
         if options["verbosity"]:
             self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
         if banner:
@@ -114,6 +121,12 @@ class Command(BaseCommand):
             + ("the value of DEMO_PASSWORD" if settings.DEMO_PASSWORD != "collectivrecup"
                else "collectivrecup"),
             f"  Outgoing e-mail: {settings.EMAIL_FILE_PATH}/*.eml",
-            "",
         ]
+        if is_local():
+            lines += [
+                f"  Partner API: {scheme}://{settings.BASE_DOMAIN}{suffix}/api/v1/partner/"
+                f"listings/ ({DEMO_PARTNER['legal_name']})",
+                f"    Authorization: Bearer {demo_key()}",
+            ]
+        lines += [""]
         self.stdout.write("\n".join(lines))

@@ -1,0 +1,83 @@
+"""The offer cascade: listings nobody took inside the authority go to partners.
+
+Runs in an authority's schema (task `partners.offer_due_listings`, fanned out daily).
+The catalogue projection (exchange/catalogue/projection.py) then shows them in the
+partner feed and announces them by webhook.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from exchange.catalogue.projection import sync_after_commit, sync_listing
+from exchange.errors import ExchangeError
+from exchange.models import Listing, ListingStatus, ModerationAction, ModerationEvent
+from exchange.permissions import is_moderator
+
+
+def offer_due_listings(now=None) -> int:
+    """Offer to partners the published listings of this authority published more than
+    `offer_to_partners_after_days` ago with no taker (nothing given, not reserved) and
+    not opted out. Returns how many were offered; running it twice offers nothing more."""
+    from exchange.services import exchange_settings
+
+    days = exchange_settings().offer_to_partners_after_days
+    if days is None:
+        return 0
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(Listing.objects.select_for_update(of=("self",)).filter(
+            status=ListingStatus.PUBLISHED, published_at__lte=now - timedelta(days=days),
+            offered_to_partners_at__isnull=True, partner_offer_opt_out=False,
+            reserved_for="", transfers__isnull=True))
+        Listing.objects.filter(pk__in=[listing.pk for listing in due]).update(
+            offered_to_partners_at=now)
+        for listing in due:
+            sync_after_commit(listing)
+    return len(due)
+
+
+@transaction.atomic
+def set_partner_offer_opt_out(*, listing: Listing, actor, opt_out: bool) -> Listing:
+    """The poster or a moderator keeps a listing away from partners (or lets it go)."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if listing.poster_id != actor.pk and not is_moderator(actor):
+        raise ExchangeError(_("Only the poster or a moderator can change this."),
+                            code="forbidden")
+    if listing.partner_offer_opt_out != opt_out:
+        listing.partner_offer_opt_out = opt_out
+        listing.save(update_fields=["partner_offer_opt_out", "updated_at"])
+        ModerationEvent.objects.create(listing=listing, actor=actor,
+                                       action=ModerationAction.EDITED,
+                                       changes={"partner_offer_opt_out": opt_out})
+        sync_after_commit(listing)
+    return listing
+
+
+def transfer_to_partner_recorded(transfer_id: int, schema: str) -> None:
+    """After a transfer to a partner commits, in `schema` (the authority's): update the
+    listing's entry, and answer the partners' requests on it (request.answered)."""
+    with schema_context(schema):
+        _transfer_to_partner_recorded(transfer_id)
+
+
+def _transfer_to_partner_recorded(transfer_id: int) -> None:
+    from exchange.models import Transfer
+    from tenants.selectors import current_authority
+
+    from .services import answer_requests
+    from .webhooks import announce_answers
+
+    transfer = Transfer.objects.filter(pk=transfer_id).first()
+    if transfer is None or transfer.recipient_partner_id is None:
+        return
+    # Answer first: leaving the catalogue declines the requests still open.
+    announce_answers(answer_requests(authority=current_authority(),
+                                     listing_id=transfer.listing_id,
+                                     given_to=transfer.recipient_partner_id))
+    sync_listing(transfer.listing_id)

@@ -1,0 +1,169 @@
+"""Pages of the partners on an authority's host: the admin's partners, grants, keys
+and webhook log; the poster's or moderator's "never offer to partners" switch."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Role
+from accounts.permissions import authority_admin_required, user_has_role
+from exchange.errors import ExchangeError
+from exchange.permissions import can_close
+from exchange.views.listings import _listing_or_404, _to_detail
+from tenants.selectors import current_authority
+
+from . import selectors, services
+from .cascade import set_partner_offer_opt_out
+from .forms import GrantForm, KeyForm, PartnerForm
+from .models import ApiKey, PartnerGrant
+
+
+@require_POST
+def listing_partner_offer(request, pk: int):
+    """Poster or moderator: keep this listing away from partners, or let it go to them."""
+    if not request.user.is_authenticated:
+        raise Http404
+    listing = _listing_or_404(request, pk)
+    if not can_close(request.user, listing):
+        raise PermissionDenied
+    opt_out = request.POST.get("opt_out") == "1"
+    set_partner_offer_opt_out(listing=listing, actor=request.user, opt_out=opt_out)
+    messages.success(request, _("This listing will not be offered to partners.") if opt_out
+                     else _("This listing may be offered to partners."))
+    return _to_detail(listing)
+
+
+def _page(request, *, status: int = 200, **forms):
+    authority = current_authority()
+    granted = selectors.partners_granted_by(authority)
+    context = {
+        "section": "partners",
+        "can_moderate": user_has_role(request.user, Role.MODERATOR),
+        "can_administer": True,
+        "grants": selectors.grants_of(authority),
+        "keys": selectors.keys_of(authority),
+        "deliveries": selectors.deliveries_of(authority, limit=50),
+        "partner_requests": selectors.requests_to(authority),
+        "audit": selectors.audit_of(authority),
+        "grant_form": forms.get("grant_form") or GrantForm(),
+        "key_form": forms.get("key_form") or KeyForm(partners=granted),
+        "partner_form": forms.get("partner_form") or PartnerForm(),
+        "new_key": forms.get("new_key"),
+    }
+    return render(request, "partners/admin.html", context, status=status)
+
+
+def _actor(request) -> str:
+    return request.user.email
+
+
+@authority_admin_required
+@require_GET
+def partners_admin(request):
+    return _page(request)
+
+
+@authority_admin_required
+@require_POST
+def partner_create(request):
+    form = PartnerForm(request.POST)
+    if form.is_valid():
+        try:
+            partner = services.create_partner(actor_email=_actor(request),
+                                              authority=current_authority(),
+                                              **form.cleaned_data)
+        except ValidationError as error:  # SIRET check digit, already known, départements
+            if not hasattr(error, "message_dict"):
+                form.add_error(None, error)
+            for field, errors in getattr(error, "message_dict", {}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Partner %(name)s added: grant it an access.")
+                             % {"name": partner.legal_name})
+            return redirect("partners:admin")
+    return _page(request, partner_form=form, status=400)
+
+
+@authority_admin_required
+@require_POST
+def grant_create(request):
+    form = GrantForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.grant_partner(
+                authority=current_authority(), partner=data["partner"],
+                scopes=data["scopes"], actor_email=_actor(request),
+                agreement=data["agreement"], agreement_reference=data["agreement_reference"],
+                valid_from=data["valid_from"], valid_until=data["valid_until"])
+        except ExchangeError as error:
+            field = {"agreement": "agreement", "scopes": "scopes",
+                     "dates": "valid_until"}.get(error.code)
+            form.add_error(field, error)
+        else:
+            messages.success(request, _("Access granted to %(name)s.")
+                             % {"name": data["partner"].legal_name})
+            return redirect("partners:admin")
+    return _page(request, grant_form=form, status=400)
+
+
+@authority_admin_required
+@require_POST
+def grant_revoke(request, pk: int):
+    authority = current_authority()
+    grant = get_object_or_404(PartnerGrant, pk=pk, authority=authority)
+    services.revoke_grant(grant=grant, actor_email=_actor(request), authority=authority)
+    messages.success(request, _("Access of %(name)s revoked.")
+                     % {"name": grant.partner.legal_name})
+    return redirect("partners:admin")
+
+
+@authority_admin_required
+@require_GET
+def grant_agreement(request, pk: int):
+    grant = get_object_or_404(PartnerGrant, pk=pk, authority=current_authority())
+    if not grant.agreement:
+        raise Http404
+    return FileResponse(grant.agreement.open("rb"), content_type="application/pdf",
+                        as_attachment=True, filename=f"convention-{grant.pk}.pdf")
+
+
+@authority_admin_required
+@require_POST
+def key_create(request):
+    authority = current_authority()
+    form = KeyForm(request.POST, partners=selectors.partners_granted_by(authority))
+    if form.is_valid():
+        data = form.cleaned_data
+        expires_at = None
+        if data["expires_on"]:
+            expires_at = timezone.make_aware(datetime.combine(data["expires_on"], time.max))
+        try:
+            api_key, full_key = services.create_api_key(
+                partner=data["partner"], name=data["name"], actor_email=_actor(request),
+                authority=authority, expires_at=expires_at)
+        except ExchangeError as error:
+            form.add_error("expires_on" if error.code == "expires_at" else None, error)
+        else:
+            response = _page(request, new_key={"key": api_key, "secret": full_key})
+            response["Cache-Control"] = "no-store"
+            return response
+    return _page(request, key_form=form, status=400)
+
+
+@authority_admin_required
+@require_POST
+def key_revoke(request, pk: int):
+    authority = current_authority()
+    api_key = get_object_or_404(ApiKey, pk=pk, authority=authority)
+    services.revoke_api_key(api_key=api_key, actor_email=_actor(request), authority=authority)
+    messages.success(request, _("Key %(prefix)s revoked.") % {"prefix": api_key.prefix})
+    return redirect("partners:admin")

@@ -1,0 +1,172 @@
+"""Webhooks: events POSTed to partners' endpoints, signed, retried with backoff.
+
+Signature: `X-CollectivRecup-Signature: sha256=<hex>` where hex is HMAC-SHA256, keyed
+with the endpoint's secret, of `f"{timestamp}.{body}"`; `X-CollectivRecup-Timestamp`
+carries the Unix timestamp (partners refuse old ones to stop replays). A failed
+delivery is tried again after RETRY_DELAYS by the `partners.retry_webhooks` sweep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenants.models import Authority
+
+from .models import (
+    DeliveryStatus,
+    PartnerRequest,
+    Scope,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = [60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600, 24 * 3600]  # then abandoned
+TIMEOUT_SECONDS = 10
+USER_AGENT = "CollectivRecup-Webhooks/1"
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    message = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST and return the status code (an HTTP error status is returned, not raised)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+Sender = Callable[[str, bytes, dict[str, str]], int]
+
+
+# --- Queueing --------------------------------------------------------------------------
+
+def _endpoints_for(authority: Authority, partner_ids=None):
+    from .selectors import live_grants
+
+    granted = live_grants().filter(authority=authority,
+                                   scopes__contains=[Scope.LISTINGS_READ])
+    endpoints = WebhookEndpoint.objects.filter(
+        is_active=True, partner_id__in=granted.values("partner_id"))
+    if partner_ids is not None:
+        endpoints = endpoints.filter(partner_id__in=partner_ids)
+    return endpoints
+
+
+def enqueue(event: str, authority: Authority, data: dict, partner_ids=None) -> int:
+    """Store one delivery per interested endpoint; send them after commit."""
+    payload = {"event": event, "created_at": timezone.now().isoformat(),
+               "authority": authority.slug, "data": data}
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(endpoint=endpoint, authority=authority, event=event, payload=payload,
+                        next_retry_at=timezone.now())
+        for endpoint in _endpoints_for(authority, partner_ids))
+    if deliveries:
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: _queue(ids))
+    return len(deliveries)
+
+
+def _queue(ids: list[int]) -> None:
+    from .tasks import deliver_webhook
+
+    for delivery_id in ids:
+        try:
+            deliver_webhook.delay(delivery_id)
+        except Exception:  # broker down: the sweep sends it later
+            log.warning("webhook delivery %s not queued now", delivery_id, exc_info=True)
+
+
+def listing_data(authority: Authority, listing_id: int) -> dict:
+    return {"id": f"{authority.slug}:{listing_id}", "authority": authority.slug,
+            "listing_id": listing_id}
+
+
+def offer_changed(authority: Authority, listing_id: int, was_offered: bool,
+                  is_offered: bool) -> None:
+    """Called by the catalogue projection when a listing enters or leaves the offer."""
+    if was_offered == is_offered:
+        return
+    if is_offered:
+        enqueue(WebhookEvent.LISTING_OFFERED, authority, listing_data(authority, listing_id))
+        return
+    enqueue(WebhookEvent.LISTING_WITHDRAWN, authority, listing_data(authority, listing_id))
+    from .services import answer_requests
+
+    announce_answers(answer_requests(authority=authority, listing_id=listing_id))
+
+
+def announce_answers(answered: list[PartnerRequest]) -> None:
+    for partner_request in answered:
+        enqueue(WebhookEvent.REQUEST_ANSWERED, partner_request.authority, {
+            "request_id": partner_request.pk, "status": partner_request.status,
+            **listing_data(partner_request.authority, partner_request.listing_id)},
+            partner_ids=[partner_request.partner_id])
+
+
+# --- Delivering -------------------------------------------------------------------------
+
+def deliver(delivery_id: int, send: Sender | None = None, now=None) -> str:
+    """Try one delivery once with `send` (default: http_post); record the outcome and
+    when to try again."""
+    send = send or http_post
+    now = now or timezone.now()
+    with transaction.atomic():
+        delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
+                    .select_related("endpoint").filter(pk=delivery_id).first())
+        if delivery is None or delivery.status in (DeliveryStatus.DELIVERED,
+                                                   DeliveryStatus.ABANDONED):
+            return "nothing to do"
+        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+        timestamp = int(now.timestamp())
+        headers = {
+            "Content-Type": "application/json", "User-Agent": USER_AGENT,
+            "X-CollectivRecup-Event": delivery.event,
+            "X-CollectivRecup-Delivery": str(delivery.pk),
+            "X-CollectivRecup-Timestamp": str(timestamp),
+            "X-CollectivRecup-Signature":
+                "sha256=" + signature(delivery.endpoint.secret, timestamp, body),
+        }
+        delivery.attempts += 1
+        try:
+            code = send(delivery.endpoint.url, body, headers)
+            error = "" if 200 <= code < 300 else f"HTTP {code}"
+        except Exception as exc:  # network error, timeout
+            code, error = None, f"{type(exc).__name__}: {exc}"[:300]
+        delivery.last_status_code = code
+        delivery.last_error = error
+        if not error:
+            delivery.status, delivery.delivered_at, delivery.next_retry_at = (
+                DeliveryStatus.DELIVERED, now, None)
+        elif delivery.attempts > len(RETRY_DELAYS):
+            delivery.status, delivery.next_retry_at = DeliveryStatus.ABANDONED, None
+        else:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.next_retry_at = now + timedelta(
+                seconds=RETRY_DELAYS[delivery.attempts - 1])
+        delivery.save()
+        return delivery.status
+
+
+def due_deliveries(now=None) -> list[int]:
+    now = now or timezone.now()
+    return list(WebhookDelivery.objects.filter(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+        next_retry_at__lte=now).order_by("next_retry_at").values_list("pk", flat=True)[:500])

@@ -1,0 +1,63 @@
+"""Partners, grants and keys for tests (public schema), made through the services."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.utils import timezone
+
+from exchange.catalogue.projection import sync_listing
+from exchange.models import Listing
+from exchange.partners import services
+from exchange.partners.models import Partner, Scope
+from tests.conftest import in_authority
+
+ALL_SCOPES = [Scope.LISTINGS_READ, Scope.LISTINGS_REQUEST, Scope.STATS_READ]
+_sirets = itertools.count(1)
+
+
+def siret(n: int) -> str:
+    """A valid SIRET (Luhn) built from `n`."""
+    from tenants.validators import luhn_is_valid as luhn_valid
+
+    base = f"7{n:012d}"
+    return next(base + str(digit) for digit in range(10) if luhn_valid(base + str(digit)))
+
+
+def partner(**fields) -> Partner:
+    n = next(_sirets)
+    fields.setdefault("legal_name", f"Ressourcerie du Châtelleraudais n°{n}")
+    fields.setdefault("kind", "ressourcerie")
+    fields.setdefault("siret", siret(n))
+    fields.setdefault("contact_name", "Camille Martin")
+    fields.setdefault("contact_email", f"contact{n}@ressourcerie.example")
+    fields.setdefault("departements", ["86"])
+    return services.create_partner(actor_email="operateur@collectivrecup.example", **fields)
+
+
+def grant(authority, the_partner, scopes=None, **kwargs):
+    return services.grant_partner(authority=authority, partner=the_partner,
+                                  scopes=ALL_SCOPES if scopes is None else scopes,
+                                  actor_email=f"admin@{authority.slug}.example", **kwargs)
+
+
+def api_key(the_partner, **kwargs) -> tuple:
+    return services.create_api_key(partner=the_partner, name="Logiciel de stock",
+                                   actor_email="operateur@collectivrecup.example", **kwargs)
+
+
+def offer(listing: Listing, when=None) -> None:
+    """Offer a published listing to partners now (as the cascade would) and project it.
+    Call inside `in_authority(...)`."""
+    Listing.objects.filter(pk=listing.pk).update(
+        offered_to_partners_at=when or timezone.now())
+    sync_listing(listing.pk)
+
+
+def offered_listing(authority, **data) -> Listing:
+    from tests.exchange.factories import published_listing
+
+    with in_authority(authority):
+        listing = published_listing(**data)
+        offer(listing)
+    return listing
