@@ -608,13 +608,14 @@ def _transfer_done(listing: Listing, transfer: Transfer, actor: User, *, closes:
     from analytics.facts import record_transfer as record_transfer_fact
 
     notifications.after_commit(record_transfer_fact, transfer.pk)
-    sync_after_commit(listing)
     if transfer.recipient_partner_id is not None:
-        # Partner API: answer the partners' requests, update the offered entry.
+        # Partner API: answer the partners' requests (the partner it went to: accepted),
+        # BEFORE the catalogue sync, whose withdrawal declines the requests still open.
         from .partners.cascade import transfer_to_partner_recorded
 
         notifications.after_commit(transfer_to_partner_recorded, transfer.pk,
                                    connection.schema_name)
+    sync_after_commit(listing)
 
 
 def _locked_awaiting(transfer: Transfer, actor: User) -> Transfer:

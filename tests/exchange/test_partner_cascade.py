@@ -204,3 +204,53 @@ def test_the_agents_api_shows_and_switches_the_opt_out(chatellerault):
                     HTTP_AUTHORIZATION=f"Token {other_token.key}").status_code == 403
     with in_authority(chatellerault):
         assert Listing.objects.get(pk=listing.pk).partner_offer_opt_out
+
+
+# --- Legal paperwork of a donation (cap and transfer record, shared with sharing) --------
+
+def test_a_donation_above_the_cap_waits_for_a_moderator_and_its_record_names_the_partner(
+        chatellerault, django_capture_on_commit_callbacks, settings):
+    import io
+    from datetime import date
+    from decimal import Decimal
+
+    from pypdf import PdfReader
+
+    settings.FREE_TRANSFER_CAP_PER_UNIT_EUR = Decimal("300")
+    envie = partner(legal_name="Envie Poitou", siret="35600000000010",
+                    contact_name="Lou Bernard", contact_email="lou@envie.example")
+    grant(chatellerault, envie, agreement_reference="CONV-2026-07",
+          valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31))
+    _key, key = api_key(envie)
+    with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
+        poster = agent()
+        listing = published_listing(poster=poster, title="Lave-vaisselle professionnel",
+                                    quantity=1, estimated_value=Decimal("450"))
+        from tests.exchange.partner_factories import offer
+
+        offer(listing)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert partner_client(key).post(request_path(chatellerault, listing), {},
+                                        content_type="application/json").status_code == 201
+    with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
+        transfer = exchange_services.close_listing(
+            listing=listing, actor=poster, reason="given_to_partner",
+            recipient_partner_id=envie.pk)
+    assert transfer.awaits_confirmation
+    assert transfer.agreement_reference == "CONV-2026-07, valable du 01/01/2026 au 31/12/2026"
+    # Not done yet: no fact, the request still open.
+    assert not TransferFact.objects.filter(authority=chatellerault,
+                                           transfer_id=transfer.pk).exists()
+    assert PartnerRequest.objects.get().status != "accepted"
+    with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
+        exchange_services.confirm_transfer(transfer=transfer, actor=moderator())
+    assert PartnerRequest.objects.get().status == "accepted"
+    assert TransferFact.objects.get(authority=chatellerault, transfer_id=transfer.pk
+                                    ).receiver_partner_id == envie.pk
+    record = client_for(chatellerault, poster).get(
+        f"/listings/{listing.pk}/transfers/{transfer.pk}/record.pdf")
+    assert record.status_code == 200
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(record.content)).pages)
+    for expected in ("Envie Poitou", "SIRET 35600000000010", "lou@envie.example",
+                     "CONV-2026-07", "Lave-vaisselle professionnel", "450,00"):
+        assert expected in text, expected
