@@ -11,7 +11,7 @@ from accounts.models import Service, Site
 
 from . import selectors
 from .errors import ExchangeError
-from .models import Category, ClosureReason, Condition, Listing
+from .models import Category, ClosureReason, Condition, Listing, Visibility
 
 
 def category_choices(categories, *, with_families: bool, blank: str,
@@ -126,6 +126,16 @@ class NewListingForm(ListingForm):
     photos = MultipleImageField(
         label=_("Photos"), required=False,
         help_text=_("Up to 8 JPEG, PNG or WebP photos, 10 MB each at most."))
+    visibility = forms.ChoiceField(
+        label=_("Who may see it"), choices=Visibility.choices, required=False,
+        help_text=_("Shared: also the agents of the authorities yours shares with, once "
+                    "published (never the value). You can change it later."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services import exchange_settings
+
+        self.fields["visibility"].initial = exchange_settings().default_visibility
 
     def listing_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "photos"}

@@ -92,6 +92,22 @@ def decision_to_poster(listing, action: str, message: str) -> None:
                        "url": listing_url(listing)}, [listing.poster.email])
 
 
+def transfer_awaits_confirmation(transfer) -> None:
+    """Tell the moderators that a free transfer above the legal cap waits for them."""
+    from django.conf import settings as django_settings
+
+    to = moderator_addresses()
+    if not to:
+        return
+    listing = transfer.listing
+    _send("transfer_confirmation", {
+        "listing": listing, "transfer": transfer,
+        "recipient": transfer.recipient_authority or transfer.recipient_partner,
+        "cap": django_settings.FREE_TRANSFER_CAP_PER_UNIT_EUR,
+        "url": absolute_url(reverse("exchange:transfer_confirmations")),
+    }, to)
+
+
 def queue_contact(contact) -> None:
     """Hand a stored contact request to the worker. If the broker is down, the request
     stays pending and `resend_pending_contacts` queues it again later."""

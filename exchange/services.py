@@ -567,6 +567,7 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         _record(listing, actor, ModerationAction.TRANSFERRED,
                 message=_("%(reason)s × %(quantity)s, awaiting a moderator's confirmation")
                 % {"reason": reason, "quantity": quantity})
+        notifications.after_commit(notifications.transfer_awaits_confirmation, transfer)
         sync_after_commit(listing)
         return transfer
     _transfer_done(listing, transfer, actor, closes=quantity == left)

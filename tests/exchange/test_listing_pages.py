@@ -210,6 +210,28 @@ def test_submitting_from_the_form_sends_it_to_moderation(chatellerault):
         assert listing.service == schools
 
 
+def test_the_poster_chooses_who_sees_it_the_authority_default_first(chatellerault):
+    from exchange.models import ExchangeSettings, Visibility
+
+    with in_authority(chatellerault):
+        poster, site = agent(), SiteFactory()
+        rules = ExchangeSettings.objects.get()
+        rules.default_visibility = Visibility.SHARED
+        rules.save()
+    client = client_for(chatellerault, poster)
+    assert client.get("/listings/new/").context["form"]["visibility"].value() == "shared"
+    response = client.post("/listings/new/", listing_data(site, poster.service, draft="",
+                                                          visibility="internal"))
+    assert response.status_code == 302
+    bad = client.post("/listings/new/", listing_data(site, poster.service, draft="",
+                                                     visibility="everyone"))
+    assert bad.status_code == 200 and "visibility" in bad.context["form"].errors
+    client.post("/listings/new/", listing_data(site, poster.service, draft=""))
+    with in_authority(chatellerault):
+        assert list(Listing.objects.order_by("pk").values_list("visibility", flat=True)) == [
+            "internal", "shared"]  # chosen, then the default; the bad one saved nothing
+
+
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"quantity": "-3"}, "quantity"),
     ({"quantity": "0"}, "quantity"),

@@ -191,3 +191,25 @@ def test_a_rebuild_leaves_out_transfers_awaiting_confirmation(chatellerault, cap
     assert rebuild_facts(chatellerault)["created"] == 0  # written on confirmation already
     assert TransferFact.objects.filter(authority=chatellerault,
                                        transfer_id=pending.pk).exists()
+
+
+def test_moderators_are_emailed_when_a_transfer_awaits_them(chatellerault, capture, mailoutbox):
+    with in_authority(chatellerault):
+        nadia = moderator(email="nadia@chatellerault.example")
+        listing = published_listing(title="Photocopieur couleur", quantity=1,
+                                    estimated_value=Decimal("1200"))
+        mailoutbox.clear()
+        give_to_agglo(listing, capture)
+    [message] = [m for m in mailoutbox if nadia.email in m.to]
+    assert "Photocopieur couleur" in message.subject
+    assert "/listings/moderation/transfers/" in message.body
+    assert "Agglomération de Grand Châtellerault" in message.body
+
+
+def test_no_email_below_the_cap(chatellerault, capture, mailoutbox):
+    with in_authority(chatellerault):
+        moderator(email="nadia@chatellerault.example")
+        listing = published_listing(quantity=2, estimated_value=Decimal("100"))
+        mailoutbox.clear()
+        give_to_agglo(listing, capture)
+    assert not [m for m in mailoutbox if "nadia@chatellerault.example" in m.to]
