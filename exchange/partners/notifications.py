@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from exchange.models import Listing
-from exchange.notifications import listing_url, moderator_addresses
+from exchange.notifications import absolute_url, listing_url, moderator_addresses
 
 from .models import PartnerRequest
 
@@ -22,7 +23,9 @@ def request_message(partner_request: PartnerRequest) -> EmailMessage | None:
     cc = [address for address in moderator_addresses()
           if address.lower() != listing.poster.email.lower()]
     context = {"listing": listing, "partner": partner, "request": partner_request,
-               "url": listing_url(listing), "authority": partner_request.authority}
+               "url": listing_url(listing), "authority": partner_request.authority,
+               "close_url": absolute_url(reverse("exchange:listing_close", args=[listing.pk])
+                                         + f"?reason=given_to_partner&partner={partner.pk}")}
     return EmailMessage(
         subject=render_to_string("partners/email/request_subject.txt", context).strip(),
         body=render_to_string("partners/email/request_body.txt", context),

@@ -39,7 +39,7 @@ from ..forms import (
     SavedSearchForm,
     WantedForm,
 )
-from ..models import Listing, ListingPhoto, ListingStatus, WantedRequest
+from ..models import ClosureReason, Listing, ListingPhoto, ListingStatus, WantedRequest
 from ..permissions import (
     can_close,
     can_contact,
@@ -340,6 +340,17 @@ def listing_reserve(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def _close_initial(request, left: int) -> dict:
+    """The close form's first values; the link of a partner's request e-mail preselects
+    "given to a partner" and that partner (the form offers only granted partners)."""
+    initial = {"quantity": left}
+    if request.GET.get("reason") in ClosureReason.values:
+        initial["reason"] = request.GET["reason"]
+    if request.GET.get("partner", "").isdigit():
+        initial["partner"] = int(request.GET["partner"])
+    return initial
+
+
 def listing_close(request, pk: int):
     """Give out all or part of a listing (10 chairs: 6 to one service, 4 to another)."""
     listing = _listing_or_404(request, pk)
@@ -350,7 +361,7 @@ def listing_close(request, pk: int):
     if not can_close(request.user, listing):
         raise PermissionDenied
     left = services.quantity_left(listing)
-    form = CloseForm(request.POST or None, initial={"quantity": left},
+    form = CloseForm(request.POST or None, initial=_close_initial(request, left),
                      authorities=sharing_partners_of(request.tenant).order_by("name"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -254,3 +254,30 @@ def test_a_donation_above_the_cap_waits_for_a_moderator_and_its_record_names_the
     for expected in ("Envie Poitou", "SIRET 35600000000010", "lou@envie.example",
                      "CONV-2026-07", "Lave-vaisselle professionnel", "450,00"):
         assert expected in text, expected
+
+
+def test_the_request_email_links_to_the_close_form_with_the_partner_chosen(
+        chatellerault, django_capture_on_commit_callbacks):
+    grenier = partner(legal_name="Le Grenier solidaire")
+    grant(chatellerault, grenier)
+    other = partner(legal_name="Atelier vélo")
+    grant(chatellerault, other)
+    _key, key = api_key(grenier)
+    with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
+        poster = agent()
+        listing = published_listing(poster=poster, title="Étagères métalliques")
+        from tests.exchange.partner_factories import offer
+
+        offer(listing)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        partner_client(key).post(request_path(chatellerault, listing), {},
+                                 content_type="application/json")
+    [message] = mail.outbox
+    link = next(line for line in message.body.splitlines() if "/close/?" in line)
+    path = link[link.index("/listings/"):]
+    html = client_for(chatellerault, poster).get(path).content.decode()
+    assert f'<option value="{grenier.pk}" selected>' in html
+    assert f'<option value="{other.pk}">' in html
+    assert '<option value="given_to_partner" selected>' in html or (
+        'value="given_to_partner" checked' in html)
