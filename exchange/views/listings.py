@@ -338,8 +338,6 @@ def listing_reserve(request, pk: int):
     return _render_detail(request, listing, reserve_form=form)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
 def _close_initial(request, left: int) -> dict:
     """The close form's first values; the link of a partner's request e-mail preselects
     "given to a partner" and that partner (the form offers only granted partners)."""
@@ -351,6 +349,8 @@ def _close_initial(request, left: int) -> dict:
     return initial
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
 def listing_close(request, pk: int):
     """Give out all or part of a listing (10 chairs: 6 to one service, 4 to another)."""
     listing = _listing_or_404(request, pk)
