@@ -4,12 +4,10 @@ its grants and keys; create partners, keys and webhook endpoints; every delivery
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -63,12 +61,10 @@ def key_create(request):
     form = KeyForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        expires_at = (timezone.make_aware(datetime.combine(data["expires_on"], time.max))
-                      if data["expires_on"] else None)
         try:
             api_key, full_key = services.create_api_key(
                 partner=data["partner"], name=data["name"], actor_email=request.user.email,
-                operator=request.user, expires_at=expires_at)
+                operator=request.user, expires_at=form.expires_at())
         except ExchangeError as error:
             form.add_error("expires_on" if error.code == "expires_at" else None, error)
         else:

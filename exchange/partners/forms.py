@@ -3,7 +3,10 @@ exchange.partners.services holds the rules."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Partner, PartnerKind, Scope
@@ -68,6 +71,11 @@ class KeyForm(_Form):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = (partners if partners is not None
                                            else Partner.objects.all())
+
+    def expires_at(self):
+        """The end of the chosen day, or None (never)."""
+        day = self.cleaned_data["expires_on"]
+        return timezone.make_aware(datetime.combine(day, time.max)) if day else None
 
 
 class WebhookForm(_Form):

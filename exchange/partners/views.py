@@ -3,13 +3,10 @@ and webhook log; the poster's or moderator's "never offer to partners" switch.""
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -143,13 +140,10 @@ def key_create(request):
     form = KeyForm(request.POST, partners=selectors.partners_granted_by(authority))
     if form.is_valid():
         data = form.cleaned_data
-        expires_at = None
-        if data["expires_on"]:
-            expires_at = timezone.make_aware(datetime.combine(data["expires_on"], time.max))
         try:
             api_key, full_key = services.create_api_key(
                 partner=data["partner"], name=data["name"], actor_email=_actor(request),
-                authority=authority, expires_at=expires_at)
+                authority=authority, expires_at=form.expires_at())
         except ExchangeError as error:
             form.add_error("expires_on" if error.code == "expires_at" else None, error)
         else:

@@ -67,9 +67,9 @@ def propose_agreement(*, authority: Authority, actor: User,
     return agreement
 
 
-@transaction.atomic
-def accept_agreement(*, agreement: SharingAgreement, authority: Authority,
-                     actor: User) -> SharingAgreement:
+def _answer_proposal(agreement: SharingAgreement, authority: Authority, actor: User, *,
+            status: str, action: str) -> SharingAgreement:
+    """The invited authority accepts or declines a proposal (audited)."""
     _require_admin(actor)
     agreement = _locked(agreement)
     if agreement.recipient_id != authority.pk:
@@ -77,30 +77,25 @@ def accept_agreement(*, agreement: SharingAgreement, authority: Authority,
                             code="forbidden")
     if agreement.status != AgreementStatus.PROPOSED:
         raise ExchangeError(_("This proposal was already answered."), code="state")
-    agreement.status = AgreementStatus.ACTIVE
+    agreement.status = status
     agreement.decided_by, agreement.decided_at = _who(actor), timezone.now()
     agreement.save()
-    _audit(authority, actor, SharingAction.ACCEPTED, other=agreement.proposer,
-           agreement=agreement)
+    _audit(authority, actor, action, other=agreement.proposer, agreement=agreement)
     return agreement
+
+
+@transaction.atomic
+def accept_agreement(*, agreement: SharingAgreement, authority: Authority,
+                     actor: User) -> SharingAgreement:
+    return _answer_proposal(agreement, authority, actor, status=AgreementStatus.ACTIVE,
+                   action=SharingAction.ACCEPTED)
 
 
 @transaction.atomic
 def decline_agreement(*, agreement: SharingAgreement, authority: Authority,
                       actor: User) -> SharingAgreement:
-    _require_admin(actor)
-    agreement = _locked(agreement)
-    if agreement.recipient_id != authority.pk:
-        raise ExchangeError(_("Only the invited authority can answer this proposal."),
-                            code="forbidden")
-    if agreement.status != AgreementStatus.PROPOSED:
-        raise ExchangeError(_("This proposal was already answered."), code="state")
-    agreement.status = AgreementStatus.DECLINED
-    agreement.decided_by, agreement.decided_at = _who(actor), timezone.now()
-    agreement.save()
-    _audit(authority, actor, SharingAction.DECLINED, other=agreement.proposer,
-           agreement=agreement)
-    return agreement
+    return _answer_proposal(agreement, authority, actor, status=AgreementStatus.DECLINED,
+                   action=SharingAction.DECLINED)
 
 
 @transaction.atomic
@@ -168,7 +163,7 @@ def invite_to_network(*, network: SharingNetwork, authority: Authority, actor: U
     return theirs
 
 
-def _answer(network, authority, actor, status, action) -> NetworkMembership:
+def _answer_invitation(network, authority, actor, status, action) -> NetworkMembership:
     _require_admin(actor)
     mine = _membership(network, authority)
     if mine is None or mine.status != MembershipStatus.INVITED:
@@ -182,14 +177,14 @@ def _answer(network, authority, actor, status, action) -> NetworkMembership:
 @transaction.atomic
 def join_network(*, network: SharingNetwork, authority: Authority,
                  actor: User) -> NetworkMembership:
-    return _answer(network, authority, actor, MembershipStatus.MEMBER,
+    return _answer_invitation(network, authority, actor, MembershipStatus.MEMBER,
                    SharingAction.NETWORK_JOINED)
 
 
 @transaction.atomic
 def decline_network(*, network: SharingNetwork, authority: Authority,
                     actor: User) -> NetworkMembership:
-    return _answer(network, authority, actor, MembershipStatus.DECLINED,
+    return _answer_invitation(network, authority, actor, MembershipStatus.DECLINED,
                    SharingAction.NETWORK_DECLINED)
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from django.core.management import call_command
 from django.db import connection
 
-from tests.bench.harness import Result, valid_siren
+from tests.bench.harness import Result, ensure_bench_authorities
 
 # Created by this module (others may exist: reported in the results). BENCH_AUTHORITIES=500
 # measures at scale; bench_provisioning creates the same slugs, so they are shared.
@@ -36,15 +36,7 @@ NOOP = ("authtoken", "0004_alter_tokenproxy_options")
 
 
 def generate() -> dict:
-    from tenants.models import Authority
-    from tenants.services import create_authority
-
-    for index in range(AUTHORITIES):
-        slug = f"bench-{index:04d}"
-        if not Authority.objects.filter(slug=slug).exists():
-            create_authority(name=f"Commune {index}", kind="commune",
-                             siren=valid_siren(300000000 + index * 10), slug=slug,
-                             status="active")
+    ensure_bench_authorities(AUTHORITIES)
     return {}
 
 

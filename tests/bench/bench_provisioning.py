@@ -11,7 +11,7 @@ import os
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from tests.bench.harness import Result, measure, valid_siren
+from tests.bench.harness import Result, ensure_bench_authorities, measure, valid_siren
 
 # BENCH_AUTHORITIES=500 measures at scale (shared with bench_migrations: same slugs).
 EXISTING_AUTHORITIES = int(os.environ.get("BENCH_AUTHORITIES", "50"))
@@ -19,15 +19,7 @@ RUNS = 5
 
 
 def generate() -> dict:
-    from tenants.models import Authority
-    from tenants.services import create_authority
-
-    for index in range(EXISTING_AUTHORITIES):
-        slug = f"bench-{index:04d}"
-        if not Authority.objects.filter(slug=slug).exists():
-            create_authority(name=f"Commune {index}", kind="commune",
-                             siren=valid_siren(300000000 + index * 10), slug=slug,
-                             status="active")
+    ensure_bench_authorities(EXISTING_AUTHORITIES)
     return {}
 
 

@@ -37,6 +37,22 @@ def valid_siren(seed: int) -> str:
     raise AssertionError("no valid SIREN near seed")
 
 
+def ensure_bench_authorities(count: int) -> None:
+    """Authorities bench-0000… bench-<count-1> (with schemas), created once and shared by
+    the provisioning and migrations modules."""
+    from tenants.models import Authority
+    from tenants.services import create_authority
+
+    existing = set(Authority.objects.filter(slug__startswith="bench-")
+                   .values_list("slug", flat=True))
+    for index in range(count):
+        slug = f"bench-{index:04d}"
+        if slug not in existing:
+            create_authority(name=f"Commune {index}", kind="commune",
+                             siren=valid_siren(300000000 + index * 10), slug=slug,
+                             status="active")
+
+
 def measure(name: str, action: Callable[[], object], *, n: int, warmup: int = 5,
             **extra) -> Result:
     """Run `action` warmup + n times; report the median and 95th percentile in ms."""
