@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.permissions import user_has_role
+from tenants.crossing import is_live
 from tenants.models import Authority
 
 from ..errors import ExchangeError
@@ -23,7 +24,6 @@ from .models import (
     SharingEvent,
     SharingNetwork,
 )
-from .selectors import SERVING
 
 
 def _require_admin(actor: User) -> None:
@@ -53,7 +53,7 @@ def propose_agreement(*, authority: Authority, actor: User,
                       other: Authority) -> SharingAgreement:
     """`authority` proposes to share its shared listings with `other` (and see its)."""
     _require_admin(actor)
-    if other.pk == authority.pk or other.is_public or other.status not in SERVING:
+    if other.pk == authority.pk or not is_live(other):
         raise ExchangeError(_("Choose another authority that uses the platform."),
                             code="other")
     try:
@@ -146,7 +146,7 @@ def invite_to_network(*, network: SharingNetwork, authority: Authority, actor: U
     mine = _membership(network, authority)
     if mine is None or mine.status != MembershipStatus.MEMBER:
         raise ExchangeError(_("Only a member of the network can invite."), code="forbidden")
-    if other.pk == authority.pk or other.is_public or other.status not in SERVING:
+    if other.pk == authority.pk or not is_live(other):
         raise ExchangeError(_("Choose another authority that uses the platform."),
                             code="other")
     theirs = _membership(network, other)
