@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from exchange.models import ClosureReason, Transfer
+from tenants.crossing import PlatformWork, in_authority
 from tenants.models import Authority
 from tenants.selectors import current_authority
 
@@ -211,7 +211,7 @@ def rebuild_facts(authority: Authority) -> dict[str, int]:
     Creates missing facts, updates those that differ (e.g. after a change of factors),
     deletes those whose transfer no longer exists. Idempotent: a second run reports
     0 created, updated and deleted. Returns the counts."""
-    with schema_context(authority.schema_name):
+    with in_authority(authority, ground=PlatformWork("rebuild statistics facts")):
         table = factor_table(authority)
         wanted = {transfer.pk: fact_values(authority, transfer, table)
                   for transfer in _transfers().order_by("pk").iterator(chunk_size=2000)}

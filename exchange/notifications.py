@@ -49,8 +49,9 @@ def after_commit(function, *args) -> None:
 
 
 def absolute_url(path: str) -> str:
-    """`path` on the current authority's host. Works under `tenant_context` (a real
-    Authority) and `schema_context` (a schema name only: slugs map one-to-one)."""
+    """`path` on the current authority's host. Works inside a crossing
+    (tenants.crossing.in_authority: a real Authority) and inside a bare schema (a schema
+    name only, as in a worker or a test: slugs map one-to-one)."""
     from tenants.services import authority_host  # tenants.services imports this app
 
     tenant = getattr(connection, "tenant", None)

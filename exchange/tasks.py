@@ -2,8 +2,8 @@
 queued it (tenant-schemas-celery); periodic ones loop over authorities.
 
 Periodic jobs (CELERY_BEAT_SCHEDULE) come in pairs: beat queues `<job>_everywhere` in
-the public schema; it queues `<job>` once per authority that serves data, inside that
-authority's `tenant_context`, so the worker runs each in its authority's schema. A body
+the public schema; it queues `<job>` once per live authority, inside that authority's
+schema (tenants.crossing.for_each_live_authority), so the worker runs each there. A body
 is a call to a service; a failure in one authority never stops the others.
 """
 
@@ -16,9 +16,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
-from django_tenants.utils import tenant_context
 
-from tenants.models import Authority, AuthorityStatus
+from tenants.crossing import for_each_live_authority
 
 from .models import ContactRequest, ContactStatus
 
@@ -105,20 +104,13 @@ def _queue_quietly(task, *args, **kwargs) -> bool:
 
 # --- Periodic jobs -------------------------------------------------------------------
 
-def authorities_serving_data():
-    """Every authority whose data is served (trial or active), not the platform row."""
-    return (Authority.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-            .filter(status__in=[AuthorityStatus.TRIAL, AuthorityStatus.ACTIVE])
-            .order_by("schema_name"))
-
-
 def queue_in_every_authority(task, **kwargs) -> int:
-    """Queue `task` once per authority serving data, inside its tenant_context so that
-    tenant-schemas-celery runs it in that schema. Returns how many were queued."""
+    """Queue `task` once per live authority (tenants.crossing's one rule), from inside
+    its schema so that tenant-schemas-celery runs it there. Returns how many were
+    queued."""
     queued = 0
-    for authority in authorities_serving_data():
-        with tenant_context(authority):
-            queued += _queue_quietly(task, **kwargs)
+    for _authority in for_each_live_authority(purpose=f"queue {task.name}"):
+        queued += _queue_quietly(task, **kwargs)
     return queued
 
 
