@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from accounts.models import User
 from tenants.crossing import (
@@ -27,10 +26,10 @@ from tenants.crossing import (
 from tenants.models import Authority
 from tests.conftest import in_authority as inside_for_setup
 from tests.factories import agent
+from tests.tenants.gone import GONE, make_gone
 
 pytestmark = pytest.mark.django_db
 
-GONE = ["suspended", "closed", "deleted"]
 # Other tests of the session may create more authorities: look at the two of conftest.
 OURS = {"chatellerault", "grand-chatellerault"}
 
@@ -38,17 +37,6 @@ OURS = {"chatellerault", "grand-chatellerault"}
 def live_slugs() -> list[str]:
     return [slug for slug in live_authorities().values_list("slug", flat=True)
             if slug in OURS]
-
-
-def make_gone(authority: Authority, how: str) -> Authority:
-    """`authority` suspended, closed, or with its data deleted (the row only: the real
-    deletion drops the schema too), read again from the database."""
-    rows = Authority.all_objects.filter(pk=authority.pk)
-    if how == "deleted":
-        rows.update(data_deleted_at=timezone.now())
-    else:
-        rows.update(status=how)
-    return Authority.all_objects.get(pk=authority.pk)
 
 
 @dataclass(frozen=True)
