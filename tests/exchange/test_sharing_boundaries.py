@@ -197,3 +197,37 @@ def test_the_sharing_ground_refuses_a_target_or_a_viewer_not_live(
         status="active", data_deleted_at=None)
     gone_viewer = make_gone(grand_chatellerault, how)
     assert not may_cross(chatellerault, SharingAgreementGround(gone_viewer))
+
+
+@pytest.mark.parametrize("how", GONE)
+def test_a_mail_left_after_commit_is_not_sent_once_the_owner_is_not_live(
+        chatellerault, grand_chatellerault, capture, mailoutbox, caplog, how):
+    """The contact's mail to the owner's poster crosses back into the owner's schema
+    after commit; an owner suspended, closed or deleted by then is not mailed (the
+    request stays pending: the owner's resend job picks it up if it comes back)."""
+    share(chatellerault, grand_chatellerault)
+    with inside(chatellerault):
+        poster = agent(email="poster@chatellerault.example")
+    listing = shared_listing_of(chatellerault, capture, poster)
+    with inside(grand_chatellerault):
+        sender = agent(email="sender@grand-chatellerault.example")
+    mailoutbox.clear()
+    with capture() as callbacks, inside(grand_chatellerault):
+        contact_shared_listing(viewer=grand_chatellerault, sender=sender,
+                               owner_slug="chatellerault", listing_id=listing.pk,
+                               message="Bonjour")
+    make_gone(chatellerault, how)
+    with inside(grand_chatellerault):
+        for callback in callbacks:
+            callback()
+    assert [m.to for m in mailoutbox] == [["sender@grand-chatellerault.example"]]
+    assert "queue_contact not sent: chatellerault is no longer live" in caplog.text
+    with inside(chatellerault):
+        assert ContactRequest.objects.get(listing_id=listing.pk).status == "pending"
+
+
+def shared_listing_of(owner, capture, poster) -> Listing:
+    with inside(owner), capture(execute=True):
+        listing = published_listing(title=TITLE, poster=poster)
+        services.set_visibility(listing=listing, actor=poster, visibility=Visibility.SHARED)
+    return listing

@@ -1,7 +1,9 @@
 """The rule of the tenancy layer (docs/architecture.md, "The tenancy layer"): application
 code leaves the schema it runs in only through tenants/crossing.py, which names and
 checks the ground of every crossing. `django_tenants.utils.schema_context` and
-`tenant_context` therefore appear nowhere else.
+`tenant_context`, and the hand-made equivalent `connection.set_tenant(…)` /
+`connection.set_schema(…)`, therefore appear nowhere else (`set_schema_to_public()`, a
+reset, is allowed).
 
 What is searched: every file git tracks or would track (or, outside a git checkout, every file under
 the repository), except tests/ (tests set up their world with tests/conftest.py's
@@ -17,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {"tenants/crossing.py"}
-FORBIDDEN = re.compile(r"\b(schema_context|tenant_context)\b")
+FORBIDDEN = re.compile(r"\b(schema_context|tenant_context)\b|\.set_(tenant|schema)\(")
 SKIPPED_DIRS = {"tests", "docs", "migrations", ".venv", "venv", ".git", "var",
                 "node_modules", "__pycache__", "staticfiles"}
 SKIPPED_SUFFIXES = {".md", ".mo", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff",
@@ -69,6 +71,9 @@ def test_the_search_covers_the_application_code():
     assert crossings_outside_the_layer(["tenants/crossing.py"]) == []
     assert FORBIDDEN.search("with schema_context(schema):")
     assert FORBIDDEN.search("from django_tenants.utils import tenant_context")
+    assert FORBIDDEN.search("connection.set_tenant(tenant)")
+    assert FORBIDDEN.search("connection.set_schema(schema)")
+    assert not FORBIDDEN.search("connection.set_schema_to_public()")
     assert not FORBIDDEN.search("with in_authority(owner, ground=ground):")
 
 
