@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from tenants.crossing import for_each_live_authority
+from tenants.crossing import for_each_live_authority, is_live
+from tenants.selectors import current_authority
 
 from .models import ContactRequest, ContactStatus
 
@@ -115,9 +116,15 @@ def queue_in_every_authority(task, **kwargs) -> int:
 
 
 def _in_an_authority(task_name: str) -> bool:
+    """True when a per-authority job may run here: in an authority's schema, and that
+    authority still live when the worker picks the job up (suspended, closed or deleted
+    since it was queued: skipped)."""
     if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
         log.error("%s must run in an authority's schema; queue it through %s_everywhere",
                   task_name, task_name)
+        return False
+    if not is_live(current_authority()):
+        log.info("%s skipped: %s is not live", task_name, connection.schema_name)
         return False
     return True
 
