@@ -19,7 +19,7 @@ from exchange.models import ContactRequest, Listing, ListingStatus, Visibility
 from exchange.photos import add_photo
 from exchange.sharing import services as sharing
 from exchange.sharing.contacts import contact_shared_listing
-from exchange.sharing.grounds import SharingAgreementGround
+from exchange.sharing.grounds import ReceivedTransferGround, SharingAgreementGround
 from exchange.sharing.photos import open_shared_photo
 from exchange.sharing.selectors import shared_entry, shared_feed, sharing_partners_of
 from tenants.crossing import CrossingRefused, in_authority, may_cross
@@ -231,3 +231,31 @@ def shared_listing_of(owner, capture, poster) -> Listing:
         listing = published_listing(title=TITLE, poster=poster)
         services.set_visibility(listing=listing, actor=poster, visibility=Visibility.SHARED)
     return listing
+
+
+# --- The receiver's copy of a transfer record ------------------------------------------
+
+@pytest.mark.parametrize(("how", "expected"), [("suspended", 200), ("closed", 200),
+                                               ("deleted", 404)])
+def test_the_receiver_keeps_its_transfer_record_until_the_giver_data_are_deleted(
+        chatellerault, grand_chatellerault, capture, how, expected):
+    """A legal record of a transfer already made (ReceivedTransferGround does not
+    require a live giver), but nothing is read from a giver whose data were deleted."""
+    share(chatellerault, grand_chatellerault)
+    with inside(chatellerault):
+        listing = published_listing(title="Tables pliantes", quantity=2,
+                                    estimated_value=40)
+        with capture(execute=True):
+            transfer = services.close_listing(
+                listing=listing, actor=listing.poster, reason="exchanged_other_authority",
+                recipient_authority_slug="grand-chatellerault", quantity=2)
+    with inside(grand_chatellerault):
+        receiver = client_for(grand_chatellerault, moderator())
+    url = f"/listings/moderation/received/chatellerault/{transfer.pk}/record.pdf"
+    assert receiver.get(url).status_code == 200
+    ground = ReceivedTransferGround(grand_chatellerault, transfer.pk)
+    assert may_cross(chatellerault, ground)
+    assert not may_cross(chatellerault, ReceivedTransferGround(grand_chatellerault,
+                                                               transfer.pk + 1000))
+    make_gone(chatellerault, how)
+    assert receiver.get(url).status_code == expected
