@@ -38,6 +38,8 @@ def readable_grants(partner: Partner, scope: str,
     only its own grant for a grant key; every grant of the partner for an
     operator-issued key (or no key: the partner itself, e.g. a webhook)."""
     grants = effective_grants().filter(partner=partner, scopes__contains=[scope])
+    if key is not None and key.partner_id != partner.pk:
+        return grants.none()
     if key is not None and key.grant_id is not None:
         grants = grants.filter(pk=key.grant_id)
     return grants

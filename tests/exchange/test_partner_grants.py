@@ -145,6 +145,9 @@ def test_the_ground_holds_for_the_keys_own_grant_only(
     assert may_cross(chatellerault, PartnerGrantGround(ressourcerie, read, operator_key))
     stranger = partner()
     assert not may_cross(chatellerault, PartnerGrantGround(stranger, read))
+    # Another partner's key never stands for this one.
+    strangers_key, _full = api_key(stranger)
+    assert not may_cross(chatellerault, PartnerGrantGround(ressourcerie, read, strangers_key))
 
 
 def test_revoking_the_grant_revokes_its_keys_at_once(
@@ -378,6 +381,23 @@ def test_a_key_of_a_suspended_authoritys_grant_reads_nothing(chatellerault, ress
     assert len(feed_ids(key)) == 1
 
 
+def test_a_pending_request_of_a_suspended_authority_is_not_mailed(chatellerault,
+                                                                  ressourcerie):
+    from exchange.partners.tasks import queue_request_mail, send_request_mail
+
+    listing = offered_listing(chatellerault)
+    partner_request = PartnerRequest.objects.create(
+        partner=ressourcerie, authority=chatellerault, listing_id=listing.pk)
+    stop_serving(chatellerault, "suspended")
+    mail.outbox.clear()
+    queue_request_mail(partner_request.pk)
+    with in_authority(chatellerault):
+        assert send_request_mail(partner_request.pk) == "access ended"
+    assert mail.outbox == []
+    partner_request.refresh_from_db()
+    assert partner_request.status == "pending"
+
+
 def test_pending_deliveries_of_a_suspended_authority_are_skipped_not_sent(
         chatellerault, ressourcerie):
     WebhookEndpoint.objects.create(partner=ressourcerie, url="http://127.0.0.1:9/h",
@@ -415,3 +435,34 @@ def test_a_live_authoritys_delivery_still_goes_out(chatellerault, ressourcerie):
     assert webhooks.deliver(WebhookDelivery.objects.get().pk,
                             send=lambda *args: sent.append(args) or 200) == "delivered"
     assert len(sent) == 1
+
+
+# --- The data migration -------------------------------------------------------------------
+
+def test_the_data_migration_accepts_old_grants_and_binds_admin_keys(
+        chatellerault, grand_chatellerault):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "exchange.partners.migrations.0003_existing_grants_accepted_keys_bound")
+    old_partner = partner()
+    old_grant = PartnerGrant.objects.create(authority=chatellerault, partner=old_partner,
+                                            scopes=[Scope.LISTINGS_READ])
+    bound = ApiKey.objects.create(partner=old_partner, name="a", prefix="cr_aaaa000001",
+                                  secret_hash="x", authority=chatellerault, created_by="a")
+    orphan = ApiKey.objects.create(partner=old_partner, name="b", prefix="cr_aaaa000002",
+                                   secret_hash="x", authority=grand_chatellerault,
+                                   created_by="b")
+    operator_made = ApiKey.objects.create(partner=old_partner, name="c",
+                                          prefix="cr_aaaa000003", secret_hash="x",
+                                          created_by="operator")
+    migration.forwards(apps, None)
+    old_grant.refresh_from_db()
+    assert old_grant.accepted_at == old_grant.created_at
+    for key in (bound, orphan, operator_made):
+        key.refresh_from_db()
+    assert bound.grant == old_grant and bound.revoked_at is None
+    assert orphan.grant is None and orphan.revoked_at is not None
+    assert operator_made.grant is None and operator_made.revoked_at is None
