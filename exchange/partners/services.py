@@ -117,6 +117,22 @@ def grant_partner(*, authority: Authority, partner: Partner, scopes: list[str],
     return grant
 
 
+@transaction.atomic
+def resend_invitation(*, grant: PartnerGrant, actor_email: str,
+                      authority: Authority | None = None) -> None:
+    """E-mail the partner a fresh acceptance link for a grant still waiting for it."""
+    if authority is not None and grant.authority_id != authority.pk:
+        raise ExchangeError(_("This access belongs to another authority."), code="forbidden")
+    if not grant.is_pending:
+        raise ExchangeError(_("This access does not wait for the partner any more."),
+                            code="not_pending")
+    from .acceptance import send_invitation
+
+    grant_id = grant.pk
+    transaction.on_commit(lambda: send_invitation(grant_id))
+    _audit("grant_link_resent", actor_email, grant.authority, grant.partner)
+
+
 class AcceptanceRefused(ExchangeError):
     """A grant that can no longer be accepted (revoked, already accepted)."""
 

@@ -144,6 +144,24 @@ def grant_revoke(request, pk: int):
 
 
 @authority_admin_required
+@require_POST
+def grant_resend(request, pk: int):
+    """Send the partner a fresh acceptance link (the first one expired or got lost)."""
+    authority = current_authority()
+    grant = get_object_or_404(PartnerGrant.objects.select_related("partner"), pk=pk,
+                              authority=authority)
+    try:
+        services.resend_invitation(grant=grant, actor_email=_actor(request),
+                                   authority=authority)
+    except ExchangeError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("A new link was e-mailed to %(email)s.")
+                         % {"email": grant.partner.contact_email})
+    return redirect("partners:admin")
+
+
+@authority_admin_required
 @require_GET
 def grant_agreement(request, pk: int):
     grant = get_object_or_404(PartnerGrant, pk=pk, authority=current_authority())

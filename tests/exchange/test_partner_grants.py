@@ -283,6 +283,30 @@ def test_creating_a_grant_mails_a_link_that_accepts_it_once(
     assert browser.get(path).status_code == 409
 
 
+def test_the_admin_sends_the_link_again_while_the_grant_waits(
+        chatellerault, grand_chatellerault, gc_admin, django_capture_on_commit_callbacks):
+    the_grant = grant(grand_chatellerault, partner(contact_email="re@grenier.example"),
+                      accepted=False)
+    page = client_for(grand_chatellerault, gc_admin)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert page.post(f"{PAGE}grants/{the_grant.pk}/resend/").status_code == 302
+    [message] = mail.outbox
+    assert message.to == ["re@grenier.example"]
+    assert "/partners/accept/" in message.body
+    # Another authority's admin cannot; nor once accepted.
+    with in_authority(chatellerault):
+        other = authority_admin(email="admin@chatellerault.example")
+    assert client_for(chatellerault, other).post(
+        f"{PAGE}grants/{the_grant.pk}/resend/").status_code == 404
+    accept(the_grant)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = page.post(f"{PAGE}grants/{the_grant.pk}/resend/", follow=True)
+    assert mail.outbox == []
+    assert "attend plus le partenaire" in response.content.decode()
+
+
 def test_a_tampered_link_or_another_grants_token_is_refused(grand_chatellerault):
     ressourcerie = partner()
     the_grant = grant(grand_chatellerault, ressourcerie, accepted=False)
