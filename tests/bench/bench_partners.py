@@ -48,7 +48,7 @@ def generate() -> dict:
             legal_name="Ressourcerie de bench", kind="ressourcerie", siret="80000000000003",
             contact_name="Bench", contact_email="bench@ressourcerie.example")
         PartnerGrant.objects.bulk_create([
-            PartnerGrant(authority=authority, partner=partner,
+            PartnerGrant(authority=authority, partner=partner, accepted_at=timezone.now(),
                          scopes=["listings:read", "listings:request", "stats:read"])
             for authority in existing])
     ApiKey.objects.filter(partner=partner).delete()
