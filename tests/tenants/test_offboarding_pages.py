@@ -57,10 +57,15 @@ def test_an_admin_exports_its_authority_and_downloads_the_zip(
         'attachment; filename="collectivrecup-chatellerault-')
     manifest = json.loads(download(response).read("manifest.json"))
     assert manifest["authority"]["slug"] == "chatellerault"
+    # Audited: who (the admin's account id in its schema), when, which export.
     actions = OperatorAction.objects.filter(authority=chatellerault).values_list(
-        "action", "actor", "details__by")
-    assert set(actions) >= {("export_requested", None, "authority_admin"),
-                            ("export_downloaded", None, "authority_admin")}
+        "action", "actor", "details__by", "details__user_id", "details__export")
+    assert set(actions) >= {("export_requested", None, "authority_admin", admin.pk, export.pk),
+                            ("export_downloaded", None, "authority_admin", admin.pk,
+                             export.pk)}
+    downloaded = OperatorAction.objects.get(action="export_downloaded")
+    assert downloaded.details["sha256"] == export.sha256 != ""
+    assert downloaded.created_at is not None
     # No personal data in the audit log: the admin's e-mail is not there.
     assert admin.email not in json.dumps(list(OperatorAction.objects.filter(
         authority=chatellerault).values_list("details", flat=True)))
@@ -133,7 +138,9 @@ def test_the_operator_exports_downloads_and_deletes_from_the_console(
     response = client.get(f"/operator/authorities/chatellerault/exports/{export.pk}/download/")
     assert response.status_code == 200
     assert "tables/exchange_listing.csv" in download(response).namelist()
-    assert OperatorAction.objects.filter(action="export_downloaded", actor=who).exists()
+    line = OperatorAction.objects.get(action="export_downloaded", actor=who)
+    assert (line.authority, line.details["export"], line.details["by"],
+            line.details["operator"]) == (chatellerault, export.pk, "operator", who.email)
 
     change_status(chatellerault, AuthorityStatus.CLOSED, who)
     page = client.get("/operator/authorities/chatellerault/").content.decode()
