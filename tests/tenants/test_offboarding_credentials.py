@@ -236,3 +236,71 @@ def test_an_older_archive_with_credentials_is_imported_without_them(
         user = User.objects.get(email="titulaire@chatellerault.example")
         assert not user.has_usable_password()
         assert not user.check_password(OLD_PASSWORD)
+
+
+# --- Deletion withdraws the data from every shared surface ----------------------------
+
+def test_deletion_removes_catalogue_entries_and_public_copies_but_keeps_facts(
+        chatellerault, grand_chatellerault):
+    from analytics.models import StatsSettings, TransferFact
+    from exchange.catalogue.models import CatalogueEntry
+    from exchange.partners.models import (
+        ApiKey,
+        PartnerGrant,
+        PartnerRequest,
+        RequestStatus,
+        WebhookDelivery,
+        WebhookEndpoint,
+    )
+    from exchange.sharing.models import AgreementStatus, SharingAgreement
+    from tenants.lifecycle import change_status
+    from tenants.models import AuthorityExport, ExportStatus, OperatorAction
+    from tenants.offboarding.deletion import delete_authority_data
+    from tests.exchange.partner_factories import api_key, grant, offered_listing, partner
+
+    ours = offered_listing(chatellerault, title="Bureau offert")
+    theirs = offered_listing(grand_chatellerault, title="Armoire offerte")
+    the_partner = partner()
+    grant(chatellerault, the_partner)
+    grant(grand_chatellerault, the_partner)
+    our_key, _secret = api_key(the_partner, authority=chatellerault)
+    endpoint = WebhookEndpoint.objects.create(partner=the_partner, url="https://p.example/h",
+                                              secret="s" * 32)
+    for authority in (chatellerault, grand_chatellerault):
+        WebhookDelivery.objects.create(endpoint=endpoint, authority=authority,
+                                       event="listing.offered", payload={"title": "x"})
+    PartnerRequest.objects.create(partner=the_partner, authority=chatellerault,
+                                  listing_id=ours.pk, message="Pour notre atelier")
+    agreement = SharingAgreement.objects.create(proposer=chatellerault,
+                                                recipient=grand_chatellerault,
+                                                status=AgreementStatus.ACTIVE)
+    StatsSettings.objects.create(authority=chatellerault, public_impact=True)
+    TransferFact.objects.create(authority=chatellerault, transfer_id=1, listing_id=ours.pk,
+                                date=timezone.localdate(), category="Bureau",
+                                destination="same_authority", quantity=1, value_eur=120,
+                                weight_kg=30, weight_avoided_kg=30, co2e_avoided_kg=90,
+                                factors_version="test")
+    assert CatalogueEntry.objects.filter(authority=chatellerault).count() == 1
+    who = operator()
+    change_status(chatellerault, "closed", who)
+    AuthorityExport.objects.create(authority=chatellerault, status=ExportStatus.DONE)
+
+    delete_authority_data(chatellerault, actor=who, confirmation="chatellerault")
+
+    assert not CatalogueEntry.objects.filter(authority=chatellerault).exists()
+    assert list(CatalogueEntry.objects.filter(authority=grand_chatellerault)
+                .values_list("listing_id", flat=True)) == [theirs.pk]
+    assert list(WebhookDelivery.objects.values_list("authority__slug", flat=True)) == [
+        "grand-chatellerault"]
+    assert PartnerRequest.objects.get().status == RequestStatus.DECLINED
+    assert PartnerGrant.objects.get(authority=chatellerault).revoked_at is not None
+    assert PartnerGrant.objects.get(authority=grand_chatellerault).revoked_at is None
+    assert ApiKey.objects.get(pk=our_key.pk).revoked_at is not None
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.ENDED
+    assert not StatsSettings.objects.get(authority=chatellerault).public_impact
+    # Anonymised statistics facts stay.
+    assert TransferFact.objects.filter(authority=chatellerault).count() == 1
+    line = OperatorAction.objects.get(authority=chatellerault, action="data_deleted")
+    assert line.details["withdrawn"]["catalogue_entries"] == 1
+    assert line.details["withdrawn"]["webhook_deliveries"] == 1
