@@ -25,6 +25,7 @@ import json
 import zipfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -255,10 +256,10 @@ def import_authority(path: str | Path, *, slug: str, name: str = "", siren: str 
             record_action(actor, "authority_imported", authority,
                           source=manifest["authority"]["slug"],
                           exported_at=manifest["created_at"], password_links=len(links))
-            language = translation.get_language()
 
             def send() -> None:
-                with translation.override(language):
+                # The users' language, not the operator's shell's: French first.
+                with translation.override(settings.LANGUAGE_CODE):
                     _send_password_links(links, authority)
 
             transaction.on_commit(send)
