@@ -325,6 +325,29 @@ def exports_of(authority: Authority):
                     .select_related("authority")[:20])
 
 
+@dataclass(frozen=True)
+class Download:
+    """One audited download of one of an authority's exports."""
+
+    at: object  # datetime
+    export_id: int
+    by_operator: bool
+    user_id: int | None  # the administrator's account in the authority's schema
+
+
+def downloads_of(authority: Authority, limit: int = 20) -> list[Download]:
+    """The latest downloads of `authority`'s exports, newest first, from the audit log
+    (so that its administrators see who took their data, and when)."""
+    from ..models import OperatorAction
+
+    with in_public(purpose="list an authority's export downloads"):
+        lines = (OperatorAction.objects.filter(authority=authority, action="export_downloaded")
+                 .values_list("created_at", "details")[:limit])
+        return [Download(at=at, export_id=details.get("export"),
+                         by_operator=details.get("by") == "operator",
+                         user_id=details.get("user_id")) for at, details in lines]
+
+
 def latest_done_export(authority: Authority) -> AuthorityExport | None:
     with in_public(purpose="find an authority's latest export"):
         return (AuthorityExport.objects.filter(authority=authority, status=ExportStatus.DONE)

@@ -18,7 +18,7 @@ from accounts.permissions import operator_required, role_required
 
 from ..models import Authority, AuthorityExport
 from .deletion import DeletionError, delete_authority_data
-from .export import ExportError, exports_of, open_export, request_export
+from .export import ExportError, downloads_of, exports_of, open_export, request_export
 
 
 def _export_of(authority: Authority, pk: int) -> AuthorityExport:
@@ -54,8 +54,15 @@ def _request(request, authority: Authority, *, by_operator: bool):
 @role_required(Role.AUTHORITY_ADMIN)
 @require_GET
 def admin_exports(request):
+    """The authority's exports and who downloaded them (names read in its own schema)."""
+    from accounts.models import User
+
+    downloads = downloads_of(request.tenant)
+    names = {user.pk: str(user) for user in User.objects.filter(
+        pk__in={d.user_id for d in downloads if d.user_id})}
     return render(request, "tenants/offboarding/admin_exports.html", {
         "exports": exports_of(request.tenant), "section": "export",
+        "downloads": [(download, names.get(download.user_id)) for download in downloads],
     })
 
 

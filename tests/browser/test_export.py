@@ -60,6 +60,10 @@ def test_admin_exports_and_downloads_then_the_operator_downloads_it(served_insta
     assert users and {user["password"] for user in users} == {""}
     assert listings, "the demo's listings are in the export"
     assert any(name.startswith("media/") for name in names) == bool(manifest["media"])
+    # The download is audited, and the administrators see who took the file.
+    page.reload()
+    expect(page.locator("#export-downloads tr.export-download-line").first) \
+        .to_contain_text("Sophie Garnier")
 
     # Progress: an export being built shows its percentage and the row refreshes itself.
     export_id = shell(served_instance, (

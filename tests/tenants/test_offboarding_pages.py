@@ -191,3 +191,32 @@ def test_export_lists_stay_within_a_bounded_number_of_queries(
     with django_assert_max_num_queries(25):
         page = console.get("/operator/authorities/chatellerault/")
     assert page.content.decode().count("export-download") == 15
+
+
+def test_the_admin_sees_who_downloaded_its_exports_and_another_authority_does_not(
+        chatellerault, grand_chatellerault, django_capture_on_commit_callbacks,
+        django_assert_max_num_queries):
+    console = verified_operator_client(operator())
+    admin = admin_of(chatellerault)
+    with in_authority(chatellerault):
+        admin.first_name, admin.last_name = "Sophie", "Garnier"
+        admin.save()
+    client = client_for(chatellerault, admin)
+    assert "Aucun téléchargement" in client.get("/admin/export/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/export/new/")
+    export = AuthorityExport.objects.get(authority=chatellerault)
+    for _ in range(12):
+        assert client.get(f"/admin/export/{export.pk}/download/").status_code == 200
+    assert console.get(f"/operator/authorities/chatellerault/exports/{export.pk}/download/") \
+        .status_code == 200
+
+    with django_assert_max_num_queries(14):
+        page = client.get("/admin/export/").content.decode()
+    downloads = page.split('id="export-downloads"')[1].split("</table>")[0]
+    assert downloads.count('class="export-download-line"') == 13
+    assert downloads.count("Sophie Garnier") == 12
+    assert downloads.count("Opérateur de la plateforme") == 1
+    other = client_for(grand_chatellerault, admin_of(grand_chatellerault))
+    theirs = other.get("/admin/export/").content.decode().split('id="export-downloads"')[1]
+    assert "export-download-line" not in theirs.split("</table>")[0]
