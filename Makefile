@@ -10,7 +10,7 @@ LOCAL  := $(BIN)/python -m collectivrecup.localdev
 TOOLS  := .venv-tools
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: run test lint bench audit messages manage install tools clean-var
+.PHONY: run test lint bench audit messages manage install tools browser clean-var
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,13 +28,17 @@ $(TOOLS)/.checkov-$(CHECKOV_VERSION):
 
 tools: $(TOOLS)/.checkov-$(CHECKOV_VERSION)
 
+# Debian's Chromium for the browser tests: installed when root, else one line and a stop.
+browser:
+	@infra/ensure-chromium.sh
+
 ## Start the product: local PostgreSQL (unless DATABASE_URL is set), migrations,
 ## demo data, then web (gunicorn) + Celery worker + beat on port $${PORT:-8000}.
 run: install
 	$(LOCAL) run
 
 ## Lint, then the whole test suite (unit, integration and browser tests).
-test: install lint tools
+test: browser install lint tools
 	$(LOCAL) exec -- $(BIN)/python -m pytest -m "not network" $(PYTEST_ARGS)
 
 ## Known vulnerabilities in the installed dependencies (pip-audit; needs PyPI's advisory
