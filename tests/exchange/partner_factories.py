@@ -35,10 +35,18 @@ def partner(**fields) -> Partner:
     return services.create_partner(actor_email="operateur@collectivrecup.example", **fields)
 
 
-def grant(authority, the_partner, scopes=None, **kwargs):
-    return services.grant_partner(authority=authority, partner=the_partner,
-                                  scopes=ALL_SCOPES if scopes is None else scopes,
-                                  actor_email=f"admin@{authority.slug}.example", **kwargs)
+def grant(authority, the_partner, scopes=None, accepted: bool = True, **kwargs):
+    """A grant of `authority` to `the_partner`, accepted by the partner unless
+    `accepted=False` (then it reads nothing until `accept(grant)`)."""
+    the_grant = services.grant_partner(authority=authority, partner=the_partner,
+                                       scopes=ALL_SCOPES if scopes is None else scopes,
+                                       actor_email=f"admin@{authority.slug}.example", **kwargs)
+    return accept(the_grant) if accepted else the_grant
+
+
+def accept(the_grant):
+    """The partner accepts `the_grant` (as its e-mailed link would)."""
+    return services.accept_grant(grant_id=the_grant.pk, partner_id=the_grant.partner_id)
 
 
 def api_key(the_partner, **kwargs) -> tuple:
