@@ -10,8 +10,9 @@ Every object of A is created after A's id sequences jump past anything B holds, 
 URL naming an object of A, asked on B's host, names nothing there (a 404 that proves
 no id crosses schemas) rather than one of B's own rows.
 
-After a merge that changes how partners are let in (grants accepted by the partner,
-keys tied to a grant), adjust `accept_grant` and `key_for_grant` only.
+Partners are let in as issue 12 says: a grant takes effect once the partner accepts
+it, and an admin's key belongs to its authority's grant. Should that change, adjust
+`accept_grant` and `key_for_grant` only.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ def _valid_siren(prefix: str = "21869997") -> str:
     from tenants.validators import luhn_is_valid
 
     return next(prefix + str(d) for d in range(10) if luhn_is_valid(prefix + str(d)))
+
+
+def _valid_siret(siren_prefix: str) -> str:
+    """A SIRET whose SIREN and whole number both pass the Luhn check."""
+    from tenants.validators import luhn_is_valid
+
+    head = _valid_siren(siren_prefix) + "0001"
+    return next(head + str(d) for d in range(10) if luhn_is_valid(head + str(d)))
 
 
 @pytest.fixture(scope="session")
@@ -147,8 +156,11 @@ def _cookies(client: Client) -> dict[str, str]:
 # --- Partner access: the only place to adjust when grants and keys change ----------
 
 def accept_grant(grant) -> None:
-    """The partner accepts `grant` (issue 12: a grant takes effect when accepted).
-    Today grants take effect at once: nothing to do."""
+    """The partner accepts `grant`, as its e-mailed link would (issue 12: a grant takes
+    effect when the partner accepts it)."""
+    from tests.exchange.partner_factories import accept
+
+    accept(grant)
 
 
 def key_for_grant(grant, actor_email: str) -> str:
@@ -270,15 +282,16 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
 
     # Partners: one partner granted by A and by B, one key per grant; a revoked key of
     # A's grant; a partner granted by C alone, whose key outlives C's suspension.
-    ressourcerie = partner(legal_name="Ressourcerie MTX")
-    grant_a = grant(a, ressourcerie)
-    grant_b = grant(b, ressourcerie)
+    ressourcerie = partner(legal_name="Ressourcerie MTX", siret=_valid_siret("79797971"))
+    grant_a = grant(a, ressourcerie, accepted=False)
+    grant_b = grant(b, ressourcerie, accepted=False)
     accept_grant(grant_a)
     accept_grant(grant_b)
     revoked = key_for_grant(grant_a, a_admin.email)
     revoke_api_key(api_key=ApiKey.objects.get(prefix=revoked.split(".")[0]),
                    actor_email=a_admin.email, authority=a)
-    grant_c = grant(c, partner(legal_name="Recyclerie MTX"))
+    grant_c = grant(c, partner(legal_name="Recyclerie MTX",
+                               siret=_valid_siret("79797972")), accepted=False)
     accept_grant(grant_c)
     suspended_key = key_for_grant(grant_c, c_admin.email)
     credentials[PARTNER_KEY_A] = Credentials(

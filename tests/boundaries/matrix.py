@@ -263,6 +263,9 @@ ROWS: dict[str, Row] = {
                                                "photo_id": w.objects["a_photo"].pk,
                                                "size": "thumb"}),
     "public:partner_api:schema": same_for_all(OK),
+    # The partner's acceptance link (the signed token is the credential): forged → 400.
+    "public:partner_grants:accept": same_for_all(
+        BAD_REQUEST, kwargs=lambda w: {"token": "forged.token"}),
     "public:api/v1/partner/^": same_for_all(NOT_FOUND, path="/api/v1/partner/no-such-route/"),
     # --- Authority host: accounts ----------------------------------------------------------
     "tenant:home": page(),
@@ -294,6 +297,9 @@ ROWS: dict[str, Row] = {
                                          admin_b=REFUSED),
     "tenant:partners:grant_agreement": page("admin", kwargs=_pk("grant_a"),
                                             admin_b=NOT_FOUND),
+    # A new acceptance link for A's grant, asked on B's host: no such grant of B.
+    "tenant:partners:grant_resend": page("admin", method=POST, kwargs=_pk("grant_a"),
+                                         admin_b=NOT_FOUND),
     "tenant:partners:key_create": page("admin", method=POST),
     "tenant:partners:key_revoke": page("admin", method=POST, kwargs=_pk("key_a"),
                                        admin_b=REFUSED),
