@@ -97,11 +97,13 @@ B_SESSION_AT_A = "b_session_at_a"
 PARTNER_KEY_A = "partner_key_a"
 PARTNER_KEY_B = "partner_key_b"
 REVOKED_KEY = "revoked_key"
+REVOKED_GRANT_KEY = "revoked_grant_key"  # its key untouched, A's grant revoked
 SUSPENDED_KEY = "suspended_key"
 OPERATOR = "operator"
 
 ACTORS = [ANONYMOUS, AGENT_A, AGENT_B, MODERATOR_B, ADMIN_B, B_SESSION_AT_A,
-          PARTNER_KEY_A, PARTNER_KEY_B, REVOKED_KEY, SUSPENDED_KEY, OPERATOR]
+          PARTNER_KEY_A, PARTNER_KEY_B, REVOKED_KEY, REVOKED_GRANT_KEY, SUSPENDED_KEY,
+          OPERATOR]
 
 # Where each actor goes for an authority's routes: agents of B ask THEIR host for A's
 # objects (ids and slugs of A in the URL); everyone else knocks at A's door with
@@ -211,8 +213,10 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
     from exchange import photos, services
     from exchange.models import Category, ClosureReason, Listing, StandardReply, Visibility
     from exchange.partners.models import ApiKey
-    from exchange.partners.services import revoke_api_key
+    from exchange.partners.services import revoke_api_key, revoke_grant
+    from exchange.sharing import services as sharing
     from tenants.lifecycle import change_status
+    from tenants.models import AuthorityExport
     from tests.exchange.factories import image_upload, published_listing
     from tests.exchange.partner_factories import grant, partner
     from tests.factories import agent, authority_admin, moderator, operator
@@ -266,6 +270,9 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
             c_shared = published_listing(title=TITLE_SHARED_C)
         objects["agreement_ab"] = _share(a, b, a_admin, b_admin)
         objects["agreement_bc"] = _share(b, c, b_admin, c_admin)
+        with in_authority(a):  # a network of A alone: B is not in it
+            objects["a_network"] = sharing.create_network(authority=a, actor=a_admin,
+                                                          name="Réseau MTXA")
         with in_authority(c):
             services.set_visibility(listing=c_shared, actor=c_shared.poster,
                                     visibility=Visibility.SHARED)
@@ -290,6 +297,14 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
     revoked = key_for_grant(grant_a, a_admin.email)
     revoke_api_key(api_key=ApiKey.objects.get(prefix=revoked.split(".")[0]),
                    actor_email=a_admin.email, authority=a)
+    # Another partner: A granted it, its key was made, then A revoked the grant.
+    grant_revoked = grant(a, partner(legal_name="Association MTX",
+                                     siret=_valid_siret("79797973")), accepted=False)
+    accept_grant(grant_revoked)
+    revoked_grant_key = key_for_grant(grant_revoked, a_admin.email)
+    revoke_grant(grant=grant_revoked, actor_email=a_admin.email, authority=a)
+    credentials[REVOKED_GRANT_KEY] = Credentials(
+        headers={"HTTP_AUTHORIZATION": f"Bearer {revoked_grant_key}"})
     grant_c = grant(c, partner(legal_name="Recyclerie MTX",
                                siret=_valid_siret("79797972")), accepted=False)
     accept_grant(grant_c)
@@ -303,6 +318,10 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
         headers={"HTTP_AUTHORIZATION": f"Bearer {suspended_key}"})
     objects.update(grant_a=grant_a, grant_b=grant_b, grant_c=grant_c,
                    key_a=ApiKey.objects.filter(authority=a).order_by("-pk").first())
+
+    # An export of A under way (pending: no file yet), as its admin asked for it.
+    objects["a_export"] = AuthorityExport.objects.create(authority=a,
+                                                         requested_by=a_admin.email)
 
     the_operator = operator()
     credentials[OPERATOR] = Credentials(_cookies(verified_operator_client(the_operator)))

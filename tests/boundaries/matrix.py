@@ -12,7 +12,8 @@ default answer; pass `actor=EXPECT` to a helper to change one cell. The families
   the operator's login page.
 - `partner_api(reads_a)`: the partner API: keys that cannot read A's data are refused
   A's objects; the revoked key and non-keys get 401; the key of the suspended
-  authority is refused (403: nothing live grants it anything).
+  authority is refused (403: nothing live grants it anything), and so is the key of a
+  revoked grant (401 or 403).
 - `same_for_all(EXPECT)`: public pages.
 
 How to add a row: add `"<host>:<namespace:name>": family(...)` to ROWS, with `kwargs`
@@ -36,6 +37,7 @@ from tests.boundaries.actors import (
     OPERATOR,
     PARTNER_KEY_A,
     PARTNER_KEY_B,
+    REVOKED_GRANT_KEY,
     REVOKED_KEY,
     SUSPENDED_KEY,
     World,
@@ -172,6 +174,8 @@ def partner_api(*, names_a_object: bool, method: str = "GET", kwargs: Kwargs | N
             return REFUSED if names_a_object else mine
         if actor == SUSPENDED_KEY:
             return FORBIDDEN if not names_a_object else REFUSED
+        if actor == REVOKED_GRANT_KEY:  # the key dies with the grant, or reads nothing
+            return REFUSED
         return UNAUTHORIZED
     return Row(_fill(answer, overrides), method=method, kwargs=kwargs)
 
@@ -208,15 +212,18 @@ def _offered_partner(w: World) -> dict:
     return {"authority_slug": w.a.slug, "listing_id": w.objects["a_offered"].pk}
 
 
+def _export_of_a(w: World) -> dict:
+    return {"slug": w.a.slug, "pk": w.objects["a_export"].pk}
+
+
 def _slug_a(w: World) -> dict:
     return {"slug": w.a.slug}
 
 
 BOGUS_LINK = {"uidb64": "MQ", "token": "c0ffee-0123456789abcdef"}
-NO_SUCH_ID = 999_999  # no export or network exists in the world: even insiders get 404
 POST = "POST"
 STRANGERS_OF_A = [ANONYMOUS, B_SESSION_AT_A, PARTNER_KEY_A, PARTNER_KEY_B, REVOKED_KEY,
-                  SUSPENDED_KEY, OPERATOR]
+                  REVOKED_GRANT_KEY, SUSPENDED_KEY, OPERATOR]
 
 
 def _for(actors, expect: Expect) -> dict:
@@ -238,10 +245,10 @@ ROWS: dict[str, Row] = {
     "public:operator:authority_create": operator_page(),
     "public:operator:authority_detail": operator_page(kwargs=_slug_a),
     "public:operator:export_request": operator_page(method=POST, kwargs=_slug_a),
-    "public:operator:export_row": operator_page(
-        kwargs=lambda w: {"slug": w.a.slug, "pk": NO_SUCH_ID}, operator=NOT_FOUND),
-    "public:operator:export_download": operator_page(
-        kwargs=lambda w: {"slug": w.a.slug, "pk": NO_SUCH_ID}, operator=NOT_FOUND),
+    "public:operator:export_row": operator_page(kwargs=_export_of_a),
+    # The export is pending: nothing to download yet, even for the operator.
+    "public:operator:export_download": operator_page(kwargs=_export_of_a,
+                                                     operator=NOT_FOUND),
     "public:operator:delete_data": operator_page(method=POST, kwargs=_slug_a),
     "public:operator:billing": operator_page(kwargs=_slug_a),
     "public:operator:partners": operator_page(),
@@ -390,15 +397,16 @@ ROWS: dict[str, Row] = {
         "admin", method=POST, kwargs=lambda w: {"pk": w.objects["agreement_ab"].pk,
                                                 "action": "end"}, names_a_object=False),
     "tenant:exchange:network_create": page("admin", method=POST),
-    "tenant:exchange:network_invite": page("admin", method=POST,
-                                           kwargs=lambda w: {"pk": NO_SUCH_ID}),
+    # A's network, which B is not in: B's admin can neither invite nor leave.
+    "tenant:exchange:network_invite": page("admin", method=POST, kwargs=_pk("a_network")),
     "tenant:exchange:network_action": page(
-        "admin", method=POST, kwargs=lambda w: {"pk": NO_SUCH_ID, "action": "leave"}),
+        "admin", method=POST, kwargs=lambda w: {"pk": w.objects["a_network"].pk,
+                                                "action": "leave"}),
     # --- Exports and billing (authority admins) --------------------------------------------
     "tenant:offboarding:exports": page("admin"),
     "tenant:offboarding:export_request": page("admin", method=POST),
-    "tenant:offboarding:export_row": page("admin", kwargs=lambda w: {"pk": NO_SUCH_ID}),
-    "tenant:offboarding:export_download": page("admin", kwargs=lambda w: {"pk": NO_SUCH_ID}),
+    "tenant:offboarding:export_row": page("admin", kwargs=_pk("a_export")),
+    "tenant:offboarding:export_download": page("admin", kwargs=_pk("a_export")),
     "tenant:billing:details": page("admin"),
     "tenant:set_language": same_for_all(REDIRECT, method=POST),
     # --- Agents' API ---------------------------------------------------------------------
