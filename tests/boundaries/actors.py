@@ -165,6 +165,15 @@ def accept_grant(grant) -> None:
     accept(grant)
 
 
+def grant_by(authority: Authority, partner, admin):
+    """`admin` of `authority` grants `partner` every access (not yet accepted)."""
+    from exchange.partners import services
+    from tests.exchange.partner_factories import ALL_SCOPES
+
+    return services.grant_partner(authority=authority, partner=partner, scopes=ALL_SCOPES,
+                                  actor_email=admin.email)
+
+
 def key_for_grant(grant, actor_email: str) -> str:
     """A key an authority admin creates for its grant; returns the full key."""
     from exchange.partners import services
@@ -218,7 +227,7 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
     from tenants.lifecycle import change_status
     from tenants.models import AuthorityExport
     from tests.exchange.factories import image_upload, published_listing
-    from tests.exchange.partner_factories import grant, partner
+    from tests.exchange.partner_factories import partner
     from tests.factories import agent, authority_admin, moderator, operator
 
     objects: dict[str, object] = {}
@@ -290,23 +299,26 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
     # Partners: one partner granted by A and by B, one key per grant; a revoked key of
     # A's grant; a partner granted by C alone, whose key outlives C's suspension.
     ressourcerie = partner(legal_name="Ressourcerie MTX", siret=_valid_siret("79797971"))
-    grant_a = grant(a, ressourcerie, accepted=False)
-    grant_b = grant(b, ressourcerie, accepted=False)
+    grant_a = grant_by(a, ressourcerie, a_admin)
+    grant_b = grant_by(b, ressourcerie, b_admin)
     accept_grant(grant_a)
     accept_grant(grant_b)
     revoked = key_for_grant(grant_a, a_admin.email)
     revoke_api_key(api_key=ApiKey.objects.get(prefix=revoked.split(".")[0]),
                    actor_email=a_admin.email, authority=a)
     # Another partner: A granted it, its key was made, then A revoked the grant.
-    grant_revoked = grant(a, partner(legal_name="Association MTX",
-                                     siret=_valid_siret("79797973")), accepted=False)
+    grant_revoked = grant_by(a, partner(legal_name="Association MTX",
+                                        siret=_valid_siret("79797973")), a_admin)
     accept_grant(grant_revoked)
     revoked_grant_key = key_for_grant(grant_revoked, a_admin.email)
     revoke_grant(grant=grant_revoked, actor_email=a_admin.email, authority=a)
     credentials[REVOKED_GRANT_KEY] = Credentials(
         headers={"HTTP_AUTHORIZATION": f"Bearer {revoked_grant_key}"})
-    grant_c = grant(c, partner(legal_name="Recyclerie MTX",
-                               siret=_valid_siret("79797972")), accepted=False)
+    # A grant of A the partner has not accepted yet (its e-mailed link is a row).
+    objects["grant_pending"] = grant_by(a, partner(legal_name="Recyclerie en attente MTX",
+                                                   siret=_valid_siret("79797974")), a_admin)
+    grant_c = grant_by(c, partner(legal_name="Recyclerie MTX",
+                                  siret=_valid_siret("79797972")), c_admin)
     accept_grant(grant_c)
     suspended_key = key_for_grant(grant_c, c_admin.email)
     credentials[PARTNER_KEY_A] = Credentials(

@@ -216,6 +216,12 @@ def _export_of_a(w: World) -> dict:
     return {"slug": w.a.slug, "pk": w.objects["a_export"].pk}
 
 
+def _acceptance_link(w: World) -> dict:
+    from exchange.partners.acceptance import make_token
+
+    return {"token": make_token(w.objects["grant_pending"])}
+
+
 def _slug_a(w: World) -> dict:
     return {"slug": w.a.slug}
 
@@ -270,9 +276,9 @@ ROWS: dict[str, Row] = {
                                                "photo_id": w.objects["a_photo"].pk,
                                                "size": "thumb"}),
     "public:partner_api:schema": same_for_all(OK),
-    # The partner's acceptance link (the signed token is the credential): forged → 400.
-    "public:partner_grants:accept": same_for_all(
-        BAD_REQUEST, kwargs=lambda w: {"token": "forged.token"}),
+    # The acceptance link of A's grant not yet accepted (the signed token is the
+    # credential): whoever holds it sees the grant, never A's agents' e-mails.
+    "public:partner_grants:accept": same_for_all(OK, kwargs=_acceptance_link),
     "public:api/v1/partner/^": same_for_all(NOT_FOUND, path="/api/v1/partner/no-such-route/"),
     # --- Authority host: accounts ----------------------------------------------------------
     "tenant:home": page(),
