@@ -124,7 +124,7 @@ def test_the_last_active_administrator_cannot_be_removed_from_the_command_line(
         call_command("set_member_access", "--authority", "chatellerault",
                      "--email", "seule@chatellerault.example", "--deactivate",
                      stdout=StringIO())
-    assert "at least one active administrator" in str(refused.value)
+    assert "au moins un administrateur actif" in str(refused.value)
     with in_authority(chatellerault):
         assert User.objects.get(email="seule@chatellerault.example").is_active
 
