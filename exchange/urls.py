@@ -87,6 +87,8 @@ urlpatterns = [
          name="agreement_action"),
     path("sharing/networks/new/", sharing.network_create, name="network_create"),
     path("sharing/networks/<int:pk>/invite/", sharing.network_invite, name="network_invite"),
+    path("sharing/networks/<int:pk>/invitations/<int:invitation_pk>/<str:action>/",
+         sharing.network_invitation_action, name="network_invitation_action"),
     path("sharing/networks/<int:pk>/<str:action>/", sharing.network_action,
          name="network_action"),
 ]

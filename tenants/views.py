@@ -12,7 +12,7 @@ from accounts.models import Role
 from accounts.permissions import operator_required, user_has_role
 
 from . import two_factor
-from .audit import actions_for, recent_actions, record_action
+from .audit import actions_for, recent_actions
 from .billing.selectors import billing_of, overdue_invoices
 from .billing.stripe_api import is_manual
 from .forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
@@ -92,12 +92,11 @@ def authority_create(request):
                     name=data["name"], kind=data["kind"], siren=data["siren"],
                     slug=data["slug"], admin_email=data["admin_email"],
                     email_domains=data["email_domain_list"],
-                    departement=data["departement"], population=data["population"]).authority
+                    departement=data["departement"], population=data["population"],
+                    operator=request.user, via="console").authority
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                record_action(request.user, "authority_created", authority,
-                              slug=authority.slug)
                 messages.success(request, _(
                     "%(name)s is ready at %(host)s. An invitation was sent to its first "
                     "administrator.") % {"name": authority.name,

@@ -65,7 +65,8 @@ class SharingAgreement(models.Model):
 
 class SharingNetwork(models.Model):
     """A group of authorities that all share with each other (e.g. an agglomération
-    and its member communes). An authority joins by accepting an invitation."""
+    and its member communes). A newcomer joins when every current member approved its
+    invitation, and then its own admin accepted it."""
 
     name = models.CharField(_("name"), max_length=200)
     created_by_authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
@@ -80,6 +81,8 @@ class SharingNetwork(models.Model):
 
 
 class MembershipStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the members' approval")
+    REFUSED = "refused", _("Refused by a member")
     INVITED = "invited", _("Invited")
     MEMBER = "member", _("Member")
     DECLINED = "declined", _("Declined")
@@ -87,12 +90,15 @@ class MembershipStatus(models.TextChoices):
 
 
 class NetworkMembership(models.Model):
+    """An authority's place in a network: pending (members still approving), invited
+    (all approved; its admin answers), member, refused (by a member), declined, left."""
+
     network = models.ForeignKey(SharingNetwork, on_delete=models.CASCADE,
                                 related_name="memberships")
     authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
                                   related_name="network_memberships")
     status = models.CharField(max_length=10, choices=MembershipStatus.choices,
-                              default=MembershipStatus.INVITED)
+                              default=MembershipStatus.PENDING)
     invited_by = models.CharField(max_length=200, blank=True)
     invited_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.CharField(max_length=200, blank=True)
@@ -113,6 +119,28 @@ class NetworkMembership(models.Model):
         return f"{self.authority_id} in {self.network_id} ({self.status})"
 
 
+class NetworkApproval(models.Model):
+    """One member authority approved one invitation (the inviting member approves by
+    inviting). A new invitation of the same authority starts with no approval."""
+
+    membership = models.ForeignKey(NetworkMembership, on_delete=models.CASCADE,
+                                   related_name="approvals")
+    authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="+")
+    approved_by = models.CharField(max_length=200)
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["approved_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "authority"],
+                                    name="sharing_approval_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id} approved {self.membership_id}"
+
+
 class SharingAction(models.TextChoices):
     PROPOSED = "proposed", _("Proposed sharing")
     ACCEPTED = "accepted", _("Accepted sharing")
@@ -120,6 +148,8 @@ class SharingAction(models.TextChoices):
     ENDED = "ended", _("Ended sharing")
     NETWORK_CREATED = "network_created", _("Created a network")
     NETWORK_INVITED = "network_invited", _("Invited to a network")
+    NETWORK_APPROVED = "network_approved", _("Approved a newcomer to a network")
+    NETWORK_REFUSED = "network_refused", _("Refused a newcomer to a network")
     NETWORK_JOINED = "network_joined", _("Joined a network")
     NETWORK_DECLINED = "network_declined", _("Declined a network")
     NETWORK_LEFT = "network_left", _("Left a network")

@@ -19,7 +19,7 @@ def count_queries(client, path):
 
 
 @pytest.mark.parametrize("path", ["/accounts/admin/users/", "/accounts/admin/sites/",
-                                  "/accounts/admin/services/"])
+                                  "/accounts/admin/services/", "/accounts/admin/journal/"])
 def test_admin_lists_do_not_grow_with_rows(chatellerault, path):
     with in_authority(chatellerault):
         admin = authority_admin()

@@ -213,3 +213,22 @@ def test_no_email_below_the_cap(chatellerault, capture, mailoutbox):
         mailoutbox.clear()
         give_to_agglo(listing, capture)
     assert not [m for m in mailoutbox if "nadia@chatellerault.example" in m.to]
+
+
+def test_the_value_above_the_cap_is_emailed_to_active_moderators_only(chatellerault, capture,
+                                                                      mailoutbox):
+    """Issue 12: the e-mail reveals a value above the cap; `contact_cc` may be any
+    address (a shared mailbox, someone outside): it must not receive it."""
+    with in_authority(chatellerault):
+        rules = services.exchange_settings()
+        rules.contact_cc = ["achats@outside.example", "dst@chatellerault.example"]
+        rules.save()
+        nadia = moderator(email="nadia@chatellerault.example")
+        moderator(email="former@chatellerault.example", is_active=False)
+        agent(email="dst@chatellerault.example")
+        listing = published_listing(title="Photocopieur couleur", quantity=1,
+                                    estimated_value=Decimal("1200"), approver=nadia)
+        mailoutbox.clear()
+        give_to_agglo(listing, capture)
+    [message] = [m for m in mailoutbox if "Photocopieur couleur" in m.subject]
+    assert message.recipients() == [nadia.email]
