@@ -300,3 +300,10 @@ class FeedFilterForm(forms.Form):
             published_since=data.get("published_since"),
             sort=data.get("sort") or ("relevance" if q.strip() else "recent"),
         )
+
+
+class ReceiptDeclineForm(forms.Form):
+    """Why the receiving authority declines a transfer another authority recorded."""
+
+    reason = forms.CharField(label=_("Why?"), max_length=500,
+                             widget=forms.TextInput(attrs={"placeholder": _("Why?")}))

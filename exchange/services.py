@@ -475,15 +475,25 @@ def needs_confirmation(listing: Listing, reason: str) -> bool:
 
 
 def _receiving_authority(slug: str):
-    """The platform authority named by `slug` (not the current one), or ExchangeError."""
+    """The platform authority named by `slug`, provided the current authority shares
+    with it NOW (an active agreement or a common network, both serving data), else
+    ExchangeError: nobody records a transfer into the figures of an authority that
+    never agreed to exchange with theirs (issue 12)."""
     from tenants.models import Authority
     from tenants.selectors import current_authority
+
+    from .sharing.selectors import shares_with
 
     here = current_authority()
     authority = (Authority.objects.exclude(schema_name="public").filter(slug=slug).first()
                  if slug else None)
-    if authority is None or (here is not None and authority.pk == here.pk):
+    if authority is None or here is None or authority.pk == here.pk:
         raise ExchangeError(_("Choose the receiving authority."), code="recipient")
+    if not shares_with(here, authority):
+        raise ExchangeError(
+            _("Your authority has no active sharing agreement with %(name)s: a transfer to "
+              "it cannot be recorded. Ask your administrator to propose sharing first.")
+            % {"name": authority.name}, code="recipient")
     return authority
 
 
@@ -596,6 +606,14 @@ def _donation_agreement_reference(partner_id: int) -> str:
 def _transfer_done(listing: Listing, transfer: Transfer, actor: User, *, closes: bool) -> None:
     """What follows a transfer that counts: the listing closes when nothing is left; the
     statistics fact and the catalogue follow after commit."""
+    if (transfer.reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY
+            and transfer.recipient_authority_slug):
+        from tenants.selectors import current_authority
+
+        from .sharing.receipts import request_receipt
+
+        request_receipt(transfer=transfer, giver=current_authority(),
+                        receiver=_receiving_authority(transfer.recipient_authority_slug))
     if closes:
         listing.status = ListingStatus.CLOSED
         listing.closed_at = timezone.now()

@@ -51,6 +51,7 @@ from ..permissions import (
     is_moderator,
 )
 from ..sharing.forms import VisibilityForm
+from ..sharing.receipt_selectors import receipts_of_transfers
 from ..sharing.selectors import sharing_partners_of
 
 FEED_PAGE_SIZE = 24
@@ -123,9 +124,13 @@ def _render_detail(request, listing: Listing, *, contact_form=None, reserve_form
         "can_contact": can_contact(user, listing),
     }
     if manages:
+        transfers = list(selectors.transfers_of(listing))
+        receipts = receipts_of_transfers(request.tenant, [t.pk for t in transfers
+                                                          if t.recipient_authority_slug])
+        for transfer in transfers:
+            transfer.receipt = receipts.get(transfer.pk)
         context.update(contacts=selectors.contacts_on(listing),
-                       events=selectors.events_of(listing),
-                       transfers=selectors.transfers_of(listing))
+                       events=selectors.events_of(listing), transfers=transfers)
     if context["can_contact"]:
         context.update(contact_form=contact_form or ContactForm(),
                        my_contact=selectors.last_contact_by(listing, user))
@@ -383,6 +388,10 @@ def listing_close(request, pk: int):
                 messages.warning(request, _(
                     "Recorded, awaiting a moderator's confirmation: the value per item is "
                     "above the legal cap for free transfers. The items stay reserved."))
+            elif transfer.recipient_authority_slug:
+                messages.success(request, _(
+                    "Recorded. %(name)s is asked to confirm receipt: the transfer counts in "
+                    "its figures once it does.") % {"name": transfer.recipient_authority})
             else:
                 messages.success(
                     request, _("The listing is closed. Thank you!") if left == 0 else
