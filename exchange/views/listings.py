@@ -42,6 +42,7 @@ from ..forms import (
 from ..models import ClosureReason, Listing, ListingPhoto, ListingStatus, WantedRequest
 from ..permissions import (
     can_close,
+    can_confirm_outlier,
     can_contact,
     can_edit,
     can_extend,
@@ -152,7 +153,8 @@ def listing_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def listing_create(request):
     form = NewListingForm(request.POST or None, request.FILES or None,
-                          initial={"service": request.user.service_id, "quantity": 1})
+                          initial={"service": request.user.service_id, "quantity": 1},
+                          can_confirm_outlier=can_confirm_outlier(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -173,7 +175,8 @@ def listing_create(request):
 def _render_edit(request, listing: Listing, *, form=None, photo_form=None):
     return render(request, "exchange/listings/form.html", {
         "listing": listing,
-        "form": form or ListingForm(initial=ListingForm.initial_for(listing), listing=listing),
+        "form": form or ListingForm(initial=ListingForm.initial_for(listing), listing=listing,
+                                    can_confirm_outlier=can_confirm_outlier(request.user)),
         "photo_form": photo_form or PhotoForm(),
         "photos": listing.photos.all(),
         "max_photos": photos.MAX_PHOTOS,
@@ -188,7 +191,7 @@ def listing_edit(request, pk: int):
     if not can_edit(request.user, listing):
         raise PermissionDenied
     form = ListingForm(request.POST or None, initial=ListingForm.initial_for(listing),
-                       listing=listing)
+                       listing=listing, can_confirm_outlier=can_confirm_outlier(request.user))
     if request.method == "POST" and form.is_valid():
         submit = "submit" in request.POST and can_submit(request.user, listing)
         was_published = listing.status == ListingStatus.PUBLISHED
@@ -367,7 +370,8 @@ def listing_close(request, pk: int):
         raise PermissionDenied
     left = services.quantity_left(listing)
     form = CloseForm(request.POST or None, initial=_close_initial(request, left),
-                     authorities=sharing_partners_of(request.tenant).order_by("name"))
+                     authorities=sharing_partners_of(request.tenant).order_by("name"),
+                     can_confirm_outlier=can_confirm_outlier(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -378,6 +382,7 @@ def listing_close(request, pk: int):
                 recipient_authority_slug=data["recipient_authority_slug"],
                 recipient_partner=data["recipient_partner"], weight_kg=data["weight_kg"],
                 inventory_number=data["inventory_number"],
+                confirm_outlier=data.get("confirm_outlier", False),
                 recipient_partner_id=data["partner"].pk if data.get("partner") else None)
         except ExchangeError as error:
             _forbidden_or(error)

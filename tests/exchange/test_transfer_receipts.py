@@ -205,10 +205,12 @@ def test_a_declined_receipt_never_counts_and_the_giver_sees_why(
     receipt.refresh_from_db()
     assert receipt.status == ReceiptStatus.DECLINED
     assert received_figures(grand_chatellerault) == NOTHING
-    with pytest.raises(ExchangeError):
-        with in_authority(grand_chatellerault):
+    with in_authority(grand_chatellerault):
+        nadia = moderator()
+        with pytest.raises(ExchangeError) as too_late:
             receipts.confirm_receipt(receipt_id=receipt.pk, authority=grand_chatellerault,
-                                     actor=moderator())
+                                     actor=nadia)
+        assert too_late.value.code == "state"
     assert received_figures(grand_chatellerault) == NOTHING
     detail = client_for(chatellerault, listing.poster).get(
         f"/listings/{listing.pk}/").content.decode()
