@@ -293,3 +293,33 @@ def test_the_receipts_page_reads_a_bounded_number_of_queries(
     with CaptureQueriesContext(connection) as four:
         assert page.get(RECEIPTS).content.decode().count('class="pending-receipt"') == 4
     assert len(four) == len(one)
+
+
+def test_transfers_recorded_before_receipts_leave_the_receivers_figures_until_confirmed(
+        chatellerault, grand_chatellerault, capture):
+    """The data migration: a fact that named its receiver without its consent (as the
+    attack did) becomes a pending receipt the receiver may confirm."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "exchange.sharing.migrations.0003_receipts_for_earlier_transfers")
+    share(chatellerault, grand_chatellerault)
+    give_through_the_api(chatellerault, "grand-chatellerault", capture)
+    legacy = TransferReceipt.objects.get(giver=chatellerault)
+    TransferFact.objects.filter(authority=chatellerault, transfer_id=legacy.transfer_id
+                                ).update(receiver_authority=grand_chatellerault)
+    legacy.delete()  # as before receipts existed
+    assert received_figures(grand_chatellerault)["transfers"] == 1
+    connection.set_schema_to_public()  # as `migrate_schemas` runs shared apps' migrations
+    migration.ask_receivers_to_confirm(apps, SimpleNamespace(connection=connection))
+    assert received_figures(grand_chatellerault) == NOTHING
+    receipt = TransferReceipt.objects.get(giver=chatellerault)
+    assert (receipt.receiver, receipt.status, receipt.quantity) == (
+        grand_chatellerault, ReceiptStatus.PENDING, 4)
+    with in_authority(grand_chatellerault):
+        receipts.confirm_receipt(receipt_id=receipt.pk, authority=grand_chatellerault,
+                                 actor=moderator())
+    assert received_figures(grand_chatellerault)["transfers"] == 1
