@@ -165,6 +165,13 @@ def _outlier_errors(quantity: int | None, value: Decimal | None) -> list[Exchang
     return errors
 
 
+def needs_outlier_confirmation(listing: Listing) -> bool:
+    """True when `listing`'s figures are above the plausibility bounds and no moderator
+    confirmed them (a listing from before the bounds): closing it needs one."""
+    return (listing.outlier_confirmed_at is None
+            and bool(_outlier_errors(listing.quantity, listing.estimated_value)))
+
+
 def _check_plausible(*, quantity, value, actor: User, confirm_outlier: bool,
                      already_confirmed: bool = False) -> bool:
     """Refuse implausible figures unless already confirmed, or confirmed now by an actor

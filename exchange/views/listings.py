@@ -371,7 +371,8 @@ def listing_close(request, pk: int):
     left = services.quantity_left(listing)
     form = CloseForm(request.POST or None, initial=_close_initial(request, left),
                      authorities=sharing_partners_of(request.tenant).order_by("name"),
-                     can_confirm_outlier=can_confirm_outlier(request.user))
+                     can_confirm_outlier=can_confirm_outlier(request.user)
+                     and services.needs_outlier_confirmation(listing))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -188,3 +188,23 @@ def test_the_api_close_of_an_unconfirmed_outlier_needs_a_moderator(
             url, {"reason": "discarded", "confirm_outlier": True}, format="json")
     assert closed.status_code == 201, closed.json()
     assert closed.json()["listing_status"] == "closed"
+
+
+def test_the_close_form_offers_the_confirmation_only_when_it_is_needed(chatellerault):
+    with in_authority(chatellerault):
+        plain = published_listing(quantity=10, estimated_value=Decimal("300"))
+        outlier = published_listing(quantity=10, estimated_value=Decimal("300"))
+        Listing.objects.filter(pk=outlier.pk).update(**HUGE)
+        nadia = moderator()
+    as_moderator = client_for(chatellerault, nadia)
+    assert 'name="confirm_outlier"' not in as_moderator.get(
+        f"/listings/{plain.pk}/close/").content.decode()
+    assert 'name="confirm_outlier"' in as_moderator.get(
+        f"/listings/{outlier.pk}/close/").content.decode()
+    as_poster = client_for(chatellerault, outlier.poster)
+    refused = as_poster.post(f"/listings/{outlier.pk}/close/",
+                             {"reason": "discarded", "quantity": 3, "confirm_outlier": "on"})
+    assert 'name="confirm_outlier"' not in refused.content.decode()
+    assert "pas une quantité vraisemblable" in refused.content.decode()
+    with in_authority(chatellerault):
+        assert not outlier.transfers.exists()
