@@ -240,8 +240,10 @@ def transfer_receipts(request):
     """"Cessions reçues à confirmer": transfers other authorities recorded to this one,
     which count in its figures only once a moderator here confirms receipt. Read from the
     public schema: what the transfer record already shows, no agent of the giver."""
+    page = Paginator(receipt_selectors.receipts_awaiting(request.tenant),
+                     QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(request, "receipts.html", {
-        "receipts": receipt_selectors.receipts_awaiting(request.tenant),
+        "page": page,
         "answered": receipt_selectors.receipts_answered(request.tenant),
     }, section="receipts")
 
