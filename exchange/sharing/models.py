@@ -8,6 +8,7 @@ the acting person's name and e-mail as text, so the trail survives their account
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Greatest, Least
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -179,3 +180,63 @@ class SharingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ReceiptStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting receipt")
+    CONFIRMED = "confirmed", _("Receipt confirmed")
+    DECLINED = "declined", _("Receipt declined")
+    EXPIRED = "expired", _("Receipt request expired")
+
+
+class TransferReceipt(models.Model):
+    """A transfer from one authority to another, as the receiver sees it: the giver
+    records the transfer in its own schema; it counts in the RECEIVER's figures only
+    once one of the receiver's moderators confirms receipt (issue 12). Unanswered
+    requests expire (settings.TRANSFER_RECEIPT_EXPIRY_DAYS).
+
+    Public schema: the two authorities have different schemas, and both read this row
+    from their own host without crossing into the other's. It copies only what the
+    transfer record (PDF) already shows the receiver: item, category, quantity, value,
+    date. No agent of the giver is named; the receiver's decider is kept as a name.
+    """
+
+    giver = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                              related_name="receipts_given")
+    receiver = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                 related_name="receipts_received")
+    transfer_id = models.BigIntegerField()  # exchange.Transfer in the giver's schema
+    listing_title = models.CharField(max_length=120)
+    category = models.CharField(max_length=200, blank=True)
+    quantity = models.PositiveIntegerField()
+    value_eur = models.DecimalField(max_digits=10, decimal_places=2)
+    transferred_on = models.DateField()
+    status = models.CharField(max_length=10, choices=ReceiptStatus.choices,
+                              default=ReceiptStatus.PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=200, blank=True)
+    decline_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["giver", "transfer_id"],
+                                    name="transfer_receipt_one_per_transfer"),
+            models.CheckConstraint(condition=~Q(giver=models.F("receiver")),
+                                   name="transfer_receipt_two_authorities"),
+        ]
+        indexes = [
+            models.Index(fields=["receiver", "requested_at"], name="transfer_receipt_pending",
+                         condition=Q(status="pending")),
+            models.Index(fields=["expires_at"], name="transfer_receipt_expiry",
+                         condition=Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.giver_id}/{self.transfer_id} → {self.receiver_id} ({self.status})"
+
+    @property
+    def counts_for_receiver(self) -> bool:
+        return self.status == ReceiptStatus.CONFIRMED

@@ -1,7 +1,9 @@
 """Sharing between the two demo authorities, in a browser: an agent of Grand
 Châtellerault finds a shared listing of Châtellerault, says she is interested; the
 poster gets the e-mail (moderators in Cc, Reply-To the agent), closes the listing as
-exchanged with Grand Châtellerault, and the listing leaves the shared feed."""
+exchanged with Grand Châtellerault, and the listing leaves the shared feed; the
+agglomération's moderator confirms receipt, and only then is it among the items
+received from other authorities."""
 
 import io
 import random
@@ -77,6 +79,7 @@ def test_find_contact_and_close_across_authorities(served_instance, browser):
     poster.goto(url(TOWN, f"/listings/{listing_id}/"))
     expect(poster.locator(".badge.status-closed")).to_be_visible()
     expect(poster.locator("body")).to_contain_text("Agglomération de Grand Châtellerault")
+    expect(poster.locator(".badge.receipt-pending")).to_have_text("En attente de réception")
     expect(poster.get_by_role("link", name="Télécharger (PDF)")).to_be_visible()
 
     # 5. The listing has left the agglomération's shared feed, and its page is gone.
@@ -85,11 +88,29 @@ def test_find_contact_and_close_across_authorities(served_instance, browser):
     response = taker.goto(url(AGGLO, f"/listings/shared/{TOWN}/{listing_id}/"))
     assert response.status == 404
 
-    # 6. The agglomération's moderator downloads its copy of the transfer record from
-    #    its own host.
+    # 6. The agglomération's moderators are asked to confirm receipt; until one does,
+    #    nothing counts on their side. The moderator confirms it from her own host, and
+    #    it appears among the items received from other authorities.
+    asked = served_instance.mails_since(mails_before, To=f"moderateur@{AGGLO}.example")
+    asked = [m for m in asked if "confirmer la réception" in m["Subject"]]
+    assert len(asked) == 1, served_instance.log_tail(20)
+    assert url(AGGLO, "/listings/moderation/receipts/") in asked[0].get_content()
     moderator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in(moderator, served_instance, AGGLO, f"moderateur@{AGGLO}.example")
     moderator.goto(url(AGGLO, "/listings/moderation/received/"))
+    expect(moderator.locator("table.received")).to_have_count(0)
+    moderator.get_by_role("link", name="Cessions reçues à confirmer").click()
+    expect(moderator.get_by_role("heading", level=1)).to_have_text(
+        "Cessions reçues à confirmer")
+    row = moderator.locator("tr.pending-receipt", has_text=TITLE)
+    expect(row).to_contain_text("Ville de Châtellerault")
+    assert f"agent@{TOWN}.example" not in moderator.locator("main").inner_text()
+    row.get_by_role("button", name="Confirmer la réception").click()
+    expect(moderator.locator("body")).to_contain_text("compte désormais dans vos chiffres")
+    expect(moderator.locator("tr.pending-receipt")).to_have_count(0)
+    moderator.get_by_role("link", name="Reçus", exact=True).click()
+    expect(moderator.get_by_role("heading", level=1)).to_have_text(
+        "Reçus d'autres collectivités")
     expect(moderator.locator("table.received")).to_contain_text("Ville de Châtellerault")
     with moderator.expect_download() as download:
         moderator.get_by_role("link", name="Télécharger (PDF)").first.click()

@@ -30,7 +30,14 @@ from exchange.sharing.models import (
 from exchange.sharing.selectors import sharing_partners_of
 from tests.conftest import client_for, in_authority
 from tests.exchange.factories import image_upload, published_listing
-from tests.exchange.sharing_world import _outsider_schema, admin_of, naintre, share, shared_listing
+from tests.exchange.sharing_world import (
+    _outsider_schema,
+    admin_of,
+    confirm_receipts,
+    naintre,
+    share,
+    shared_listing,
+)
 from tests.factories import agent, authority_admin, moderator
 
 __all__ = ["_outsider_schema", "naintre"]  # fixtures used below
@@ -424,6 +431,9 @@ def test_closing_as_exchanged_with_a_partner_authority_names_it_in_the_fact(
         assert transfer.recipient_authority == "Agglomération de Grand Châtellerault"
         assert Listing.objects.get(pk=listing.pk).status == ListingStatus.CLOSED
     fact = TransferFact.objects.get(authority=chatellerault, transfer_id=transfer.pk)
+    assert fact.receiver_authority is None  # until the agglomération confirms receipt
+    assert confirm_receipts(grand_chatellerault) == 1
+    fact.refresh_from_db()
     assert fact.receiver_authority == grand_chatellerault
     assert not CatalogueEntry.objects.filter(listing_id=listing.pk,
                                              authority=chatellerault).exists()

@@ -456,6 +456,17 @@ CELERY_BEAT_SCHEDULE["billing-overdue-invoices"] = {
 # poster is warned and a moderator confirms the transfer before it counts.
 FREE_TRANSFER_CAP_PER_UNIT_EUR = Decimal(
     os.environ.get("FREE_TRANSFER_CAP_PER_UNIT_EUR", "300"))
+# Plausibility bounds of a listing and of a transfer (issue 12): above them the input is
+# refused with a clear error, unless a moderator confirms the unusual value.
+LISTING_MAX_QUANTITY = int(os.environ.get("LISTING_MAX_QUANTITY", "10000"))
+LISTING_MAX_UNIT_VALUE_EUR = Decimal(os.environ.get("LISTING_MAX_UNIT_VALUE_EUR", "100000"))
+# A transfer to another authority counts in the receiver's figures once one of its
+# moderators confirms receipt; a request left unanswered this many days expires.
+TRANSFER_RECEIPT_EXPIRY_DAYS = int(os.environ.get("TRANSFER_RECEIPT_EXPIRY_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["sharing-expire-transfer-receipts"] = {
+    "task": "sharing.expire_transfer_receipts",
+    "schedule": crontab(hour=5, minute=30),  # daily
+}
 # Internal listings without taker become shared after ExchangeSettings.share_after_days.
 CELERY_BEAT_SCHEDULE["exchange-share-waiting-listings"] = {
     "task": "exchange.share_waiting_listings_everywhere",
