@@ -305,7 +305,7 @@ def test_transfers_recorded_before_receipts_leave_the_receivers_figures_until_co
     from django.apps import apps
 
     migration = importlib.import_module(
-        "exchange.sharing.migrations.0003_receipts_for_earlier_transfers")
+        "exchange.sharing.migrations.0005_receipts_for_earlier_transfers")
     share(chatellerault, grand_chatellerault)
     give_through_the_api(chatellerault, "grand-chatellerault", capture)
     legacy = TransferReceipt.objects.get(giver=chatellerault)

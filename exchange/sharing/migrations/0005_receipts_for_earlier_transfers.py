@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("analytics", "0004_stats_campaigns_settings"),
-        ("sharing", "0002_transfer_receipts"),
+        ("sharing", "0004_transfer_receipts"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sharing', '0001_initial'),
+        ('sharing', '0003_pending_existing_invitations'),
         ('tenants', '0004_offboarding_exports'),
     ]
 
