@@ -464,6 +464,9 @@ CELERY_BEAT_SCHEDULE["exchange-share-waiting-listings"] = {
 
 # --- Demo -------------------------------------------------------------------------
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "collectivrecup")
+# `seed_demo` creates accounts with a published password and TOTP secret: it refuses to
+# run unless this is true (local.py turns it on; production only for docker-compose).
+DEMO_ALLOWED = False
 
 from collectivrecup.observability import init_sentry  # noqa: E402
 
