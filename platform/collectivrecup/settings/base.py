@@ -161,7 +161,17 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # three days, also for e-mail verification
 
-# django-axes: lock an (e-mail, IP) pair after repeated failures, per schema.
+# Proxies in front of the app that append to X-Forwarded-For (1 behind the load
+# balancer, 0 = none: the socket's address). Only the entry written by the outermost
+# trusted proxy counts (collectivrecup/client_address.py). API_NUM_PROXIES: former name.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT")
+                          or os.environ.get("API_NUM_PROXIES") or "0")
+
+# django-axes: lock an (e-mail, client address) pair after repeated failures, per
+# schema, on the web sign-in and the API token endpoint alike. Not the e-mail alone:
+# anyone could then lock any account out; not the address alone: behind a balancer,
+# or a town hall's NAT, one address is many people. docs/operations.md, "Security".
+AXES_CLIENT_IP_CALLABLE = "collectivrecup.client_address.client_address"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -343,9 +353,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_RATE", "20/min"),
                                # Partner API: requests per key (exchange/partners/api/).
                                "partner_key": os.environ.get("PARTNER_API_RATE", "600/min")},
-    # Proxies in front of the app (e.g. 1 behind a load balancer): the client address
-    # is then read from X-Forwarded-For. 0 = the socket's address.
-    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    # The same client address as django-axes' (collectivrecup/client_address.py).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Collectiv'Récup API",
