@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication (and the message store): signs out sessions left idle.
+    "collectivrecup.middleware.IdleSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "collectivrecup.observability.SentryTenantMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of authentication.
@@ -190,6 +192,13 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_TOTP_ISSUER = "Collectiv'Récup"
 OPERATOR_OTP_FAILURE_LIMIT = 5
 OPERATOR_OTP_LOCKOUT_SECONDS = 15 * 60
+
+# Idle sessions end (collectivrecup.middleware.IdleSessionMiddleware): an agent's after
+# two hours without a request, an operator's (bare host, console) after 15 minutes.
+AGENT_SESSION_IDLE_SECONDS = int(os.environ.get("AGENT_SESSION_IDLE_SECONDS", str(2 * 3600)))
+OPERATOR_SESSION_IDLE_SECONDS = int(os.environ.get("OPERATOR_SESSION_IDLE_SECONDS",
+                                                   str(15 * 60)))
+IDLE_STAMP_RESOLUTION_SECONDS = 60
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
