@@ -192,6 +192,10 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_TOTP_ISSUER = "Collectiv'Récup"
 OPERATOR_OTP_FAILURE_LIMIT = 5
 OPERATOR_OTP_LOCKOUT_SECONDS = 15 * 60
+# An operator enrols a TOTP device only through a link e-mailed to them (create_operator,
+# or another operator from the console); it works once, for this long.
+OPERATOR_ENROL_LINK_MAX_AGE = int(os.environ.get("OPERATOR_ENROL_LINK_MAX_AGE",
+                                                 str(24 * 3600)))
 
 # Idle sessions end (collectivrecup.middleware.IdleSessionMiddleware): an agent's after
 # two hours without a request, an operator's (bare host, console) after 15 minutes.
