@@ -146,12 +146,16 @@ class ListingWriteSerializer(serializers.ModelSerializer):
         write_only=True, required=False, default=False,
         help_text=_("Creation only: submit for moderation straight away instead of "
                     "keeping a draft."))
+    confirm_outlier = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text=_("Moderators only: confirm a quantity or a value per item above the "
+                    "plausibility bounds (otherwise refused)."))
 
     class Meta:
         model = Listing
         fields = ["title", "description", "category", "quantity", "condition",
                   "estimated_value", "dimensions", "service", "site", "available_from",
-                  "available_until", "visibility", "submit"]
+                  "available_until", "visibility", "submit", "confirm_outlier"]
         extra_kwargs = {"visibility": {"required": False, "help_text": _(
             "`internal` (this authority only) or `shared` (also the authorities sharing "
             "with it). Defaults to the authority's setting.")}}
@@ -201,6 +205,10 @@ class CloseSerializer(serializers.Serializer):
     inventory_number = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=100,
         help_text=_("In the giver's asset register, if any."))
+    confirm_outlier = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Moderators only: confirm the listing's quantity or value per item "
+                    "above the plausibility bounds (otherwise refused)."))
 
 
 class TransferSerializer(serializers.ModelSerializer):

@@ -79,6 +79,19 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+# Refusals of the services that concern one field of the request: answered as a DRF
+# validation error on that field (issue 12: agreement and plausibility bounds).
+FIELD_OF_ERROR = {"quantity_implausible": "quantity", "value_implausible": "estimated_value"}
+
+
+def _on_field(error: DjangoValidationError, **fields: str) -> None:
+    """Raise `error` as a ValidationError on the field it concerns, when it has one."""
+    field = {**FIELD_OF_ERROR, **fields}.get(getattr(error, "code", None) or "")
+    if field:
+        raise ValidationError({field: error.messages}, code=error.code) from error
+    raise error
+
+
 class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
@@ -283,7 +296,10 @@ class ListingViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         submit = fields.pop("submit", False)
-        listing = services.create_listing(poster=request.user, submit=submit, **fields)
+        try:
+            listing = services.create_listing(poster=request.user, submit=submit, **fields)
+        except DjangoValidationError as error:
+            _on_field(error)
         return self._answer(listing, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -295,7 +311,11 @@ class ListingViewSet(viewsets.GenericViewSet):
         fields.pop("submit", None)
         visibility = fields.pop("visibility", None)
         with transaction.atomic():
-            listing = services.update_listing(listing=listing, actor=request.user, **fields)
+            try:
+                listing = services.update_listing(listing=listing, actor=request.user,
+                                                  **fields)
+            except DjangoValidationError as error:
+                _on_field(error)
             if visibility is not None:
                 listing = services.set_visibility(listing=listing, actor=request.user,
                                                   visibility=visibility)
@@ -407,8 +427,14 @@ class ListingViewSet(viewsets.GenericViewSet):
         listing = self.get_object()
         data = s.CloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        transfer = services.close_listing(listing=listing, actor=request.user,
-                                          **data.validated_data)
+        try:
+            transfer = services.close_listing(listing=listing, actor=request.user,
+                                              **data.validated_data)
+        except DjangoValidationError as error:
+            to_authority = data.validated_data["reason"] == "exchanged_other_authority"
+            recipient = {"recipient": "recipient_authority_slug"} if (
+                to_authority and data.validated_data.get("recipient_authority_slug")) else {}
+            _on_field(error, value_implausible="confirm_outlier", **recipient)
         return Response(s.TransferSerializer(transfer).data, status=status.HTTP_201_CREATED)
 
 

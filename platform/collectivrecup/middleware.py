@@ -5,9 +5,13 @@ import time
 
 import sentry_sdk
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY as SESSION_USER_KEY
+from django.contrib.auth import logout
 from django.http import JsonResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from collectivrecup import readiness
 from collectivrecup.logging_config import request_context, request_id_from
@@ -96,3 +100,50 @@ class RequestLogMiddleware:
             )
         response["X-Request-ID"] = request_id
         return response
+
+
+class IdleSessionMiddleware:
+    """Sign out a session left idle too long: OPERATOR_SESSION_IDLE_SECONDS on the bare
+    host (the operator console), AGENT_SESSION_IDLE_SECONDS on an authority's host.
+
+    The session keeps the time of its last request (`idle_last_seen`, Unix seconds),
+    written at most once a minute (IDLE_STAMP_RESOLUTION_SECONDS) to spare a database
+    write per request. A request after the limit finds the session flushed: the person
+    is anonymous again and the page asks them to sign in, with a message saying why.
+    Token-authenticated API requests carry no session and are not concerned.
+    """
+
+    SESSION_KEY = "idle_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def limit_for(request) -> int:
+        schema = getattr(getattr(request, "tenant", None), "schema_name", None)
+        if schema == settings.PUBLIC_SCHEMA_NAME:
+            return settings.OPERATOR_SESSION_IDLE_SECONDS
+        return settings.AGENT_SESSION_IDLE_SECONDS
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(timezone.now().timestamp())
+            last_seen = request.session.get(self.SESSION_KEY)
+            if last_seen is not None and now - last_seen > self.limit_for(request):
+                logout(request)
+                messages.info(request, _("You were signed out after a period of "
+                                         "inactivity. Please sign in again."))
+            elif (last_seen is None
+                  or now - last_seen >= settings.IDLE_STAMP_RESOLUTION_SECONDS):
+                request.session[self.SESSION_KEY] = now
+        return self.get_response(request)
+
+
+def stamp_signed_in_session(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: a new session starts its idle clock at sign-in, so that
+    the first page after it need not write the session again. Only real sign-ins
+    (the session holds the user): the API token endpoint opens no session."""
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_USER_KEY in session:
+        session[IdleSessionMiddleware.SESSION_KEY] = int(timezone.now().timestamp())
