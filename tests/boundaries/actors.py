@@ -224,6 +224,8 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
     from exchange.partners.models import ApiKey
     from exchange.partners.services import revoke_api_key, revoke_grant
     from exchange.sharing import services as sharing
+    from exchange.sharing.models import NetworkMembership, TransferReceipt
+    from exchange.sharing.receipts import confirm_receipt
     from tenants.lifecycle import change_status
     from tenants.models import AuthorityExport
     from tests.exchange.factories import image_upload, published_listing
@@ -288,12 +290,22 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
             c_offered = published_listing(title=TITLE_OFFERED_C)
         with in_authority(a):
             _offer(offered)
-            objects["a_transfer"] = services.close_listing(
-                listing=given, actor=a_agent, quantity=2,
-                reason=ClosureReason.EXCHANGED_OTHER_AUTHORITY,
-                recipient_authority_slug=b.slug)
+            # Two transfers of A to B (A and B share): B confirms receipt of the first,
+            # the second awaits B's moderators.
+            objects["a_transfer"], objects["a_transfer_pending"] = (
+                services.close_listing(listing=given, actor=a_agent, quantity=2,
+                                       reason=ClosureReason.EXCHANGED_OTHER_AUTHORITY,
+                                       recipient_authority_slug=b.slug)
+                for _ in range(2))
         with in_authority(c):
             _offer(c_offered)
+        receipt = TransferReceipt.objects.get(giver=a, transfer_id=objects["a_transfer"].pk)
+        with in_authority(b):
+            confirm_receipt(receipt_id=receipt.pk, authority=b, actor=b_moderator)
+        objects["receipt_pending"] = TransferReceipt.objects.get(
+            giver=a, transfer_id=objects["a_transfer_pending"].pk)
+        objects["a_network_membership"] = NetworkMembership.objects.get(
+            network=objects["a_network"], authority=a)
         objects.update(c_offered=c_offered, c_shared=c_shared)
 
     # Partners: one partner granted by A and by B, one key per grant; a revoked key of
@@ -336,6 +348,7 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
                                                          requested_by=a_admin.email)
 
     the_operator = operator()
+    objects["operator_without_device"] = operator()
     credentials[OPERATOR] = Credentials(_cookies(verified_operator_client(the_operator)))
     change_status(c, "suspended", actor=the_operator, reason="Matrice : suspendue")
     c.refresh_from_db()

@@ -247,6 +247,12 @@ ROWS: dict[str, Row] = {
     "public:operator:console": operator_page(),
     "public:operator:verify": operator_page(operator=REDIRECT),  # verified: to the console
     "public:operator:enrol": operator_page(operator=REDIRECT),  # has a device: to verify
+    # A forged enrolment link: the verified operator has a device (to verify), everyone
+    # else signs in first.
+    "public:operator:enrol_link": operator_page(kwargs=lambda w: {"token": "forged.token"},
+                                                operator=REDIRECT),
+    "public:operator:send_enrol_link": operator_page(method=POST,
+                                                     kwargs=_pk("operator_without_device")),
     "public:operator:impact": operator_page(),
     "public:operator:authority_create": operator_page(),
     "public:operator:authority_detail": operator_page(kwargs=_slug_a),
@@ -294,6 +300,7 @@ ROWS: dict[str, Row] = {
     "tenant:accounts:password_reset_confirm": same_for_all(OK, kwargs=lambda w: BOGUS_LINK),
     "tenant:accounts:password_reset_complete": same_for_all(OK),
     "tenant:accounts:member_list": page("admin"),
+    "tenant:accounts:access_journal": page("admin"),
     "tenant:accounts:member_edit": page("admin", kwargs=_pk("a_agent")),
     "tenant:accounts:service_list": page("admin"),
     "tenant:accounts:service_create": page("admin"),
@@ -391,8 +398,14 @@ ROWS: dict[str, Row] = {
     # The transfer to B awaits nobody (below the cap): no moderator finds it.
     "tenant:exchange:transfer_confirm": page("moderator", method=POST, kwargs=_transfer),
     "tenant:exchange:transfer_refuse": page("moderator", method=POST, kwargs=_transfer),
-    # B received A's transfer: B's moderators read its record on their host.
+    # B confirmed receipt of A's first transfer: B's moderators read its record.
     "tenant:exchange:received_transfers": page("moderator"),
+    # A's second transfer to B awaits B's moderators: they answer on their host.
+    "tenant:exchange:transfer_receipts": page("moderator"),
+    "tenant:exchange:transfer_receipt_confirm": page(
+        "moderator", method=POST, kwargs=_pk("receipt_pending"), names_a_object=False),
+    "tenant:exchange:transfer_receipt_decline": page(
+        "moderator", method=POST, kwargs=_pk("receipt_pending"), names_a_object=False),
     "tenant:exchange:received_record": page(
         "moderator", kwargs=lambda w: {"slug": w.a.slug, **_transfer(w)},
         names_a_object=False),
@@ -403,6 +416,10 @@ ROWS: dict[str, Row] = {
         "admin", method=POST, kwargs=lambda w: {"pk": w.objects["agreement_ab"].pk,
                                                 "action": "end"}, names_a_object=False),
     "tenant:exchange:network_create": page("admin", method=POST),
+    "tenant:exchange:network_invitation_action": page(
+        "admin", method=POST, kwargs=lambda w: {
+            "pk": w.objects["a_network"].pk,
+            "invitation_pk": w.objects["a_network_membership"].pk, "action": "approve"}),
     # A's network, which B is not in: B's admin can neither invite nor leave.
     "tenant:exchange:network_invite": page("admin", method=POST, kwargs=_pk("a_network")),
     "tenant:exchange:network_action": page(
