@@ -10,7 +10,7 @@ default answer; pass `actor=EXPECT` to a helper to change one cell. The families
 - `api(gate)`: the agents' API: the same, with 401 for strangers.
 - `operator_page()`: the operator console: everyone but the verified operator goes to
   the operator's login page.
-- `partner_api(reads_a)`: the partner API: keys that cannot read A's data are refused
+- `partner_api(names_a_object)`: the partner API: keys that cannot read A's data are refused
   A's objects; the revoked key and non-keys get 401; the key of the suspended
   authority is refused (403: nothing live grants it anything), and so is the key of a
   revoked grant (401 or 403).
@@ -102,7 +102,7 @@ class Row:
     method: str = "GET"
     kwargs: Kwargs | None = None
     path: str | None = None  # for an unnamed pattern
-    data: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)  # an unsafe request's form body (default: empty)
 
 
 # Roles each member holds on the host it speaks to (actors.TENANT_HOST_OF).
