@@ -17,10 +17,13 @@ _sirets = itertools.count(1)
 
 
 def siret(n: int) -> str:
-    """A valid SIRET (Luhn) built from `n`."""
+    """A valid SIRET built from `n`: its SIREN (first 9 digits) and the whole number
+    both pass the Luhn check, as python-stdnum's SIRET check requires."""
     from tenants.validators import luhn_is_valid as luhn_valid
 
-    base = f"7{n:012d}"
+    siren_head = f"7{n:07d}"
+    siren = next(siren_head + str(d) for d in range(10) if luhn_valid(siren_head + str(d)))
+    base = siren + "0001"
     return next(base + str(digit) for digit in range(10) if luhn_valid(base + str(digit)))
 
 
