@@ -39,7 +39,9 @@ def _require_admin(actor: User) -> None:
 
 
 def _who(actor: User) -> str:
-    return f"{actor.full_name} <{actor.email}>"[:200]
+    """How an admin is named on rows the other authorities read: the name, never the
+    e-mail address (an agent's address stays within its authority)."""
+    return (actor.full_name or "")[:200]
 
 
 def _audit(authority: Authority, actor: User, action: str, *, other=None, agreement=None,

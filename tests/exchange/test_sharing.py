@@ -69,6 +69,9 @@ def test_an_agreement_is_proposed_accepted_and_ended_by_admins_and_audited(
                                       actor=agglo_admin)
     assert ended.status == AgreementStatus.ENDED
     assert ended.ended_by_authority == grand_chatellerault
+    # The other authority reads these names: never an agent's e-mail address.
+    assert (ended.proposed_by, ended.decided_by, ended.ended_by) == (
+        town_admin.full_name, agglo_admin.full_name, agglo_admin.full_name)
     assert list(sharing_partners_of(chatellerault)) == []
     trail = list(SharingEvent.objects.filter(agreement=agreement).order_by("created_at", "id")
                  .values_list("action", "authority__slug", "actor_email"))
