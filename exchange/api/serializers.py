@@ -34,10 +34,20 @@ class TokenSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """What a refused action answers (400, 403, 404, 429…)."""
+    """What every refusal answers (400, 401, 403, 404, 413, 415, 429, 500…): RFC 9457
+    problem details, `application/problem+json` (exchange/api/errors.py)."""
 
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
+    type = serializers.CharField(help_text="A URI naming the kind of problem.")
+    title = serializers.CharField(help_text="The HTTP status, in words.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What went wrong and what to do.")
+    code = serializers.CharField(help_text=(
+        "Stable name of the refusal (`invalid`, `not_authenticated`, `forbidden`, "
+        "`state`…), the end of `type`."))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text=("Bad input only (`code` `invalid`): the messages of each field or "
+                   "parameter."))
 
 
 # --- Reference data ---------------------------------------------------------------------
