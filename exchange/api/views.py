@@ -10,6 +10,7 @@ refuses control characters in query parameters and text fields.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.contrib.auth.signals import user_logged_in
@@ -96,6 +97,25 @@ class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request) -> int:
+        """`page_size` from 1 to 100; anything else is a 400, not silently the default."""
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not re.fullmatch(r"[0-9]{1,4}", asked) or not 1 <= int(asked) <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [
+                _("Give a number of results per page from 1 to %(max)s.")
+                % {"max": self.max_page_size}]})
+        return int(asked)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
 
 # --- Authentication ---------------------------------------------------------------

@@ -252,3 +252,25 @@ def test_the_schema_says_which_characters_text_may_hold(schema):
     # Blank allowed: one of a string of that pattern or an empty string.
     assert fields["description"]["oneOf"][0]["pattern"] == (
         r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")
+
+
+# --- What the fuzzer found next: leniency outside the schema --------------------------------
+
+
+@pytest.mark.parametrize("page_size", ["0", "abc", "null", "101", "-1", "1.5"])
+def test_a_page_size_outside_the_schema_is_a_400(world, chatellerault, schema, page_size):
+    response = api(chatellerault, world["other"]).get(f"{API}/listings/?page_size={page_size}")
+    assert set(assert_problem(response, schema, 400, "invalid")["errors"]) == {"page_size"}
+
+
+def test_a_page_size_within_bounds_is_followed(world, chatellerault):
+    client = api(chatellerault, world["other"])
+    assert len(client.get(f"{API}/listings/?page_size=1").json()["results"]) == 1
+    assert client.get(f"{API}/listings/?page_size=100").status_code == 200
+
+
+@pytest.mark.parametrize("value", [0, 1.5, ["a"], {"a": "b"}])
+def test_a_text_field_takes_only_a_string(world, chatellerault, schema, value):
+    response = api(chatellerault, world["other"]).post(
+        listing_url(world["listing"], "contact"), {"message": value}, format="json")
+    assert set(assert_problem(response, schema, 400, "invalid")["errors"]) == {"message"}
