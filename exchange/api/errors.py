@@ -11,7 +11,8 @@ code (`state`, `forbidden`, `rate_limited`…); its status comes from SERVICE_ST
 
 Text coming in is refused when it holds a control character (NUL included): query
 parameters and single-line fields any of U+0000–U+001F and U+007F; the multi-line fields
-(MULTILINE_FIELDS) may hold tab, line feed and carriage return.
+(MULTILINE_FIELDS) may hold tab, line feed and carriage return. An empty query parameter
+is refused too, but for the free texts (EMPTY_ALLOWED: `?q=` searches everything).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ KEPT_HEADERS = ("Retry-After", "WWW-Authenticate", "Allow")
 MULTILINE_FIELDS = frozenset({"description", "message", "reason"})
 SINGLE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MULTILINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Query parameters that may be empty: free texts, where empty means "any".
+EMPTY_ALLOWED = frozenset({"q", "authority"})
 # The same rules as OpenAPI `pattern`s (ECMA 262 and Python agree on these).
 SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 MULTILINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -174,10 +177,15 @@ def control_character_errors(values, *, multiline: frozenset = frozenset()) -> d
     return errors
 
 
-def refuse_control_characters(request) -> None:
+def refuse_bad_input(request) -> None:
     """400 (`errors` naming each culprit) when a query parameter or a text field of the
-    body holds a control character."""
+    body holds a control character, or when a query parameter other than a free text
+    (EMPTY_ALLOWED) is empty: `?to=` is no date and `?status=` no status."""
     errors = control_character_errors(request.query_params)
+    for name, values in request.query_params.lists():
+        if name not in EMPTY_ALLOWED and "" in values:
+            errors.setdefault(name, [_("This parameter is empty: leave it out or give it "
+                                       "a value.")])
     if request.method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
         data = request.data
         errors.update(control_character_errors(data, multiline=MULTILINE_FIELDS))

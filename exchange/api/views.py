@@ -53,7 +53,7 @@ from exchange.sharing import selectors as sharing_selectors
 from exchange.sharing.photos import open_shared_photo
 
 from . import serializers as s
-from .errors import problem, problem_exception_handler, refuse_control_characters
+from .errors import problem, problem_exception_handler, refuse_bad_input
 from .permissions import IsMember, IsModerator
 from .schema import DESCRIPTIONS, AgentsAutoSchema
 
@@ -68,7 +68,7 @@ ERRORS[404] = OpenApiResponse(s.ErrorSerializer, description="No such listing he
 
 class AgentsAPIMixin:
     """What every view of the agents' API shares: errors as problem details, a schema
-    that lists them, and no control character in what comes in (400)."""
+    that lists them, and no control character nor empty parameter coming in (400)."""
 
     schema = AgentsAutoSchema()
 
@@ -77,7 +77,7 @@ class AgentsAPIMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        refuse_control_characters(request)
+        refuse_bad_input(request)
 
 
 # Refusals of the services that concern one field of the request: answered as a DRF

@@ -274,3 +274,20 @@ def test_a_text_field_takes_only_a_string(world, chatellerault, schema, value):
     response = api(chatellerault, world["other"]).post(
         listing_url(world["listing"], "contact"), {"message": value}, format="json")
     assert set(assert_problem(response, schema, 400, "invalid")["errors"]) == {"message"}
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("/stats/summary/?to=", "to"), ("/stats/timeseries/?from=&to=2026-01-31", "from"),
+    ("/listings/?category=", "category"), ("/listings/?status=", "status"),
+    ("/listings/?page=", "page"), ("/moderation/queue/?page_size=", "page_size"),
+])
+def test_an_empty_parameter_is_a_400_not_its_default(world, chatellerault, schema, path,
+                                                     name):
+    response = api(chatellerault, world["moderator"]).get(API + path)
+    assert set(assert_problem(response, schema, 400, "invalid")["errors"]) == {name}
+
+
+def test_an_empty_search_still_means_everything(world, chatellerault):
+    response = api(chatellerault, world["other"]).get(f"{API}/listings/?q=&authority=")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
