@@ -291,3 +291,10 @@ def test_an_empty_search_still_means_everything(world, chatellerault):
     response = api(chatellerault, world["other"]).get(f"{API}/listings/?q=&authority=")
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+def test_a_body_over_the_size_limit_is_a_413_problem(world, chatellerault, schema, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api(chatellerault, world["other"]).post(
+        listing_url(world["listing"], "contact"), {"message": "x" * 1500}, format="json")
+    assert_problem(response, schema, 413, "too_large")
