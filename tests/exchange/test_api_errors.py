@@ -298,3 +298,26 @@ def test_a_body_over_the_size_limit_is_a_413_problem(world, chatellerault, schem
     response = api(chatellerault, world["other"]).post(
         listing_url(world["listing"], "contact"), {"message": "x" * 1500}, format="json")
     assert_problem(response, schema, 413, "too_large")
+
+
+def _views(patterns):
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            yield from _views(pattern.url_patterns)
+        else:
+            yield pattern.callback
+
+
+def test_every_view_of_the_agents_api_shares_the_error_format():
+    """A new view gets the problem format, its schema and the input rules only through
+    AgentsAPIMixin: one without it fails here."""
+    from drf_spectacular.views import SpectacularAPIView
+
+    from exchange.api import urls
+    from exchange.api.views import AgentsAPIMixin, SwaggerDocs
+
+    classes = [getattr(view, "cls", None) for view in _views(urls.urlpatterns)]
+    documentation = {SpectacularAPIView, SwaggerDocs}
+    api_views = [cls for cls in classes if cls is not None and cls not in documentation]
+    assert len(api_views) >= 12
+    assert [cls for cls in api_views if not issubclass(cls, AgentsAPIMixin)] == []
