@@ -24,6 +24,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -195,7 +196,16 @@ def refuse_bad_input(request) -> None:
 
 @csrf_exempt  # like the API views: a cookie alone does not make a request here
 def not_found(request, *args, **kwargs):
-    """Any other path under /api/v1/: a problem, not the site's HTML 404."""
-    body = problem_body(404, _("No such address in the API: see /api/v1/schema/."),
-                        "not_found")
+    """Any other path under /api/v1/: a problem, not the site's HTML 404 (nor a redirect
+    to the path with its final slash, which would lose a POST's body)."""
+    detail = _("No such address in the API: see /api/v1/schema/.")
+    if not request.path_info.endswith("/"):
+        try:
+            with_slash = resolve(request.path_info + "/", getattr(request, "urlconf", None))
+        except Resolver404:
+            with_slash = None
+        if with_slash is not None and with_slash.func is not not_found:
+            detail = _("No such address in the API: its paths end with a slash "
+                       "(%(path)s).") % {"path": request.path + "/"}
+    body = problem_body(404, detail, "not_found")
     return JsonResponse(body, status=404, content_type=PROBLEM)

@@ -148,6 +148,8 @@ def test_401_403_404_405_are_problems(world, chatellerault, schema):
     assert_problem(agent_client.get(listing_url(world["draft"])), schema, 404, "not_found")
     assert_problem(agent_client.get(f"{API}/listings/abc/"), schema, 404, "not_found")
     assert_problem(agent_client.post(f"{API}/no-such-thing/"), schema, 404, "not_found")
+    no_slash = assert_problem(agent_client.post(f"{API}/listings"), schema, 404, "not_found")
+    assert "/api/v1/listings/" in no_slash["detail"]
     assert_problem(agent_client.get(f"{API}/listings/?page=99"), schema, 404, "not_found")
     refused = agent_client.delete(listing_url(world["listing"]))
     assert_problem(refused, schema, 405, "method_not_allowed")
