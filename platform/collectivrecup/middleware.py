@@ -1,6 +1,7 @@
 """Project-wide middleware."""
 
 import logging
+import re
 import time
 
 import sentry_sdk
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY as SESSION_USER_KEY
 from django.contrib.auth import logout
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -147,3 +149,28 @@ def stamp_signed_in_session(sender, request, user, **kwargs) -> None:
     session = getattr(request, "session", None)
     if session is not None and SESSION_USER_KEY in session:
         session[IdleSessionMiddleware.SESSION_KEY] = int(timezone.now().timestamp())
+
+
+# C0 control characters and DEL, except tab, line feed and carriage return.
+QUERY_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class QueryControlCharactersMiddleware:
+    """A query parameter (name or value) holding a NUL byte or another control character
+    is a 400 page, on every host: no page has a use for one, and PostgreSQL refuses NUL
+    in text (a search for `%00` would otherwise be a 500).
+
+    Paths under /api/ are left to the APIs, which refuse the same characters themselves
+    and answer in their own error format.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/") and any(
+                QUERY_CONTROL_CHARACTERS.search(name)
+                or any(QUERY_CONTROL_CHARACTERS.search(value) for value in values)
+                for name, values in request.GET.lists()):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)

@@ -150,12 +150,12 @@ def test_the_api_refuses_400000_items_worth_99999999_euros_for_an_agent(chatelle
         refused = api(chatellerault, poster).post(
             f"{API}/listings/", {**body, "confirm_outlier": confirm}, format="json")
         assert refused.status_code == 400
-        assert "vraisemblable" in " ".join(refused.json()["quantity"])
+        assert "vraisemblable" in " ".join(refused.json()["errors"]["quantity"])
     with in_authority(chatellerault):
         assert not Listing.objects.exists()
     dear = api(chatellerault, poster).post(
         f"{API}/listings/", {**body, "quantity": 1}, format="json")
-    assert dear.status_code == 400 and "estimated_value" in dear.json()
+    assert dear.status_code == 400 and "estimated_value" in dear.json()["errors"]
     accepted = api(chatellerault, nadia).post(
         f"{API}/listings/", {**body, "confirm_outlier": True}, format="json")
     assert accepted.status_code == 201, accepted.json()
@@ -163,7 +163,7 @@ def test_the_api_refuses_400000_items_worth_99999999_euros_for_an_agent(chatelle
     # A new figure drops the confirmation: confirm again, or it is refused.
     changed = api(chatellerault, nadia).patch(
         f"{API}/listings/{listing_id}/", {"estimated_value": "5000000"}, format="json")
-    assert changed.status_code == 400 and "quantity" in changed.json()
+    assert changed.status_code == 400 and "quantity" in changed.json()["errors"]
     with in_authority(chatellerault):
         assert Listing.objects.get(pk=listing_id).estimated_value == Decimal("99999999.00")
     confirmed = api(chatellerault, nadia).patch(
@@ -182,7 +182,7 @@ def test_the_api_close_of_an_unconfirmed_outlier_needs_a_moderator(
     refused = api(chatellerault, listing.poster).post(
         url, {"reason": "discarded", "confirm_outlier": True}, format="json")
     assert refused.status_code == 400
-    assert "vraisemblable" in " ".join(refused.json()["confirm_outlier"])
+    assert "vraisemblable" in " ".join(refused.json()["errors"]["confirm_outlier"])
     with django_capture_on_commit_callbacks(execute=True):
         closed = api(chatellerault, nadia).post(
             url, {"reason": "discarded", "confirm_outlier": True}, format="json")

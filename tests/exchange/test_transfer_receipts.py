@@ -92,7 +92,7 @@ def test_the_api_refuses_a_transfer_to_an_authority_without_agreement(
     listing, response = give_through_the_api(chatellerault, naintre.slug, capture)
     assert response.status_code == 400
     body = response.json()
-    assert "accord de partage" in " ".join(body["recipient_authority_slug"])
+    assert "accord de partage" in " ".join(body["errors"]["recipient_authority_slug"])
     with in_authority(chatellerault):
         assert not Listing.objects.get(pk=listing.pk).transfers.exists()
         assert Listing.objects.get(pk=listing.pk).status == ListingStatus.PUBLISHED

@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "collectivrecup.middleware.IdleSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "collectivrecup.observability.SentryTenantMiddleware",
+    # A control character in a page's query parameter: a 400 page (APIs: their own 400).
+    "collectivrecup.middleware.QueryControlCharactersMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -358,7 +360,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only: the browsable API needs inline scripts, which the CSP forbids.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "exchange.api.views.exception_handler",
+    # Agents' API errors as problem details (its views also name it; the partner API's
+    # views name their own).
+    "EXCEPTION_HANDLER": "exchange.api.errors.problem_exception_handler",
     # Decimals (€, kg) as JSON numbers, not strings.
     "COERCE_DECIMAL_TO_STRING": False,
     # Token requests per client address (ScopedRateThrottle on /api/v1/auth/token/);
