@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from accounts.models import Role, User
 from analytics.models import TransferFact
 from exchange import services
 from exchange.errors import ExchangeError
@@ -238,5 +239,14 @@ def test_the_value_above_the_cap_is_emailed_to_active_moderators_only(chatellera
                                     estimated_value=Decimal("1200"), approver=nadia)
         mailoutbox.clear()
         give_to_agglo(listing, capture)
+        # The active moderator accounts: Nadia, and the administrator who signed the
+        # sharing agreement (administrators moderate too).
+        moderators = sorted(User.objects.filter(roles__contains=[Role.MODERATOR],
+                                                is_active=True).values_list("email", flat=True))
+    assert nadia.email in moderators
+    assert len(moderators) == 2
     [message] = [m for m in mailoutbox if "Photocopieur couleur" in m.subject]
-    assert message.recipients() == [nadia.email]
+    assert message.recipients() == moderators
+    assert "former@chatellerault.example" not in message.recipients()
+    assert not {"achats@outside.example", "dst@chatellerault.example"} & set(
+        message.recipients())
