@@ -10,12 +10,14 @@ LOCAL  := $(BIN)/python -m collectivrecup.localdev
 TOOLS  := .venv-tools
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: run test lint bench audit messages manage install tools clean-var
+.PHONY: run test lint bench audit messages manage install tools browser lock clean-var
 
-$(BIN)/.installed: pyproject.toml
+# Every install path (this one, the image, CI) installs the pinned, hashed lock files of
+# requirements/, never version ranges: two machines a week apart run the same code.
+$(BIN)/.installed: requirements/dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[local,dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		--no-deps -r requirements/dev.txt
 	@touch $@
 
 install: $(BIN)/.installed
@@ -28,13 +30,17 @@ $(TOOLS)/.checkov-$(CHECKOV_VERSION):
 
 tools: $(TOOLS)/.checkov-$(CHECKOV_VERSION)
 
+# Debian's Chromium for the browser tests: installed when root, else one line and a stop.
+browser:
+	@infra/ensure-chromium.sh
+
 ## Start the product: local PostgreSQL (unless DATABASE_URL is set), migrations,
 ## demo data, then web (gunicorn) + Celery worker + beat on port $${PORT:-8000}.
 run: install
 	$(LOCAL) run
 
 ## Lint, then the whole test suite (unit, integration and browser tests).
-test: install lint tools
+test: browser install lint tools
 	$(LOCAL) exec -- $(BIN)/python -m pytest -m "not network" $(PYTEST_ARGS)
 
 ## Known vulnerabilities in the installed dependencies (pip-audit; needs PyPI's advisory
@@ -48,6 +54,19 @@ lint: install
 ## Benchmarks: prints a table and writes var/bench/latest.json.
 bench: install
 	$(LOCAL) exec -- $(BIN)/python -m tests.bench
+
+## Refresh the lock files from pyproject.toml's ranges (newest versions allowed); name the
+## upgrades in CHANGELOG.md. requirements/base.txt is the image's, dev.txt everyone else's.
+LOCK   := .venv-lock
+PIP_TOOLS_VERSION := 7.7.0
+COMPILE = PYTHONPATH= $(LOCK)/bin/pip-compile --quiet --generate-hashes --strip-extras \
+	--allow-unsafe --no-emit-index-url --no-emit-find-links --upgrade
+lock:
+	@test -x $(LOCK)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK) && \
+		$(LOCK)/bin/pip install --quiet 'pip-tools==$(PIP_TOOLS_VERSION)')
+	$(COMPILE) --extra release -o requirements/base.txt pyproject.toml
+	$(COMPILE) --extra release --extra local --extra dev -c requirements/base.txt \
+		-o requirements/dev.txt pyproject.toml
 
 ## Any management command against the local database, e.g. `make manage ARGS="shell"`.
 manage: install

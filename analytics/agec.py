@@ -117,7 +117,13 @@ def _amount(value: Decimal) -> str:
 def declaration_csv(authority: Authority, year: int, siret: str = "") -> str:
     """The rows of the annual data.gouv.fr declaration: one per AGEC category with a
     value, the official columns, `,` separators and `.` decimals (open-data usage),
-    UTF-8 without BOM. montant_total stays empty: the finance team completes it."""
+    UTF-8 without BOM. montant_total stays empty: the finance team completes it.
+
+    Text cells are NOT escaped against spreadsheet formulas (exports.spreadsheet_text):
+    the file's format is fixed by the official schema and read by the data.gouv.fr
+    validator, where a leading quote would corrupt the values (raison_sociale, category
+    codes); its text comes from the authority's registered name, the decree's category
+    codes and our fixed comment, not from agents' input."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(DECLARATION_COLUMNS)

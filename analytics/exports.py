@@ -16,6 +16,25 @@ from decimal import Decimal
 from .models import TransferFact
 
 BOM = "\ufeff"
+# A text cell starting with one of these is a formula (or starts one) for spreadsheet
+# programs: =, +, - and @ begin formulas; a tab or carriage return may hide one behind.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """`text` made inert for a spreadsheet cell (OWASP CSV injection guidance): a leading
+    single quote when it starts with a formula trigger, so that a category called
+    `=HYPERLINK(…)` is shown as text and never evaluated. Every text cell of every
+    spreadsheet export (CSV and XLSX) goes through here; numbers and dates never do
+    (a negative number stays a number).
+
+    Not used for the AGEC declaration CSV (analytics/agec.py): that file is read by
+    machines against the official data.gouv.fr schema, not opened as a spreadsheet, and
+    a quote would change its values.
+    """
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
 CSV_COLUMNS = ("date", "transfer_id", "listing_id", "family", "category", "reference_code",
                "destination", "quantity", "value_eur", "weight_kg", "weight_is_estimated",
                "weight_avoided_kg", "co2e_avoided_kg", "factors_version", "giver_service",
@@ -29,6 +48,8 @@ def _cell(value) -> str:
         return format(value, "f").replace(".", ",")
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     return str(value)
 
 
@@ -80,6 +101,8 @@ XLSX_MONTH_HEADERS = (
 def _xlsx_value(value):
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     return value
 
 
@@ -127,6 +150,7 @@ def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict],
     transfers.title = "Transferts"
     per_month = workbook.create_sheet("Par mois")
     from_others = workbook.create_sheet("Reçus d'autres collectivités")
+    # Every text cell is escaped (_xlsx_value), headers included, though constant.
     sheets = ((transfers, XLSX_FACT_HEADERS, (
         [_xlsx_value(getattr(fact, field)) for field, _label in XLSX_FACT_HEADERS]
         for fact in facts)),
@@ -137,7 +161,7 @@ def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict],
             [_xlsx_value(_received_value(fact, field)) for field, _label
              in XLSX_RECEIVED_HEADERS] for fact in received)))
     for sheet, headers, rows in sheets:
-        sheet.append([label for _field, label in headers])
+        sheet.append([spreadsheet_text(label) for _field, label in headers])
         for cell in sheet[1]:
             cell.font = bold
         sheet.freeze_panes = "A2"

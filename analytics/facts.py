@@ -2,8 +2,15 @@
 
 `record_transfer` runs after commit from exchange.services.close_listing; `rebuild_facts`
 recomputes one authority's facts from its schema (after a fix, or a change of reference
-factors) and is idempotent. Facts hold no personal data: services are organisational
-units, and no person's name, e-mail or free text is copied.
+factors) and is idempotent.
+
+A transfer to another authority is the giver's fact from the start, but it names its
+receiver (`receiver_authority`, which puts it in the receiver's "received" figures, AGEC
+page and declaration) only once the receiver confirmed receipt (issue 12,
+exchange.sharing.receipts); pending, declined and expired requests never do.
+
+Facts hold no personal data: services are organisational units, and no person's name,
+e-mail or free text is copied.
 """
 
 from __future__ import annotations
@@ -109,10 +116,12 @@ def factors_for(authority: Authority, reference_code: str) -> tuple[Decimal, Dec
 
 
 def fact_values(authority: Authority, transfer: Transfer,
-                factors: dict[str, Factors] | None = None) -> dict:
+                factors: dict[str, Factors] | None = None,
+                receivers: dict[int, int] | None = None) -> dict:
     """The fields of `transfer`'s fact (no write). `transfer` comes with its listing,
     category (and parent), service and recipient service loaded. `factors` is a
-    `factor_table(authority)`, read when not given.
+    `factor_table(authority)`, read when not given; `receivers` the authority's
+    `confirmed_receivers`, read when not given.
 
     Weight: the listing's own weighed figure (transfer.weight_is_estimated False) beats
     the factor × quantity. Weight and CO2e are avoided only when the items were reused.
@@ -149,20 +158,32 @@ def fact_values(authority: Authority, transfer: Transfer,
         "factors_version": unit.version,
         "giver_service": listing.service.name if listing.service_id else "",
         "receiver_service": receiver.name if receiver is not None else "",
-        "receiver_authority_id": _receiving_authority_id(transfer),
+        "receiver_authority_id": _receiving_authority_id(authority, transfer, receivers),
         "receiver_partner_id": (transfer.recipient_partner_id
                                 if destination == Destination.PARTNER else None),
     }
 
 
-def _receiving_authority_id(transfer: Transfer) -> int | None:
-    """The id of the authority named by `transfer.recipient_authority_slug`, if any."""
+def _receiving_authority_id(authority: Authority, transfer: Transfer,
+                            receivers: dict[int, int] | None = None) -> int | None:
+    """The receiving authority of `transfer` once it confirmed receipt, else None: a
+    giver alone never puts anything in another authority's figures."""
     if transfer.reason != ClosureReason.EXCHANGED_OTHER_AUTHORITY:
         return None
-    slug = transfer.recipient_authority_slug
-    if not slug:
+    if not transfer.recipient_authority_slug:
         return None
-    return Authority.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if receivers is not None:
+        return receivers.get(transfer.pk)
+    from exchange.sharing.receipt_selectors import confirmed_receivers
+
+    return confirmed_receivers(authority, [transfer.pk]).get(transfer.pk)
+
+
+def set_fact_receiver(giver_id: int, transfer_id: int, receiver_id: int | None) -> int:
+    """The receiver answered a receipt request: its figures count the fact (confirmed)
+    or not (declined). A fact not written yet gets it from `fact_values` later."""
+    return TransferFact.objects.filter(authority_id=giver_id, transfer_id=transfer_id).update(
+        receiver_authority_id=receiver_id, updated_at=timezone.now())
 
 
 def _transfers():
@@ -211,9 +232,12 @@ def rebuild_facts(authority: Authority) -> dict[str, int]:
     Creates missing facts, updates those that differ (e.g. after a change of factors),
     deletes those whose transfer no longer exists. Idempotent: a second run reports
     0 created, updated and deleted. Returns the counts."""
+    from exchange.sharing.receipt_selectors import confirmed_receivers
+
     with in_authority(authority, ground=PlatformWork("rebuild statistics facts")):
         table = factor_table(authority)
-        wanted = {transfer.pk: fact_values(authority, transfer, table)
+        receivers = confirmed_receivers(authority)
+        wanted = {transfer.pk: fact_values(authority, transfer, table, receivers)
                   for transfer in _transfers().order_by("pk").iterator(chunk_size=2000)}
     now = timezone.now()
     counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}

@@ -193,7 +193,9 @@ def report(authority: Authority, start: date, end: date) -> dict:
 def received_between(authority: Authority, start: date, end: date) -> QuerySet[TransferFact]:
     """Facts of other authorities whose items `authority` received in [start, end]: for
     `authority` a purchase avoided (for the loi AGEC, a donation). Totals across
-    authorities never add these: each fact counts once, on the giver's side."""
+    authorities never add these: each fact counts once, on the giver's side. A fact
+    names its receiver only once the receiver confirmed receipt (analytics.facts), so
+    pending, declined and expired transfers are never here."""
     return TransferFact.objects.filter(
         receiver_authority=authority, date__range=(start, end),
         destination__in=REUSE_DESTINATIONS).select_related("authority").order_by(

@@ -5,6 +5,7 @@ whose ExchangeError lands on the field it concerns (see `ServiceErrorsMixin`).""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Service, Site
@@ -80,6 +81,7 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
     error_fields = {
         "quantity": "quantity", "value": "estimated_value", "availability": "available_until",
         "category_hidden": "category", "category_disabled": "category", "service": "service",
+        "quantity_implausible": "quantity", "value_implausible": "estimated_value",
     }
 
     title = forms.CharField(label=_("Title"), max_length=120)
@@ -106,8 +108,20 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
     available_until = forms.DateField(label=_("Available until"), required=False,
                                       widget=DATE_INPUT)
 
-    def __init__(self, *args, listing: Listing | None = None, **kwargs):
+    confirm_outlier = forms.BooleanField(
+        label=_("I confirm this unusual quantity or value"), required=False)
+
+    def __init__(self, *args, listing: Listing | None = None, can_confirm_outlier: bool = False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        if can_confirm_outlier:
+            self.fields["confirm_outlier"].help_text = _(
+                "Moderators only: above %(quantity)s items or %(value)s € per item, the "
+                "figures are refused unless you confirm them.") % {
+                "quantity": settings.LISTING_MAX_QUANTITY,
+                "value": settings.LISTING_MAX_UNIT_VALUE_EUR}
+        else:
+            del self.fields["confirm_outlier"]
         current = listing.category if listing is not None else None
         self.fields["category"].widget.choices = category_choices(
             selectors.visible_categories().filter(parent__isnull=False),
@@ -115,7 +129,8 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
 
     @classmethod
     def initial_for(cls, listing: Listing) -> dict:
-        return {name: getattr(listing, name) for name in cls.base_fields}
+        return {name: getattr(listing, name) for name in cls.base_fields
+                if name != "confirm_outlier"}
 
 
 class NewListingForm(ListingForm):
@@ -167,7 +182,8 @@ class CloseForm(ServiceErrorsMixin, forms.Form):
     reason; the service checks it."""
 
     error_fields = {"reason": "reason", "quantity": "quantity", "quantity_left": "quantity",
-                    "weight": "weight_kg"}
+                    "weight": "weight_kg", "quantity_implausible": "quantity",
+                    "value_implausible": "confirm_outlier"}
     recipient_field = {
         ClosureReason.EXCHANGED_INTERNAL: "recipient_service",
         ClosureReason.EXCHANGED_OTHER_AUTHORITY: "recipient_authority",
@@ -204,8 +220,15 @@ class CloseForm(ServiceErrorsMixin, forms.Form):
         help_text=_("When given to a partner your authority works with: its figures then "
                     "count the donation."))
 
-    def __init__(self, *args, authorities=(), **kwargs):
+    confirm_outlier = forms.BooleanField(
+        label=_("I confirm this unusual quantity or value"), required=False,
+        help_text=_("Moderators only: the listing's quantity or value per item is above "
+                    "the plausibility bounds."))
+
+    def __init__(self, *args, authorities=(), can_confirm_outlier: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not can_confirm_outlier:
+            del self.fields["confirm_outlier"]
         self.fields["recipient_authority_slug"].choices = [
             ("", "—"), *((a.slug, a.name) for a in authorities)]
         from tenants.selectors import current_authority
@@ -300,3 +323,10 @@ class FeedFilterForm(forms.Form):
             published_since=data.get("published_since"),
             sort=data.get("sort") or ("relevance" if q.strip() else "recent"),
         )
+
+
+class ReceiptDeclineForm(forms.Form):
+    """Why the receiving authority declines a transfer another authority recorded."""
+
+    reason = forms.CharField(label=_("Why?"), max_length=500,
+                             widget=forms.TextInput(attrs={"placeholder": _("Why?")}))

@@ -157,6 +157,12 @@ class Listing(models.Model):
     expiry_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     outcome_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    # A quantity or a value per item above the plausibility bounds (settings
+    # LISTING_MAX_QUANTITY, LISTING_MAX_UNIT_VALUE_EUR) stands only once a moderator has
+    # confirmed it; changing the quantity or the value drops the confirmation.
+    outlier_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                             on_delete=models.SET_NULL, related_name="+")
+    outlier_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("listing")

@@ -66,14 +66,21 @@ def listing_url(listing) -> str:
     return absolute_url(reverse("exchange:listing_detail", args=[listing.pk]))
 
 
+def moderator_accounts_addresses() -> list[str]:
+    """The addresses of the authority's active moderator accounts, and nothing else."""
+    return list(User.objects.filter(roles__contains=[Role.MODERATOR], is_active=True)
+                .order_by("email").values_list("email", flat=True))
+
+
 def moderator_addresses() -> list[str]:
+    """Who is copied on contact requests: the authority's `contact_cc` addresses when
+    set (any address, e.g. a shared mailbox), else its moderators."""
     from .services import exchange_settings
 
     configured = exchange_settings().contact_cc
     if configured:
         return list(configured)
-    return list(User.objects.filter(roles__contains=[Role.MODERATOR], is_active=True)
-                .order_by("email").values_list("email", flat=True))
+    return moderator_accounts_addresses()
 
 
 def _send(template: str, context: dict, to: list[str], **headers) -> None:
@@ -92,10 +99,13 @@ def decision_to_poster(listing, action: str, message: str) -> None:
 
 
 def transfer_awaits_confirmation(transfer) -> None:
-    """Tell the moderators that a free transfer above the legal cap waits for them."""
+    """Tell the moderators that a free transfer above the legal cap waits for them.
+
+    The e-mail reveals the listing's value: it goes to the moderator accounts only,
+    never to the `contact_cc` addresses (which may be anyone's)."""
     from django.conf import settings as django_settings
 
-    to = moderator_addresses()
+    to = moderator_accounts_addresses()
     if not to:
         return
     listing = transfer.listing

@@ -52,3 +52,15 @@ def can_contact(user, listing: Listing) -> bool:
     return (listing.status == ListingStatus.PUBLISHED
             and listing.poster_id != getattr(user, "pk", None)
             and user_has_role(user, Role.AGENT))
+
+
+def can_confirm_outlier(user) -> bool:
+    """Confirm a quantity or a value per item above the plausibility bounds (settings
+    LISTING_MAX_QUANTITY / LISTING_MAX_UNIT_VALUE_EUR): moderators only."""
+    return is_moderator(user)
+
+
+def can_answer_receipt(user) -> bool:
+    """Confirm or decline receipt of a transfer from another authority (it then counts,
+    or not, in this authority's figures): its moderators only."""
+    return is_moderator(user)

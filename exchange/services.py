@@ -39,7 +39,7 @@ from .models import (
     Visibility,
     WantedRequest,
 )
-from .permissions import can_close, can_edit, is_moderator
+from .permissions import can_close, can_confirm_outlier, can_edit, is_moderator
 
 HOLD_DURATION = timedelta(minutes=15)
 EDITABLE_FIELDS = ("title", "description", "category", "quantity", "condition",
@@ -143,13 +143,69 @@ def _check_values(data: dict) -> None:
                             code="availability")
 
 
+def _outlier_errors(quantity: int | None, value: Decimal | None) -> list[ExchangeError]:
+    """What is implausible in a quantity and a total value (settings LISTING_MAX_QUANTITY
+    and LISTING_MAX_UNIT_VALUE_EUR, per item): [] when both are plausible."""
+    errors = []
+    if quantity is not None and quantity > settings.LISTING_MAX_QUANTITY:
+        errors.append(ExchangeError(
+            _("%(quantity)s items is not a plausible quantity (at most %(max)s): check it. "
+              "A moderator may confirm an unusual quantity.")
+            % {"quantity": quantity, "max": settings.LISTING_MAX_QUANTITY},
+            code="quantity_implausible"))
+    if value is not None and quantity and quantity >= 1:
+        per_item = (Decimal(str(value)) / quantity).quantize(Decimal("0.01"),
+                                                             rounding=ROUND_HALF_UP)
+        if per_item > settings.LISTING_MAX_UNIT_VALUE_EUR:
+            errors.append(ExchangeError(
+                _("%(value)s € per item is not a plausible value (at most %(max)s € per "
+                  "item): check it. A moderator may confirm an unusual value.")
+                % {"value": per_item, "max": settings.LISTING_MAX_UNIT_VALUE_EUR},
+                code="value_implausible"))
+    return errors
+
+
+def needs_outlier_confirmation(listing: Listing) -> bool:
+    """True when `listing`'s figures are above the plausibility bounds and no moderator
+    confirmed them (a listing from before the bounds): closing it needs one."""
+    return (listing.outlier_confirmed_at is None
+            and bool(_outlier_errors(listing.quantity, listing.estimated_value)))
+
+
+def _check_plausible(*, quantity, value, actor: User, confirm_outlier: bool,
+                     already_confirmed: bool = False) -> bool:
+    """Refuse implausible figures unless already confirmed, or confirmed now by an actor
+    who may (`confirm_outlier`, moderators only: an agent's confirmation is ignored).
+    Returns True when the actor confirms the outlier now."""
+    errors = _outlier_errors(quantity, value)
+    if not errors or already_confirmed:
+        return False
+    if confirm_outlier and can_confirm_outlier(actor):
+        return True
+    raise errors[0]
+
+
+def _mark_outlier_confirmed(listing: Listing, actor: User) -> None:
+    listing.outlier_confirmed_by, listing.outlier_confirmed_at = actor, timezone.now()
+    Listing.objects.filter(pk=listing.pk).update(outlier_confirmed_by=actor,
+                                                 outlier_confirmed_at=listing.outlier_confirmed_at)
+    _record(listing, actor, ModerationAction.EDITED,
+            message=_("Unusual quantity or value confirmed by a moderator."))
+
+
 @transaction.atomic
-def create_listing(*, poster: User, submit: bool = False, **data) -> Listing:
-    """Create a listing as a draft (or submit it straight away)."""
+def create_listing(*, poster: User, submit: bool = False, confirm_outlier: bool = False,
+                   **data) -> Listing:
+    """Create a listing as a draft (or submit it straight away). A quantity or a value
+    per item above the plausibility bounds is refused unless a moderator confirms it
+    (`confirm_outlier`)."""
     data.setdefault("service", poster.service)
     if data.get("service") is None:
         raise ExchangeError(_("Choose the service that gives the items."), code="service")
     _check_values(data)
+    confirming = _check_plausible(quantity=data.get("quantity"),
+                                  value=data.get("estimated_value"), actor=poster,
+                                  confirm_outlier=confirm_outlier)
     _check_category(data["category"])
     visibility = data.get("visibility") or exchange_settings().default_visibility
     if visibility not in Visibility.values:
@@ -158,6 +214,8 @@ def create_listing(*, poster: User, submit: bool = False, **data) -> Listing:
                                      visibility=visibility,
                                      **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     _refresh_search_vector(listing)
+    if confirming:
+        _mark_outlier_confirmed(listing, poster)
     if submit:
         listing = submit_listing(listing=listing, actor=poster)
     return listing
@@ -176,22 +234,37 @@ def _diff(listing: Listing, data: dict) -> dict:
 
 
 @transaction.atomic
-def update_listing(*, listing: Listing, actor: User, **data) -> Listing:
+def update_listing(*, listing: Listing, actor: User, confirm_outlier: bool = False,
+                   **data) -> Listing:
     """Edit a listing. A poster's edit of a published listing under pre-moderation
-    sends it back to review; a moderator's edit is recorded in the audit trail."""
+    sends it back to review; a moderator's edit is recorded in the audit trail.
+    Implausible figures need a moderator's confirmation; changing the quantity or the
+    value drops an earlier one."""
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     if not can_edit(actor, listing):
         raise ExchangeError(_("You cannot edit this listing."), code="forbidden")
     _check_values(data)
+    quantity = data.get("quantity", listing.quantity)
+    value = data.get("estimated_value", listing.estimated_value)
+    figures_change = (quantity, value) != (listing.quantity, listing.estimated_value)
+    confirming = _check_plausible(
+        quantity=quantity, value=value, actor=actor, confirm_outlier=confirm_outlier,
+        already_confirmed=listing.outlier_confirmed_at is not None and not figures_change)
     if "category" in data and data["category"] != listing.category:
         _check_category(data["category"])
     changes = _diff(listing, data)
+    if figures_change and listing.outlier_confirmed_at is not None:
+        listing.outlier_confirmed_by, listing.outlier_confirmed_at = None, None
     if not changes:
+        if confirming:
+            _mark_outlier_confirmed(listing, actor)
         return listing
     for field in changes:
         setattr(listing, field, data[field])
     listing.save()
     _refresh_search_vector(listing)
+    if confirming:
+        _mark_outlier_confirmed(listing, actor)
     return record_edit(listing=listing, actor=actor, changes=changes)
 
 
@@ -475,15 +548,25 @@ def needs_confirmation(listing: Listing, reason: str) -> bool:
 
 
 def _receiving_authority(slug: str):
-    """The platform authority named by `slug` (not the current one), or ExchangeError."""
+    """The platform authority named by `slug`, provided the current authority shares
+    with it NOW (an active agreement or a common network, both serving data), else
+    ExchangeError: nobody records a transfer into the figures of an authority that
+    never agreed to exchange with theirs (issue 12)."""
     from tenants.models import Authority
     from tenants.selectors import current_authority
+
+    from .sharing.selectors import shares_with
 
     here = current_authority()
     authority = (Authority.objects.exclude(schema_name="public").filter(slug=slug).first()
                  if slug else None)
-    if authority is None or (here is not None and authority.pk == here.pk):
+    if authority is None or here is None or authority.pk == here.pk:
         raise ExchangeError(_("Choose the receiving authority."), code="recipient")
+    if not shares_with(here, authority):
+        raise ExchangeError(
+            _("Your authority has no active sharing agreement with %(name)s: a transfer to "
+              "it cannot be recorded. Ask your administrator to propose sharing first.")
+            % {"name": authority.name}, code="recipient")
     return authority
 
 
@@ -492,7 +575,8 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
                   recipient_service: Service | None = None, recipient_authority: str = "",
                   recipient_partner: str = "", weight_kg: Decimal | None = None,
                   recipient_authority_slug: str = "", recipient_partner_id: int | None = None,
-                  inventory_number: str = "", agreement_reference: str = "") -> Transfer:
+                  inventory_number: str = "", agreement_reference: str = "",
+                  confirm_outlier: bool = False) -> Transfer:
     """Record a transfer of `quantity` items and close the listing when none are left.
 
     Giving reasons need their recipient: another authority of the platform is named by
@@ -503,6 +587,11 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
     stay reserved and nothing closes or counts until then. `recipient_partner_id` names
     a partner the authority grants access to (partner API): its name fills
     `recipient_partner` and its grant's donation agreement is referenced on the record.
+
+    A receiving authority of the platform must share with this one now; the transfer
+    then counts in ITS figures only once its moderators confirm receipt
+    (exchange.sharing.receipts). Implausible figures (plausibility bounds) are refused
+    unless the listing's were confirmed, or a moderator confirms them (`confirm_outlier`).
     """
     listing = Listing.objects.select_for_update().select_related("category").get(pk=listing.pk)
     if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY and recipient_authority_slug:
@@ -520,6 +609,12 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         raise ExchangeError(
             _("Only %(left)s item(s) are left on this listing.") % {"left": left},
             code="quantity_left")
+    confirming = _check_plausible(
+        quantity=listing.quantity, value=listing.estimated_value, actor=actor,
+        confirm_outlier=confirm_outlier,
+        already_confirmed=listing.outlier_confirmed_at is not None)
+    if confirming:
+        _mark_outlier_confirmed(listing, actor)
     if reason == ClosureReason.GIVEN_TO_PARTNER and recipient_partner_id is not None:
         from .partners.selectors import granted_partner_name
 
@@ -596,6 +691,14 @@ def _donation_agreement_reference(partner_id: int) -> str:
 def _transfer_done(listing: Listing, transfer: Transfer, actor: User, *, closes: bool) -> None:
     """What follows a transfer that counts: the listing closes when nothing is left; the
     statistics fact and the catalogue follow after commit."""
+    if (transfer.reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY
+            and transfer.recipient_authority_slug):
+        from tenants.selectors import current_authority
+
+        from .sharing.receipts import request_receipt
+
+        request_receipt(transfer=transfer, giver=current_authority(),
+                        receiver=_receiving_authority(transfer.recipient_authority_slug))
     if closes:
         listing.status = ListingStatus.CLOSED
         listing.closed_at = timezone.now()

@@ -148,6 +148,7 @@ class Domain(DomainMixin):
 ACTION_LABELS = {
     "signed_in": _("Signed in (two-factor)"),
     "two_factor_enrolled": _("Enrolled a two-factor device"),
+    "two_factor_link_sent": _("E-mailed a two-factor enrolment link"),
     "status_changed": _("Changed the status"),
     "trial_reminder": _("Trial reminder sent"),
     "authority_created": _("Created the authority"),

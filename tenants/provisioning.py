@@ -274,18 +274,25 @@ def _send_invitation(*, email: str, link: str, authority_name: str, host: str) -
 def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_email: str,
                         email_domains: list[str] | None = None,
                         status: str | None = None, departement: str = "",
-                        population: int | None = None) -> Provisioned:
+                        population: int | None = None, operator=None,
+                        via: str = "platform") -> Provisioned:
     """Create an authority ready to use and invite its first administrator.
 
     Validation errors (bad SIREN, reserved or taken slug, bad e-mail) raise
     ValidationError before anything is written; any later failure rolls everything
     back, schema included. The invitation leaves after commit.
+
+    Audited here, whoever calls it: the console's audit log gets "authority_created"
+    (by `operator`, or by the platform when run from the command line, `via` saying
+    which), and the authority's access journal gets its first administrator's roles.
     """
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
-    from accounts.models import Role, User
+    from accounts.models import AccessChannel, Role, User
+    from accounts.services import person_label, record_access_change
 
+    from .audit import record_action
     from .crossing import PlatformWork, in_authority
     from .services import authority_host, create_authority
 
@@ -307,7 +314,13 @@ def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_em
                          email_verified_at=timezone.now())
             admin.set_unusable_password()
             admin.save()
+            record_access_change(
+                member=admin, roles_before=[], was_active=None,
+                via=AccessChannel.ONBOARDING,
+                actor_label=(person_label(operator) if operator is not None
+                             else "manage.py onboard_authority"))
             link = invitation_url(admin, host)
+        record_action(operator, "authority_created", authority, slug=authority.slug, via=via)
         language = translation.get_language()
 
         def send():

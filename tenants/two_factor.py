@@ -3,6 +3,13 @@
 The lock counts wrong codes per operator in the cache (keys carry the schema, see
 settings.CACHES): after OPERATOR_OTP_FAILURE_LIMIT wrong codes, every code is refused
 for OPERATOR_OTP_LOCKOUT_SECONDS, the right one included.
+
+Enrolment needs more than the password: a link e-mailed to the operator's address
+(`send_enrolment_link`, by `create_operator` or by another operator from the console).
+Sending it creates the operator's pending (unconfirmed) device; the link is the signed
+pair (operator, pending device), valid OPERATOR_ENROL_LINK_MAX_AGE seconds, and only
+while that device is pending: confirming it — or sending a newer link, which replaces
+the pending device — ends it. A password alone never shows a secret.
 """
 
 from __future__ import annotations
@@ -10,10 +17,18 @@ from __future__ import annotations
 import base64
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 from django_otp import login as otp_login
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role
 
 from .audit import record_action
 
@@ -42,10 +57,78 @@ def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def pending_device(user) -> TOTPDevice:
-    """The unconfirmed device an operator is enrolling (created on first visit)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+ENROL_LINK_SALT = "tenants.two_factor.enrolment-link"
+# The session of an operator who opened a valid link holds the link (see enrol view).
+ENROL_SESSION_KEY = "two_factor_enrolment_link"
+
+
+class EnrolmentRefused(Exception):
+    """The operator cannot be sent an enrolment link (already enrolled, not an operator)."""
+
+
+def _console_url(path: str) -> str:
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}{path}"
+
+
+def send_enrolment_link(user, *, sent_by=None) -> None:
+    """E-mail `user` (an operator without a confirmed device) a one-time link to enrol
+    a TOTP device; any earlier link stops working. Audited; the mail leaves after commit.
+
+    Raises EnrolmentRefused for an account without the operator role or already enrolled
+    (a lost phone: delete the device first, docs/operations.md).
+    """
+    if not (user.is_active and user.has_role(Role.OPERATOR)):
+        raise EnrolmentRefused("not an active operator")
+    if confirmed_device(user) is not None:
+        raise EnrolmentRefused("already enrolled")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        token = signing.dumps({"user": user.pk, "device": device.pk}, salt=ENROL_LINK_SALT)
+        link = _console_url(reverse("operator:enrol_link", args=[token],
+                                    urlconf=settings.PUBLIC_SCHEMA_URLCONF))
+        record_action(sent_by, "two_factor_link_sent", target_operator_id=user.pk)
+        hours = settings.OPERATOR_ENROL_LINK_MAX_AGE // 3600
+        address = user.email
+
+        def send():
+            with translation.override(settings.LANGUAGE_CODE):
+                context = {"link": link, "hours": hours,
+                           "login": _console_url(reverse(
+                               "operator:login", urlconf=settings.PUBLIC_SCHEMA_URLCONF))}
+                EmailMessage(
+                    subject=" ".join(render_to_string(
+                        "tenants/email/two_factor_link_subject.txt", context).split()),
+                    body=render_to_string("tenants/email/two_factor_link_body.txt", context),
+                    to=[address]).send()
+
+        transaction.on_commit(send)
+
+
+def device_for_link(token: str | None, user) -> TOTPDevice | None:
+    """The pending device a link (or the token kept in the session) lets `user` enrol;
+    None when the link is forged, expired, someone else's, used or superseded."""
+    if not token or not user.is_authenticated:
+        return None
+    try:
+        claims = signing.loads(token, salt=ENROL_LINK_SALT,
+                               max_age=settings.OPERATOR_ENROL_LINK_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired included
+        return None
+    if not isinstance(claims, dict) or claims.get("user") != user.pk:
+        return None
+    return TOTPDevice.objects.filter(pk=claims.get("device"), user=user,
+                                     confirmed=False).first()
+
+
+def operators_without_device():
+    """Active operators who have not enrolled a device yet (console list)."""
+    from accounts.models import User
+
+    return (User.objects.filter(roles__contains=[Role.OPERATOR], is_active=True)
+            .exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id"))
+            .order_by("email"))
 
 
 def ensure_device(user, secret_b32: str) -> TOTPDevice:

@@ -1,9 +1,15 @@
-"""Validators for authority identifiers."""
+"""Validators for authority identifiers.
+
+SIREN and SIRET check digits come from python-stdnum (Luhn, and La Poste's own rule for
+its establishments); this module only gives them French error messages."""
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum import luhn
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({
@@ -15,22 +21,14 @@ RESERVED_SLUGS = frozenset({
 
 def luhn_is_valid(digits: str) -> bool:
     """Luhn checksum, as used by SIREN and SIRET numbers."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    return luhn.is_valid(digits)
 
 
 def validate_siren(value: str) -> None:
     """A SIREN is 9 digits whose Luhn checksum is valid."""
     if not re.fullmatch(r"\d{9}", value or ""):
         raise ValidationError(_("A SIREN number has exactly 9 digits."), code="siren_format")
-    if not luhn_is_valid(value):
+    if not stdnum_siren.is_valid(value):
         raise ValidationError(
             _("This SIREN number is not valid (check digit mismatch)."), code="siren_checksum"
         )
@@ -70,18 +68,11 @@ def validate_departement(value: str) -> None:
             params={"value": value}, code="departement")
 
 
-# La Poste's establishments share one SIREN and follow another rule (sum of digits ÷ 5).
-LA_POSTE_SIREN = "356000000"
-
-
 def validate_siret(value: str) -> None:
-    """A SIRET is 14 digits (SIREN + establishment number) with a valid Luhn checksum
-    (La Poste's: digits summing to a multiple of 5)."""
+    """A SIRET is 14 digits (SIREN + establishment number) with a valid check digit:
+    Luhn, or for La Poste's establishments (one SIREN for all) digits summing to a
+    multiple of 5."""
     if not re.fullmatch(r"\d{14}", value or ""):
         raise ValidationError(_("A SIRET has 14 digits."), code="siret_format")
-    if value.startswith(LA_POSTE_SIREN):
-        valid = sum(int(char) for char in value) % 5 == 0
-    else:
-        valid = luhn_is_valid(value)
-    if not valid:
+    if not stdnum_siret.is_valid(value):
         raise ValidationError(_("This SIRET is not valid (check digit)."), code="siret_checksum")

@@ -6,13 +6,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.permissions import operator_required, user_has_role
 
 from . import two_factor
-from .audit import actions_for, recent_actions, record_action
+from .audit import actions_for, recent_actions
 from .billing.selectors import billing_of, overdue_invoices
 from .billing.stripe_api import is_manual
 from .forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
@@ -49,6 +49,7 @@ def console(request):
         "authorities": authorities_for_console(search, status),
         "actions": recent_actions(),
         "billing_manual": is_manual(), "overdue_invoices": overdue_invoices(),
+        "operators_without_device": two_factor.operators_without_device(),
     })
 
 
@@ -92,12 +93,11 @@ def authority_create(request):
                     name=data["name"], kind=data["kind"], siren=data["siren"],
                     slug=data["slug"], admin_email=data["admin_email"],
                     email_domains=data["email_domain_list"],
-                    departement=data["departement"], population=data["population"]).authority
+                    departement=data["departement"], population=data["population"],
+                    operator=request.user, via="console").authority
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                record_action(request.user, "authority_created", authority,
-                              slug=authority.slug)
                 messages.success(request, _(
                     "%(name)s is ready at %(host)s. An invitation was sent to its first "
                     "administrator.") % {"name": authority.name,
@@ -130,17 +130,54 @@ def verify(request):
     return _code_step(request, device, "tenants/operator_verify.html", {})
 
 
-@require_http_methods(["GET", "POST"])
-def enrol(request):
-    """An operator without a device: show its secret and ask for a first code."""
+@require_GET
+def enrol_link(request, token: str):
+    """The e-mailed enrolment link: kept in the operator's session (after the password
+    sign-in, which comes first), then off to the enrolment page without the token in
+    the address bar."""
     if (refused := _signed_in_operator(request)) is not None:
         return refused
     if two_factor.confirmed_device(request.user) is not None:
         return redirect("operator:verify")
-    device = two_factor.pending_device(request.user)
-    return _code_step(request, device, "tenants/operator_enrol.html", {
+    if two_factor.device_for_link(token, request.user) is None:
+        return render(request, "tenants/operator_enrol.html", {"link_invalid": True},
+                      status=400)
+    request.session[two_factor.ENROL_SESSION_KEY] = token
+    return redirect("operator:enrol")
+
+
+@require_http_methods(["GET", "POST"])
+def enrol(request):
+    """An operator without a device who opened a valid enrolment link: show the pending
+    device's secret and ask for a first code. The password alone gets an explanation,
+    never a secret."""
+    if (refused := _signed_in_operator(request)) is not None:
+        return refused
+    if two_factor.confirmed_device(request.user) is not None:
+        return redirect("operator:verify")
+    device = two_factor.device_for_link(request.session.get(two_factor.ENROL_SESSION_KEY),
+                                        request.user)
+    if device is None:
+        request.session.pop(two_factor.ENROL_SESSION_KEY, None)
+        return render(request, "tenants/operator_enrol.html", {"needs_link": True},
+                      status=403)
+    response = _code_step(request, device, "tenants/operator_enrol.html", {
         "secret": two_factor.secret_of(device), "otpauth_uri": device.config_url,
     })
+    if request.user.is_verified():  # enrolled: the link is spent
+        request.session.pop(two_factor.ENROL_SESSION_KEY, None)
+    return response
+
+
+@operator_required
+@require_POST
+def send_enrol_link(request, pk: int):
+    """Console: e-mail an operator without a device a new enrolment link."""
+    target = get_object_or_404(two_factor.operators_without_device(), pk=pk)
+    two_factor.send_enrolment_link(target, sent_by=request.user)
+    messages.success(request, _("A two-factor enrolment link was e-mailed to %(email)s.")
+                     % {"email": target.email})
+    return redirect("operator:console")
 
 
 def _code_step(request, device, template: str, context: dict):

@@ -3,6 +3,8 @@ the rules themselves live in exchange.services (which raise ExchangeError)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -21,10 +23,28 @@ from exchange.models import (
 )
 from exchange.permissions import can_see_value
 
+
+class StrictTextMixin:
+    """Text fields take strings only: DRF's CharField would turn a JSON 0 or 1.5 into
+    "0" or "1.5", which the schema (`type: string`) does not allow."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {
+                name: [field.error_messages["invalid"]]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField) and not field.read_only
+                and name in data and not isinstance(data[name], str)
+                and not (data[name] is None and field.allow_null)}
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
 # --- Authentication ---------------------------------------------------------------
 
 
-class CredentialsSerializer(serializers.Serializer):
+class CredentialsSerializer(StrictTextMixin, serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
@@ -34,10 +54,20 @@ class TokenSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """What a refused action answers (400, 403, 404, 429…)."""
+    """What every refusal answers (400, 401, 403, 404, 413, 415, 429, 500…): RFC 9457
+    problem details, `application/problem+json` (exchange/api/errors.py)."""
 
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
+    type = serializers.CharField(help_text="A URI naming the kind of problem.")
+    title = serializers.CharField(help_text="The HTTP status, in words.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What went wrong and what to do.")
+    code = serializers.CharField(help_text=(
+        "Stable name of the refusal (`invalid`, `not_authenticated`, `forbidden`, "
+        "`state`…), the end of `type`."))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text=("Bad input only (`code` `invalid`): the messages of each field or "
+                   "parameter."))
 
 
 # --- Reference data ---------------------------------------------------------------------
@@ -135,7 +165,7 @@ class ModerationQueueItemSerializer(ListingSerializer):
         return listing.held_by.full_name if listing.held_by_id else None
 
 
-class ListingWriteSerializer(serializers.ModelSerializer):
+class ListingWriteSerializer(StrictTextMixin, serializers.ModelSerializer):
     """What a poster (or a moderator) sends to create or edit a listing."""
 
     service = serializers.PrimaryKeyRelatedField(
@@ -146,23 +176,27 @@ class ListingWriteSerializer(serializers.ModelSerializer):
         write_only=True, required=False, default=False,
         help_text=_("Creation only: submit for moderation straight away instead of "
                     "keeping a draft."))
+    confirm_outlier = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text=_("Moderators only: confirm a quantity or a value per item above the "
+                    "plausibility bounds (otherwise refused)."))
 
     class Meta:
         model = Listing
         fields = ["title", "description", "category", "quantity", "condition",
                   "estimated_value", "dimensions", "service", "site", "available_from",
-                  "available_until", "visibility", "submit"]
+                  "available_until", "visibility", "submit", "confirm_outlier"]
         extra_kwargs = {"visibility": {"required": False, "help_text": _(
             "`internal` (this authority only) or `shared` (also the authorities sharing "
             "with it). Defaults to the authority's setting.")}}
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictTextMixin, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="",
                                    help_text=_("Why the listing is rejected (required)."))
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(StrictTextMixin, serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="",
                                     max_length=2000)
 
@@ -174,7 +208,7 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CloseSerializer(serializers.Serializer):
+class CloseSerializer(StrictTextMixin, serializers.Serializer):
     reason = serializers.ChoiceField(choices=ClosureReason.choices)
     quantity = serializers.IntegerField(
         required=False, help_text=_("Items leaving the listing; defaults to all that is left."))
@@ -201,6 +235,10 @@ class CloseSerializer(serializers.Serializer):
     inventory_number = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=100,
         help_text=_("In the giver's asset register, if any."))
+    confirm_outlier = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Moderators only: confirm the listing's quantity or value per item "
+                    "above the plausibility bounds (otherwise refused)."))
 
 
 class TransferSerializer(serializers.ModelSerializer):

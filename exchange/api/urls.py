@@ -1,11 +1,11 @@
 """URLs of the API, under /api/v1/ on an authority's host. The paths are a contract
 relied on by outside checks (issue 3, item 8): keep them."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import errors, views
 
 app_name = "api"
 
@@ -29,4 +29,6 @@ urlpatterns = [
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerDocs.as_view(url_name="api:schema"), name="docs"),
+    # Any other address under /api/v1/ (e.g. /listings/abc/): a problem, not an HTML page.
+    re_path(r"^", errors.not_found),
 ]

@@ -1,13 +1,16 @@
 """Views of the API: HTTP in, one call to exchange.services or exchange.selectors,
 JSON out. Rules are never repeated here.
 
-Errors: a service's ExchangeError becomes {"detail": message, "code": code} with status
-400 (403 for code "forbidden", 429 for "rate_limited"); a listing the caller may not
-see, or one of another authority (another schema), is a 404.
+Errors: every refusal is `application/problem+json` (exchange/api/errors.py): a
+service's ExchangeError keeps its code, with status 400 (403 for "forbidden", 413 for
+"too_large", 429 for "rate_limited"); a listing the caller may not see, or one of another
+authority (another schema), is a 404. Every view derives from AgentsAPIMixin, which also
+refuses control characters in query parameters and text fields.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.contrib.auth.signals import user_logged_in
@@ -36,8 +39,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView, set_rollback
-from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import APIView
 
 from accounts.forms import LoginForm
 from accounts.models import Service, Site
@@ -51,32 +53,44 @@ from exchange.sharing import selectors as sharing_selectors
 from exchange.sharing.photos import open_shared_photo
 
 from . import serializers as s
+from .errors import problem, problem_exception_handler, refuse_bad_input
 from .permissions import IsMember, IsModerator
+from .schema import DESCRIPTIONS, AgentsAutoSchema
 
-# ExchangeError codes that are not a plain "bad request".
-ERROR_STATUS = {"forbidden": status.HTTP_403_FORBIDDEN,
-                "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS}
 STATS_DEFAULT_DAYS = 30
 PHOTO_FIELDS = {"full": "image", "thumb": "thumbnail"}
 
-ERRORS = {
-    400: OpenApiResponse(s.ErrorSerializer, description="Refused by a rule, or bad input "
-                         "(then the body maps each field to its messages)."),
-    401: OpenApiResponse(s.ErrorSerializer, description="No token, or an invalid one."),
-    403: OpenApiResponse(s.ErrorSerializer, description="Not allowed for this account."),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such listing here."),
-}
+# Error answers, all problem details (AgentsAutoSchema adds the ones a view leaves out).
+ERRORS = {status_code: OpenApiResponse(s.ErrorSerializer, description=description)
+          for status_code, description in DESCRIPTIONS.items()}
+ERRORS[404] = OpenApiResponse(s.ErrorSerializer, description="No such listing here.")
 
 
-def exception_handler(exc, context):
-    """DRF's handler, plus the services' errors (Django ValidationError, ExchangeError
-    included) as {"detail", "code"}."""
-    if isinstance(exc, DjangoValidationError):
-        code = getattr(exc, "code", None) or "invalid"
-        set_rollback()
-        return Response({"detail": " ".join(exc.messages), "code": code},
-                        status=ERROR_STATUS.get(code, status.HTTP_400_BAD_REQUEST))
-    return drf_exception_handler(exc, context)
+class AgentsAPIMixin:
+    """What every view of the agents' API shares: errors as problem details, a schema
+    that lists them, and no control character nor empty parameter coming in (400)."""
+
+    schema = AgentsAutoSchema()
+
+    def get_exception_handler(self):
+        return problem_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        refuse_bad_input(request)
+
+
+# Refusals of the services that concern one field of the request: answered as a DRF
+# validation error on that field (issue 12: agreement and plausibility bounds).
+FIELD_OF_ERROR = {"quantity_implausible": "quantity", "value_implausible": "estimated_value"}
+
+
+def _on_field(error: DjangoValidationError, **fields: str) -> None:
+    """Raise `error` as a ValidationError on the field it concerns, when it has one."""
+    field = {**FIELD_OF_ERROR, **fields}.get(getattr(error, "code", None) or "")
+    if field:
+        raise ValidationError({field: error.messages}, code=error.code) from error
+    raise error
 
 
 class Pagination(PageNumberPagination):
@@ -84,11 +98,30 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request) -> int:
+        """`page_size` from 1 to 100; anything else is a 400, not silently the default."""
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not re.fullmatch(r"[0-9]{1,4}", asked) or not 1 <= int(asked) <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [
+                _("Give a number of results per page from 1 to %(max)s.")
+                % {"max": self.max_page_size}]})
+        return int(asked)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
 
 # --- Authentication ---------------------------------------------------------------
 
 
-class TokenView(APIView):
+class TokenView(AgentsAPIMixin, APIView):
     """Exchange an e-mail and password for the account's API token."""
 
     authentication_classes: list = []
@@ -126,12 +159,12 @@ class TokenView(APIView):
         if getattr(request._request, "axes_locked_out", False):
             # Answer in JSON here rather than let AxesMiddleware send its HTML page.
             request._request.axes_locked_out = False
-            return Response({"detail": _("Too many failed attempts: this account is locked "
-                                         "for a while from your address. Try again later."),
-                             "code": "locked_out"}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return problem(status.HTTP_429_TOO_MANY_REQUESTS,
+                           _("Too many failed attempts: this account is locked for a while "
+                             "from your address. Try again later."), "locked_out")
         error = form.non_field_errors().as_data()[0]
-        return Response({"detail": " ".join(error.messages), "code": error.code or "invalid"},
-                        status=status.HTTP_400_BAD_REQUEST)
+        return problem(status.HTTP_400_BAD_REQUEST, " ".join(error.messages),
+                       error.code or "invalid")
 
 
 # --- Reference data ---------------------------------------------------------------------
@@ -139,7 +172,7 @@ class TokenView(APIView):
 
 @extend_schema_view(get=extend_schema(tags=["reference"], responses={
     200: s.CategorySerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]}))
-class CategoryList(generics.ListAPIView):
+class CategoryList(AgentsAPIMixin, generics.ListAPIView):
     """Categories agents can use: families (parent null) and item types."""
 
     serializer_class = s.CategorySerializer
@@ -151,7 +184,7 @@ class CategoryList(generics.ListAPIView):
 
 @extend_schema_view(get=extend_schema(tags=["reference"], responses={
     200: s.ServiceSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]}))
-class ServiceList(generics.ListAPIView):
+class ServiceList(AgentsAPIMixin, generics.ListAPIView):
     """Active services of the authority."""
 
     serializer_class = s.ServiceSerializer
@@ -163,7 +196,7 @@ class ServiceList(generics.ListAPIView):
 
 @extend_schema_view(get=extend_schema(tags=["reference"], responses={
     200: s.SiteSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403]}))
-class SiteList(generics.ListAPIView):
+class SiteList(AgentsAPIMixin, generics.ListAPIView):
     """Active pickup sites of the authority."""
 
     serializer_class = s.SiteSerializer
@@ -225,7 +258,7 @@ def _listing_action(summary: str, request=None, responses=None, parameters=(), *
                                             401: ERRORS[401], 403: ERRORS[403],
                                             404: ERRORS[404]}),
 )
-class ListingViewSet(viewsets.GenericViewSet):
+class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
     queryset = Listing.objects.none()  # for the schema (id type); see get_queryset
     serializer_class = s.ListingSerializer
     pagination_class = Pagination
@@ -283,7 +316,10 @@ class ListingViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         submit = fields.pop("submit", False)
-        listing = services.create_listing(poster=request.user, submit=submit, **fields)
+        try:
+            listing = services.create_listing(poster=request.user, submit=submit, **fields)
+        except DjangoValidationError as error:
+            _on_field(error)
         return self._answer(listing, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -295,7 +331,11 @@ class ListingViewSet(viewsets.GenericViewSet):
         fields.pop("submit", None)
         visibility = fields.pop("visibility", None)
         with transaction.atomic():
-            listing = services.update_listing(listing=listing, actor=request.user, **fields)
+            try:
+                listing = services.update_listing(listing=listing, actor=request.user,
+                                                  **fields)
+            except DjangoValidationError as error:
+                _on_field(error)
             if visibility is not None:
                 listing = services.set_visibility(listing=listing, actor=request.user,
                                                   visibility=visibility)
@@ -407,8 +447,14 @@ class ListingViewSet(viewsets.GenericViewSet):
         listing = self.get_object()
         data = s.CloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        transfer = services.close_listing(listing=listing, actor=request.user,
-                                          **data.validated_data)
+        try:
+            transfer = services.close_listing(listing=listing, actor=request.user,
+                                              **data.validated_data)
+        except DjangoValidationError as error:
+            to_authority = data.validated_data["reason"] == "exchanged_other_authority"
+            recipient = {"recipient": "recipient_authority_slug"} if (
+                to_authority and data.validated_data.get("recipient_authority_slug")) else {}
+            _on_field(error, value_implausible="confirm_outlier", **recipient)
         return Response(s.TransferSerializer(transfer).data, status=status.HTTP_201_CREATED)
 
 
@@ -424,7 +470,7 @@ SHARED_PATH = [OpenApiParameter("authority_slug", str, OpenApiParameter.PATH,
                                 description="The listing's id in its authority.")]
 
 
-class SharedListingList(generics.ListAPIView):
+class SharedListingList(AgentsAPIMixin, generics.ListAPIView):
     """Published shared listings of the authorities sharing with this one (the
     "Autres collectivités" feed): same search and category filter as /listings/."""
 
@@ -450,7 +496,7 @@ class SharedListingList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class SharedListingContact(APIView):
+class SharedListingContact(AgentsAPIMixin, APIView):
     permission_classes = [IsAuthenticated, IsMember]
 
     @extend_schema(
@@ -476,7 +522,7 @@ class SharedListingContact(APIView):
         return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
 
-class SharedListingPhoto(APIView):
+class SharedListingPhoto(AgentsAPIMixin, APIView):
     permission_classes = [IsAuthenticated, IsMember]
 
     @extend_schema(summary="A photo of a shared listing (`full` or `thumb`)", tags=["sharing"],
@@ -503,7 +549,7 @@ class SharedListingPhoto(APIView):
     summary="Listings awaiting moderation, oldest first", tags=["moderation"],
     responses={200: s.ModerationQueueItemSerializer(many=True), 401: ERRORS[401],
                403: ERRORS[403]}))
-class ModerationQueue(generics.ListAPIView):
+class ModerationQueue(AgentsAPIMixin, generics.ListAPIView):
     serializer_class = s.ModerationQueueItemSerializer
     permission_classes = [IsAuthenticated, IsModerator]
     pagination_class = Pagination
@@ -534,7 +580,7 @@ def _period(request, query_serializer=s.StatsQuerySerializer, default_start=None
     return start, end, query.validated_data
 
 
-class StatsSummary(APIView):
+class StatsSummary(AgentsAPIMixin, APIView):
     permission_classes = [IsAuthenticated, IsModerator]
 
     @extend_schema(
@@ -567,7 +613,7 @@ def _year_before(end):
     return end.replace(year=month // 12, month=month % 12 + 1, day=1)
 
 
-class StatsTimeseries(APIView):
+class StatsTimeseries(AgentsAPIMixin, APIView):
     permission_classes = [IsAuthenticated, IsModerator]
 
     @extend_schema(
@@ -604,7 +650,7 @@ class StatsTimeseries(APIView):
             "results": fact_selectors.monthly_series(request.tenant, start, end)}).data)
 
 
-class StatsExport(APIView):
+class StatsExport(AgentsAPIMixin, APIView):
     permission_classes = [IsAuthenticated, IsModerator]
 
     @extend_schema(

@@ -7,17 +7,20 @@ partner feed and announces them by webhook.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from exchange.catalogue.projection import sync_after_commit, sync_listing
 from exchange.errors import ExchangeError
 from exchange.models import Listing, ListingStatus, ModerationAction, ModerationEvent
 from exchange.permissions import is_moderator
+from tenants.crossing import CrossingRefused, OwnWork, in_schema
+
+log = logging.getLogger(__name__)
 
 
 def offer_due_listings(now=None) -> int:
@@ -61,9 +64,13 @@ def set_partner_offer_opt_out(*, listing: Listing, actor, opt_out: bool) -> List
 
 def transfer_to_partner_recorded(transfer_id: int, schema: str) -> None:
     """After a transfer to a partner commits, in `schema` (the authority's): update the
-    listing's entry, and answer the partners' requests on it (request.answered)."""
-    with schema_context(schema):
-        _transfer_to_partner_recorded(transfer_id)
+    listing's entry, and answer the partners' requests on it (request.answered).
+    The authority's own work: nothing is done once it is no longer live."""
+    try:
+        with in_schema(schema, ground=OwnWork("record a donation to a partner")):
+            _transfer_to_partner_recorded(transfer_id)
+    except CrossingRefused:
+        log.info("donation %s of %s not projected: authority not live", transfer_id, schema)
 
 
 def _transfer_to_partner_recorded(transfer_id: int) -> None:

@@ -21,7 +21,8 @@ from .models import ApiKey, Partner, WebhookEndpoint
 
 
 def _page(request, *, status: int = 200, **extra):
-    partners = Partner.objects.prefetch_related("grants__authority", "api_keys", "webhooks")
+    partners = Partner.objects.prefetch_related("grants__authority", "api_keys__grant__authority",
+                                                "webhooks")
     return render(request, "partners/console.html", {
         "partners": partners,
         "deliveries": selectors.deliveries_of(None, limit=100),

@@ -1,9 +1,11 @@
 """Demo partner for `make run`: a ressourcerie of the Vienne granted by both demo
-authorities, with a fixed key that `seed_demo --banner` prints (local settings only)."""
+authorities (grants accepted, as if it had followed the e-mailed links), with a fixed
+operator-issued key that `seed_demo --banner` prints (local settings only)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 
 from tenants.models import Authority
 
@@ -43,7 +45,8 @@ def seed_demo_partner(slugs: list[str]) -> int:
             PartnerGrant.objects.create(authority=authority, partner=partner,
                                         scopes=sorted(Scope.values),
                                         agreement_reference="CONV-DEMO-2026",
-                                        granted_by="seed_demo")
+                                        granted_by="seed_demo", accepted_at=timezone.now(),
+                                        accepted_by=DEMO_PARTNER["contact_email"])
             created += 1
     if is_local() and not ApiKey.objects.filter(prefix=DEMO_KEY_PREFIX).exists():
         ApiKey.objects.create(partner=partner, name="Clé de démonstration",

@@ -77,6 +77,10 @@ class PartnerGrant(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.CharField(max_length=254, blank=True)
+    # The grant reads nothing until the partner accepts it (signed link e-mailed to
+    # its contact address, exchange/partners/acceptance.py).
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.CharField(max_length=254, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -93,9 +97,23 @@ class PartnerGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.authority_id} → {self.partner_id} {self.scopes}"
 
+    @property
+    def scope_labels(self) -> list[str]:
+        """The scopes in words (current language)."""
+        return [str(Scope(scope).label) for scope in self.scopes if scope in Scope.values]
+
+    @property
+    def is_pending(self) -> bool:
+        """Not revoked, not accepted by the partner yet."""
+        return self.revoked_at is None and self.accepted_at is None
+
 
 class ApiKey(models.Model):
-    """A partner's key: `<prefix>.<secret>`; only a hash of the secret is kept."""
+    """A partner's key: `<prefix>.<secret>`; only a hash of the secret is kept.
+
+    A key belongs to a grant (created by that authority's admin: it reads that
+    authority's data only, and dies with the grant) or to no grant (operator-issued:
+    it reads what the partner's accepted, live grants allow)."""
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("name"), max_length=100)
@@ -104,6 +122,10 @@ class ApiKey(models.Model):
     # The authority whose admin created it (null: created by an operator).
     authority = models.ForeignKey("tenants.Authority", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
+    # The grant it reads through (null: operator-issued, partner-wide). CASCADE, never
+    # SET_NULL: a grant key must not turn into a partner-wide one.
+    grant = models.ForeignKey(PartnerGrant, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="api_keys")
     created_by = models.CharField(max_length=254)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
@@ -121,6 +143,10 @@ class ApiKey(models.Model):
     def is_usable(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None
                                             or self.expires_at > timezone.now())
+
+    @property
+    def is_operator_issued(self) -> bool:
+        return self.grant_id is None
 
 
 class WebhookEvent(models.TextChoices):
@@ -150,6 +176,9 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed, will be retried")
     ABANDONED = "abandoned", _("Abandoned")
+    # The authority is no longer served (suspended, closed, data deleted) or the
+    # partner's access ended before the event went out: never sent.
+    SKIPPED = "skipped", _("Not sent: access ended")
 
 
 class WebhookDelivery(models.Model):

@@ -8,13 +8,15 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from exchange.catalogue.models import CatalogueEntry
+from tenants.crossing import live_authorities
 from tenants.models import Authority
 
 from .models import ApiKey, Partner, PartnerAuditEntry, PartnerGrant, WebhookDelivery
 
 
 def live_grants(today: date | None = None) -> QuerySet[PartnerGrant]:
-    """Grants in force today: not revoked, within their agreement's dates."""
+    """Grants in force today on the authority's side: not revoked, within their
+    agreement's dates (accepted by the partner or still pending)."""
     today = today or timezone.localdate()
     return PartnerGrant.objects.filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=today),
@@ -22,15 +24,36 @@ def live_grants(today: date | None = None) -> QuerySet[PartnerGrant]:
         revoked_at__isnull=True)
 
 
-def granting_authority_ids(partner: Partner, scope: str) -> list[int]:
-    """Authorities that grant `scope` to `partner` today."""
-    return list(live_grants().filter(partner=partner, scopes__contains=[scope])
-                .values_list("authority_id", flat=True))
+def effective_grants(today: date | None = None) -> QuerySet[PartnerGrant]:
+    """Grants that give access now: live, accepted by the partner, of a live authority
+    (tenants.crossing.live_authorities: suspended, closed, deleted ones give nothing)."""
+    return live_grants(today).filter(
+        accepted_at__isnull=False,
+        authority_id__in=live_authorities().order_by().values("pk"))
 
 
-def grant_of(partner: Partner, authority: Authority, scope: str) -> PartnerGrant | None:
-    return (live_grants().filter(partner=partner, authority=authority,
-                                 scopes__contains=[scope]).first())
+def readable_grants(partner: Partner, scope: str,
+                    key: ApiKey | None = None) -> QuerySet[PartnerGrant]:
+    """The effective grants with `scope` through which `key` (a key of `partner`) reads:
+    only its own grant for a grant key; every grant of the partner for an
+    operator-issued key (or no key: the partner itself, e.g. a webhook)."""
+    grants = effective_grants().filter(partner=partner, scopes__contains=[scope])
+    if key is not None and key.partner_id != partner.pk:
+        return grants.none()
+    if key is not None and key.grant_id is not None:
+        grants = grants.filter(pk=key.grant_id)
+    return grants
+
+
+def granting_authority_ids(partner: Partner, scope: str,
+                           key: ApiKey | None = None) -> list[int]:
+    """Authorities whose data `key` (of `partner`) may read with `scope` now."""
+    return list(readable_grants(partner, scope, key).values_list("authority_id", flat=True))
+
+
+def grant_of(partner: Partner, authority: Authority, scope: str,
+             key: ApiKey | None = None) -> PartnerGrant | None:
+    return readable_grants(partner, scope, key).filter(authority=authority).first()
 
 
 def grants_of(authority: Authority) -> QuerySet[PartnerGrant]:
@@ -41,14 +64,30 @@ def grants_of(authority: Authority) -> QuerySet[PartnerGrant]:
 
 
 def partners_granted_by(authority: Authority) -> QuerySet[Partner]:
-    """Partners with a live grant of `authority` (any scope): those its agents may give to."""
+    """Partners with an accepted live grant of `authority` (any scope): those its agents
+    may give to."""
     return Partner.objects.filter(
-        pk__in=live_grants().filter(authority=authority).values("partner_id"))
+        pk__in=live_grants().filter(authority=authority, accepted_at__isnull=False)
+        .values("partner_id"))
+
+
+def partners_with_open_grant(authority: Authority) -> QuerySet[Partner]:
+    """Partners with an unrevoked grant of `authority`, accepted or pending: those its
+    admin may create a key for (a key of a pending grant reads nothing until then)."""
+    return Partner.objects.filter(
+        pk__in=PartnerGrant.objects.filter(authority=authority, revoked_at__isnull=True)
+        .values("partner_id"))
 
 
 def keys_of(authority: Authority) -> QuerySet[ApiKey]:
-    """Keys created by `authority`'s admins."""
-    return ApiKey.objects.filter(authority=authority).select_related("partner")
+    """Every key that can read `authority`'s data, or could: the keys of its grants,
+    and the operator-issued keys of the partners it grants (unrevoked grants, pending
+    included). One query, with partner and grant."""
+    granted = PartnerGrant.objects.filter(authority=authority, revoked_at__isnull=True)
+    return (ApiKey.objects
+            .filter(Q(grant__authority=authority)
+                    | Q(grant__isnull=True, partner_id__in=granted.values("partner_id")))
+            .select_related("partner", "grant"))
 
 
 def deliveries_of(authority: Authority | None, limit: int = 100) -> QuerySet[WebhookDelivery]:
@@ -64,14 +103,15 @@ def audit_of(authority: Authority, limit: int = 50) -> QuerySet[PartnerAuditEntr
         :limit]
 
 
-def offered_entries(partner: Partner, *, category: str = "", reference_code: str = "",
-                    departement: str = "", authority_slug: str = "",
+def offered_entries(partner: Partner, *, key: ApiKey | None = None, category: str = "",
+                    reference_code: str = "", departement: str = "", authority_slug: str = "",
                     updated_since: datetime | None = None) -> QuerySet[CatalogueEntry]:
-    """Offered catalogue entries of the authorities granting `listings:read` to `partner`,
-    in sync order (updated_at, id), with their authority."""
+    """Offered catalogue entries of the authorities whose `listings:read` grant `key`
+    reads through (see readable_grants), in sync order (updated_at, id), with their
+    authority. Suspended, closed and deleted authorities give nothing."""
     entries = (CatalogueEntry.objects
                .filter(offered_at__isnull=False,
-                       authority_id__in=granting_authority_ids(partner, "listings:read"))
+                       authority_id__in=granting_authority_ids(partner, "listings:read", key))
                .select_related("authority").order_by("updated_at", "id"))
     if category:
         entries = entries.filter(Q(category__iexact=category) | Q(family__iexact=category))
@@ -145,9 +185,10 @@ def after_cursor(entries: QuerySet[CatalogueEntry], updated_at: datetime,
 
 
 def donation_agreement(authority: Authority, partner_id: int) -> PartnerGrant | None:
-    """The grant under which `authority` gives to partner `partner_id` today (its
-    agreement PDF, reference and dates), for the transfer record of a donation."""
-    return (live_grants().filter(authority=authority, partner_id=partner_id)
+    """The accepted grant under which `authority` gives to partner `partner_id` today
+    (its agreement PDF, reference and dates), for the transfer record of a donation."""
+    return (live_grants().filter(authority=authority, partner_id=partner_id,
+                                 accepted_at__isnull=False)
             .select_related("partner").first())
 
 
@@ -160,21 +201,17 @@ def requests_to(authority: Authority, limit: int = 50) -> QuerySet:
 
 
 def offered_photo_name(partner: Partner, authority: Authority, listing_id: int,
-                       photo_id: int, size: str) -> str | None:
-    """The stored file of a photo of an offered listing the partner may read (scope
-    `listings:read` from `authority`), or None. `size` is "full" or "thumb"."""
-    from django_tenants.utils import schema_context
-
+                       photo_id: int, size: str, key: ApiKey | None = None) -> str | None:
+    """The stored file of a photo of an offered listing `key` may read (scope
+    `listings:read` from `authority`), or None. `size` is "full" or "thumb".
+    Call it inside `in_authority(authority, ground=PartnerGrantGround(...))`."""
     from exchange.models import ListingPhoto
 
-    if grant_of(partner, authority, "listings:read") is None:
-        return None
     if not CatalogueEntry.objects.filter(authority=authority, listing_id=listing_id,
                                          offered_at__isnull=False,
                                          photo_ids__contains=[photo_id]).exists():
         return None
-    with schema_context(authority.schema_name):
-        photo = ListingPhoto.objects.filter(pk=photo_id, listing_id=listing_id).first()
-        if photo is None:
-            return None
-        return (photo.image if size == "full" else photo.thumbnail).name
+    photo = ListingPhoto.objects.filter(pk=photo_id, listing_id=listing_id).first()
+    if photo is None:
+        return None
+    return (photo.image if size == "full" else photo.thumbnail).name

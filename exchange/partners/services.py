@@ -108,20 +108,81 @@ def grant_partner(*, authority: Authority, partner: Partner, scopes: list[str],
     grant.save()
     _audit("grant_created" if created else "grant_updated", actor_email, authority, partner,
            scopes=scopes)
+    if grant.accepted_at is None:
+        # The grant reads nothing until the partner accepts it: (re)send the link.
+        from .acceptance import send_invitation
+
+        grant_id = grant.pk
+        transaction.on_commit(lambda: send_invitation(grant_id))
+    return grant
+
+
+@transaction.atomic
+def resend_invitation(*, grant: PartnerGrant, actor_email: str,
+                      authority: Authority | None = None) -> None:
+    """E-mail the partner a fresh acceptance link for a grant still waiting for it."""
+    if authority is not None and grant.authority_id != authority.pk:
+        raise ExchangeError(_("This access belongs to another authority."), code="forbidden")
+    if not grant.is_pending:
+        raise ExchangeError(_("This access does not wait for the partner any more."),
+                            code="not_pending")
+    from .acceptance import send_invitation
+
+    grant_id = grant.pk
+    transaction.on_commit(lambda: send_invitation(grant_id))
+    _audit("grant_link_resent", actor_email, grant.authority, grant.partner)
+
+
+class AcceptanceRefused(ExchangeError):
+    """A grant that can no longer be accepted (revoked, already accepted)."""
+
+
+def check_acceptable(grant: PartnerGrant) -> None:
+    """Raise AcceptanceRefused unless `grant` waits for its partner's acceptance."""
+    if grant.revoked_at is not None:
+        raise AcceptanceRefused(_("This access was withdrawn by the authority."),
+                                code="revoked")
+    if grant.accepted_at is not None:
+        raise AcceptanceRefused(_("This access was already accepted: the link served once."),
+                                code="used")
+
+
+@transaction.atomic
+def accept_grant(*, grant_id: int, partner_id: int) -> PartnerGrant:
+    """The partner accepts grant `grant_id` (from a valid signed link): it takes effect
+    now. Once only: a second use, or a revoked grant, is refused."""
+    grant = (PartnerGrant.objects.select_for_update(of=("self",))
+             .select_related("partner", "authority")
+             .filter(pk=grant_id, partner_id=partner_id).first())
+    if grant is None:
+        raise AcceptanceRefused(_("This link is not valid."), code="not_found")
+    check_acceptable(grant)
+    grant.accepted_at = timezone.now()
+    grant.accepted_by = grant.partner.contact_email
+    grant.save(update_fields=["accepted_at", "accepted_by"])
+    _audit("grant_accepted", grant.partner.contact_email, grant.authority, grant.partner)
     return grant
 
 
 @transaction.atomic
 def revoke_grant(*, grant: PartnerGrant, actor_email: str,
                  authority: Authority | None = None) -> PartnerGrant:
-    """Revoke at once: the partner's next call sees nothing of this authority."""
+    """Revoke at once: the partner's next call sees nothing of this authority; the keys
+    of this grant are revoked with it (401 from then on), and operator-issued keys of
+    the partner no longer read this authority."""
     if authority is not None and grant.authority_id != authority.pk:
         raise ExchangeError(_("This access belongs to another authority."), code="forbidden")
     if grant.revoked_at is None:
-        grant.revoked_at = timezone.now()
+        now = timezone.now()
+        grant.revoked_at = now
         grant.revoked_by = actor_email
         grant.save(update_fields=["revoked_at", "revoked_by"])
-        _audit("grant_revoked", actor_email, grant.authority, grant.partner)
+        prefixes = list(grant.api_keys.filter(revoked_at__isnull=True)
+                        .values_list("prefix", flat=True))
+        grant.api_keys.filter(revoked_at__isnull=True).update(revoked_at=now,
+                                                              revoked_by=actor_email)
+        _audit("grant_revoked", actor_email, grant.authority, grant.partner,
+               keys_revoked=prefixes)
     return grant
 
 
@@ -133,14 +194,21 @@ def create_api_key(*, partner: Partner, name: str, actor_email: str,
                    expires_at: datetime | None = None) -> tuple[ApiKey, str]:
     """A new key for `partner`; returns it with the full key, shown once.
 
-    An authority admin may only create keys for a partner it grants access to.
+    With `authority` (its admin creates it): the key belongs to that authority's
+    unrevoked grant of `partner` and reads that authority's data only, once the grant
+    is accepted; revoking the grant revokes it. Without (an operator creates it): the
+    key is partner-wide and reads what the partner's accepted, live grants allow.
     """
     name = name.strip()
     if not name:
         raise ExchangeError(_("Name the key (e.g. the tool that uses it)."), code="name")
-    if authority is not None and not PartnerGrant.objects.filter(
-            authority=authority, partner=partner, revoked_at__isnull=True).exists():
-        raise ExchangeError(_("Grant this partner an access first."), code="forbidden")
+    grant = None
+    if authority is not None:
+        grant = (PartnerGrant.objects.select_for_update()
+                 .filter(authority=authority, partner=partner, revoked_at__isnull=True)
+                 .first())
+        if grant is None:
+            raise ExchangeError(_("Grant this partner an access first."), code="forbidden")
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         raise ExchangeError(_("The expiry date must be in the future."), code="expires_at")
@@ -149,7 +217,8 @@ def create_api_key(*, partner: Partner, name: str, actor_email: str,
     prefix, secret, full_key = keys.new_key()
     api_key = ApiKey.objects.create(partner=partner, name=name[:100], prefix=prefix,
                                     secret_hash=keys.digest(secret), authority=authority,
-                                    created_by=actor_email, expires_at=expires_at)
+                                    grant=grant, created_by=actor_email,
+                                    expires_at=expires_at)
     _audit("key_created", actor_email, authority, partner, prefix=prefix)
     _operator_audit("partner_key_created", operator, partner, prefix=prefix)
     return api_key, full_key
@@ -158,8 +227,10 @@ def create_api_key(*, partner: Partner, name: str, actor_email: str,
 @transaction.atomic
 def revoke_api_key(*, api_key: ApiKey, actor_email: str,
                    authority: Authority | None = None, operator=None) -> ApiKey:
-    """Revoke at once. An admin revokes the keys its authority created."""
-    if authority is not None and api_key.authority_id != authority.pk:
+    """Revoke at once. An admin revokes the keys of its authority's grants (an
+    operator-issued key is cut from its data by revoking the grant instead)."""
+    if authority is not None and (api_key.grant is None
+                                  or api_key.grant.authority_id != authority.pk):
         raise ExchangeError(_("This key was created by someone else."), code="forbidden")
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
@@ -182,11 +253,12 @@ def authenticate_key(raw: str) -> ApiKey:
     if parts is None:
         raise KeyRefused(_("Malformed API key: send `Authorization: Bearer <prefix>.<secret>`."))
     prefix, secret = parts
-    api_key = ApiKey.objects.select_related("partner").filter(prefix=prefix).first()
+    api_key = ApiKey.objects.select_related("partner", "grant").filter(prefix=prefix).first()
     if api_key is None or not keys.matches(secret, api_key.secret_hash):
         raise KeyRefused(_("Unknown API key."))
     now = timezone.now()
-    if api_key.revoked_at is not None:
+    if api_key.revoked_at is not None or (api_key.grant is not None
+                                          and api_key.grant.revoked_at is not None):
         raise KeyRefused(_("This API key was revoked."))
     if api_key.expires_at is not None and api_key.expires_at <= now:
         raise KeyRefused(_("This API key has expired."))
@@ -202,12 +274,13 @@ def authenticate_key(raw: str) -> ApiKey:
 
 @transaction.atomic
 def request_listing(*, partner: Partner, authority: Authority, listing_id: int,
-                    message: str = "") -> PartnerRequest:
-    """A partner asks for an offered listing: stored, then mailed to the poster (moderators
-    in Cc, Reply-To the partner's contact) in the authority's schema after commit."""
+                    message: str = "", api_key: ApiKey | None = None) -> PartnerRequest:
+    """A partner asks for an offered listing (with `api_key`, which must read that
+    authority): stored, then mailed to the poster (moderators in Cc, Reply-To the
+    partner's contact) in the authority's schema after commit."""
     from .selectors import grant_of
 
-    if grant_of(partner, authority, Scope.LISTINGS_REQUEST) is None:
+    if grant_of(partner, authority, Scope.LISTINGS_REQUEST, api_key) is None:
         raise ExchangeError(_("This authority has not granted you `listings:request`."),
                             code="forbidden")
     if not CatalogueEntry.objects.filter(authority=authority, listing_id=listing_id,

@@ -9,12 +9,13 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django_tenants.utils import tenant_context
 
 from exchange.tasks import _in_an_authority, _queue_quietly, queue_in_every_authority
+from tenants.crossing import CrossingRefused, in_authority, may_cross
 
 from . import webhooks
-from .models import PartnerRequest, RequestStatus
+from .grounds import PartnerGrantGround
+from .models import PartnerRequest, RequestStatus, Scope
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,18 @@ def offer_due_listings_everywhere() -> int:
 
 
 def queue_request_mail(partner_request_id: int) -> None:
-    """Queue the e-mail of a partner request inside its authority's schema."""
-    partner_request = (PartnerRequest.objects.select_related("authority")
+    """Queue the e-mail of a partner request inside its authority's schema, while the
+    partner's grant (`listings:request`) still holds there."""
+    partner_request = (PartnerRequest.objects.select_related("authority", "partner")
                        .filter(pk=partner_request_id).first())
     if partner_request is None:
         return
-    with tenant_context(partner_request.authority):
-        _queue_quietly(send_request_mail, partner_request_id)
+    ground = PartnerGrantGround(partner_request.partner, Scope.LISTINGS_REQUEST)
+    try:
+        with in_authority(partner_request.authority, ground=ground):
+            _queue_quietly(send_request_mail, partner_request_id)
+    except CrossingRefused:
+        log.info("partner request %s not mailed: access ended", partner_request_id)
 
 
 @shared_task(name="partners.send_request_mail")
@@ -56,6 +62,9 @@ def send_request_mail(partner_request_id: int) -> str:
                            .filter(pk=partner_request_id).first())
         if partner_request is None or partner_request.status != RequestStatus.PENDING:
             return "nothing to do"
+        ground = PartnerGrantGround(partner_request.partner, Scope.LISTINGS_REQUEST)
+        if not may_cross(partner_request.authority, ground):
+            return "access ended"
         message = request_message(partner_request)
         if message is None:
             return "listing gone"

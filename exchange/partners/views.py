@@ -38,20 +38,33 @@ def listing_partner_offer(request, pk: int):
     return _to_detail(listing)
 
 
+def _key_rows(authority, grants) -> list[dict]:
+    """Every key that can read `authority`'s data, with what its admin may do: revoke a
+    key of its own grant, or revoke the grant behind an operator-issued key."""
+    open_grants = {grant.partner_id: grant for grant in grants if grant.revoked_at is None}
+    rows = []
+    for key in selectors.keys_of(authority):
+        own = key.grant_id is not None
+        rows.append({"key": key, "own": own,
+                     "grant": key.grant if own else open_grants.get(key.partner_id)})
+    return rows
+
+
 def _page(request, *, status: int = 200, **forms):
     authority = current_authority()
-    granted = selectors.partners_granted_by(authority)
+    grants = list(selectors.grants_of(authority))
     context = {
         "section": "partners",
         "can_moderate": user_has_role(request.user, Role.MODERATOR),
         "can_administer": True,
-        "grants": selectors.grants_of(authority),
-        "keys": selectors.keys_of(authority),
+        "grants": grants,
+        "key_rows": _key_rows(authority, grants),
         "deliveries": selectors.deliveries_of(authority, limit=50),
         "partner_requests": selectors.requests_to(authority),
         "audit": selectors.audit_of(authority),
         "grant_form": forms.get("grant_form") or GrantForm(),
-        "key_form": forms.get("key_form") or KeyForm(partners=granted),
+        "key_form": forms.get("key_form") or KeyForm(
+            partners=selectors.partners_with_open_grant(authority)),
         "partner_form": forms.get("partner_form") or PartnerForm(),
         "new_key": forms.get("new_key"),
     }
@@ -96,7 +109,7 @@ def grant_create(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.grant_partner(
+            grant = services.grant_partner(
                 authority=current_authority(), partner=data["partner"],
                 scopes=data["scopes"], actor_email=_actor(request),
                 agreement=data["agreement"], agreement_reference=data["agreement_reference"],
@@ -106,8 +119,15 @@ def grant_create(request):
                      "dates": "valid_until"}.get(error.code)
             form.add_error(field, error)
         else:
-            messages.success(request, _("Access granted to %(name)s.")
-                             % {"name": data["partner"].legal_name})
+            if grant.accepted_at is None:
+                messages.success(request, _(
+                    "Access granted to %(name)s: it takes effect when the partner accepts "
+                    "it from the link e-mailed to %(email)s.")
+                    % {"name": data["partner"].legal_name,
+                       "email": data["partner"].contact_email})
+            else:
+                messages.success(request, _("Access of %(name)s updated.")
+                                 % {"name": data["partner"].legal_name})
             return redirect("partners:admin")
     return _page(request, grant_form=form, status=400)
 
@@ -120,6 +140,24 @@ def grant_revoke(request, pk: int):
     services.revoke_grant(grant=grant, actor_email=_actor(request), authority=authority)
     messages.success(request, _("Access of %(name)s revoked.")
                      % {"name": grant.partner.legal_name})
+    return redirect("partners:admin")
+
+
+@authority_admin_required
+@require_POST
+def grant_resend(request, pk: int):
+    """Send the partner a fresh acceptance link (the first one expired or got lost)."""
+    authority = current_authority()
+    grant = get_object_or_404(PartnerGrant.objects.select_related("partner"), pk=pk,
+                              authority=authority)
+    try:
+        services.resend_invitation(grant=grant, actor_email=_actor(request),
+                                   authority=authority)
+    except ExchangeError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("A new link was e-mailed to %(email)s.")
+                         % {"email": grant.partner.contact_email})
     return redirect("partners:admin")
 
 
@@ -137,7 +175,7 @@ def grant_agreement(request, pk: int):
 @require_POST
 def key_create(request):
     authority = current_authority()
-    form = KeyForm(request.POST, partners=selectors.partners_granted_by(authority))
+    form = KeyForm(request.POST, partners=selectors.partners_with_open_grant(authority))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -157,7 +195,8 @@ def key_create(request):
 @require_POST
 def key_revoke(request, pk: int):
     authority = current_authority()
-    api_key = get_object_or_404(ApiKey, pk=pk, authority=authority)
+    api_key = get_object_or_404(ApiKey.objects.select_related("grant", "partner"), pk=pk,
+                                grant__authority=authority)
     services.revoke_api_key(api_key=api_key, actor_email=_actor(request), authority=authority)
     messages.success(request, _("Key %(prefix)s revoked.") % {"prefix": api_key.prefix})
     return redirect("partners:admin")

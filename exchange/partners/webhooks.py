@@ -59,10 +59,10 @@ Sender = Callable[[str, bytes, dict[str, str]], int]
 # --- Queueing --------------------------------------------------------------------------
 
 def _endpoints_for(authority: Authority, partner_ids=None):
-    from .selectors import live_grants
+    from .selectors import effective_grants
 
-    granted = live_grants().filter(authority=authority,
-                                   scopes__contains=[Scope.LISTINGS_READ])
+    granted = effective_grants().filter(authority=authority,
+                                        scopes__contains=[Scope.LISTINGS_READ])
     endpoints = WebhookEndpoint.objects.filter(
         is_active=True, partner_id__in=granted.values("partner_id"))
     if partner_ids is not None:
@@ -123,17 +123,37 @@ def announce_answers(answered: list[PartnerRequest]) -> None:
 
 # --- Delivering -------------------------------------------------------------------------
 
+def still_served(delivery: WebhookDelivery) -> bool:
+    """The event may still go out: its authority is live and the endpoint's partner
+    still reads it (accepted, unrevoked, in-date `listings:read` grant)."""
+    from tenants.crossing import may_cross
+
+    from .grounds import PartnerGrantGround
+
+    return delivery.authority is not None and may_cross(
+        delivery.authority, PartnerGrantGround(delivery.endpoint.partner, Scope.LISTINGS_READ))
+
+
 def deliver(delivery_id: int, send: Sender | None = None, now=None) -> str:
     """Try one delivery once with `send` (default: http_post); record the outcome and
-    when to try again."""
+    when to try again. A delivery whose authority is no longer served (suspended,
+    closed, data deleted) or whose partner lost its access is skipped, never sent:
+    the partner resyncs from the feed if the access comes back."""
     send = send or http_post
     now = now or timezone.now()
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
-                    .select_related("endpoint").filter(pk=delivery_id).first())
+                    .select_related("endpoint__partner", "authority")
+                    .filter(pk=delivery_id).first())
         if delivery is None or delivery.status in (DeliveryStatus.DELIVERED,
-                                                   DeliveryStatus.ABANDONED):
+                                                   DeliveryStatus.ABANDONED,
+                                                   DeliveryStatus.SKIPPED):
             return "nothing to do"
+        if not still_served(delivery):
+            delivery.status, delivery.next_retry_at = DeliveryStatus.SKIPPED, None
+            delivery.last_error = "access ended: authority not served or grant withdrawn"
+            delivery.save(update_fields=["status", "next_retry_at", "last_error"])
+            return delivery.status
         body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
         timestamp = int(now.timestamp())
         headers = {

@@ -8,6 +8,7 @@ the acting person's name and e-mail as text, so the trail survives their account
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Greatest, Least
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -65,7 +66,8 @@ class SharingAgreement(models.Model):
 
 class SharingNetwork(models.Model):
     """A group of authorities that all share with each other (e.g. an agglomération
-    and its member communes). An authority joins by accepting an invitation."""
+    and its member communes). A newcomer joins when every current member approved its
+    invitation, and then its own admin accepted it."""
 
     name = models.CharField(_("name"), max_length=200)
     created_by_authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
@@ -80,6 +82,8 @@ class SharingNetwork(models.Model):
 
 
 class MembershipStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the members' approval")
+    REFUSED = "refused", _("Refused by a member")
     INVITED = "invited", _("Invited")
     MEMBER = "member", _("Member")
     DECLINED = "declined", _("Declined")
@@ -87,12 +91,15 @@ class MembershipStatus(models.TextChoices):
 
 
 class NetworkMembership(models.Model):
+    """An authority's place in a network: pending (members still approving), invited
+    (all approved; its admin answers), member, refused (by a member), declined, left."""
+
     network = models.ForeignKey(SharingNetwork, on_delete=models.CASCADE,
                                 related_name="memberships")
     authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
                                   related_name="network_memberships")
     status = models.CharField(max_length=10, choices=MembershipStatus.choices,
-                              default=MembershipStatus.INVITED)
+                              default=MembershipStatus.PENDING)
     invited_by = models.CharField(max_length=200, blank=True)
     invited_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.CharField(max_length=200, blank=True)
@@ -113,6 +120,28 @@ class NetworkMembership(models.Model):
         return f"{self.authority_id} in {self.network_id} ({self.status})"
 
 
+class NetworkApproval(models.Model):
+    """One member authority approved one invitation (the inviting member approves by
+    inviting). A new invitation of the same authority starts with no approval."""
+
+    membership = models.ForeignKey(NetworkMembership, on_delete=models.CASCADE,
+                                   related_name="approvals")
+    authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="+")
+    approved_by = models.CharField(max_length=200)
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["approved_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "authority"],
+                                    name="sharing_approval_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id} approved {self.membership_id}"
+
+
 class SharingAction(models.TextChoices):
     PROPOSED = "proposed", _("Proposed sharing")
     ACCEPTED = "accepted", _("Accepted sharing")
@@ -120,6 +149,8 @@ class SharingAction(models.TextChoices):
     ENDED = "ended", _("Ended sharing")
     NETWORK_CREATED = "network_created", _("Created a network")
     NETWORK_INVITED = "network_invited", _("Invited to a network")
+    NETWORK_APPROVED = "network_approved", _("Approved a newcomer to a network")
+    NETWORK_REFUSED = "network_refused", _("Refused a newcomer to a network")
     NETWORK_JOINED = "network_joined", _("Joined a network")
     NETWORK_DECLINED = "network_declined", _("Declined a network")
     NETWORK_LEFT = "network_left", _("Left a network")
@@ -149,3 +180,63 @@ class SharingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ReceiptStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting receipt")
+    CONFIRMED = "confirmed", _("Receipt confirmed")
+    DECLINED = "declined", _("Receipt declined")
+    EXPIRED = "expired", _("Receipt request expired")
+
+
+class TransferReceipt(models.Model):
+    """A transfer from one authority to another, as the receiver sees it: the giver
+    records the transfer in its own schema; it counts in the RECEIVER's figures only
+    once one of the receiver's moderators confirms receipt (issue 12). Unanswered
+    requests expire (settings.TRANSFER_RECEIPT_EXPIRY_DAYS).
+
+    Public schema: the two authorities have different schemas, and both read this row
+    from their own host without crossing into the other's. It copies only what the
+    transfer record (PDF) already shows the receiver: item, category, quantity, value,
+    date. No agent of the giver is named; the receiver's decider is kept as a name.
+    """
+
+    giver = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                              related_name="receipts_given")
+    receiver = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                 related_name="receipts_received")
+    transfer_id = models.BigIntegerField()  # exchange.Transfer in the giver's schema
+    listing_title = models.CharField(max_length=120)
+    category = models.CharField(max_length=200, blank=True)
+    quantity = models.PositiveIntegerField()
+    value_eur = models.DecimalField(max_digits=10, decimal_places=2)
+    transferred_on = models.DateField()
+    status = models.CharField(max_length=10, choices=ReceiptStatus.choices,
+                              default=ReceiptStatus.PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=200, blank=True)
+    decline_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["giver", "transfer_id"],
+                                    name="transfer_receipt_one_per_transfer"),
+            models.CheckConstraint(condition=~Q(giver=models.F("receiver")),
+                                   name="transfer_receipt_two_authorities"),
+        ]
+        indexes = [
+            models.Index(fields=["receiver", "requested_at"], name="transfer_receipt_pending",
+                         condition=Q(status="pending")),
+            models.Index(fields=["expires_at"], name="transfer_receipt_expiry",
+                         condition=Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.giver_id}/{self.transfer_id} → {self.receiver_id} ({self.status})"
+
+    @property
+    def counts_for_receiver(self) -> bool:
+        return self.status == ReceiptStatus.CONFIRMED

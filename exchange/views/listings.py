@@ -42,6 +42,7 @@ from ..forms import (
 from ..models import ClosureReason, Listing, ListingPhoto, ListingStatus, WantedRequest
 from ..permissions import (
     can_close,
+    can_confirm_outlier,
     can_contact,
     can_edit,
     can_extend,
@@ -51,6 +52,7 @@ from ..permissions import (
     is_moderator,
 )
 from ..sharing.forms import VisibilityForm
+from ..sharing.receipt_selectors import receipts_of_transfers
 from ..sharing.selectors import sharing_partners_of
 
 FEED_PAGE_SIZE = 24
@@ -123,9 +125,13 @@ def _render_detail(request, listing: Listing, *, contact_form=None, reserve_form
         "can_contact": can_contact(user, listing),
     }
     if manages:
+        transfers = list(selectors.transfers_of(listing))
+        receipts = receipts_of_transfers(request.tenant, [t.pk for t in transfers
+                                                          if t.recipient_authority_slug])
+        for transfer in transfers:
+            transfer.receipt = receipts.get(transfer.pk)
         context.update(contacts=selectors.contacts_on(listing),
-                       events=selectors.events_of(listing),
-                       transfers=selectors.transfers_of(listing))
+                       events=selectors.events_of(listing), transfers=transfers)
     if context["can_contact"]:
         context.update(contact_form=contact_form or ContactForm(),
                        my_contact=selectors.last_contact_by(listing, user))
@@ -147,7 +153,8 @@ def listing_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def listing_create(request):
     form = NewListingForm(request.POST or None, request.FILES or None,
-                          initial={"service": request.user.service_id, "quantity": 1})
+                          initial={"service": request.user.service_id, "quantity": 1},
+                          can_confirm_outlier=can_confirm_outlier(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -168,7 +175,8 @@ def listing_create(request):
 def _render_edit(request, listing: Listing, *, form=None, photo_form=None):
     return render(request, "exchange/listings/form.html", {
         "listing": listing,
-        "form": form or ListingForm(initial=ListingForm.initial_for(listing), listing=listing),
+        "form": form or ListingForm(initial=ListingForm.initial_for(listing), listing=listing,
+                                    can_confirm_outlier=can_confirm_outlier(request.user)),
         "photo_form": photo_form or PhotoForm(),
         "photos": listing.photos.all(),
         "max_photos": photos.MAX_PHOTOS,
@@ -183,7 +191,7 @@ def listing_edit(request, pk: int):
     if not can_edit(request.user, listing):
         raise PermissionDenied
     form = ListingForm(request.POST or None, initial=ListingForm.initial_for(listing),
-                       listing=listing)
+                       listing=listing, can_confirm_outlier=can_confirm_outlier(request.user))
     if request.method == "POST" and form.is_valid():
         submit = "submit" in request.POST and can_submit(request.user, listing)
         was_published = listing.status == ListingStatus.PUBLISHED
@@ -362,7 +370,9 @@ def listing_close(request, pk: int):
         raise PermissionDenied
     left = services.quantity_left(listing)
     form = CloseForm(request.POST or None, initial=_close_initial(request, left),
-                     authorities=sharing_partners_of(request.tenant).order_by("name"))
+                     authorities=sharing_partners_of(request.tenant).order_by("name"),
+                     can_confirm_outlier=can_confirm_outlier(request.user)
+                     and services.needs_outlier_confirmation(listing))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -373,6 +383,7 @@ def listing_close(request, pk: int):
                 recipient_authority_slug=data["recipient_authority_slug"],
                 recipient_partner=data["recipient_partner"], weight_kg=data["weight_kg"],
                 inventory_number=data["inventory_number"],
+                confirm_outlier=data.get("confirm_outlier", False),
                 recipient_partner_id=data["partner"].pk if data.get("partner") else None)
         except ExchangeError as error:
             _forbidden_or(error)
@@ -383,6 +394,10 @@ def listing_close(request, pk: int):
                 messages.warning(request, _(
                     "Recorded, awaiting a moderator's confirmation: the value per item is "
                     "above the legal cap for free transfers. The items stay reserved."))
+            elif transfer.recipient_authority_slug:
+                messages.success(request, _(
+                    "Recorded. %(name)s is asked to confirm receipt: the transfer counts in "
+                    "its figures once it does.") % {"name": transfer.recipient_authority})
             else:
                 messages.success(
                     request, _("The listing is closed. Thank you!") if left == 0 else

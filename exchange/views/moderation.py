@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +26,7 @@ from analytics.models import ReferenceItem
 
 from .. import categories, selectors, services
 from ..errors import ExchangeError
+from ..forms import ReceiptDeclineForm
 from ..models import Category, Listing, ListingStatus, StandardReply
 from ..moderation_forms import (
     BulkApproveForm,
@@ -35,6 +38,7 @@ from ..moderation_forms import (
     RequestChangesForm,
     StandardReplyForm,
 )
+from ..sharing import receipt_selectors, receipts
 
 QUEUE_PAGE_SIZE = 50
 REJECT_PREFIX = "reject"
@@ -47,6 +51,11 @@ def _render(request, template: str, context: dict, *, section: str, status: int 
                "can_moderate": user_has_role(request.user, Role.MODERATOR),
                "can_administer": user_has_role(request.user, Role.AUTHORITY_ADMIN)}
     return render(request, f"exchange/moderation/{template}", context, status=status)
+
+
+def _forbidden_or(error: ExchangeError) -> None:
+    if getattr(error, "code", None) == "forbidden":
+        raise PermissionDenied(error.messages[0])
 
 
 def _status_rows(counts: dict[str, int]) -> list[tuple[str, str, int]]:
@@ -221,6 +230,57 @@ def dashboard(request):
         "form": form, "figures": figures, "periods": quick,
         "status_rows": _status_rows(figures.by_status) if figures else [],
     }, section="dashboard", status=status)
+
+
+# --- Transfers received from other authorities: receipt to confirm (issue 12) -----------
+
+@moderator_required
+@require_GET
+def transfer_receipts(request):
+    """"Cessions reçues à confirmer": transfers other authorities recorded to this one,
+    which count in its figures only once a moderator here confirms receipt. Read from the
+    public schema: what the transfer record already shows, no agent of the giver."""
+    page = Paginator(receipt_selectors.receipts_awaiting(request.tenant),
+                     QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(request, "receipts.html", {
+        "page": page,
+        "answered": receipt_selectors.receipts_answered(request.tenant),
+    }, section="receipts")
+
+
+def _answer_receipt(request, answer, done_message: str):
+    try:
+        receipt = answer()
+    except ExchangeError as error:
+        if error.code == "not_found":
+            raise Http404 from error
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, done_message % {"giver": receipt.giver.name,
+                                                  "title": receipt.listing_title})
+    return redirect("exchange:transfer_receipts")
+
+
+@moderator_required
+@require_POST
+def transfer_receipt_confirm(request, pk: int):
+    return _answer_receipt(
+        request, lambda: receipts.confirm_receipt(receipt_id=pk, authority=request.tenant,
+                                                  actor=request.user),
+        _("Receipt confirmed: “%(title)s” from %(giver)s now counts in your figures."))
+
+
+@moderator_required
+@require_POST
+def transfer_receipt_decline(request, pk: int):
+    form = ReceiptDeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _answer_receipt(
+        request, lambda: receipts.decline_receipt(receipt_id=pk, authority=request.tenant,
+                                                  actor=request.user, reason=reason),
+        _("Transfer of “%(title)s” from %(giver)s declined: it does not count in your "
+          "figures."))
 
 
 # --- Standard replies -------------------------------------------------------------------

@@ -40,12 +40,12 @@ from ..errors import ExchangeError
 from ..forms import ContactForm
 from ..models import ClosureReason, Transfer
 from ..permissions import can_see_value
-from ..sharing import contacts
+from ..sharing import contacts, invitations
 from ..sharing import selectors as sharing_selectors
 from ..sharing import services as sharing
 from ..sharing.forms import AuthorityChoiceForm, NetworkForm, SharedFeedFilterForm, VisibilityForm
 from ..sharing.grounds import ReceivedTransferGround
-from ..sharing.models import SharingNetwork
+from ..sharing.models import MembershipStatus, NetworkMembership, SharingNetwork
 from ..sharing.photos import open_shared_photo
 from .listings import FEED_PAGE_SIZE, _forbidden_or, _listing_or_404, _to_detail
 from .moderation import _render as _render_back_office
@@ -257,18 +257,17 @@ def transfer_refuse(request, transfer_pk: int):
 
 # --- Authority admins: agreements and networks ---------------------------------------------
 
-def _render_sharing(request, *, propose_form=None, network_form=None, invite_form=None,
-                    status=200):
+def _render_sharing(request, *, propose_form=None, network_form=None, status=200):
     authority = request.tenant
     choices = sharing_selectors.proposable_authorities(authority)
     return _render_back_office(request, "sharing.html", {
         "agreements": sharing_selectors.agreements_of(authority),
-        "memberships": sharing_selectors.networks_of(authority),
+        "networks": invitations.networks_page(authority),
         "events": sharing_selectors.events_of(authority),
         "propose_form": propose_form or AuthorityChoiceForm(choices=choices),
         "network_form": network_form or NetworkForm(),
-        "invite_form": invite_form or AuthorityChoiceForm(
-            choices=sharing_selectors.other_authorities(authority)),
+        # Read once: the invite menu is repeated in every network the authority is in.
+        "invite_choices": list(sharing_selectors.other_authorities(authority)),
     }, section="sharing", status=status)
 
 
@@ -352,14 +351,18 @@ def network_invite(request, pk: int):
                                choices=sharing_selectors.other_authorities(request.tenant))
     if form.is_valid():
         try:
-            sharing.invite_to_network(network=network, authority=request.tenant,
-                                      actor=request.user, other=form.cleaned_data["authority"])
+            invitation = sharing.invite_to_network(
+                network=network, authority=request.tenant, actor=request.user,
+                other=form.cleaned_data["authority"])
         except ExchangeError as error:
             _forbidden_or(error)
             messages.error(request, error.messages[0])
             return redirect("exchange:sharing_settings")
-        return _done(request, _("Invitation sent to %(name)s.")
-                     % {"name": form.cleaned_data["authority"].name})
+        names = {"name": invitation.authority.name}
+        if invitation.status == MembershipStatus.INVITED:
+            return _done(request, _("Invitation sent to %(name)s.") % names)
+        return _done(request, _("The other members must approve %(name)s before it is "
+                                "invited.") % names)
     messages.error(request, _("Choose an authority."))
     return redirect("exchange:sharing_settings")
 
@@ -386,3 +389,32 @@ def network_action(request, pk: int, action: str):
         return redirect("exchange:sharing_settings")
     return _done(request, str(message) % {"name": network.name})
 
+
+
+INVITATION_ACTIONS = {
+    "approve": (sharing.approve_newcomer,
+                gettext_lazy("You approved %(name)s joining “%(network)s”.")),
+    "refuse": (sharing.refuse_newcomer,
+               gettext_lazy("You refused %(name)s joining “%(network)s”.")),
+}
+
+
+@authority_admin_required
+@require_POST
+def network_invitation_action(request, pk: int, invitation_pk: int, action: str):
+    """A member's admin approves or refuses a newcomer to one of its networks."""
+    if action not in INVITATION_ACTIONS:
+        raise Http404
+    network = _network_of(request, pk)
+    invitation = get_object_or_404(
+        NetworkMembership.objects.select_related("authority"), pk=invitation_pk,
+        network=network)
+    service, message = INVITATION_ACTIONS[action]
+    try:
+        service(invitation=invitation, authority=request.tenant, actor=request.user)
+    except ExchangeError as error:
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+        return redirect("exchange:sharing_settings")
+    return _done(request, str(message) % {"name": invitation.authority.name,
+                                          "network": network.name})

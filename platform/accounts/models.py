@@ -146,3 +146,67 @@ class User(AbstractBaseUser):
     def get_role_labels(self) -> list[str]:
         labels = dict(Role.choices)
         return [str(labels[r]) for r in self.roles if r in labels]
+
+
+class AccessChannel(models.TextChoices):
+    """Through what an access change was made."""
+
+    ADMIN_PAGE = "admin_page", _("Users and roles page")
+    COMMAND_LINE = "command_line", _("Command line")
+    ONBOARDING = "onboarding", _("Onboarding of the authority")
+    SIGN_UP = "sign_up", _("Sign-up")
+
+
+class AccessChange(models.Model):
+    """One change of a member's roles or access (activation), in the member's schema.
+
+    Written by the service that makes the change (accounts.services), whoever calls it:
+    the admin pages, a management command, the onboarding of the authority, sign-up.
+    People are kept as text too, so a line survives the accounts it names; an actor
+    who is no member of the authority (a platform operator, the command line) has no
+    `actor` row here, only its label."""
+
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, verbose_name=_("by"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(_("by"), max_length=300)
+    member = models.ForeignKey(User, verbose_name=_("user"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="access_changes")
+    member_label = models.CharField(_("user"), max_length=300)
+    roles_before = ArrayField(models.CharField(max_length=20), default=list, blank=True,
+                              verbose_name=_("roles before"))
+    roles_after = ArrayField(models.CharField(max_length=20), default=list, blank=True,
+                             verbose_name=_("roles after"))
+    was_active = models.BooleanField(_("active before"), null=True, blank=True,
+                                     help_text=_("Empty when the account was created."))
+    is_active = models.BooleanField(_("active after"))
+    via = models.CharField(_("through"), max_length=20, choices=AccessChannel.choices)
+
+    class Meta:
+        verbose_name = _("access change")
+        verbose_name_plural = _("access changes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.member_label}: {self.roles_before} → {self.roles_after}"
+
+    @staticmethod
+    def _labels(roles) -> list[str]:
+        labels = dict(Role.choices)
+        return [str(labels.get(role, role)) for role in roles]
+
+    @property
+    def roles_before_labels(self) -> list[str]:
+        return self._labels(self.roles_before)
+
+    @property
+    def roles_after_labels(self) -> list[str]:
+        return self._labels(self.roles_after)
+
+    @property
+    def roles_changed(self) -> bool:
+        return sorted(self.roles_before) != sorted(self.roles_after)
+
+    @property
+    def activity_changed(self) -> bool:
+        return self.was_active is not None and self.was_active != self.is_active

@@ -1,4 +1,8 @@
-"""Writes on accounts: sign-up, e-mail verification, user administration."""
+"""Writes on accounts: sign-up, e-mail verification, user administration.
+
+Every change of a member's roles or access is journalled here, by the service that
+makes it (`record_access_change`), whoever calls it: the admin pages, the command
+line, the onboarding of an authority, sign-up."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from tenants.crossing import in_public
 
-from .models import AUTHORITY_ROLES, Role, Service, User
+from .models import AUTHORITY_ROLES, AccessChange, AccessChannel, Role, Service, User
 from .tokens import email_verification_token
 
 
@@ -62,6 +66,8 @@ def register_agent(*, authority, email: str, first_name: str, last_name: str,
             email=email, password=password, first_name=first_name.strip(),
             last_name=last_name.strip(), service=service, roles=[Role.AGENT],
         )
+        record_access_change(actor=user, member=user, roles_before=[], was_active=None,
+                             via=AccessChannel.SIGN_UP)
         language = translation.get_language()
 
         def send():
@@ -78,21 +84,63 @@ def verify_email(user: User) -> None:
         user.save(update_fields=["email_verified_at"])
 
 
-def update_member(*, actor: User, member: User, roles: list[str], service: Service | None,
-                  is_active: bool) -> User:
-    """Change a member's roles, service or access. An admin cannot lock themself out."""
+def person_label(user: User) -> str:
+    """How the journal names someone: "Full Name <e-mail>"."""
+    return (f"{user.full_name} <{user.email}>" if user.full_name else user.email)[:300]
+
+
+def record_access_change(*, member: User, roles_before: list[str], was_active: bool | None,
+                         via: str, actor: User | None = None,
+                         actor_label: str = "") -> AccessChange | None:
+    """Journal one change of `member`'s roles or access (in the current schema), made
+    by `actor` (a member of this authority) or by someone named by `actor_label` (an
+    operator, the command line). `was_active` None: the account was just created.
+    Nothing is written when neither the roles nor the access changed."""
+    roles_unchanged = sorted(roles_before) == sorted(member.roles)
+    if was_active is not None and roles_unchanged and was_active == member.is_active:
+        return None
+    if actor is not None and not actor_label:
+        actor_label = person_label(actor)
+    if not actor_label:
+        raise ValueError("an access change needs an actor or an actor label")
+    return AccessChange.objects.create(
+        actor=actor, actor_label=actor_label[:300], member=member,
+        member_label=person_label(member), roles_before=list(roles_before),
+        roles_after=list(member.roles), was_active=was_active, is_active=member.is_active,
+        via=via)
+
+
+@transaction.atomic
+def update_member(*, actor: User | None, member: User, roles: list[str],
+                  service: Service | None, is_active: bool,
+                  via: str = AccessChannel.ADMIN_PAGE, actor_label: str = "") -> User:
+    """Change a member's roles, service or access, and journal the change of roles or
+    access. `actor` is the authority admin acting; without one (the command line)
+    `actor_label` says who. An admin cannot lock themself out, and the authority
+    keeps at least one active administrator."""
     roles = [r for r in dict.fromkeys(roles) if r in AUTHORITY_ROLES]
     if not roles:
         raise ValidationError(_("Choose at least one role."), code="no_role")
-    if member.pk == actor.pk and (Role.AUTHORITY_ADMIN not in roles or not is_active):
+    if actor is not None and member.pk == actor.pk and (
+            Role.AUTHORITY_ADMIN not in roles or not is_active):
         raise ValidationError(
             _("You cannot remove your own administrator role or deactivate yourself."),
             code="self_lockout",
         )
+    current = User.objects.select_for_update().get(pk=member.pk)
+    roles_before, was_active = list(current.roles), current.is_active
+    if (Role.AUTHORITY_ADMIN in roles_before and was_active
+            and (Role.AUTHORITY_ADMIN not in roles or not is_active)
+            and not User.objects.filter(roles__contains=[Role.AUTHORITY_ADMIN], is_active=True)
+            .exclude(pk=member.pk).exists()):
+        raise ValidationError(_("The authority must keep at least one active administrator."),
+                              code="last_admin")
     member.roles = roles
     member.service = service
     member.is_active = is_active
     member.save(update_fields=["roles", "service", "is_active"])
+    record_access_change(actor=actor, actor_label=actor_label, member=member,
+                         roles_before=roles_before, was_active=was_active, via=via)
     return member
 
 

@@ -29,6 +29,7 @@ urlpatterns = [
     ), name="password_reset_complete"),
     path("admin/users/", views.member_list, name="member_list"),
     path("admin/users/<int:pk>/", views.member_edit, name="member_edit"),
+    path("admin/journal/", views.access_journal, name="access_journal"),
     path("admin/services/", views.service_list, name="service_list"),
     path("admin/services/new/", views.service_edit, name="service_create"),
     path("admin/services/<int:pk>/", views.service_edit, name="service_edit"),

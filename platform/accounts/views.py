@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from . import selectors, services
 from .forms import LoginForm, MemberForm, ServiceForm, SignupForm, SiteForm
 from .models import Service, Site, User
 from .permissions import authority_admin_required
@@ -85,6 +86,14 @@ def member_edit(request, pk: int):
             messages.success(request, _("%(name)s was updated.") % {"name": member})
             return redirect("accounts:member_list")
     return render(request, "accounts/admin/member_edit.html", {"form": form, "member": member})
+
+
+@authority_admin_required
+def access_journal(request):
+    """Who changed whose roles or access, when, from what to what (latest first)."""
+    page = Paginator(selectors.access_journal(), selectors.JOURNAL_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "accounts/admin/journal.html", {"page": page})
 
 
 def _crud_list(request, model, template):

@@ -1,13 +1,19 @@
 """Project-wide middleware."""
 
 import logging
+import re
 import time
 
 import sentry_sdk
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY as SESSION_USER_KEY
+from django.contrib.auth import logout
 from django.http import JsonResponse
-from django.utils import translation
+from django.shortcuts import render
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from collectivrecup import readiness
 from collectivrecup.logging_config import request_context, request_id_from
@@ -96,3 +102,75 @@ class RequestLogMiddleware:
             )
         response["X-Request-ID"] = request_id
         return response
+
+
+class IdleSessionMiddleware:
+    """Sign out a session left idle too long: OPERATOR_SESSION_IDLE_SECONDS on the bare
+    host (the operator console), AGENT_SESSION_IDLE_SECONDS on an authority's host.
+
+    The session keeps the time of its last request (`idle_last_seen`, Unix seconds),
+    written at most once a minute (IDLE_STAMP_RESOLUTION_SECONDS) to spare a database
+    write per request. A request after the limit finds the session flushed: the person
+    is anonymous again and the page asks them to sign in, with a message saying why.
+    Token-authenticated API requests carry no session and are not concerned.
+    """
+
+    SESSION_KEY = "idle_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def limit_for(request) -> int:
+        schema = getattr(getattr(request, "tenant", None), "schema_name", None)
+        if schema == settings.PUBLIC_SCHEMA_NAME:
+            return settings.OPERATOR_SESSION_IDLE_SECONDS
+        return settings.AGENT_SESSION_IDLE_SECONDS
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(timezone.now().timestamp())
+            last_seen = request.session.get(self.SESSION_KEY)
+            if last_seen is not None and now - last_seen > self.limit_for(request):
+                logout(request)
+                messages.info(request, _("You were signed out after a period of "
+                                         "inactivity. Please sign in again."))
+            elif (last_seen is None
+                  or now - last_seen >= settings.IDLE_STAMP_RESOLUTION_SECONDS):
+                request.session[self.SESSION_KEY] = now
+        return self.get_response(request)
+
+
+def stamp_signed_in_session(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: a new session starts its idle clock at sign-in, so that
+    the first page after it need not write the session again. Only real sign-ins
+    (the session holds the user): the API token endpoint opens no session."""
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_USER_KEY in session:
+        session[IdleSessionMiddleware.SESSION_KEY] = int(timezone.now().timestamp())
+
+
+# C0 control characters and DEL, except tab, line feed and carriage return.
+QUERY_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class QueryControlCharactersMiddleware:
+    """A query parameter (name or value) holding a NUL byte or another control character
+    is a 400 page, on every host: no page has a use for one, and PostgreSQL refuses NUL
+    in text (a search for `%00` would otherwise be a 500).
+
+    Paths under /api/ are left to the APIs, which refuse the same characters themselves
+    and answer in their own error format.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/") and any(
+                QUERY_CONTROL_CHARACTERS.search(name)
+                or any(QUERY_CONTROL_CHARACTERS.search(value) for value in values)
+                for name, values in request.GET.lists()):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)

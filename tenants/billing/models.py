@@ -66,6 +66,10 @@ class Invoice(models.Model):
     hosted_invoice_url = models.URLField(max_length=500, blank=True)
     overdue_alerted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # `created` of the last Stripe event applied to this invoice: Stripe does not deliver
+    # events in order, and an older one (invoice.finalized after invoice.paid) must not
+    # reopen a paid invoice.
+    last_event_created = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("invoice")
@@ -87,6 +91,10 @@ class StripeEvent(models.Model):
     event_id = models.CharField(max_length=100, unique=True)
     type = models.CharField(max_length=100)
     received_at = models.DateTimeField(default=timezone.now)
+    # When Stripe created the event, and whether it changed anything: an event older
+    # than the last one applied to its invoice is recorded but not applied.
+    created = models.DateTimeField(null=True, blank=True)
+    applied = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"{self.event_id} ({self.type})"

@@ -160,32 +160,65 @@ def _date(timestamp) -> datetime | None:
     return datetime.fromtimestamp(timestamp, tz=UTC).date() if timestamp else None
 
 
-def handle_event(event_id: str, event_type: str, data: dict) -> bool:
+# Among events created in the same second (Stripe's `created` has no finer grain), the
+# one further along the invoice's life wins: invoice.paid beats invoice.finalized.
+STATUS_PROGRESS = {InvoiceStatus.DRAFT: 0, InvoiceStatus.OPEN: 1, InvoiceStatus.OVERDUE: 2,
+                   InvoiceStatus.PAID: 3, InvoiceStatus.VOID: 3,
+                   InvoiceStatus.UNCOLLECTIBLE: 3}
+
+
+def handle_event(event_id: str, event_type: str, data: dict, *, created: int) -> bool:
     """Apply one verified Stripe event; False when it was seen before (a replay).
 
-    The event id is stored in the same transaction as its effect: an event is applied
-    exactly once, however many times Stripe delivers it.
+    `created` is the event's Unix timestamp. The event id is stored in the same
+    transaction as its effect: an event is applied exactly once, however many times
+    Stripe delivers it. Stripe does not guarantee the order of delivery: an invoice
+    event older than the last one applied to that invoice is recorded (applied=False)
+    and changes nothing.
     """
+    created_at = datetime.fromtimestamp(created, tz=UTC)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                StripeEvent.objects.create(event_id=event_id, type=event_type)
+                record = StripeEvent.objects.create(event_id=event_id, type=event_type,
+                                                    created=created_at)
         except IntegrityError:
             return False
-        if event_type.startswith("invoice."):
-            _apply_invoice(event_type, data)
+        if event_type.startswith("invoice.") and not _apply_invoice(event_type, data,
+                                                                    created_at):
+            record.applied = False
+            record.save(update_fields=["applied"])
     return True
 
 
-def _apply_invoice(event_type: str, invoice: dict) -> None:
+def _is_stale(invoice: Invoice, created_at: datetime, status: str) -> bool:
+    """True when an event of `created_at` bringing `status` is older than the last one
+    applied to `invoice`."""
+    last = invoice.last_event_created
+    if last is None:
+        return False
+    if created_at != last:
+        return created_at < last
+    return STATUS_PROGRESS.get(status, 0) < STATUS_PROGRESS.get(invoice.status, 0)
+
+
+def _apply_invoice(event_type: str, invoice: dict, created_at: datetime) -> bool:
+    """Bring our copy of the invoice up to the event; False when nothing was applied."""
     profile = (BillingProfile.objects.select_related("authority")
                .filter(stripe_customer_id=invoice.get("customer")).first())
     if profile is None:
         log.warning("Stripe invoice event %s for an unknown customer", event_type)
-        return
+        return False
     status = EVENT_STATUS.get(event_type) or invoice.get("status") or InvoiceStatus.DRAFT
     if status not in InvoiceStatus.values:
         status = InvoiceStatus.OPEN
+    # Locked: two deliveries at once cannot both read the old timestamp.
+    existing = (Invoice.objects.select_for_update()
+                .filter(stripe_invoice_id=invoice["id"]).first())
+    if existing is not None and _is_stale(existing, created_at, status):
+        log.info("Stripe event %s older than the invoice's last one: recorded, not applied",
+                 event_type)
+        return False
     row, _created = Invoice.objects.update_or_create(
         stripe_invoice_id=invoice["id"],
         defaults={"authority": profile.authority, "number": invoice.get("number") or "",
@@ -193,9 +226,10 @@ def _apply_invoice(event_type: str, invoice: dict) -> None:
                   "currency": invoice.get("currency") or "eur",
                   "due_date": _date(invoice.get("due_date")),
                   "hosted_invoice_url": invoice.get("hosted_invoice_url") or "",
-                  "updated_at": timezone.now()})
+                  "last_event_created": created_at, "updated_at": timezone.now()})
     if status == InvoiceStatus.OVERDUE:
         alert_overdue(row)
+    return True
 
 
 def flag_overdue_invoices(today=None) -> int:

@@ -42,7 +42,7 @@ def stripe_webhook(request):
         return HttpResponseBadRequest("bad signature")
     data = event.data.object.to_dict() if hasattr(event.data.object, "to_dict") \
         else dict(event.data.object)
-    applied = handle_event(event.id, event.type, data)
+    applied = handle_event(event.id, event.type, data, created=event.created)
     return HttpResponse("ok" if applied else "replay")
 
 

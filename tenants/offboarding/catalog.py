@@ -34,10 +34,18 @@ class Table:
         """The columns a CSV carries and an import loads (generated ones excluded)."""
         return tuple(c for c in self.columns if not c.generated)
 
-    def select(self, columns: tuple[Column, ...] | None = None, where: str = "") -> str:
-        """SELECT of the table's rows in primary-key order (stable files, comparable)."""
-        names = ", ".join(quote(c.name) for c in (columns or self.columns))
-        order = ", ".join(quote(c) for c in self.primary_key) or names
+    def select(self, columns: tuple[Column, ...] | None = None, where: str = "",
+               replace: dict[str, str] | None = None) -> str:
+        """SELECT of the table's rows in primary-key order (stable files, comparable).
+
+        `replace` maps a column name to the SQL expression selected instead of its
+        value (withheld columns: withheld.py), under the column's own name."""
+        replace = replace or {}
+        names = ", ".join(f"{replace[c.name]}::{c.type} AS {quote(c.name)}"
+                          if c.name in replace else quote(c.name)
+                          for c in (columns or self.columns))
+        order = (", ".join(quote(c) for c in self.primary_key)
+                 or ", ".join(quote(c.name) for c in (columns or self.columns)))
         return f"SELECT {names} FROM {self.qualified} {where} ORDER BY {order}"  # noqa: S608
 
 

@@ -1,4 +1,12 @@
-"""Deleting an authority's data once it has left: its schema and its media.
+"""Deleting an authority's data once it has left: its schema, its media, and every
+copy of its data in the public schema that would be served to others.
+
+Removed from the public schema (`withdraw_from_shared_surfaces`): its catalogue entries
+(what other authorities and partners read, including partner offers), its webhook
+deliveries (payloads copied from its listings, sent or waiting to be sent), its
+partners' waiting requests (declined), its partner grants and the keys its admins
+created (revoked), its sharing agreements (ended) and network memberships (left), and
+its consent to be named on the public impact page.
 
 Only the anonymised statistics facts (analytics.TransferFact: no person, no free text)
 and the authority's own row stay in the public schema, with its exports (files under
@@ -11,15 +19,15 @@ import logging
 import shutil
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from ..audit import record_action
+from ..crossing import in_dropped_schema, in_public
 from ..models import Authority, AuthorityStatus, ExportStatus
 from . import catalog
 from .export import _media_files
@@ -48,7 +56,7 @@ def check_deletable(authority: Authority, confirmation: str) -> None:
 
 def _delete_media(schema: str) -> int:
     """Delete every media file of `schema`; returns the number deleted."""
-    with schema_context(schema):
+    with in_dropped_schema(schema, purpose="delete an authority's media"):
         paths = list(_media_files())
         for path in paths:
             default_storage.delete(path)
@@ -58,14 +66,59 @@ def _delete_media(schema: str) -> int:
     return len(paths)
 
 
+def withdraw_from_shared_surfaces(authority: Authority) -> dict[str, int]:
+    """Remove or close every public-schema row that serves `authority`'s data to
+    others; returns how many rows of each kind changed (for the audit log).
+    Anonymised statistics facts are kept."""
+    from analytics.models import StatsSettings
+    from exchange.catalogue.models import CatalogueEntry
+    from exchange.partners.models import (
+        ApiKey,
+        PartnerGrant,
+        PartnerRequest,
+        RequestStatus,
+        WebhookDelivery,
+    )
+    from exchange.sharing.models import (
+        AgreementStatus,
+        MembershipStatus,
+        NetworkMembership,
+        SharingAgreement,
+    )
+
+    now, by = timezone.now(), "platform: data deleted"
+    agreements = SharingAgreement.objects.filter(
+        Q(proposer=authority) | Q(recipient=authority),
+        status__in=[AgreementStatus.PROPOSED, AgreementStatus.ACTIVE])
+    return {
+        "catalogue_entries": CatalogueEntry.objects.filter(authority=authority).delete()[0],
+        "webhook_deliveries": WebhookDelivery.objects.filter(authority=authority)
+        .delete()[0],
+        "partner_requests": PartnerRequest.objects.filter(
+            authority=authority, status__in=[RequestStatus.PENDING, RequestStatus.SENT])
+        .update(status=RequestStatus.DECLINED, answered_at=now),
+        "partner_grants": PartnerGrant.objects.filter(
+            authority=authority, revoked_at__isnull=True).update(revoked_at=now, revoked_by=by),
+        "api_keys": ApiKey.objects.filter(authority=authority, revoked_at__isnull=True)
+        .update(revoked_at=now, revoked_by=by),
+        "sharing_agreements": agreements.update(status=AgreementStatus.ENDED, ended_at=now,
+                                                ended_by=by),
+        "network_memberships": NetworkMembership.objects.filter(
+            authority=authority, status__in=[MembershipStatus.INVITED, MembershipStatus.MEMBER])
+        .update(status=MembershipStatus.LEFT, decided_at=now, decided_by=by),
+        "public_impact": StatsSettings.objects.filter(authority=authority, public_impact=True)
+        .update(public_impact=False),
+    }
+
+
 def delete_authority_data(authority: Authority, *, actor, confirmation: str) -> int:
     """Drop the authority's schema and delete its media, after checks; audited.
 
-    Returns the number of media files deleted. The schema is dropped in a transaction
-    (all or nothing); media go after commit, so a failure never leaves rows without
-    their files.
+    Returns the number of media files deleted. The schema is dropped and the public
+    copies of its data are withdrawn in one transaction (all or nothing); media go
+    after commit, so a failure never leaves rows without their files.
     """
-    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+    with in_public(purpose="delete an authority's data"), transaction.atomic():
         authority = Authority.all_objects.select_for_update().get(pk=authority.pk)
         check_deletable(authority, confirmation)
         schema = authority.schema_name
@@ -77,7 +130,8 @@ def delete_authority_data(authority: Authority, *, actor, confirmation: str) -> 
         authority.data_deleted_at = timezone.now()
         Authority.all_objects.filter(pk=authority.pk).update(
             data_deleted_at=authority.data_deleted_at)
-        record_action(actor, "data_deleted", authority, schema=schema)
+        withdrawn = withdraw_from_shared_surfaces(authority)
+        record_action(actor, "data_deleted", authority, schema=schema, withdrawn=withdrawn)
     deleted = _delete_media(schema)
     log.info("Authority %s: schema and %s media files deleted", authority.slug, deleted)
     return deleted

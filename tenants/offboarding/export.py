@@ -4,13 +4,17 @@ docs/operations.md "Offboarding").
     README.md                      the format, in French and English
     manifest.json                  tables, columns and types, row counts, sequences,
                                    media, and the size and sha256 of every other file
-    tables/<table>.csv|.json       every table of the authority's schema
+    tables/<table>.csv|.json       every table of the authority's schema, except the
+                                   credentials (withheld.py)
     public/<table>.csv|.json       its rows in the public schema (authority, domains,
                                    statistics facts, …: every table with a foreign key
-                                   to the authority)
+                                   to the authority), credentials emptied
     media/<path>                   its media files, with their storage paths
 
 Tables are found in pg_catalog (catalog.py), so tables added later are exported too.
+Credentials never are: sessions, API tokens, password hashes (the column is exported
+empty), lockout records, key hashes and secrets are withheld by the one list in
+withheld.py, and the manifest says what was withheld and why.
 `request_export` records the request and queues `build_export` (a Celery task) after
 commit; the task stores its progress on the AuthorityExport row as it goes.
 """
@@ -34,16 +38,18 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from ..audit import record_action
+from ..crossing import PlatformWork, in_authority, in_public
 from ..models import Authority, AuthorityExport, ExportStatus
-from . import catalog
+from . import catalog, withheld
 
 log = logging.getLogger(__name__)
 
 FORMAT = "collectivrecup-authority-export"
-FORMAT_VERSION = 1
+# 2: credentials withheld (withheld.py), `withheld` section in the manifest.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CHUNK = 1024 * 1024
 # An export still pending or running after this long died with its worker: it no longer
 # blocks a new request.
@@ -137,9 +143,13 @@ def write_export(authority: Authority, target,
     Returns the manifest. `progress` receives a percentage now and then.
     """
     schema = authority.schema_name
-    schema_tables = catalog.tables(schema)
-    references = catalog.authority_references(Authority._meta.db_table)
-    with schema_context(schema):
+    ground = PlatformWork("export")
+    all_tables = catalog.tables(schema)
+    schema_tables = [t for t in all_tables if not withheld.is_withheld_table(t.name)]
+    references = [(name, columns) for name, columns
+                  in catalog.authority_references(Authority._meta.db_table)
+                  if not withheld.is_withheld_table(name)]
+    with in_authority(authority, ground=ground):
         media = list(_media_files())
     steps = max(1, len(schema_tables) + len(references) + 1 + len(media))
     done = 0
@@ -154,13 +164,17 @@ def write_export(authority: Authority, target,
         "created_at": timezone.now().isoformat(),
         "authority": {"slug": authority.slug, "name": authority.name, "schema": schema},
         "tables": [], "public": [], "sequences": [], "media": [],
+        "withheld": withheld.manifest_section(
+            {t.name for t in all_tables} | {name for name, _columns in references}),
     }
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive_zip:
         archive = _Archive(archive_zip)
         for table in schema_tables:
             csv_name, json_name = f"tables/{table.name}.csv", f"tables/{table.name}.json"
-            archive.member(csv_name, _copy_csv(table.select(table.stored_columns)))
-            archive.member(json_name, _json_rows(table.select()))
+            emptied = withheld.withheld_columns(table.name)
+            archive.member(csv_name, _copy_csv(table.select(table.stored_columns,
+                                                            replace=emptied)))
+            archive.member(json_name, _json_rows(table.select(replace=emptied)))
             manifest["tables"].append({
                 "name": table.name, "rows": _count(table), "columns": _describe(table),
                 "primary_key": list(table.primary_key), "csv": csv_name, "json": json_name,
@@ -168,7 +182,8 @@ def write_export(authority: Authority, target,
             step()
         manifest["sequences"] = [
             {"table": s.table, "column": s.column, "last_value": s.last_value,
-             "is_called": s.is_called} for s in catalog.sequences(schema)]
+             "is_called": s.is_called} for s in catalog.sequences(schema)
+            if not withheld.is_withheld_table(s.table)]
 
         public_tables = {t.name: t for t in catalog.tables("public")}
         selections = [(Authority._meta.db_table, ("id",)), *references]
@@ -177,8 +192,10 @@ def write_export(authority: Authority, target,
             where = "WHERE " + " OR ".join(f"{catalog.quote(c)} = {int(authority.pk)}"
                                            for c in columns)
             csv_name, json_name = f"public/{name}.csv", f"public/{name}.json"
-            archive.member(csv_name, _copy_csv(table.select(table.stored_columns, where)))
-            archive.member(json_name, _json_rows(table.select(where=where)))
+            emptied = withheld.withheld_columns(name)
+            archive.member(csv_name, _copy_csv(table.select(table.stored_columns, where,
+                                                            replace=emptied)))
+            archive.member(json_name, _json_rows(table.select(where=where, replace=emptied)))
             manifest["public"].append({
                 "name": name, "rows": _count(table, where), "columns": _describe(table),
                 "filter": " OR ".join(f"{c} = {authority.pk}" for c in columns),
@@ -186,7 +203,7 @@ def write_export(authority: Authority, target,
             })
             step()
 
-        with schema_context(schema):
+        with in_authority(authority, ground=ground):
             for path in media:
                 with default_storage.open(path, "rb") as stream:
                     archive.member(f"media/{path}", _read(stream))
@@ -205,12 +222,12 @@ def write_export(authority: Authority, target,
 
 # --- Requests and the task body ---------------------------------------------------------
 
-def request_export(authority: Authority, *, requested_by: str, by_operator: bool,
-                   actor=None) -> AuthorityExport:
+def request_export(authority: Authority, *, user, by_operator: bool) -> AuthorityExport:
     """Record an export request (audited) and queue its build after commit.
 
-    `actor` is the operator (public-schema user) when an operator asks; an authority
-    administrator is recorded by role only in the audit log (no personal data there).
+    `user` asked: an operator (public-schema user, the audit line's actor) or one of
+    the authority's administrators (recorded by account id and role: no personal data
+    in the audit log; the export row keeps the requester's e-mail for the page).
     Raises ExportError for the platform's row or an authority whose data is deleted,
     or while another export of the authority is being built.
     """
@@ -218,16 +235,16 @@ def request_export(authority: Authority, *, requested_by: str, by_operator: bool
 
     if authority.is_public or authority.data_deleted_at:
         raise ExportError(_("This authority has no data to export."))
-    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+    with in_public(purpose="record an export request"), transaction.atomic():
         Authority.all_objects.select_for_update().get(pk=authority.pk)
         if authority.exports.filter(
                 status__in=[ExportStatus.PENDING, ExportStatus.RUNNING],
                 created_at__gte=timezone.now() - STALE_AFTER).exists():
             raise ExportError(_("An export of this authority is already being prepared."))
-        export = AuthorityExport.objects.create(authority=authority, requested_by=requested_by,
+        export = AuthorityExport.objects.create(authority=authority, requested_by=user.email,
                                                 by_operator=by_operator)
-        record_action(actor, "export_requested", authority, export=export.pk,
-                      by="operator" if by_operator else "authority_admin")
+        actor, who = _audited_by(user, by_operator)
+        record_action(actor, "export_requested", authority, export=export.pk, **who)
         transaction.on_commit(lambda: build_authority_export.delay(export.pk))
     return export
 
@@ -243,7 +260,7 @@ def build_export(export_id: int) -> AuthorityExport:
     `exports/<schema>/<schema>-<date>-<random>.zip` under the public schema's media.
     A failure marks the export failed (the error's type only: no data in messages).
     """
-    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+    with in_public(purpose="build an export"):
         export = AuthorityExport.objects.select_related("authority").get(pk=export_id)
         if export.status != ExportStatus.PENDING:
             return export  # delivered twice (acks_late): the first delivery owns it
@@ -276,24 +293,62 @@ def build_export(export_id: int) -> AuthorityExport:
         return export
 
 
-def open_export(export: AuthorityExport, *, actor=None, by_operator: bool):
-    """The export's file opened for reading (audited as a download)."""
+def _audited_by(user, by_operator: bool) -> tuple[object, dict]:
+    """(actor, details) naming who acted: the operator as the log's actor; an
+    authority's administrator by its account id in the authority's schema and its role
+    (no e-mail or name in the public audit log)."""
+    if by_operator:
+        return user, {"by": "operator"}
+    return None, {"by": "authority_admin", "user_id": getattr(user, "pk", None)}
+
+
+def open_export(export: AuthorityExport, *, user, by_operator: bool):
+    """The export's file opened for reading, and the download written to the audit
+    log (who, which export, its checksum; the log line's date says when)."""
     if export.status != ExportStatus.DONE or not export.file_name:
         raise ExportError(_("This export is not ready."))
-    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+    actor, who = _audited_by(user, by_operator)
+    with in_public(purpose="download an export"):
+        try:
+            stream = default_storage.open(export.file_name, "rb")
+        except FileNotFoundError as error:
+            raise ExportError(_("This export's file is missing.")) from error
         record_action(actor, "export_downloaded", export.authority, export=export.pk,
-                      by="operator" if by_operator else "authority_admin")
-        return default_storage.open(export.file_name, "rb")
+                      sha256=export.sha256, **who)
+    return stream
 
 
 def exports_of(authority: Authority):
     """The authority's exports, newest first (public schema)."""
-    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+    with in_public(purpose="list an authority's exports"):
         return list(AuthorityExport.objects.filter(authority=authority)
                     .select_related("authority")[:20])
 
 
+@dataclass(frozen=True)
+class Download:
+    """One audited download of one of an authority's exports."""
+
+    at: object  # datetime
+    export_id: int
+    by_operator: bool
+    user_id: int | None  # the administrator's account in the authority's schema
+
+
+def downloads_of(authority: Authority, limit: int = 20) -> list[Download]:
+    """The latest downloads of `authority`'s exports, newest first, from the audit log
+    (so that its administrators see who took their data, and when)."""
+    from ..models import OperatorAction
+
+    with in_public(purpose="list an authority's export downloads"):
+        lines = (OperatorAction.objects.filter(authority=authority, action="export_downloaded")
+                 .values_list("created_at", "details")[:limit])
+        return [Download(at=at, export_id=details.get("export"),
+                         by_operator=details.get("by") == "operator",
+                         user_id=details.get("user_id")) for at, details in lines]
+
+
 def latest_done_export(authority: Authority) -> AuthorityExport | None:
-    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+    with in_public(purpose="find an authority's latest export"):
         return (AuthorityExport.objects.filter(authority=authority, status=ExportStatus.DONE)
                 .order_by("-finished_at").first())

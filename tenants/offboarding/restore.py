@@ -9,7 +9,11 @@
    commit: Django creates them DEFERRABLE INITIALLY DEFERRED), sets every sequence to
    its exported state, and writes the media files back under the new schema;
 3. restores the authority's factor overrides and rebuilds its statistics facts from
-   its transfers (facts are derived data), all in one transaction.
+   its transfers (facts are derived data), all in one transaction;
+4. gives every account an unusable password (exports carry no password hashes, and an
+   older archive's hashes are overwritten) and, after commit, e-mails each active user
+   a one-time link to choose a new one on the new authority's host (Django's password
+   reset token and confirmation page). Credential tables (withheld.py) stay empty.
 """
 
 from __future__ import annotations
@@ -25,14 +29,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from ..audit import record_action
+from ..crossing import PlatformWork, in_authority, in_public
 from ..models import Authority, AuthorityStatus
-from . import catalog
-from .export import CHUNK, FORMAT, FORMAT_VERSION
+from . import catalog, withheld
+from .export import CHUNK, FORMAT, READABLE_VERSIONS
+
+GROUND = PlatformWork("import an export")
 
 
 class RestoreError(ValidationError):
@@ -44,7 +53,7 @@ def _manifest(archive: zipfile.ZipFile) -> dict:
         manifest = json.loads(archive.read("manifest.json"))
     except (KeyError, ValueError) as error:
         raise RestoreError(_("This file is not an authority export (no manifest).")) from error
-    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
+    if manifest.get("format") != FORMAT or manifest.get("version") not in READABLE_VERSIONS:
         raise RestoreError(_("Unknown export format or version."))
     return manifest
 
@@ -88,12 +97,19 @@ def _check_schema_matches(manifest: dict, archive: zipfile.ZipFile, schema: str)
             "missing, %(extra)s unknown). Import it with the release that made it, then "
             "migrate.") % {"missing": len(current - exported), "extra": len(exported - current)})
     here = {t.name: t for t in catalog.tables(schema)}
-    for entry in manifest["tables"]:
+    for entry in _loadable(manifest):
         table = here.get(entry["name"])
         columns = [(c["name"], c["type"]) for c in entry["columns"]]
         if table is None or [(c.name, c.type) for c in table.columns] != columns:
             raise RestoreError(_("Table %(table)s differs from this release's.")
                                % {"table": entry["name"]})
+
+
+def _loadable(manifest: dict) -> list[dict]:
+    """The manifest's tables that are loaded: never a credential table, even from an
+    archive made before they were withheld (format version 1)."""
+    return [entry for entry in manifest["tables"]
+            if not withheld.is_withheld_table(entry["name"])]
 
 
 def _load_table(archive: zipfile.ZipFile, schema: str, entry: dict) -> None:
@@ -110,14 +126,16 @@ def _load_table(archive: zipfile.ZipFile, schema: str, entry: dict) -> None:
 def _restore_sequences(schema: str, sequences: list[dict]) -> None:
     with connection.cursor() as cursor:
         for sequence in sequences:
+            if withheld.is_withheld_table(sequence["table"]):
+                continue
             table = f"{catalog.quote(schema)}.{catalog.quote(sequence['table'])}"
             cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, %s)",
                            [table, sequence["column"], sequence["last_value"],
                             sequence["is_called"]])
 
 
-def _restore_media(archive: zipfile.ZipFile, schema: str, media: list[dict]) -> None:
-    with schema_context(schema):
+def _restore_media(archive: zipfile.ZipFile, authority: Authority, media: list[dict]) -> None:
+    with in_authority(authority, ground=GROUND):
         for item in media:
             with archive.open(item["file"]) as stream:
                 saved = default_storage.save(item["path"], File(stream, name=item["path"]))
@@ -142,6 +160,50 @@ def _restore_public(archive: zipfile.ZipFile, manifest: dict, authority: Authori
     rebuild_facts(authority)
 
 
+def _empty_withheld_columns(schema: str, loaded: list[str]) -> None:
+    """Withheld columns hold their export value ('' for passwords) even when an older
+    archive carried the real one."""
+    with connection.cursor() as cursor:
+        for table in loaded:
+            emptied = withheld.withheld_columns(table)
+            if emptied:
+                assignments = ", ".join(f"{catalog.quote(column)} = {expression}"
+                                        for column, expression in emptied.items())
+                cursor.execute(f"UPDATE {catalog.quote(schema)}.{catalog.quote(table)} "  # noqa: S608
+                               f"SET {assignments}")
+
+
+def _lock_accounts(authority: Authority) -> list[tuple[str, str]]:
+    """Every account gets an unusable password; returns (e-mail, one-time link to
+    choose a new one) for each active user. Runs inside the import's transaction."""
+    from accounts.models import User
+
+    from ..provisioning import invitation_url
+    from ..services import authority_host
+
+    host = authority_host(authority.slug)
+    with in_authority(authority, ground=GROUND):
+        users = list(User.objects.order_by("pk"))
+        for user in users:
+            user.set_unusable_password()
+        User.objects.bulk_update(users, ["password"], batch_size=500)
+        return [(user.email, invitation_url(user, host)) for user in users if user.is_active]
+
+
+def _send_password_links(links: list[tuple[str, str]], authority: Authority) -> None:
+    """One e-mail per active user with its link (sent after commit, one connection)."""
+    from ..services import authority_host
+
+    context = {"authority_name": authority.name, "host": authority_host(authority.slug)}
+    subject = render_to_string("tenants/email/restored_account_subject.txt", context).strip()
+    messages = [EmailMessage(subject=subject, to=[email],
+                             body=render_to_string("tenants/email/restored_account_body.txt",
+                                                   {**context, "link": link}))
+                for email, link in links]
+    with get_connection() as mail:
+        mail.send_messages(messages)
+
+
 def import_authority(path: str | Path, *, slug: str, name: str = "", siren: str = "",
                      status: str = AuthorityStatus.TRIAL, actor=None) -> Authority:
     """Restore the export at `path` into a new authority `slug`; returns it.
@@ -149,6 +211,8 @@ def import_authority(path: str | Path, *, slug: str, name: str = "", siren: str 
     `name` and `siren` default to the exported authority's (a SIREN can belong to one
     authority only: give another one while the original still exists). Raises
     RestoreError (or the onboarding ValidationError) before anything is kept.
+    Restored accounts cannot sign in with their old password: each active user is
+    e-mailed a link to choose a new one once the import is committed.
     """
     from ..provisioning import prepare_template
     from ..services import create_authority
@@ -163,7 +227,7 @@ def import_authority(path: str | Path, *, slug: str, name: str = "", siren: str 
         names = {entry["name"]: entry for entry in manifest["public"]}
         original = _rows(archive, names[Authority._meta.db_table]["json"])[0]
         prepare_template()
-        with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        with in_public(purpose="import an export"), transaction.atomic():
             authority = create_authority(
                 name=name or original["name"], kind=original["kind"],
                 siren=siren or original["siren"], slug=slug,
@@ -180,13 +244,23 @@ def import_authority(path: str | Path, *, slug: str, name: str = "", siren: str 
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-                for entry in manifest["tables"]:
+                loaded = _loadable(manifest)
+                for entry in loaded:
                     _load_table(archive, schema, entry)
+                _empty_withheld_columns(schema, [entry["name"] for entry in loaded])
                 _restore_sequences(schema, manifest["sequences"])
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # fail here, not at commit
-            _restore_media(archive, schema, manifest["media"])
+            _restore_media(archive, authority, manifest["media"])
             _restore_public(archive, manifest, authority)
+            links = _lock_accounts(authority)
             record_action(actor, "authority_imported", authority,
                           source=manifest["authority"]["slug"],
-                          exported_at=manifest["created_at"])
+                          exported_at=manifest["created_at"], password_links=len(links))
+
+            def send() -> None:
+                # The users' language, not the operator's shell's: French first.
+                with translation.override(settings.LANGUAGE_CODE):
+                    _send_password_links(links, authority)
+
+            transaction.on_commit(send)
     return authority

@@ -18,7 +18,7 @@ from accounts.permissions import operator_required, role_required
 
 from ..models import Authority, AuthorityExport
 from .deletion import DeletionError, delete_authority_data
-from .export import ExportError, exports_of, open_export, request_export
+from .export import ExportError, downloads_of, exports_of, open_export, request_export
 
 
 def _export_of(authority: Authority, pk: int) -> AuthorityExport:
@@ -29,18 +29,19 @@ def _export_of(authority: Authority, pk: int) -> AuthorityExport:
         raise Http404 from error
 
 
-def _download(export: AuthorityExport, **audit) -> FileResponse:
+def _download(request, export: AuthorityExport, *, by_operator: bool) -> FileResponse:
+    """The ZIP as an attachment; the download is audited (who, when, which export)."""
     try:
-        stream = open_export(export, **audit)
+        stream = open_export(export, user=request.user, by_operator=by_operator)
     except ExportError as error:
         raise Http404 from error
     return FileResponse(stream, as_attachment=True, filename=export.download_name,
                         content_type="application/zip")
 
 
-def _request(request, authority: Authority, **kwargs):
+def _request(request, authority: Authority, *, by_operator: bool):
     try:
-        request_export(authority, requested_by=request.user.email, **kwargs)
+        request_export(authority, user=request.user, by_operator=by_operator)
     except ExportError as error:
         messages.error(request, str(error))
     else:
@@ -53,8 +54,15 @@ def _request(request, authority: Authority, **kwargs):
 @role_required(Role.AUTHORITY_ADMIN)
 @require_GET
 def admin_exports(request):
+    """The authority's exports and who downloaded them (names read in its own schema)."""
+    from accounts.models import User
+
+    downloads = downloads_of(request.tenant)
+    names = {user.pk: str(user) for user in User.objects.filter(
+        pk__in={d.user_id for d in downloads if d.user_id})}
     return render(request, "tenants/offboarding/admin_exports.html", {
         "exports": exports_of(request.tenant), "section": "export",
+        "downloads": [(download, names.get(download.user_id)) for download in downloads],
     })
 
 
@@ -77,7 +85,7 @@ def admin_export_row(request, pk: int):
 @role_required(Role.AUTHORITY_ADMIN)
 @require_GET
 def admin_export_download(request, pk: int):
-    return _download(_export_of(request.tenant, pk), actor=None, by_operator=False)
+    return _download(request, _export_of(request.tenant, pk), by_operator=False)
 
 
 # --- The operator, on the console --------------------------------------------------------
@@ -90,7 +98,7 @@ def _authority(slug: str) -> Authority:
 @require_POST
 def operator_export_request(request, slug: str):
     authority = _authority(slug)
-    _request(request, authority, by_operator=True, actor=request.user)
+    _request(request, authority, by_operator=True)
     return redirect("operator:authority_detail", slug=authority.slug)
 
 
@@ -105,7 +113,7 @@ def operator_export_row(request, slug: str, pk: int):
 @operator_required
 @require_GET
 def operator_export_download(request, slug: str, pk: int):
-    return _download(_export_of(_authority(slug), pk), actor=request.user, by_operator=True)
+    return _download(request, _export_of(_authority(slug), pk), by_operator=True)
 
 
 @operator_required

@@ -14,6 +14,7 @@ ADMIN_PAGES = [
     "/accounts/admin/services/new/",
     "/accounts/admin/sites/",
     "/accounts/admin/sites/new/",
+    "/accounts/admin/journal/",
 ]
 
 

@@ -22,6 +22,7 @@ from exchange.models import Category, Listing, Transfer
 from tests.analytics.factories import PARIS, make_town, reference_figures
 from tests.conftest import client_for, in_authority
 from tests.exchange.factories import published_listing
+from tests.exchange.sharing_world import confirm_receipts, share
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,7 @@ def month(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
                 "received_value": Decimal(0), "received_weight": Decimal(0),
                 "received_co2e": Decimal(0), "received": 0, "delays": [],
                 "families": {}}
+    share(chatellerault, grand_chatellerault)  # transfers between them need it (issue 12)
     with in_authority(chatellerault):
         town = make_town()
         categories = {code: Category.objects.get(reference_code=code) for code in CODES}
@@ -84,7 +86,7 @@ def month(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
                 if reason == "exchanged_internal":
                     data["recipient_service"] = town["sports"]
                 elif reason == "exchanged_other_authority":
-                    data["recipient_authority"] = "Agglomération de Grand Châtellerault"
+                    data["recipient_authority_slug"] = "grand-chatellerault"
                 elif reason == "given_to_partner":
                     data["recipient_partner"] = "Emmaüs Châtellerault"
                 from exchange import services
@@ -112,6 +114,8 @@ def month(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
                         expected["received_co2e"] += co2e * quantity
             Listing.objects.filter(pk__in=[x.pk for x in listings]).update(
                 created_at=at(1), submitted_at=at(1), published_at=at(2))
+    # The agglomération confirms receipt: only then do they count on its side.
+    assert confirm_receipts(grand_chatellerault) == expected["received"]
     expected["posted"] = EXCHANGED + 12
     town["expected"] = expected
     return town

@@ -23,6 +23,10 @@ def _use_bench_database() -> str:
     return url
 
 
+# In the order they run; `python -m tests.bench NAME…` runs only those named.
+MODULES = ["accounts", "feed", "provisioning", "migrations", "sharing", "stats", "partners"]
+
+
 def main(argv: list[str]) -> int:
     """Run every module, or only those named: `python -m tests.bench feed migrations`."""
     started = time.monotonic()
@@ -39,26 +43,25 @@ def main(argv: list[str]) -> int:
 
     call_command("migrate_schemas", verbosity=0)
 
-    from tests.bench import (
-        bench_accounts,
-        bench_feed,
-        bench_migrations,
-        bench_partners,
-        bench_provisioning,
-        bench_sharing,
-        bench_stats,
-    )
+    import importlib
+
     from tests.bench.harness import report
 
-    modules = [bench_accounts, bench_feed, bench_provisioning, bench_migrations,
-               bench_sharing, bench_stats, bench_partners]
-    if argv:
-        modules = [m for m in modules if m.__name__.rsplit(".", 1)[-1].removeprefix("bench_")
-                   in argv]
-    data = [module.generate() for module in modules]
+    modules = [importlib.import_module(f"tests.bench.bench_{name}")
+               for name in MODULES if not argv or name in argv]
+    from django.db import connection
+
+    data = []
+    for module in modules:
+        connection.set_schema_to_public()  # whatever the previous module left
+        data.append(module.generate())
     setup_seconds = time.monotonic() - started
-    results = [result for module, d in zip(modules, data, strict=True)
-               for result in module.run(d)]
+    results = []
+    for module, d in zip(modules, data, strict=True):
+        connection.set_schema_to_public()
+        for result in module.run(d):
+            result.module = module.__name__.rsplit(".", 1)[-1].removeprefix("bench_")
+            results.append(result)
     report(results, setup_seconds)
     return 0
 

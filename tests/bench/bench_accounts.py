@@ -13,10 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from tests.bench.harness import Result, measure, valid_siren
+from tests.bench.harness import Result, measure, scaled, siren_for
 
-AUTHORITIES = 10
-AGENTS_PER_AUTHORITY = 300
+AUTHORITIES = scaled(10, 2)
+AGENTS_PER_AUTHORITY = scaled(300, 10)
 
 
 def generate() -> dict:
@@ -31,7 +31,7 @@ def generate() -> dict:
         slug = f"bench-{index:02d}"
         if Authority.objects.filter(slug=slug).exists():
             continue
-        siren = valid_siren(100000000 + index * 10)
+        siren = siren_for("accounts", index)
         authority = create_authority(name=f"Commune de Bench {index}", kind="commune",
                                      siren=siren, slug=slug, email_domains=[f"{slug}.example"],
                                      status="active")
@@ -46,7 +46,7 @@ def generate() -> dict:
                      roles=[Role.AGENT], service=services[n % 12], password=hashed.password,
                      email_verified_at="2026-01-01T00:00:00Z")
                 for n in range(AGENTS_PER_AUTHORITY)])
-    return {"slug": "bench-05"}
+    return {"slug": f"bench-{AUTHORITIES // 2:02d}"}
 
 
 def run(data: dict) -> list[Result]:
@@ -72,7 +72,7 @@ def run(data: dict) -> list[Result]:
 
     def sign_in_and_out():
         signer = Client(HTTP_HOST=host)
-        response = signer.post("/accounts/login/", {"username": "agent7@bench-05.example",
+        response = signer.post("/accounts/login/", {"username": f"agent7@{data['slug']}.example",
                                                     "password": settings.DEMO_PASSWORD})
         assert response.status_code == 302, response.status_code
 

@@ -18,9 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.bench.harness import Result, measure, valid_siren
+from tests.bench.harness import Result, measure, scaled, siren_for
 
-LISTINGS = 5000
+LISTINGS = scaled(5000, 40)
+DEEP_PAGE = scaled(40, 2)
 PUBLISHED_SHARE = 0.8
 SLUG = "bench-feed"
 
@@ -35,7 +36,7 @@ def generate() -> dict:
     from tenants.services import create_authority
 
     authority = Authority.objects.filter(slug=SLUG).first() or create_authority(
-        name="Communauté de Bench", kind="epci", siren=valid_siren(300000000), slug=SLUG,
+        name="Communauté de Bench", kind="epci", siren=siren_for("feed"), slug=SLUG,
         email_domains=[f"{SLUG}.example"], status="active")
     rng = random.Random(42)
     with schema_context(authority.schema_name):
@@ -90,7 +91,7 @@ def run(data: dict) -> list[Result]:
 
     results = []
     for name, path in [("feed page 1", "/listings/"),
-                       ("feed page 40", "/listings/?page=40"),
+                       (f"feed page {DEEP_PAGE}", f"/listings/?page={DEEP_PAGE}"),
                        ("feed search 'chaise hetre'", "/listings/?q=chaise+hetre"),
                        ("feed filtered (condition)", "/listings/?condition=good")]:
         def get(path=path):

@@ -25,12 +25,12 @@ from collections.abc import Callable
 from django.core.management import call_command
 from django.db import connection
 
-from tests.bench.harness import Result, ensure_bench_authorities
+from tests.bench.harness import Result, ensure_bench_authorities, scaled
 
 # Created by this module (others may exist: reported in the results). BENCH_AUTHORITIES=500
 # measures at scale; bench_provisioning creates the same slugs, so they are shared.
-AUTHORITIES = int(os.environ.get("BENCH_AUTHORITIES", "100"))
-RUNS = 3
+AUTHORITIES = int(os.environ.get("BENCH_AUTHORITIES", scaled(100, 2)))
+RUNS = scaled(3, 1)
 PROCESSES = 2
 NOOP = ("authtoken", "0004_alter_tokenproxy_options")
 

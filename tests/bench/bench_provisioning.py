@@ -11,11 +11,11 @@ import os
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from tests.bench.harness import Result, ensure_bench_authorities, measure, valid_siren
+from tests.bench.harness import Result, ensure_bench_authorities, measure, scaled, siren_for
 
 # BENCH_AUTHORITIES=500 measures at scale (shared with bench_migrations: same slugs).
-EXISTING_AUTHORITIES = int(os.environ.get("BENCH_AUTHORITIES", "50"))
-RUNS = 5
+EXISTING_AUTHORITIES = int(os.environ.get("BENCH_AUTHORITIES", scaled(50, 2)))
+RUNS = scaled(5, 1)
 
 
 def generate() -> dict:
@@ -32,7 +32,7 @@ def run(data: dict) -> list[Result]:
     def next_spec(prefix: str) -> dict:
         index = next(counter)
         return {"name": f"Nouvelle {index}", "kind": "commune", "slug": f"{prefix}-{index}",
-                "siren": valid_siren(400000000 + index * 10)}
+                "siren": siren_for("provisioning", index)}
 
     def fast():
         provision_authority(**next_spec("fast"), admin_email="dgs@example.org")

@@ -19,10 +19,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.bench.harness import Result, measure, valid_siren
+from tests.bench.harness import Result, measure, scaled, siren_for
 
-PARTNERS = 100
-LISTINGS_EACH = 1000
+PARTNERS = scaled(100, 3)
+LISTINGS_EACH = scaled(1000, 10)
+DEEP_PAGE = scaled(40, 2)
 SLUG = "bench-sharing"
 WORDS = ["chaise", "bureau", "armoire", "écran", "table", "caisson", "lampe", "étagère",
          "fauteuil", "hêtre", "chêne", "métal", "réunion", "pliante", "école", "archives"]
@@ -43,7 +44,7 @@ def _populate() -> dict:
     from tenants.services import create_authority
 
     viewer = Authority.objects.filter(slug=SLUG).first() or create_authority(
-        name="Communauté de Bench Partage", kind="epci", siren=valid_siren(310000000),
+        name="Communauté de Bench Partage", kind="epci", siren=siren_for("sharing"),
         slug=SLUG, email_domains=[f"{SLUG}.example"], status="active")
     with schema_context(viewer.schema_name):
         user = User.objects.filter(email=f"agent@{SLUG}.example").first()
@@ -57,7 +58,7 @@ def _populate() -> dict:
     if Authority.objects.filter(slug__in=slugs).count() < PARTNERS:
         Authority.objects.bulk_create([
             Authority(name=f"Commune partenaire {n}", kind="commune",
-                      siren=valid_siren(320000000 + n * 20), slug=slug,
+                      siren=siren_for("sharing-partners", n), slug=slug,
                       schema_name=slug.replace("-", "_"), status="active")
             for n, slug in enumerate(slugs)], ignore_conflicts=True)
     partners = list(Authority.objects.filter(slug__in=slugs).order_by("pk"))
@@ -111,9 +112,10 @@ def run(_data: dict) -> list[Result]:
                            backend="django.contrib.auth.backends.ModelBackend")
     results = []
     for name, path in [("shared feed page 1", "/listings/shared/"),
-                       ("shared feed page 40", "/listings/shared/?page=40"),
+                       (f"shared feed page {DEEP_PAGE}", f"/listings/shared/?page={DEEP_PAGE}"),
                        ("shared feed search 'chaise hetre'", "/listings/shared/?q=chaise+hetre"),
-                       ("shared feed one authority", "/listings/shared/?authority=bench-partner-7"),
+                       ("shared feed one authority",
+                        f"/listings/shared/?authority=bench-partner-{PARTNERS // 2}"),
                        ("shared feed family", f"/listings/shared/?category={data['family']}"),
                        ("shared listings API", "/api/v1/shared-listings/")]:
         def get(path=path):

@@ -17,11 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.bench.harness import Result, measure, valid_siren
+from tests.bench.harness import Result, measure, scaled, siren_for
 
-AUTHORITIES = 1000
-FACTS = 1_000_000
-REPORT_FACTS = 50_000
+AUTHORITIES = scaled(1000, 5)
+FACTS = scaled(1_000_000, 500)
+REPORT_FACTS = scaled(50_000, 100)
 SLUG = "bench-stats"
 PREFIX = "bench-stats-row-"
 
@@ -64,7 +64,7 @@ def generate() -> dict:
     from tenants.services import create_authority
 
     authority = Authority.objects.filter(slug=SLUG).first() or create_authority(
-        name="Ville de Bench-Stats", kind="commune", siren=valid_siren(310000000), slug=SLUG,
+        name="Ville de Bench-Stats", kind="commune", siren=siren_for("stats"), slug=SLUG,
         email_domains=[f"{SLUG}.example"], status="active", departement="86")
     if not TransferFact.objects.filter(authority=authority).exists():
         _insert_facts([authority.pk], REPORT_FACTS, 0)
@@ -88,7 +88,8 @@ def _add_schemaless_authorities() -> list[int]:
         Authority.objects.bulk_create([
             Authority(name=f"Collectivité {n}", slug=f"{PREFIX}{n}",
                       schema_name=f"bench_stats_row_{n}", kind=kinds[n % len(kinds)],
-                      siren=f"{700000000 + n:09d}", departement=departements[n % len(departements)],
+                      siren=siren_for("stats-rows", n),
+                      departement=departements[n % len(departements)],
                       population=1000 + n * 37, status="active")
             for n in range(AUTHORITIES)], batch_size=1000)
         rows = list(Authority.objects.filter(slug__startswith=PREFIX).values_list(
@@ -151,11 +152,12 @@ def _run(authority, facts: int) -> list[Result]:
     with schema_context(authority.schema_name):
         client.force_login(User.objects.get(email=f"moderateur@{SLUG}.example"),
                            backend="django.contrib.auth.backends.ModelBackend")
-    for name, path in [("report page, 50,000 facts",
+    for name, path in [(f"report page, {REPORT_FACTS:,} facts",
                         f"/listings/moderation/report/?period=year&year={year}"),
-                       ("PDF fiche, 50,000 facts",
+                       (f"PDF fiche, {REPORT_FACTS:,} facts",
                         f"/listings/moderation/report/fiche.pdf?period=year&year={year}"),
-                       ("AGEC page, 50,000 facts", f"/listings/moderation/agec/?year={year}")]:
+                       (f"AGEC page, {REPORT_FACTS:,} facts",
+                        f"/listings/moderation/agec/?year={year}")]:
         def get(path=path):
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)

@@ -25,16 +25,36 @@ class Result:
     median_ms: float
     p95_ms: float
     extra: dict = field(default_factory=dict)
+    module: str = ""
 
 
-def valid_siren(seed: int) -> str:
-    """The first SIREN with a valid check digit from `seed` on (generated authorities)."""
+# `make bench` runs every module in one database, so the authorities they create must
+# never share a SIREN (unique in the database). Each module draws from a block of its own:
+# one million numbers, ten per index, so up to 100,000 authorities a block.
+SIREN_BLOCKS = {
+    "accounts": 1, "feed": 2, "bench-authorities": 3, "provisioning": 4, "sharing": 5,
+    "sharing-partners": 6, "stats": 7, "stats-rows": 8, "partners": 9,
+}
+SMOKE = os.environ.get("BENCH_SMOKE") == "1"
+
+
+def siren_for(block: str, index: int = 0) -> str:
+    """A SIREN with a valid check digit, unique to (`block`, `index`) across modules."""
     from tenants.validators import luhn_is_valid
 
+    if not 0 <= index < 100_000:
+        raise ValueError(f"index {index} outside the block")
+    seed = 500_000_000 + SIREN_BLOCKS[block] * 1_000_000 + index * 10
     for candidate in range(seed, seed + 10):
         if luhn_is_valid(str(candidate)):
             return str(candidate)
     raise AssertionError("no valid SIREN near seed")
+
+
+def scaled(full: int, smoke: int) -> int:
+    """A data size: `full` for `make bench`, `smoke` when BENCH_SMOKE=1 (the bench smoke
+    test in `make test` runs every module at tiny sizes, to prove it still works)."""
+    return smoke if SMOKE else full
 
 
 def ensure_bench_authorities(count: int) -> None:
@@ -49,13 +69,16 @@ def ensure_bench_authorities(count: int) -> None:
         slug = f"bench-{index:04d}"
         if slug not in existing:
             create_authority(name=f"Commune {index}", kind="commune",
-                             siren=valid_siren(300000000 + index * 10), slug=slug,
+                             siren=siren_for("bench-authorities", index), slug=slug,
                              status="active")
 
 
 def measure(name: str, action: Callable[[], object], *, n: int, warmup: int = 5,
             **extra) -> Result:
-    """Run `action` warmup + n times; report the median and 95th percentile in ms."""
+    """Run `action` warmup + n times; report the median and 95th percentile in ms.
+    The smoke run (BENCH_SMOKE=1) runs it twice, without warm-up: it checks, not times."""
+    if SMOKE:
+        n, warmup = min(n, 2), 0
     for _ in range(warmup):
         action()
     samples = []
@@ -74,13 +97,15 @@ def report(results: list[Result], setup_seconds: float) -> Path:
     for r in results:
         details = ", ".join(f"{k}={v}" for k, v in r.extra.items())
         print(f"{r.name:<{width}}{r.n:>6}{r.median_ms:>12.2f}{r.p95_ms:>10.2f}  {details}")
-    out = ROOT / "var" / "bench" / "latest.json"
+    # BENCH_OUTPUT: the smoke test writes elsewhere, never over a real run's figures.
+    out = Path(os.environ.get("BENCH_OUTPUT", ROOT / "var" / "bench" / "latest.json"))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "smoke": SMOKE,
         "setup_seconds": round(setup_seconds, 1),
         "results": [asdict(r) for r in results],
     }, indent=2, ensure_ascii=False))
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    print(f"\nwritten to {out}")
     return out

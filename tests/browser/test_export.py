@@ -1,18 +1,24 @@
 """Offboarding in the browser: an authority's administrator requests the complete export,
 sees its progress (htmx polling, no inline script) and downloads the ZIP; the operator
-downloads it from the console."""
+downloads it from the console (both downloads audited). The ZIP carries no credentials;
+once imported as a new authority, a user cannot sign in with the old password and
+chooses a new one through the e-mailed link."""
 
 from __future__ import annotations
 
 import json
+import random
 import re
+import string
 import zipfile
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.operator import operator_sign_in
+from tests.browser.test_account_pages import link_in
 from tests.browser.test_login import sign_in
+from tests.browser.test_operator_onboarding import random_siren
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +54,16 @@ def test_admin_exports_and_downloads_then_the_operator_downloads_it(served_insta
         listings = json.loads(archive.read("tables/exchange_listing.json"))
     assert manifest["authority"]["slug"] == SLUG
     assert {"README.md", "tables/accounts_user.csv", "public/tenants_authority.json"} <= names
+    assert not {"tables/django_session.csv", "tables/authtoken_token.csv"} & names
+    with zipfile.ZipFile(download.path()) as archive:
+        users = json.loads(archive.read("tables/accounts_user.json"))
+    assert users and {user["password"] for user in users} == {""}
     assert listings, "the demo's listings are in the export"
     assert any(name.startswith("media/") for name in names) == bool(manifest["media"])
+    # The download is audited, and the administrators see who took the file.
+    page.reload()
+    expect(page.locator("#export-downloads tr.export-download-line").first) \
+        .to_contain_text("Sophie Garnier")
 
     # Progress: an export being built shows its percentage and the row refreshes itself.
     export_id = shell(served_instance, (
@@ -79,3 +93,39 @@ def test_admin_exports_and_downloads_then_the_operator_downloads_it(served_insta
     expect(operator_page.locator('#operator-actions tr[data-action="export_downloaded"]')) \
         .to_have_count(2)
     operator_page.context.close()
+
+
+def test_an_imported_authority_s_users_choose_a_new_password_by_email(served_instance, page,
+                                                                     tmp_path):
+    """The way back: `import_authority` on the operator's side, then a user's browser."""
+    email = f"agent@{SLUG}.example"
+    sign_in(page, served_instance, SLUG, email)  # the demo password works at home
+    expect(page).to_have_url(served_instance.url(SLUG, "/"))
+    page.context.clear_cookies()
+
+    archive = tmp_path / "export.zip"
+    shell(served_instance, (
+        "from tenants.models import Authority;"
+        "from tenants.offboarding.export import write_export;"
+        f"f = open({str(archive)!r}, 'wb');"
+        f"m = write_export(Authority.objects.get(slug='{SLUG}'), f); f.close(); print('ok')"))
+    slug = "restauree-" + "".join(random.choices(string.ascii_lowercase, k=4))
+    before = len(served_instance.mails())
+    served_instance.manage("import_authority", str(archive), "--slug", slug,
+                           "--siren", random_siren(), "--name", "Châtellerault restaurée")
+
+    # The old password no longer opens the restored account.
+    sign_in(page, served_instance, slug, email)
+    expect(page.get_by_role("alert")).to_contain_text("mot de passe incorrect")
+
+    [message] = served_instance.mails_since(before, To=email)
+    assert "nouveau mot de passe" in message["Subject"]
+    link = link_in(message, "/accounts/password-reset/")
+    assert link.startswith(served_instance.url(slug, "/accounts/password-reset/"))
+    page.goto(link)
+    page.fill("#id_new_password1", "Nouveau-depart-86100")
+    page.fill("#id_new_password2", "Nouveau-depart-86100")
+    page.click("form button[type=submit].primary")
+    sign_in(page, served_instance, slug, email, "Nouveau-depart-86100")
+    expect(page).to_have_url(served_instance.url(slug, "/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bonjour")

@@ -1,10 +1,14 @@
 """Sharing between the two demo authorities, in a browser: an agent of Grand
 Châtellerault finds a shared listing of Châtellerault, says she is interested; the
 poster gets the e-mail (moderators in Cc, Reply-To the agent), closes the listing as
-exchanged with Grand Châtellerault, and the listing leaves the shared feed."""
+exchanged with Grand Châtellerault, and the listing leaves the shared feed; the
+agglomération's moderator confirms receipt, and only then is it among the items
+received from other authorities."""
 
 import io
+import random
 import re
+import string
 from pathlib import Path
 
 import pytest
@@ -75,6 +79,7 @@ def test_find_contact_and_close_across_authorities(served_instance, browser):
     poster.goto(url(TOWN, f"/listings/{listing_id}/"))
     expect(poster.locator(".badge.status-closed")).to_be_visible()
     expect(poster.locator("body")).to_contain_text("Agglomération de Grand Châtellerault")
+    expect(poster.locator(".badge.receipt-pending")).to_have_text("En attente de réception")
     expect(poster.get_by_role("link", name="Télécharger (PDF)")).to_be_visible()
 
     # 5. The listing has left the agglomération's shared feed, and its page is gone.
@@ -83,11 +88,29 @@ def test_find_contact_and_close_across_authorities(served_instance, browser):
     response = taker.goto(url(AGGLO, f"/listings/shared/{TOWN}/{listing_id}/"))
     assert response.status == 404
 
-    # 6. The agglomération's moderator downloads its copy of the transfer record from
-    #    its own host.
+    # 6. The agglomération's moderators are asked to confirm receipt; until one does,
+    #    nothing counts on their side. The moderator confirms it from her own host, and
+    #    it appears among the items received from other authorities.
+    asked = served_instance.mails_since(mails_before, To=f"moderateur@{AGGLO}.example")
+    asked = [m for m in asked if "confirmer la réception" in m["Subject"]]
+    assert len(asked) == 1, served_instance.log_tail(20)
+    assert url(AGGLO, "/listings/moderation/receipts/") in asked[0].get_content()
     moderator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in(moderator, served_instance, AGGLO, f"moderateur@{AGGLO}.example")
     moderator.goto(url(AGGLO, "/listings/moderation/received/"))
+    expect(moderator.locator("table.received")).to_have_count(0)
+    moderator.get_by_role("link", name="Cessions reçues à confirmer").click()
+    expect(moderator.get_by_role("heading", level=1)).to_have_text(
+        "Cessions reçues à confirmer")
+    row = moderator.locator("tr.pending-receipt", has_text=TITLE)
+    expect(row).to_contain_text("Ville de Châtellerault")
+    assert f"agent@{TOWN}.example" not in moderator.locator("main").inner_text()
+    row.get_by_role("button", name="Confirmer la réception").click()
+    expect(moderator.locator("body")).to_contain_text("compte désormais dans vos chiffres")
+    expect(moderator.locator("tr.pending-receipt")).to_have_count(0)
+    moderator.get_by_role("link", name="Reçus", exact=True).click()
+    expect(moderator.get_by_role("heading", level=1)).to_have_text(
+        "Reçus d'autres collectivités")
     expect(moderator.locator("table.received")).to_contain_text("Ville de Châtellerault")
     with moderator.expect_download() as download:
         moderator.get_by_role("link", name="Télécharger (PDF)").first.click()
@@ -137,3 +160,62 @@ def test_admins_end_and_renew_sharing(served_instance, browser):
     # Its moderators' page of transfers to confirm opens (nothing above the cap here).
     agglo_admin.goto(url(AGGLO, "/listings/moderation/transfers/"))
     expect(agglo_admin.get_by_role("heading", level=1)).to_have_text("Cessions à confirmer")
+
+
+def test_a_newcomer_joins_a_network_only_when_every_member_approved(served_instance, browser):
+    """The town and the agglomération form a network; the town proposes a third
+    authority: it is not invited until the agglomération's administrator approves it
+    on her sharing page."""
+    from tests.browser.test_operator_onboarding import random_siren
+
+    url = served_instance.url
+    newcomer_slug = "vouneuil-" + "".join(random.choices(string.ascii_lowercase, k=4))
+    newcomer = f"Commune de Vouneuil {newcomer_slug[-4:]}"
+    served_instance.manage("onboard_authority", "--name", newcomer, "--kind", "commune",
+                           "--siren", random_siren(), "--slug", newcomer_slug,
+                           "--admin-email", f"dgs@{newcomer_slug}.example",
+                           "--email-domain", f"{newcomer_slug}.example")
+    network_name = f"Agglo et communes {newcomer_slug[-4:]}"
+    agglo = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    town = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(agglo, served_instance, AGGLO, f"admin@{AGGLO}.example")
+    sign_in(town, served_instance, TOWN, f"admin@{TOWN}.example")
+
+    # The agglomération creates the network and invites the town, which joins.
+    agglo.goto(url(AGGLO, "/listings/sharing/"))
+    agglo.fill("form.network-form input[name=name]", network_name)
+    agglo.get_by_role("button", name="Créer un réseau").click()
+    network = agglo.locator(f"article[data-network='{network_name}']")
+    network.locator("select[name=authority]").select_option(label="Ville de Châtellerault")
+    network.get_by_role("button", name="Inviter").click()
+    expect(agglo.locator("body")).to_contain_text("Invitation envoyée à Ville de Châtellerault")
+    town.goto(url(TOWN, "/listings/sharing/"))
+    town.locator(f"article[data-network='{network_name}']").get_by_role(
+        "button", name="Rejoindre").click()
+
+    # The town proposes the newcomer: it waits for the agglomération.
+    town_network = town.locator(f"article[data-network='{network_name}']")
+    town_network.locator("select[name=authority]").select_option(label=newcomer)
+    town_network.get_by_role("button", name="Inviter").click()
+    expect(town.locator("body")).to_contain_text("Les autres membres doivent approuver")
+    row = town.locator(f"article[data-network='{network_name}'] tr.invitation-pending")
+    expect(row).to_contain_text(newcomer)
+    expect(row).to_contain_text("Agglomération de Grand Châtellerault")  # awaiting it
+    expect(row.get_by_role("button", name="Approuver")).to_have_count(0)
+
+    # The agglomération's administrator sees it on her page and approves it.
+    agglo.goto(url(AGGLO, "/listings/sharing/"))
+    network = agglo.locator(f"article[data-network='{network_name}']")
+    expect(network).to_contain_text("1 attend votre accord")
+    network.locator("tr.invitation-pending").get_by_role("button", name="Approuver").click()
+    expect(agglo.locator("body")).to_contain_text(f"Vous avez approuvé l'entrée de {newcomer}")
+    invited = agglo.locator(f"article[data-network='{network_name}'] tr.invitation-invited")
+    expect(invited).to_contain_text(newcomer)
+    expect(agglo.locator(".sharing-events")).to_contain_text(
+        "A approuvé l'entrée d'une collectivité dans un réseau")
+
+    # The town leaves again, so the other stories see only the demo agreement.
+    town.goto(url(TOWN, "/listings/sharing/"))
+    town.locator(f"article[data-network='{network_name}']").get_by_role(
+        "button", name="Quitter").click()
+    expect(town.locator("body")).to_contain_text(f"Vous avez quitté « {network_name} »")

@@ -17,10 +17,13 @@ _sirets = itertools.count(1)
 
 
 def siret(n: int) -> str:
-    """A valid SIRET (Luhn) built from `n`."""
+    """A valid SIRET built from `n`: its SIREN (first 9 digits) and the whole number
+    both pass the Luhn check, as python-stdnum's SIRET check requires."""
     from tenants.validators import luhn_is_valid as luhn_valid
 
-    base = f"7{n:012d}"
+    siren_head = f"7{n:07d}"
+    siren = next(siren_head + str(d) for d in range(10) if luhn_valid(siren_head + str(d)))
+    base = siren + "0001"
     return next(base + str(digit) for digit in range(10) if luhn_valid(base + str(digit)))
 
 
@@ -35,10 +38,18 @@ def partner(**fields) -> Partner:
     return services.create_partner(actor_email="operateur@collectivrecup.example", **fields)
 
 
-def grant(authority, the_partner, scopes=None, **kwargs):
-    return services.grant_partner(authority=authority, partner=the_partner,
-                                  scopes=ALL_SCOPES if scopes is None else scopes,
-                                  actor_email=f"admin@{authority.slug}.example", **kwargs)
+def grant(authority, the_partner, scopes=None, accepted: bool = True, **kwargs):
+    """A grant of `authority` to `the_partner`, accepted by the partner unless
+    `accepted=False` (then it reads nothing until `accept(grant)`)."""
+    the_grant = services.grant_partner(authority=authority, partner=the_partner,
+                                       scopes=ALL_SCOPES if scopes is None else scopes,
+                                       actor_email=f"admin@{authority.slug}.example", **kwargs)
+    return accept(the_grant) if accepted else the_grant
+
+
+def accept(the_grant):
+    """The partner accepts `the_grant` (as its e-mailed link would)."""
+    return services.accept_grant(grant_id=the_grant.pk, partner_id=the_grant.partner_id)
 
 
 def api_key(the_partner, **kwargs) -> tuple:

@@ -127,7 +127,7 @@ def test_token_refuses_bad_credentials_with_a_message(world, chatellerault, body
 def test_token_request_must_carry_email_and_password(world, chatellerault):
     response = api(chatellerault).post(f"{API}/auth/token/", {"email": "x"}, format="json")
     assert response.status_code == 400
-    assert set(response.json()) == {"email", "password"}
+    assert set(response.json()["errors"]) == {"email", "password"}
 
 
 def test_token_refuses_an_unverified_address(world, chatellerault):
@@ -151,7 +151,7 @@ def test_axes_locks_the_token_endpoint_after_repeated_failures(world, chatellera
                         {"email": "camille@chatellerault.example", "password": PASSWORD},
                         format="json")
     assert right.status_code == 429
-    assert right["Content-Type"] == "application/json"
+    assert right["Content-Type"] == "application/problem+json"
     assert right.json()["code"] == "locked_out"
 
 
@@ -395,7 +395,7 @@ def test_bad_listing_input_is_a_400(world, chatellerault, change, field):
             "condition": "good", "estimated_value": 20, "site": world["site"].pk, **change}
     response = api(chatellerault, world["other"]).post(f"{API}/listings/", body, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["errors"]
     with in_authority(chatellerault):
         assert not Listing.objects.filter(title="Bureau").exists()
 
@@ -404,7 +404,7 @@ def test_negative_quantity_on_edit_is_a_400(world, chatellerault):
     response = api(chatellerault, world["poster"]).patch(
         listing_url(world["draft"]), {"quantity": -1}, format="json")
     assert response.status_code == 400
-    assert "quantity" in response.json()
+    assert "quantity" in response.json()["errors"]
 
 
 def test_a_rule_of_the_services_answers_detail_and_code(world, chatellerault):
@@ -550,7 +550,7 @@ def test_the_whole_story_through_the_api(world, chatellerault, settings, tmp_pat
     assert no_recipient.json()["code"] == "recipient"
     bad_reason = poster.post(url + "close/", {"reason": "sold"}, format="json")
     assert bad_reason.status_code == 400
-    assert "reason" in bad_reason.json()
+    assert "reason" in bad_reason.json()["errors"]
     rest = poster.post(url + "close/", {"reason": "given_to_partner", "quantity": 4,
                                         "recipient_partner": "École Jules Ferry",
                                         "weight_kg": "20.5"}, format="json")

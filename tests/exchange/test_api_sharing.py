@@ -119,6 +119,7 @@ def test_the_schema_documents_sharing(chatellerault):
 
 def test_closing_through_the_api_names_the_authority_and_may_await_confirmation(
         chatellerault, grand_chatellerault, capture):
+    share(chatellerault, grand_chatellerault)
     with in_authority(chatellerault):
         listing = published_listing(quantity=1, estimated_value=1500)
     with capture(execute=True):

@@ -303,6 +303,18 @@ def test_queue_lists_pending_listings_oldest_first_with_counts(world):
     assert f'name="listings" value="{newer.pk}"' in html
 
 
+def test_ids_in_the_queue_form_are_not_grouped_like_numbers(world):
+    """French number formatting groups thousands ("12 345"): an id in a form field or an
+    element id must stay machine-readable, or bulk approval posts ids that do not exist."""
+    with in_authority(world.authority):
+        listing = ListingFactory(pk=12345, title="Lot 12345", poster=world.poster,
+                                 site=world.site, status=ListingStatus.PENDING,
+                                 submitted_at=timezone.now())
+    html = client_for(world.authority, world.nadia).get(url("moderation_queue")).content.decode()
+    assert f'name="listings" value="{listing.pk}"' in html
+    assert f'id="select-{listing.pk}"' in html
+
+
 def _queue_queries(world, count: int, *, total: int) -> int:
     with in_authority(world.authority):
         for n in range(count):

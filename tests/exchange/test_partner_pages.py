@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from exchange.partners.models import ApiKey, Partner, PartnerAuditEntry, PartnerGrant
 from tenants.models import OperatorAction
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.exchange.partner_factories import api_key, grant, partner, siret
+from tests.exchange.partner_factories import accept, api_key, grant, partner, siret
 from tests.exchange.test_partner_api import FEED, partner_client
 from tests.factories import agent, authority_admin, moderator, operator
 
@@ -57,13 +57,16 @@ def test_an_admin_grants_with_an_agreement_then_creates_a_key_shown_once(chatell
     assert full_key.startswith(key.prefix + ".") and full_key in response.content.decode()
     assert full_key.split(".")[1] not in key.secret_hash  # only a digest is kept
     assert full_key not in page.get(PAGE).content.decode()  # shown once
+    # Nothing until the partner accepts the grant from its e-mailed link.
+    assert partner_client(full_key).get(FEED).status_code == 403
+    accept(the_grant)
     assert partner_client(full_key).get(FEED).status_code == 200
 
     assert page.post(f"{PAGE}keys/{key.pk}/revoke/").status_code == 302
     assert partner_client(full_key).get(FEED).status_code == 401
     actions = set(PartnerAuditEntry.objects.filter(authority=chatellerault)
                   .values_list("action", flat=True))
-    assert actions == {"grant_created", "key_created", "key_revoked"}
+    assert actions == {"grant_created", "grant_accepted", "key_created", "key_revoked"}
     assert not any("." in str(entry.details) and full_key in str(entry.details)
                    for entry in PartnerAuditEntry.objects.all())
 
@@ -131,9 +134,11 @@ def test_the_admin_page_query_count_is_bounded(chatellerault, admin,
         the_partner = partner()
         grant(chatellerault, the_partner)
         api_key(the_partner, authority=chatellerault)
+        api_key(the_partner)  # operator-issued: listed too
     page = client_for(chatellerault, admin)
     with django_assert_max_num_queries(16):
-        assert page.get(PAGE).status_code == 200
+        response = page.get(PAGE)
+    assert response.status_code == 200 and len(response.context["key_rows"]) == 8
 
 
 # --- Operator console -------------------------------------------------------------------

@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from analytics.models import TransferFact
@@ -17,11 +19,25 @@ from exchange.catalogue.models import CatalogueEntry
 from exchange.errors import ExchangeError
 from exchange.models import ContactRequest, Listing, ListingStatus, Visibility
 from exchange.sharing import services as sharing
-from exchange.sharing.models import AgreementStatus, SharingAction, SharingEvent
+from exchange.sharing.invitations import missing_approvals
+from exchange.sharing.models import (
+    AgreementStatus,
+    MembershipStatus,
+    NetworkMembership,
+    SharingAction,
+    SharingEvent,
+)
 from exchange.sharing.selectors import sharing_partners_of
 from tests.conftest import client_for, in_authority
 from tests.exchange.factories import image_upload, published_listing
-from tests.exchange.sharing_world import _outsider_schema, admin_of, naintre, share, shared_listing
+from tests.exchange.sharing_world import (
+    _outsider_schema,
+    admin_of,
+    confirm_receipts,
+    naintre,
+    share,
+    shared_listing,
+)
 from tests.factories import agent, authority_admin, moderator
 
 __all__ = ["_outsider_schema", "naintre"]  # fixtures used below
@@ -53,6 +69,9 @@ def test_an_agreement_is_proposed_accepted_and_ended_by_admins_and_audited(
                                       actor=agglo_admin)
     assert ended.status == AgreementStatus.ENDED
     assert ended.ended_by_authority == grand_chatellerault
+    # The other authority reads these names: never an agent's e-mail address.
+    assert (ended.proposed_by, ended.decided_by, ended.ended_by) == (
+        town_admin.full_name, agglo_admin.full_name, agglo_admin.full_name)
     assert list(sharing_partners_of(chatellerault)) == []
     trail = list(SharingEvent.objects.filter(agreement=agreement).order_by("created_at", "id")
                  .values_list("action", "authority__slug", "actor_email"))
@@ -415,6 +434,9 @@ def test_closing_as_exchanged_with_a_partner_authority_names_it_in_the_fact(
         assert transfer.recipient_authority == "Agglomération de Grand Châtellerault"
         assert Listing.objects.get(pk=listing.pk).status == ListingStatus.CLOSED
     fact = TransferFact.objects.get(authority=chatellerault, transfer_id=transfer.pk)
+    assert fact.receiver_authority is None  # until the agglomération confirms receipt
+    assert confirm_receipts(grand_chatellerault) == 1
+    fact.refresh_from_db()
     assert fact.receiver_authority == grand_chatellerault
     assert not CatalogueEntry.objects.filter(listing_id=listing.pk,
                                              authority=chatellerault).exists()
@@ -492,3 +514,191 @@ def test_networks_through_the_pages(chatellerault, grand_chatellerault):
     assert list(sharing_partners_of(chatellerault)) == [grand_chatellerault]
     assert town.post(f"/listings/sharing/networks/{network_id}/leave/").status_code == 302
     assert list(sharing_partners_of(chatellerault)) == []
+
+
+# --- Networks grow only by agreement of all members (issue 12) -------------------------
+
+def _two_member_network(agglo, town):
+    """A network of `agglo` and `town`, both members. Returns (network, agglo admin,
+    town admin)."""
+    agglo_admin = admin_of(agglo)
+    town_admin = admin_of(town)
+    with in_authority(agglo):
+        network = sharing.create_network(authority=agglo, actor=agglo_admin,
+                                         name="Agglo et communes")
+        sharing.invite_to_network(network=network, authority=agglo, actor=agglo_admin,
+                                  other=town)
+    with in_authority(town):
+        sharing.join_network(network=network, authority=town, actor=town_admin)
+    return network, agglo_admin, town_admin
+
+
+def test_one_member_cannot_bring_a_newcomer_in_alone(chatellerault, grand_chatellerault,
+                                                      naintre):
+    """The attack: the town invites an outsider and the outsider accepts at once,
+    without the agglomération agreeing. Now the invitation waits for every member."""
+    network, agglo_admin, town_admin = _two_member_network(grand_chatellerault, chatellerault)
+    with in_authority(chatellerault):
+        invitation = sharing.invite_to_network(network=network, authority=chatellerault,
+                                               actor=town_admin, other=naintre)
+    assert invitation.status == MembershipStatus.PENDING
+    outsider_admin = admin_of(naintre, email="admin-net@outsider.example")
+    with in_authority(naintre), pytest.raises(ExchangeError) as refused:
+        sharing.join_network(network=network, authority=naintre, actor=outsider_admin)
+    assert refused.value.code == "state"
+    outsider = client_for(naintre, outsider_admin)
+    assert outsider.post(f"/listings/sharing/networks/{network.pk}/join/").status_code == 302
+    assert list(sharing_partners_of(naintre)) == []
+    assert NetworkMembership.objects.get(pk=invitation.pk).status == MembershipStatus.PENDING
+    # The agglomération approves; then, only then, the outsider may join.
+    with in_authority(grand_chatellerault):
+        sharing.approve_newcomer(invitation=invitation, authority=grand_chatellerault,
+                                 actor=agglo_admin)
+    assert NetworkMembership.objects.get(pk=invitation.pk).status == MembershipStatus.INVITED
+    assert outsider.post(f"/listings/sharing/networks/{network.pk}/join/").status_code == 302
+    assert set(sharing_partners_of(naintre)) == {chatellerault, grand_chatellerault}
+    trail = list(SharingEvent.objects.filter(network=network, other_authority=naintre)
+                 .order_by("created_at", "id").values_list("action", "authority__slug"))
+    assert trail == [(SharingAction.NETWORK_INVITED, "chatellerault"),
+                     (SharingAction.NETWORK_APPROVED, "grand-chatellerault")]
+
+
+def test_any_member_refuses_a_newcomer_for_good(chatellerault, grand_chatellerault, naintre):
+    network, agglo_admin, town_admin = _two_member_network(grand_chatellerault, chatellerault)
+    with in_authority(grand_chatellerault):
+        invitation = sharing.invite_to_network(network=network, authority=grand_chatellerault,
+                                               actor=agglo_admin, other=naintre)
+    town = client_for(chatellerault, town_admin)
+    url = f"/listings/sharing/networks/{network.pk}/invitations/{invitation.pk}"
+    assert town.post(f"{url}/refuse/").status_code == 302
+    refused = NetworkMembership.objects.get(pk=invitation.pk)
+    assert refused.status == MembershipStatus.REFUSED
+    assert refused.decided_by == town_admin.full_name  # the name, never the address
+    with in_authority(naintre), pytest.raises(ExchangeError) as joined:
+        sharing.join_network(network=network, authority=naintre, actor=authority_admin())
+    assert joined.value.code == "state"
+    with in_authority(grand_chatellerault), pytest.raises(ExchangeError) as late:
+        sharing.approve_newcomer(invitation=invitation, authority=grand_chatellerault,
+                                 actor=agglo_admin)
+    assert late.value.code == "state"
+    assert list(sharing_partners_of(naintre)) == []
+    assert SharingEvent.objects.filter(network=network, action=SharingAction.NETWORK_REFUSED,
+                                       authority=chatellerault, other_authority=naintre).exists()
+    # A new invitation starts a new round: the earlier approvals do not count.
+    with in_authority(grand_chatellerault):
+        again = sharing.invite_to_network(network=network, authority=grand_chatellerault,
+                                          actor=agglo_admin, other=naintre)
+    assert again.status == MembershipStatus.PENDING
+    assert [a.slug for a in missing_approvals(again)] == ["chatellerault"]
+
+
+def test_only_admins_of_member_authorities_approve_and_only_once(chatellerault,
+                                                                 grand_chatellerault, naintre):
+    network, agglo_admin, town_admin = _two_member_network(grand_chatellerault, chatellerault)
+    with in_authority(grand_chatellerault):
+        invitation = sharing.invite_to_network(network=network, authority=grand_chatellerault,
+                                               actor=agglo_admin, other=naintre)
+    with in_authority(chatellerault):
+        town_moderator = moderator()
+    assert client_for(chatellerault, town_moderator).post(
+        f"/listings/sharing/networks/{network.pk}/invitations/{invitation.pk}/approve/"
+    ).status_code == 403
+    # The newcomer itself is no member: it cannot approve its own invitation.
+    outsider = client_for(naintre, admin_of(naintre, email="self-approve@outsider.example"))
+    assert outsider.post(f"/listings/sharing/networks/{network.pk}/invitations/"
+                         f"{invitation.pk}/approve/").status_code == 403
+    assert outsider.post(f"/listings/sharing/networks/{network.pk}/invitations/"
+                         f"{invitation.pk}/refuse/").status_code == 403
+    # The inviter approved by inviting; approving twice is refused.
+    with in_authority(grand_chatellerault), pytest.raises(ExchangeError) as twice:
+        sharing.approve_newcomer(invitation=invitation, authority=grand_chatellerault,
+                                 actor=agglo_admin)
+    assert twice.value.code == "state"
+    assert outsider.post(f"/listings/sharing/networks/{network.pk}/invitations/"
+                         f"{invitation.pk}/promote/").status_code == 404
+    assert NetworkMembership.objects.get(pk=invitation.pk).status == MembershipStatus.PENDING
+
+
+def test_a_member_who_joins_later_must_approve_open_invitations_too(
+        chatellerault, grand_chatellerault, naintre):
+    agglo_admin, town_admin = admin_of(grand_chatellerault), admin_of(chatellerault)
+    outsider_admin = admin_of(naintre, email="late@outsider.example")
+    with in_authority(grand_chatellerault):
+        network = sharing.create_network(authority=grand_chatellerault, actor=agglo_admin,
+                                         name="Réseau")
+        for other in (chatellerault, naintre):  # the only member: invited at once
+            assert sharing.invite_to_network(
+                network=network, authority=grand_chatellerault, actor=agglo_admin,
+                other=other).status == MembershipStatus.INVITED
+    with in_authority(chatellerault):
+        sharing.join_network(network=network, authority=chatellerault, actor=town_admin)
+    with in_authority(naintre), pytest.raises(ExchangeError):
+        sharing.join_network(network=network, authority=naintre, actor=outsider_admin)
+    invitation = NetworkMembership.objects.get(network=network, authority=naintre)
+    assert invitation.status == MembershipStatus.PENDING
+    assert [a.slug for a in missing_approvals(invitation)] == ["chatellerault"]
+    with in_authority(chatellerault):
+        sharing.approve_newcomer(invitation=invitation, authority=chatellerault,
+                                 actor=town_admin)
+    with in_authority(naintre):
+        sharing.join_network(network=network, authority=naintre, actor=outsider_admin)
+    assert set(sharing_partners_of(naintre)) == {chatellerault, grand_chatellerault}
+
+
+def test_when_the_last_holdout_leaves_the_invitation_goes_on(chatellerault,
+                                                             grand_chatellerault, naintre):
+    network, agglo_admin, town_admin = _two_member_network(grand_chatellerault, chatellerault)
+    with in_authority(grand_chatellerault):
+        invitation = sharing.invite_to_network(network=network, authority=grand_chatellerault,
+                                               actor=agglo_admin, other=naintre)
+    with in_authority(chatellerault):
+        sharing.leave_network(network=network, authority=chatellerault, actor=town_admin)
+    assert NetworkMembership.objects.get(pk=invitation.pk).status == MembershipStatus.INVITED
+
+
+def test_every_member_admin_sees_pending_newcomers_on_the_sharing_page(
+        chatellerault, grand_chatellerault, naintre):
+    network, agglo_admin, town_admin = _two_member_network(grand_chatellerault, chatellerault)
+    with in_authority(chatellerault):
+        invitation = sharing.invite_to_network(network=network, authority=chatellerault,
+                                               actor=town_admin, other=naintre)
+    approve = (f"/listings/sharing/networks/{network.pk}/invitations/{invitation.pk}"
+               "/approve/")
+    agglo_page = client_for(grand_chatellerault, agglo_admin).get("/listings/sharing/")
+    assert agglo_page.status_code == 200
+    agglo_html = agglo_page.content.decode()
+    assert "Commune hors accord" in agglo_html
+    assert approve in agglo_html  # the agglomération has not approved yet
+    town_html = client_for(chatellerault, town_admin).get("/listings/sharing/").content.decode()
+    assert "Commune hors accord" in town_html
+    assert approve not in town_html  # the town approved by inviting
+    outsider = client_for(naintre, admin_of(naintre, email="sees@outsider.example"))
+    outsider_html = outsider.get("/listings/sharing/").content.decode()
+    assert f"/listings/sharing/networks/{network.pk}/join/" not in outsider_html
+    assert f"/listings/sharing/networks/{network.pk}/decline/" in outsider_html
+
+
+def test_the_sharing_page_queries_do_not_grow_with_networks(chatellerault,
+                                                            grand_chatellerault, naintre):
+    agglo_admin = admin_of(grand_chatellerault)
+    client = client_for(grand_chatellerault, agglo_admin)
+
+    def network_with_invitations(name, *others):
+        with in_authority(grand_chatellerault):
+            network = sharing.create_network(authority=grand_chatellerault,
+                                             actor=agglo_admin, name=name)
+            for other in others:
+                sharing.invite_to_network(network=network, authority=grand_chatellerault,
+                                          actor=agglo_admin, other=other)
+
+    def page_queries() -> int:
+        client.get("/listings/sharing/")  # warm the session and caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/listings/sharing/").status_code == 200
+        return len(queries)
+
+    network_with_invitations("Premier", chatellerault)
+    one = page_queries()
+    network_with_invitations("Deuxième", chatellerault, naintre)
+    network_with_invitations("Troisième", naintre)
+    assert page_queries() == one

@@ -26,7 +26,7 @@ from tenants.crossing import CrossingRefused, in_authority, may_cross
 from tests.conftest import client_for
 from tests.conftest import in_authority as inside
 from tests.exchange.factories import image_upload, published_listing
-from tests.exchange.sharing_world import share
+from tests.exchange.sharing_world import confirm_receipts, share
 from tests.exchange.test_api import api
 from tests.factories import agent, authority_admin, moderator
 from tests.tenants.gone import GONE, make_gone
@@ -249,6 +249,7 @@ def test_the_receiver_keeps_its_transfer_record_until_the_giver_data_are_deleted
             transfer = services.close_listing(
                 listing=listing, actor=listing.poster, reason="exchanged_other_authority",
                 recipient_authority_slug="grand-chatellerault", quantity=2)
+    assert confirm_receipts(grand_chatellerault) == 1  # it counts once the receiver confirms
     with inside(grand_chatellerault):
         receiver = client_for(grand_chatellerault, moderator())
     url = f"/listings/moderation/received/chatellerault/{transfer.pk}/record.pdf"

@@ -329,6 +329,7 @@ def test_contacts_are_rate_limited_per_agent_per_hour(world):
 def test_every_scheduled_job_is_a_registered_task():
     import analytics.tasks  # noqa: F401
     import exchange.partners.tasks
+    import exchange.sharing.tasks
     import exchange.tasks  # noqa: F401  (what autodiscovery loads in a worker)
     import tenants.billing.tasks
     import tenants.tasks  # noqa: F401
@@ -342,7 +343,8 @@ def test_every_scheduled_job_is_a_registered_task():
                          "tenants.send_trial_reminders",
                          "analytics.open_weight_campaigns_everywhere",
                          "billing.flag_overdue_invoices",
-                         "partners.offer_due_listings_everywhere", "partners.retry_webhooks"}
+                         "partners.offer_due_listings_everywhere", "partners.retry_webhooks",
+                         "sharing.expire_transfer_receipts"}
     assert scheduled <= set(app.tasks)
 
 

@@ -9,13 +9,14 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from accounts.models import Role, User
 from analytics.models import TransferFact
 from exchange import services
 from exchange.errors import ExchangeError
 from exchange.models import Listing, ListingStatus
 from tests.conftest import client_for, in_authority
 from tests.exchange.factories import published_listing
-from tests.exchange.sharing_world import _outsider_schema, naintre, share
+from tests.exchange.sharing_world import _outsider_schema, confirm_receipts, naintre, share
 from tests.factories import agent, moderator
 
 __all__ = ["_outsider_schema", "naintre"]
@@ -29,6 +30,12 @@ def pdf_text(content: bytes) -> str:
 @pytest.fixture
 def capture(django_capture_on_commit_callbacks):
     return django_capture_on_commit_callbacks
+
+
+@pytest.fixture(autouse=True)
+def _sharing(chatellerault, grand_chatellerault):
+    """Transfers to another authority need a live agreement (issue 12)."""
+    share(chatellerault, grand_chatellerault)
 
 
 def give_to_agglo(listing, capture, **kwargs):
@@ -45,6 +52,7 @@ def test_below_the_cap_the_transfer_counts_at_once(chatellerault, grand_chatelle
         transfer = give_to_agglo(listing, capture)
         assert not transfer.confirmation_required
         assert Listing.objects.get(pk=listing.pk).status == ListingStatus.CLOSED
+    assert confirm_receipts(grand_chatellerault) == 1
     assert TransferFact.objects.filter(transfer_id=transfer.pk, authority=chatellerault,
                                        receiver_authority=grand_chatellerault).exists()
 
@@ -77,6 +85,7 @@ def test_above_the_cap_a_moderator_confirms_then_it_closes_and_counts(
         transfer.refresh_from_db()
         assert transfer.confirmed_by == nadia and transfer.confirmed_at is not None
         assert Listing.objects.get(pk=listing.pk).status == ListingStatus.CLOSED
+    assert confirm_receipts(grand_chatellerault) == 1
     fact = TransferFact.objects.get(transfer_id=transfer.pk, authority=chatellerault)
     assert fact.receiver_authority == grand_chatellerault
     assert fact.value_eur == Decimal("900.00")
@@ -118,7 +127,6 @@ def test_the_close_form_warns_above_the_cap(chatellerault):
 
 def test_both_authorities_download_the_record_and_a_third_cannot(
         chatellerault, grand_chatellerault, naintre, capture):
-    share(chatellerault, grand_chatellerault)
     with in_authority(chatellerault):
         listing = published_listing(title="Tables pliantes", quantity=12,
                                     estimated_value=Decimal("240"))
@@ -131,6 +139,7 @@ def test_both_authorities_download_the_record_and_a_third_cannot(
                      "Agglomération de Grand Châtellerault", "200070670", "Tables pliantes",
                      "12", "20,00", "240,00", "INV-2024-0042", "2022-791", "L. 3212-2"):
         assert expected in text, expected
+    assert confirm_receipts(grand_chatellerault) == 1
     # The receiving authority, from its own host: listed, then downloaded.
     with in_authority(grand_chatellerault):
         agglo_moderator = moderator(email="mod@grand-chatellerault.example")
@@ -213,3 +222,31 @@ def test_no_email_below_the_cap(chatellerault, capture, mailoutbox):
         mailoutbox.clear()
         give_to_agglo(listing, capture)
     assert not [m for m in mailoutbox if "nadia@chatellerault.example" in m.to]
+
+
+def test_the_value_above_the_cap_is_emailed_to_active_moderators_only(chatellerault, capture,
+                                                                      mailoutbox):
+    """Issue 12: the e-mail reveals a value above the cap; `contact_cc` may be any
+    address (a shared mailbox, someone outside): it must not receive it."""
+    with in_authority(chatellerault):
+        rules = services.exchange_settings()
+        rules.contact_cc = ["achats@outside.example", "dst@chatellerault.example"]
+        rules.save()
+        nadia = moderator(email="nadia@chatellerault.example")
+        moderator(email="former@chatellerault.example", is_active=False)
+        agent(email="dst@chatellerault.example")
+        listing = published_listing(title="Photocopieur couleur", quantity=1,
+                                    estimated_value=Decimal("1200"), approver=nadia)
+        mailoutbox.clear()
+        give_to_agglo(listing, capture)
+        # The active moderator accounts: Nadia, and the administrator who signed the
+        # sharing agreement (administrators moderate too).
+        moderators = sorted(User.objects.filter(roles__contains=[Role.MODERATOR],
+                                                is_active=True).values_list("email", flat=True))
+    assert nadia.email in moderators
+    assert len(moderators) == 2
+    [message] = [m for m in mailoutbox if "Photocopieur couleur" in m.subject]
+    assert message.recipients() == moderators
+    assert "former@chatellerault.example" not in message.recipients()
+    assert not {"achats@outside.example", "dst@chatellerault.example"} & set(
+        message.recipients())

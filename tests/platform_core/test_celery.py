@@ -15,11 +15,13 @@ from collectivrecup.celery import app
 from collectivrecup.tasks import ping
 
 
-def _reset_connection_pool():
-    """Drop pooled broker connections so the next call uses the current settings."""
-    if app._pool is not None:
+def _reset_connection_pool(close: bool):
+    """Drop pooled broker connections so the next call uses the current settings. Only
+    the test broker's pool is closed: kombu keeps pools in a registry by broker, and a
+    closed default pool breaks every later eager `.delay()` ("Acquire on closed pool")."""
+    if close and app._pool is not None:
         app._pool.force_close_all()
-        app._pool = None
+    app._pool = None
     app.amqp._producer_pool = None  # holds the old connection pool otherwise
 
 
@@ -40,12 +42,12 @@ def filesystem_broker(tmp_path):
         task_always_eager=False,
         task_ignore_result=False,
     )
-    _reset_connection_pool()
+    _reset_connection_pool(close=False)
     try:
         yield queue
     finally:
+        _reset_connection_pool(close=True)
         app.conf.update(saved)
-        _reset_connection_pool()
 
 
 def wait_for(results, async_result, timeout=20.0):

@@ -55,10 +55,12 @@ class RecordedStripe(stripe.HTTPClient):
         pass
 
 
-def event_payload(event_id: str, event_type: str, invoice: dict) -> str:
+def event_payload(event_id: str, event_type: str, invoice: dict,
+                  created: int = 1767225600) -> str:
+    """A Stripe event's JSON; `created` is when Stripe created it (Unix time)."""
     return json.dumps({
         "id": event_id, "object": "event", "api_version": stripe.api_version,
-        "created": 1767225600, "livemode": False, "pending_webhooks": 1,
+        "created": created, "livemode": False, "pending_webhooks": 1,
         "request": {"id": None, "idempotency_key": None}, "type": event_type,
         "data": {"object": invoice},
     })

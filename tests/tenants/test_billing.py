@@ -191,6 +191,44 @@ def test_invoice_events_update_the_invoice_and_a_replay_is_a_no_op(customer):
     assert StripeEvent.objects.count() == 2
 
 
+def test_an_older_event_arriving_late_does_not_reopen_a_paid_invoice(customer):
+    """Stripe sent invoice.finalized (12:00) then invoice.paid (12:05) but delivered
+    them the other way round: the invoice stays paid, the late event is recorded."""
+    finalized_at, paid_at = 1767268800, 1767268800 + 300
+    paid = event_payload("evt_TEST0011", "invoice.paid", recorded_invoice(status="paid"),
+                         created=paid_at)
+    assert post_event(paid, sign(paid, SECRET)).status_code == 200
+    late = event_payload("evt_TEST0010", "invoice.finalized", recorded_invoice(),
+                         created=finalized_at)
+    response = post_event(late, sign(late, SECRET))
+    assert (response.status_code, response.content) == (200, b"ok")
+    invoice = Invoice.objects.get(stripe_invoice_id="in_TEST0001")
+    assert invoice.status == InvoiceStatus.PAID
+    assert invoice.last_event_created.timestamp() == paid_at
+    events = {e.event_id: (e.applied, e.created.timestamp()) for e in StripeEvent.objects.all()}
+    assert events == {"evt_TEST0011": (True, paid_at), "evt_TEST0010": (False, finalized_at)}
+    # A late invoice.overdue neither reopens it nor alerts anyone.
+    overdue = event_payload("evt_TEST0012", "invoice.overdue", recorded_invoice(),
+                            created=finalized_at + 60)
+    assert post_event(overdue, sign(overdue, SECRET)).status_code == 200
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.overdue_alerted_at) == (InvoiceStatus.PAID, None)
+    # A newer event still applies (Stripe voids it after a refund, say).
+    voided = event_payload("evt_TEST0013", "invoice.voided", recorded_invoice(status="void"),
+                           created=paid_at + 60)
+    assert post_event(voided, sign(voided, SECRET)).status_code == 200
+    assert Invoice.objects.get().status == InvoiceStatus.VOID
+
+
+def test_events_of_the_same_second_keep_the_furthest_status(customer):
+    paid = event_payload("evt_TEST0021", "invoice.paid", recorded_invoice(status="paid"))
+    finalized = event_payload("evt_TEST0020", "invoice.finalized", recorded_invoice())
+    for payload in (paid, finalized):  # same `created`, delivered paid first
+        assert post_event(payload, sign(payload, SECRET)).status_code == 200
+    assert Invoice.objects.get().status == InvoiceStatus.PAID
+    assert StripeEvent.objects.get(event_id="evt_TEST0020").applied is False
+
+
 def test_an_overdue_invoice_alerts_the_operators_once(customer,
                                                      django_capture_on_commit_callbacks):
     watcher = operator()

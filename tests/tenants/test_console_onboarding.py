@@ -129,7 +129,7 @@ def test_creating_an_authority_invites_its_admin_and_is_audited(
 
     action = OperatorAction.objects.get(action="authority_created")
     assert action.actor == olivier and action.authority == authority
-    assert action.details == {"operator": olivier.email, "slug": "naintre"}
+    assert action.details == {"operator": olivier.email, "slug": "naintre", "via": "console"}
 
     detail = client.get(response["Location"])
     assert detail.status_code == 200

@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from tenants import migrations_at_scale as scale
 from tenants.models import Authority
 from tenants.services import create_authority
-from tests.bench.harness import valid_siren
+from tests.bench.harness import siren_for
 from tests.scratch_databases import create_database, drop_database
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def _recorded(schema: str) -> bool:
 def two_more(db) -> list[Authority]:
     """Two authorities more than the session's, rolled back with the test."""
     return [create_authority(name=f"Commune {i}", kind="commune", slug=f"migr-{i}",
-                             siren=valid_siren(310000000 + i * 10), status="active")
+                             siren=siren_for("bench-authorities", 90_000 + i), status="active")
             for i in range(2)]
 
 
@@ -155,7 +155,7 @@ def test_release_with_a_pool_end_to_end():
         run("migrate_schemas", "-v0")
         for i in range(3):
             run("onboard_authority", "--name", f"Commune {i}", "--kind", "commune",
-                "--siren", valid_siren(320000000 + i * 10), "--slug", f"e2e-{i}",
+                "--siren", siren_for("bench-authorities", 95_000 + i), "--slug", f"e2e-{i}",
                 "--admin-email", f"dgs@e2e-{i}.example")
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("DELETE FROM e2e_1.django_migrations WHERE app = %s AND name = %s",

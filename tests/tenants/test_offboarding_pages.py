@@ -57,10 +57,15 @@ def test_an_admin_exports_its_authority_and_downloads_the_zip(
         'attachment; filename="collectivrecup-chatellerault-')
     manifest = json.loads(download(response).read("manifest.json"))
     assert manifest["authority"]["slug"] == "chatellerault"
+    # Audited: who (the admin's account id in its schema), when, which export.
     actions = OperatorAction.objects.filter(authority=chatellerault).values_list(
-        "action", "actor", "details__by")
-    assert set(actions) >= {("export_requested", None, "authority_admin"),
-                            ("export_downloaded", None, "authority_admin")}
+        "action", "actor", "details__by", "details__user_id", "details__export")
+    assert set(actions) >= {("export_requested", None, "authority_admin", admin.pk, export.pk),
+                            ("export_downloaded", None, "authority_admin", admin.pk,
+                             export.pk)}
+    downloaded = OperatorAction.objects.get(action="export_downloaded")
+    assert downloaded.details["sha256"] == export.sha256 != ""
+    assert downloaded.created_at is not None
     # No personal data in the audit log: the admin's e-mail is not there.
     assert admin.email not in json.dumps(list(OperatorAction.objects.filter(
         authority=chatellerault).values_list("details", flat=True)))
@@ -133,7 +138,9 @@ def test_the_operator_exports_downloads_and_deletes_from_the_console(
     response = client.get(f"/operator/authorities/chatellerault/exports/{export.pk}/download/")
     assert response.status_code == 200
     assert "tables/exchange_listing.csv" in download(response).namelist()
-    assert OperatorAction.objects.filter(action="export_downloaded", actor=who).exists()
+    line = OperatorAction.objects.get(action="export_downloaded", actor=who)
+    assert (line.authority, line.details["export"], line.details["by"],
+            line.details["operator"]) == (chatellerault, export.pk, "operator", who.email)
 
     change_status(chatellerault, AuthorityStatus.CLOSED, who)
     page = client.get("/operator/authorities/chatellerault/").content.decode()
@@ -184,3 +191,32 @@ def test_export_lists_stay_within_a_bounded_number_of_queries(
     with django_assert_max_num_queries(25):
         page = console.get("/operator/authorities/chatellerault/")
     assert page.content.decode().count("export-download") == 15
+
+
+def test_the_admin_sees_who_downloaded_its_exports_and_another_authority_does_not(
+        chatellerault, grand_chatellerault, django_capture_on_commit_callbacks,
+        django_assert_max_num_queries):
+    console = verified_operator_client(operator())
+    admin = admin_of(chatellerault)
+    with in_authority(chatellerault):
+        admin.first_name, admin.last_name = "Sophie", "Garnier"
+        admin.save()
+    client = client_for(chatellerault, admin)
+    assert "Aucun téléchargement" in client.get("/admin/export/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/export/new/")
+    export = AuthorityExport.objects.get(authority=chatellerault)
+    for _ in range(12):
+        assert client.get(f"/admin/export/{export.pk}/download/").status_code == 200
+    assert console.get(f"/operator/authorities/chatellerault/exports/{export.pk}/download/") \
+        .status_code == 200
+
+    with django_assert_max_num_queries(14):
+        page = client.get("/admin/export/").content.decode()
+    downloads = page.split('id="export-downloads"')[1].split("</table>")[0]
+    assert downloads.count('class="export-download-line"') == 13
+    assert downloads.count("Sophie Garnier") == 12
+    assert downloads.count("Opérateur de la plateforme") == 1
+    other = client_for(grand_chatellerault, admin_of(grand_chatellerault))
+    theirs = other.get("/admin/export/").content.decode().split('id="export-downloads"')[1]
+    assert "export-download-line" not in theirs.split("</table>")[0]

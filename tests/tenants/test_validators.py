@@ -84,7 +84,10 @@ def test_invalid_departements(code):
     assert error.value.code == "departement"
 
 
-@pytest.mark.parametrize("siret", ["21860066600018", "35600000000010"])
+@pytest.mark.parametrize("siret", [
+    "21860066600018", "35600000000010",
+    "35600000000048",  # La Poste's head office follows Luhn like everyone
+])
 def test_valid_sirets(siret):
     validate_siret(siret)
 
@@ -92,9 +95,10 @@ def test_valid_sirets(siret):
 @pytest.mark.parametrize(("siret", "code"), [
     ("", "siret_format"), ("2186006660001", "siret_format"), ("218600666000180", "siret_format"),
     ("2186006660001A", "siret_format"), ("21860066600013", "siret_checksum"),
-    ("35600000000011", "siret_checksum"),
+    ("35600000000011", "siret_checksum"), ("35600000000049", "siret_checksum"),
 ])
 def test_invalid_sirets(siret, code):
     with pytest.raises(ValidationError) as error:
         validate_siret(siret)
     assert error.value.code == code
+

@@ -34,4 +34,8 @@ partner_patterns = (
     "partner_api",
 )
 
-urlpatterns = [path("api/v1/partner/", include(partner_patterns))]
+urlpatterns = [
+    path("api/v1/partner/", include(partner_patterns)),
+    # Not the API: the page where a partner accepts a grant (exchange/partners/public_urls).
+    path("partners/", include("exchange.partners.public_urls")),
+]

@@ -17,7 +17,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django_tenants.utils import schema_context
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -28,9 +27,11 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
 
 from .. import selectors, services
+from ..grounds import PartnerGrantGround
 from ..models import Scope
 from . import serializers as s
 from .authentication import PartnerKeyAuthentication
@@ -95,13 +96,15 @@ class PartnerKeyThrottle(SimpleRateThrottle):
 
 
 class HasScope(BasePermission):
-    """At least one authority grants the view's `required_scope` to the key's partner
-    today. Per-authority checks are in the services and selectors."""
+    """The key reads at least one authority with the view's `required_scope` now (an
+    accepted grant of a live authority: the key's own grant, or any for an
+    operator-issued key). Per-authority checks are in the services and selectors."""
 
     def has_permission(self, request, view) -> bool:
         if request.auth is None:
             return False
-        if not selectors.granting_authority_ids(request.user.partner, view.required_scope):
+        if not selectors.granting_authority_ids(request.user.partner, view.required_scope,
+                                                request.auth):
             self.message = _("No authority grants this partner the access `%(scope)s`.") % {
                 "scope": view.required_scope}
             return False
@@ -204,7 +207,7 @@ class ListingFeed(PartnerAPIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         entries = selectors.offered_entries(
-            request.user.partner, category=params.get("category", ""),
+            request.user.partner, key=request.auth, category=params.get("category", ""),
             reference_code=params.get("reference_code", ""),
             departement=params.get("departement", "").upper(),
             authority_slug=params.get("authority", ""),
@@ -256,7 +259,7 @@ class ListingRequest(PartnerAPIView):
             raise Http404
         partner_request = services.request_listing(
             partner=request.user.partner, authority=authority, listing_id=listing_id,
-            message=body.validated_data.get("message", ""))
+            message=body.validated_data.get("message", ""), api_key=request.auth)
         return Response(s.PartnerRequestSerializer(partner_request).data,
                         status=status.HTTP_201_CREATED)
 
@@ -285,15 +288,19 @@ class ListingPhoto(PartnerAPIView):
                                       slug=authority_slug)
         if size not in ("full", "thumb") or max(listing_id, photo_id) > 2**62:
             raise Http404
-        name = selectors.offered_photo_name(request.user.partner, authority, listing_id,
-                                            photo_id, size)
-        if name is None:
-            raise Http404
-        with schema_context(authority.schema_name):
-            try:
-                stream = default_storage.open(name, "rb")
-            except OSError:
-                raise Http404 from None
+        ground = PartnerGrantGround(request.user.partner, Scope.LISTINGS_READ, request.auth)
+        try:
+            with in_authority(authority, ground=ground):
+                name = selectors.offered_photo_name(request.user.partner, authority,
+                                                    listing_id, photo_id, size, request.auth)
+                if name is None:
+                    raise Http404
+                try:
+                    stream = default_storage.open(name, "rb")
+                except OSError:
+                    raise Http404 from None
+        except CrossingRefused:
+            raise Http404 from None
         response = FileResponse(stream, content_type="image/jpeg")
         patch_cache_control(response, private=True, max_age=3600)
         return response
@@ -314,7 +321,8 @@ class Stats(PartnerAPIView):
         query.is_valid(raise_exception=True)
         start, end = query.validated_data.get("start"), query.validated_data.get("end")
         rows = selectors.partner_stats(
-            selectors.granting_authority_ids(request.user.partner, Scope.STATS_READ),
+            selectors.granting_authority_ids(request.user.partner, Scope.STATS_READ,
+                                             request.auth),
             start, end)
         return Response(s.StatsSerializer({"start": start, "end": end,
                                            "authorities": rows}).data)

@@ -103,8 +103,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication (and the message store): signs out sessions left idle.
+    "collectivrecup.middleware.IdleSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "collectivrecup.observability.SentryTenantMiddleware",
+    # A control character in a page's query parameter: a 400 page (APIs: their own 400).
+    "collectivrecup.middleware.QueryControlCharactersMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -161,7 +165,17 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # three days, also for e-mail verification
 
-# django-axes: lock an (e-mail, IP) pair after repeated failures, per schema.
+# Proxies in front of the app that append to X-Forwarded-For (1 behind the load
+# balancer, 0 = none: the socket's address). Only the entry written by the outermost
+# trusted proxy counts (collectivrecup/client_address.py). API_NUM_PROXIES: former name.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT")
+                          or os.environ.get("API_NUM_PROXIES") or "0")
+
+# django-axes: lock an (e-mail, client address) pair after repeated failures, per
+# schema, on the web sign-in and the API token endpoint alike. Not the e-mail alone:
+# anyone could then lock any account out; not the address alone: behind a balancer,
+# or a town hall's NAT, one address is many people. docs/operations.md, "Security".
+AXES_CLIENT_IP_CALLABLE = "collectivrecup.client_address.client_address"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -180,6 +194,17 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_TOTP_ISSUER = "Collectiv'Récup"
 OPERATOR_OTP_FAILURE_LIMIT = 5
 OPERATOR_OTP_LOCKOUT_SECONDS = 15 * 60
+# An operator enrols a TOTP device only through a link e-mailed to them (create_operator,
+# or another operator from the console); it works once, for this long.
+OPERATOR_ENROL_LINK_MAX_AGE = int(os.environ.get("OPERATOR_ENROL_LINK_MAX_AGE",
+                                                 str(24 * 3600)))
+
+# Idle sessions end (collectivrecup.middleware.IdleSessionMiddleware): an agent's after
+# two hours without a request, an operator's (bare host, console) after 15 minutes.
+AGENT_SESSION_IDLE_SECONDS = int(os.environ.get("AGENT_SESSION_IDLE_SECONDS", str(2 * 3600)))
+OPERATOR_SESSION_IDLE_SECONDS = int(os.environ.get("OPERATOR_SESSION_IDLE_SECONDS",
+                                                   str(15 * 60)))
+IDLE_STAMP_RESOLUTION_SECONDS = 60
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -335,7 +360,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only: the browsable API needs inline scripts, which the CSP forbids.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "exchange.api.views.exception_handler",
+    # Agents' API errors as problem details (its views also name it; the partner API's
+    # views name their own).
+    "EXCEPTION_HANDLER": "exchange.api.errors.problem_exception_handler",
     # Decimals (€, kg) as JSON numbers, not strings.
     "COERCE_DECIMAL_TO_STRING": False,
     # Token requests per client address (ScopedRateThrottle on /api/v1/auth/token/);
@@ -343,9 +370,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_RATE", "20/min"),
                                # Partner API: requests per key (exchange/partners/api/).
                                "partner_key": os.environ.get("PARTNER_API_RATE", "600/min")},
-    # Proxies in front of the app (e.g. 1 behind a load balancer): the client address
-    # is then read from X-Forwarded-For. 0 = the socket's address.
-    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    # The same client address as django-axes' (collectivrecup/client_address.py).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Collectiv'Récup API",
@@ -456,6 +482,17 @@ CELERY_BEAT_SCHEDULE["billing-overdue-invoices"] = {
 # poster is warned and a moderator confirms the transfer before it counts.
 FREE_TRANSFER_CAP_PER_UNIT_EUR = Decimal(
     os.environ.get("FREE_TRANSFER_CAP_PER_UNIT_EUR", "300"))
+# Plausibility bounds of a listing and of a transfer (issue 12): above them the input is
+# refused with a clear error, unless a moderator confirms the unusual value.
+LISTING_MAX_QUANTITY = int(os.environ.get("LISTING_MAX_QUANTITY", "10000"))
+LISTING_MAX_UNIT_VALUE_EUR = Decimal(os.environ.get("LISTING_MAX_UNIT_VALUE_EUR", "100000"))
+# A transfer to another authority counts in the receiver's figures once one of its
+# moderators confirms receipt; a request left unanswered this many days expires.
+TRANSFER_RECEIPT_EXPIRY_DAYS = int(os.environ.get("TRANSFER_RECEIPT_EXPIRY_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["sharing-expire-transfer-receipts"] = {
+    "task": "sharing.expire_transfer_receipts",
+    "schedule": crontab(hour=5, minute=30),  # daily
+}
 # Internal listings without taker become shared after ExchangeSettings.share_after_days.
 CELERY_BEAT_SCHEDULE["exchange-share-waiting-listings"] = {
     "task": "exchange.share_waiting_listings_everywhere",
@@ -464,6 +501,9 @@ CELERY_BEAT_SCHEDULE["exchange-share-waiting-listings"] = {
 
 # --- Demo -------------------------------------------------------------------------
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "collectivrecup")
+# `seed_demo` creates accounts with a published password and TOTP secret: it refuses to
+# run unless this is true (local.py turns it on; production only for docker-compose).
+DEMO_ALLOWED = False
 
 from collectivrecup.observability import init_sentry  # noqa: E402
 

@@ -11,6 +11,8 @@ SITE_SCHEME = "http"
 # `make run` serves on PORT (8000): links in e-mails must carry it.
 PUBLIC_PORT = os.environ.get("PUBLIC_PORT") or os.environ.get("PORT", "8000")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"]
+# `make run` and the browser tests seed the demo accounts (seed_demo).
+DEMO_ALLOWED = env_bool("DEMO_ALLOWED", True)
 
 
 def _local_secret_key() -> str:

@@ -30,6 +30,11 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 
 # Logs: one JSON object per line on stdout, for the log service (LOG_FORMAT=plain to read
 # them by eye). Celery's worker and beat use the same configuration (collectivrecup/celery.py).
+# seed_demo's published accounts: only for docker-compose on localhost, never elsewhere.
+DEMO_ALLOWED = env_bool("DEMO_ALLOWED", False)
+if DEMO_ALLOWED and os.environ.get("BASE_DOMAIN", "localhost") != "localhost":
+    raise ImproperlyConfigured("DEMO_ALLOWED is for a demo on localhost only.")
+
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 if LOG_FORMAT not in LOGGING["formatters"]:
     raise ImproperlyConfigured(f"LOG_FORMAT must be one of {sorted(LOGGING['formatters'])}.")

@@ -1,10 +1,13 @@
-"""Create a platform operator and print a one-time link to choose the password.
+"""Create a platform operator, print a one-time link to choose the password, and
+e-mail them the one-time link to set up their second factor (never printed: whoever
+reads this command's output must not be able to enrol a device).
 
     python manage.py create_operator --email ops@collectivrecup.fr --first-name Olivier
     python manage.py create_operator --email ops@collectivrecup.fr --password-prompt
 
 Idempotent: run again for an existing address, it changes nothing (and, while that
-operator has not chosen a password yet, prints a fresh link).
+operator has not chosen a password yet, prints a fresh link; while they have no
+second factor yet, e-mails a fresh enrolment link, which replaces the earlier one).
 """
 
 import getpass
@@ -21,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.models import User
 from accounts.services import create_operator
 from tenants.crossing import in_public
+from tenants.two_factor import confirmed_device, send_enrolment_link
 
 
 def password_set_link(user: User, *, port: str | None = None) -> str:
@@ -71,6 +75,7 @@ class Command(BaseCommand):
             if not user.has_usable_password():
                 self.stdout.write("No password chosen yet. A new link to choose it:\n"
                                   f"  {password_set_link(user, port=port)}")
+            self._send_enrolment_link(user)
             return
         self.stdout.write(f"Operator {user.email} created.")
         if password is not None:
@@ -81,6 +86,16 @@ class Command(BaseCommand):
                 f"Send them this link to choose a password (valid {days} days, once):\n"
                 f"  {password_set_link(user, port=port)}\n"
                 f"then sign in at {login}")
+        self._send_enrolment_link(user)
+
+    def _send_enrolment_link(self, user: User) -> None:
+        """The second factor's enrolment link goes by e-mail only, while none is set up."""
+        if confirmed_device(user) is not None:
+            return
+        send_enrolment_link(user)
+        hours = settings.OPERATOR_ENROL_LINK_MAX_AGE // 3600
+        self.stdout.write(f"A link to set up two-factor authentication (valid {hours} hours, "
+                          f"once) was e-mailed to {user.email}.")
 
     def _read_password(self) -> str:
         password = getpass.getpass("Password: ")

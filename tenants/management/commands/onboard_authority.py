@@ -1,4 +1,5 @@
-"""Onboard an authority from the command line; prints one line of JSON.
+"""Onboard an authority from the command line; prints one line of JSON. Audited like
+the console's onboarding (by `provision_authority`), as done by the platform.
 
     python manage.py onboard_authority --name "Ville de Naintré" --kind commune \
         --siren 218601698 --slug naintre --admin-email dgs@naintre.example \
@@ -49,7 +50,7 @@ class Command(BaseCommand):
                 slug=options["slug"], admin_email=options["admin_email"],
                 email_domains=options["email_domains"],
                 departement=options["departement"].strip().upper(),
-                population=options["population"])
+                population=options["population"], operator=None, via="command line")
         except ValidationError as error:
             raise CommandError("; ".join(_messages(error)), returncode=1) from error
         slug = provisioned.authority.slug

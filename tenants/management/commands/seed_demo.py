@@ -4,7 +4,7 @@ Idempotent: what exists is kept as it is (a second `make run` loses nothing).
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -44,6 +44,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", default="8000")
 
     def handle(self, *args, banner: bool, port: str, **options):
+        # The demo operator's password and TOTP secret are published: never on a real
+        # platform. DEMO_ALLOWED is true only in local settings (and docker-compose).
+        if not getattr(settings, "DEMO_ALLOWED", False):
+            raise CommandError(
+                "seed_demo creates accounts whose password and second factor are public: "
+                "it runs only with DEMO_ALLOWED (local and test settings). Nothing created.")
         created = 0
         ensure_public_tenant()
         for spec in DEMO_AUTHORITIES:

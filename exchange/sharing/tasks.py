@@ -1,0 +1,14 @@
+"""Celery jobs of sharing between authorities. They run in the public schema, where
+the rows they touch live."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="sharing.expire_transfer_receipts")
+def expire_transfer_receipts() -> int:
+    """Daily: receipt requests unanswered past their date expire (issue 12)."""
+    from .receipts import expire_receipts
+
+    return expire_receipts()
