@@ -116,12 +116,18 @@ def queue_in_every_authority(task, **kwargs) -> int:
 
 
 def _in_an_authority(task_name: str) -> bool:
-    """True when a per-authority job may run here: in an authority's schema, and that
-    authority still live when the worker picks the job up (suspended, closed or deleted
-    since it was queued: skipped)."""
+    """True when a per-authority job runs in an authority's schema (not the public one)."""
     if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
         log.error("%s must run in an authority's schema; queue it through %s_everywhere",
                   task_name, task_name)
+        return False
+    return True
+
+
+def _in_a_live_authority(task_name: str) -> bool:
+    """`_in_an_authority`, and that authority still live when the worker picks the job
+    up (suspended, closed or deleted since it was queued: skipped)."""
+    if not _in_an_authority(task_name):
         return False
     if not is_live(current_authority()):
         log.info("%s skipped: %s is not live", task_name, connection.schema_name)
@@ -134,7 +140,7 @@ def expire_listings() -> int:
     """Published listings past their date become expired, in this authority."""
     from .services import expire_due_listings
 
-    return expire_due_listings() if _in_an_authority("exchange.expire_listings") else 0
+    return expire_due_listings() if _in_a_live_authority("exchange.expire_listings") else 0
 
 
 @shared_task(name="exchange.send_expiry_reminders")
@@ -142,7 +148,7 @@ def send_expiry_reminders() -> int:
     """Tell posters, a week ahead, that their listing expires (once), in this authority."""
     from .reminders import send_expiry_reminders as send
 
-    if not _in_an_authority("exchange.send_expiry_reminders"):
+    if not _in_a_live_authority("exchange.send_expiry_reminders"):
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         return send()
@@ -153,7 +159,7 @@ def send_outcome_reminders() -> int:
     """Ask posters of contacted, still open listings what happened, in this authority."""
     from .reminders import send_outcome_reminders as send
 
-    if not _in_an_authority("exchange.send_outcome_reminders"):
+    if not _in_a_live_authority("exchange.send_outcome_reminders"):
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         return send()
@@ -162,7 +168,7 @@ def send_outcome_reminders() -> int:
 @shared_task(name="exchange.resend_pending_contacts")
 def resend_pending_contacts() -> int:
     """Queue again the contact requests of this authority a broker or mail outage held."""
-    if not _in_an_authority("exchange.resend_pending_contacts"):
+    if not _in_a_live_authority("exchange.resend_pending_contacts"):
         return 0
     return resend_pending_contacts_here()
 
@@ -193,7 +199,7 @@ def share_waiting_listings() -> int:
     `share_after_days` become shared, in this authority."""
     from .services import share_waiting_listings as share
 
-    return share() if _in_an_authority("exchange.share_waiting_listings") else 0
+    return share() if _in_a_live_authority("exchange.share_waiting_listings") else 0
 
 
 @shared_task(name="exchange.share_waiting_listings_everywhere")
