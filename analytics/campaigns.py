@@ -70,12 +70,12 @@ def open_campaign(authority: Authority, year: int, semester: int) -> tuple[Weigh
 
 
 def _notify(authority: Authority, campaign_id: int) -> None:
-    from django_tenants.utils import tenant_context
+    from tenants.crossing import OwnWork, in_authority
 
     from .notifications import campaign_opened
 
     try:
-        with tenant_context(authority):
+        with in_authority(authority, ground=OwnWork("weight campaign e-mail")):
             campaign_opened(WeightCampaign.objects.get(pk=campaign_id))
     except Exception:  # after commit: the campaign exists; the page shows it anyway
         log.exception("Could not mail the moderators about campaign %s", campaign_id)

@@ -14,43 +14,42 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Role, User
+from tenants.crossing import CrossingRefused, OwnWork, in_public, in_schema
 
 log = logging.getLogger(__name__)
 
 
 def after_commit(function, *args) -> None:
-    """Run `function(*args)` once the current transaction commits, in today's language."""
+    """Run `function(*args)` once the current transaction commits, in today's language,
+    in the schema of the write. When the connection points elsewhere by then (a contact
+    from another authority writes in the owner's schema; see sharing), the callback
+    crosses back through the tenancy layer as that authority's own work, so nothing is
+    sent for an authority suspended, closed or deleted meanwhile."""
     language = translation.get_language() or settings.LANGUAGE_CODE
     schema = connection.schema_name
-    tenant = getattr(connection, "tenant", None)
 
     def run():
-        # In the schema of the write, whatever the connection points at by then (a
-        # contact from another authority writes in the owner's schema; see sharing).
         if connection.schema_name == schema:
             with translation.override(language):
                 function(*args)
             return
-        previous = getattr(connection, "tenant", None)
+        back = (in_public(purpose="e-mail after commit")
+                if schema == settings.PUBLIC_SCHEMA_NAME
+                else in_schema(schema, ground=OwnWork("e-mail after commit")))
         try:
-            if tenant is not None and getattr(tenant, "schema_name", None) == schema:
-                connection.set_tenant(tenant)
-            else:
-                connection.set_schema(schema)
-            with translation.override(language):
+            with back, translation.override(language):
                 function(*args)
-        finally:
-            if previous is not None:
-                connection.set_tenant(previous)
-            else:
-                connection.set_schema_to_public()
+        except CrossingRefused:
+            log.warning("%s not sent: %s is no longer live",
+                        getattr(function, "__name__", "callback"), schema)
 
     transaction.on_commit(run)
 
 
 def absolute_url(path: str) -> str:
-    """`path` on the current authority's host. Works under `tenant_context` (a real
-    Authority) and `schema_context` (a schema name only: slugs map one-to-one)."""
+    """`path` on the current authority's host. Works inside a crossing
+    (tenants.crossing.in_authority: a real Authority) and inside a bare schema (a schema
+    name only, as in a worker or a test: slugs map one-to-one)."""
     from tenants.services import authority_host  # tenants.services imports this app
 
     tenant = getattr(connection, "tenant", None)

@@ -2,8 +2,8 @@
 queued it (tenant-schemas-celery); periodic ones loop over authorities.
 
 Periodic jobs (CELERY_BEAT_SCHEDULE) come in pairs: beat queues `<job>_everywhere` in
-the public schema; it queues `<job>` once per authority that serves data, inside that
-authority's `tenant_context`, so the worker runs each in its authority's schema. A body
+the public schema; it queues `<job>` once per live authority, inside that authority's
+schema (tenants.crossing.for_each_live_authority), so the worker runs each there. A body
 is a call to a service; a failure in one authority never stops the others.
 """
 
@@ -16,9 +16,9 @@ from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
-from django_tenants.utils import tenant_context
 
-from tenants.models import Authority, AuthorityStatus
+from tenants.crossing import for_each_live_authority, is_live
+from tenants.selectors import current_authority
 
 from .models import ContactRequest, ContactStatus
 
@@ -105,27 +105,32 @@ def _queue_quietly(task, *args, **kwargs) -> bool:
 
 # --- Periodic jobs -------------------------------------------------------------------
 
-def authorities_serving_data():
-    """Every authority whose data is served (trial or active), not the platform row."""
-    return (Authority.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-            .filter(status__in=[AuthorityStatus.TRIAL, AuthorityStatus.ACTIVE])
-            .order_by("schema_name"))
-
-
 def queue_in_every_authority(task, **kwargs) -> int:
-    """Queue `task` once per authority serving data, inside its tenant_context so that
-    tenant-schemas-celery runs it in that schema. Returns how many were queued."""
+    """Queue `task` once per live authority (tenants.crossing's one rule), from inside
+    its schema so that tenant-schemas-celery runs it there. Returns how many were
+    queued."""
     queued = 0
-    for authority in authorities_serving_data():
-        with tenant_context(authority):
-            queued += _queue_quietly(task, **kwargs)
+    for _authority in for_each_live_authority(purpose=f"queue {task.name}"):
+        queued += _queue_quietly(task, **kwargs)
     return queued
 
 
 def _in_an_authority(task_name: str) -> bool:
+    """True when a per-authority job runs in an authority's schema (not the public one)."""
     if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
         log.error("%s must run in an authority's schema; queue it through %s_everywhere",
                   task_name, task_name)
+        return False
+    return True
+
+
+def _in_a_live_authority(task_name: str) -> bool:
+    """`_in_an_authority`, and that authority still live when the worker picks the job
+    up (suspended, closed or deleted since it was queued: skipped)."""
+    if not _in_an_authority(task_name):
+        return False
+    if not is_live(current_authority()):
+        log.info("%s skipped: %s is not live", task_name, connection.schema_name)
         return False
     return True
 
@@ -135,7 +140,7 @@ def expire_listings() -> int:
     """Published listings past their date become expired, in this authority."""
     from .services import expire_due_listings
 
-    return expire_due_listings() if _in_an_authority("exchange.expire_listings") else 0
+    return expire_due_listings() if _in_a_live_authority("exchange.expire_listings") else 0
 
 
 @shared_task(name="exchange.send_expiry_reminders")
@@ -143,7 +148,7 @@ def send_expiry_reminders() -> int:
     """Tell posters, a week ahead, that their listing expires (once), in this authority."""
     from .reminders import send_expiry_reminders as send
 
-    if not _in_an_authority("exchange.send_expiry_reminders"):
+    if not _in_a_live_authority("exchange.send_expiry_reminders"):
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         return send()
@@ -154,7 +159,7 @@ def send_outcome_reminders() -> int:
     """Ask posters of contacted, still open listings what happened, in this authority."""
     from .reminders import send_outcome_reminders as send
 
-    if not _in_an_authority("exchange.send_outcome_reminders"):
+    if not _in_a_live_authority("exchange.send_outcome_reminders"):
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         return send()
@@ -163,7 +168,7 @@ def send_outcome_reminders() -> int:
 @shared_task(name="exchange.resend_pending_contacts")
 def resend_pending_contacts() -> int:
     """Queue again the contact requests of this authority a broker or mail outage held."""
-    if not _in_an_authority("exchange.resend_pending_contacts"):
+    if not _in_a_live_authority("exchange.resend_pending_contacts"):
         return 0
     return resend_pending_contacts_here()
 
@@ -194,7 +199,7 @@ def share_waiting_listings() -> int:
     `share_after_days` become shared, in this authority."""
     from .services import share_waiting_listings as share
 
-    return share() if _in_an_authority("exchange.share_waiting_listings") else 0
+    return share() if _in_a_live_authority("exchange.share_waiting_listings") else 0
 
 
 @shared_task(name="exchange.share_waiting_listings_everywhere")

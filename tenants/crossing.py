@@ -72,8 +72,9 @@ class Ground(Protocol):
 def live_authorities() -> QuerySet[Authority]:
     """Authorities whose data are served: trial or active, data not deleted, not the
     platform row. THE rule: shared feeds, partner feeds, jobs and crossings use it."""
-    return (Authority.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
-            .filter(status__in=LIVE_STATUSES).order_by("schema_name"))
+    return (Authority.all_objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+            .filter(status__in=LIVE_STATUSES, data_deleted_at__isnull=True)
+            .order_by("schema_name"))
 
 
 def is_live(authority: Authority | None) -> bool:
@@ -185,7 +186,9 @@ def for_each_live_authority(*, purpose: str) -> Iterator[Authority]:
         for authority in for_each_live_authority(purpose="expire listings"):
             expire_due_listings()
 
-    THE "run this in every authority" loop (jobs fan out through it)."""
+    THE "run this in every authority" loop (jobs fan out through it). The schema is
+    restored when the loop ends, is left with `break`, or its body raises (the
+    generator is closed as the loop unwinds)."""
     ground = OwnWork(purpose)
     for authority in live_authorities():
         with in_authority(authority, ground=ground):

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
 
 from .audit import record_action
+from .crossing import PlatformWork, in_authority
 from .models import Authority, AuthorityStatus, OperatorAction
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def allowed_statuses(authority: Authority) -> list[str]:
 
 def admin_addresses(authority: Authority) -> list[str]:
     """E-mail addresses of the authority's administrators, read in its own schema."""
-    with schema_context(authority.schema_name):
+    with in_authority(authority, ground=PlatformWork("lifecycle e-mail to its admins")):
         return list(
             User.objects.filter(roles__contains=[Role.AUTHORITY_ADMIN], is_active=True)
             .order_by("email").values_list("email", flat=True)

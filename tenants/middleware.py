@@ -2,11 +2,13 @@
 
 from django.template.response import TemplateResponse
 
+from .crossing import is_live
 from .models import AuthorityStatus
 
 
 class AuthorityStatusMiddleware:
-    """A suspended or closed authority answers every request with a notice, no data.
+    """An authority that is not live (suspended, closed, data deleted: the one rule of
+    tenants.crossing) answers every request with a notice, no data.
 
     Runs right after django-tenants' middleware, before sessions and views, so
     nothing of the authority's schema is read.
@@ -17,8 +19,9 @@ class AuthorityStatusMiddleware:
 
     def __call__(self, request):
         tenant = getattr(request, "tenant", None)
-        if tenant is not None and not tenant.is_public and not tenant.serves_data:
-            status = 410 if tenant.status == AuthorityStatus.CLOSED else 503
+        if tenant is not None and not tenant.is_public and not is_live(tenant):
+            gone = tenant.status == AuthorityStatus.CLOSED or tenant.data_deleted_at
+            status = 410 if gone else 503
             response = TemplateResponse(
                 request, "tenants/unavailable.html", {"unavailable": tenant}, status=status
             )

@@ -118,8 +118,11 @@ class Authority(TenantMixin):
 
     @property
     def serves_data(self) -> bool:
-        """Suspended and closed authorities show a notice and no data."""
-        return self.status in (AuthorityStatus.TRIAL, AuthorityStatus.ACTIVE)
+        """Suspended, closed and deleted authorities show a notice and no data (the one
+        "live" rule: tenants.crossing.is_live)."""
+        from .crossing import is_live
+
+        return is_live(self)
 
     def accepts_email(self, email: str) -> bool:
         domain = email.rsplit("@", 1)[-1].strip().lower()

@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import schema_exists
 
 logger = logging.getLogger(__name__)
 
@@ -293,6 +293,7 @@ def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_em
     from accounts.services import person_label, record_access_change
 
     from .audit import record_action
+    from .crossing import PlatformWork, in_authority
     from .services import authority_host, create_authority
 
     admin_email = User.objects.normalize_email(admin_email or "").strip().lower()
@@ -307,7 +308,7 @@ def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_em
                                      email_domains=email_domains, departement=departement,
                                      population=population, **extra)
         host = authority_host(authority.slug)
-        with schema_context(authority.schema_name):
+        with in_authority(authority, ground=PlatformWork("provisioning: first admin")):
             admin = User(email=admin_email, first_name="", last_name="",
                          roles=[Role.AGENT, Role.MODERATOR, Role.AUTHORITY_ADMIN],
                          email_verified_at=timezone.now())

@@ -3,10 +3,10 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django_tenants.utils import schema_context
 
 from exchange.services import seed_categories
 
+from .crossing import PlatformWork, in_authority
 from .models import Authority, AuthorityKind, AuthorityStatus, Domain, schema_name_for
 from .provisioning import create_schema, prepare_template
 from .validators import validate_email_domain
@@ -85,6 +85,6 @@ def _create_authority(*, name, kind, siren, slug, email_domains, status, departe
     authority.save()
     create_schema(authority)
     Domain.objects.create(domain=authority_host(slug), tenant=authority, is_primary=True)
-    with schema_context(authority.schema_name):
+    with in_authority(authority, ground=PlatformWork("seed a new authority's categories")):
         seed_categories()
     return authority

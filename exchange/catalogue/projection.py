@@ -18,8 +18,8 @@ from django.db import connection, transaction
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
+from tenants.crossing import CrossingRefused, PlatformWork, in_authority, in_schema
 from tenants.models import Authority
 from tenants.selectors import current_authority
 
@@ -147,9 +147,12 @@ def sync_after_commit(listing: Listing) -> None:
 
     def run():
         # In the listing's schema, whatever the connection points at when the
-        # callback runs (a task's tenant_context may have ended by then).
-        with schema_context(schema):
-            sync_listing(listing_id)
+        # callback runs (a task's crossing may have ended by then).
+        try:
+            with in_schema(schema, ground=PlatformWork("catalogue projection")):
+                sync_listing(listing_id)
+        except CrossingRefused:  # the authority's data were deleted meanwhile
+            log.warning("listing %s not projected: %s is gone", listing_id, schema)
 
     transaction.on_commit(run)
 
@@ -161,7 +164,7 @@ def rebuild(authority: Authority) -> dict[str, int]:
     changes nothing the second time.
     """
     counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
-    with schema_context(authority.schema_name):
+    with in_authority(authority, ground=PlatformWork("catalogue rebuild")):
         expected = {}
         for listing in _listings().filter(status=ListingStatus.PUBLISHED):
             seen = audiences(listing)

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
 from accounts.permissions import user_has_role
+from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
 
 from .. import notifications, services
 from ..errors import ExchangeError
 from ..models import ContactRequest, Listing
+from .grounds import SharingAgreementGround
 from .selectors import shared_entry
 
 
@@ -29,13 +30,18 @@ def contact_shared_listing(*, viewer: Authority, sender: User, owner_slug: str,
         raise ExchangeError(_("This listing is no longer available."), code="not_found")
     name, email = sender.full_name, sender.email
     service = sender.service.name if sender.service_id else ""
-    with schema_context(entry.authority.schema_name):
-        listing = Listing.objects.filter(pk=listing_id).first()
-        if listing is None:
-            raise ExchangeError(_("This listing is no longer available."), code="not_found")
-        contact = services.contact_poster_from_outside(
-            listing=listing, name=name, email=email, service=service,
-            authority_slug=viewer.slug, authority_name=viewer.name, message=message)
+    try:
+        with in_authority(entry.authority, ground=SharingAgreementGround(viewer)):
+            listing = Listing.objects.filter(pk=listing_id).first()
+            if listing is None:
+                raise ExchangeError(_("This listing is no longer available."),
+                                    code="not_found")
+            contact = services.contact_poster_from_outside(
+                listing=listing, name=name, email=email, service=service,
+                authority_slug=viewer.slug, authority_name=viewer.name, message=message)
+    except CrossingRefused as refused:  # the agreement ended, or a side is not live
+        raise ExchangeError(_("This listing is no longer available."),
+                            code="not_found") from refused
     url = notifications.absolute_url(
         reverse("exchange:shared_detail", args=[owner_slug, listing_id]))
     notifications.after_commit(notifications.shared_contact_confirmation, email, entry, url)

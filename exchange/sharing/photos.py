@@ -5,11 +5,12 @@ file is read from the owner's storage (media paths carry the owner's schema)."""
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
-from django_tenants.utils import schema_context
 
+from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
 
 from ..models import ListingPhoto
+from .grounds import SharingAgreementGround
 
 SIZES = {"full": "image", "thumb": "thumbnail"}
 
@@ -24,11 +25,11 @@ def open_shared_photo(viewer: Authority, owner_slug: str, listing_id: int, photo
     entry = shared_entry(viewer, owner_slug, listing_id)
     if entry is None or photo_id not in entry.photo_ids:
         return None
-    with schema_context(entry.authority.schema_name):
-        photo = ListingPhoto.objects.filter(pk=photo_id, listing_id=listing_id).first()
-        if photo is None:
-            return None
-        try:
+    try:
+        with in_authority(entry.authority, ground=SharingAgreementGround(viewer)):
+            photo = ListingPhoto.objects.filter(pk=photo_id, listing_id=listing_id).first()
+            if photo is None:
+                return None
             return default_storage.open(getattr(photo, SIZES[size]).name, "rb")
-        except OSError:
-            return None
+    except (CrossingRefused, OSError):  # agreement ended or a side not live; file gone
+        return None

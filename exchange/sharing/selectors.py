@@ -3,11 +3,13 @@ search, photos and contacts all go through it (and through `shared_entries_for`)
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 
-from tenants.models import Authority, AuthorityStatus
+from tenants.crossing import live_authorities
+from tenants.models import Authority
 
 from ..catalogue.models import CatalogueEntry
+from ..catalogue.selectors import live_entries
 from .models import (
     AgreementStatus,
     MembershipStatus,
@@ -17,22 +19,23 @@ from .models import (
     SharingNetwork,
 )
 
-SERVING = [AuthorityStatus.TRIAL, AuthorityStatus.ACTIVE]
-
 
 def sharing_partners_of(authority: Authority) -> QuerySet[Authority]:
     """Authorities whose shared listings `authority`'s agents may see: an active
-    agreement with it, or a network where both are members; only authorities that serve
-    data (trial or active). A lazy queryset: used as a subquery it adds no round trip."""
+    agreement with it, or a network where both are members; both sides live now
+    (tenants.crossing.live_authorities: trial or active, data not deleted), so a
+    suspended, closed or deleted authority neither sees nor is seen. A lazy queryset:
+    used as a subquery it adds no round trip."""
     active = SharingAgreement.objects.filter(status=AgreementStatus.ACTIVE)
     networks = NetworkMembership.objects.filter(
         authority=authority, status=MembershipStatus.MEMBER).values("network")
-    return (Authority.objects.filter(
+    return (live_authorities().filter(
         Q(pk__in=active.filter(recipient=authority).values("proposer"))
         | Q(pk__in=active.filter(proposer=authority).values("recipient"))
         | Q(pk__in=NetworkMembership.objects.filter(
             network__in=networks, status=MembershipStatus.MEMBER).values("authority")))
-        .exclude(pk=authority.pk).filter(status__in=SERVING))
+        .exclude(pk=authority.pk)
+        .filter(Exists(live_authorities().filter(pk=authority.pk))).order_by("name"))
 
 
 def shares_with(viewer: Authority, owner: Authority) -> bool:
@@ -47,7 +50,7 @@ def shared_entries_for(authority: Authority) -> QuerySet[CatalogueEntry]:
     there are and plans the search and the count well (as a subquery it guessed 2
     partners out of 100 and ran the full-text search once per partner: 390 ms → ms)."""
     partner_ids = list(sharing_partners_of(authority).values_list("pk", flat=True))
-    return (CatalogueEntry.objects.filter(is_shared=True, authority_id__in=partner_ids)
+    return (live_entries().filter(is_shared=True, authority_id__in=partner_ids)
             .select_related("authority"))
 
 
@@ -70,12 +73,11 @@ def networks_of(authority: Authority) -> QuerySet[NetworkMembership]:
 
 
 def proposable_authorities(authority: Authority) -> QuerySet[Authority]:
-    """Authorities `authority` could propose to share with: serving data, not itself,
-    without a live agreement with it."""
+    """Authorities `authority` could propose to share with: live, not itself, without a
+    proposed or active agreement with it."""
     live = SharingAgreement.objects.filter(
         status__in=[AgreementStatus.PROPOSED, AgreementStatus.ACTIVE])
-    return (Authority.objects.filter(status__in=SERVING).exclude(schema_name="public")
-            .exclude(pk=authority.pk)
+    return (live_authorities().exclude(pk=authority.pk)
             .exclude(pk__in=live.filter(proposer=authority).values("recipient"))
             .exclude(pk__in=live.filter(recipient=authority).values("proposer"))
             .order_by("name"))
@@ -133,6 +135,5 @@ def shared_feed(authority: Authority, filters=None,
 
 
 def other_authorities(authority: Authority) -> QuerySet[Authority]:
-    """Every other authority serving data (to invite to a network)."""
-    return (Authority.objects.filter(status__in=SERVING).exclude(schema_name="public")
-            .exclude(pk=authority.pk).order_by("name"))
+    """Every other live authority (to invite to a network)."""
+    return live_authorities().exclude(pk=authority.pk).order_by("name")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.permissions import user_has_role
+from tenants.crossing import is_live
 from tenants.models import Authority
 
 from ..errors import ExchangeError
@@ -29,7 +30,6 @@ from .models import (
     SharingEvent,
     SharingNetwork,
 )
-from .selectors import SERVING
 
 
 def _require_admin(actor: User) -> None:
@@ -61,7 +61,7 @@ def propose_agreement(*, authority: Authority, actor: User,
                       other: Authority) -> SharingAgreement:
     """`authority` proposes to share its shared listings with `other` (and see its)."""
     _require_admin(actor)
-    if other.pk == authority.pk or other.is_public or other.status not in SERVING:
+    if other.pk == authority.pk or not is_live(other):
         raise ExchangeError(_("Choose another authority that uses the platform."),
                             code="other")
     try:
@@ -180,7 +180,7 @@ def invite_to_network(*, network: SharingNetwork, authority: Authority, actor: U
     when its admin accepts."""
     _require_admin(actor)
     _require_member(network, authority, _("Only a member of the network can invite."))
-    if other.pk == authority.pk or other.is_public or other.status not in SERVING:
+    if other.pk == authority.pk or not is_live(other):
         raise ExchangeError(_("Choose another authority that uses the platform."),
                             code="other")
     theirs = _membership(network, other)

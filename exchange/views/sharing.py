@@ -23,7 +23,6 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from django_tenants.utils import schema_context
 
 from accounts.models import Role
 from accounts.permissions import (
@@ -33,6 +32,7 @@ from accounts.permissions import (
     user_has_role,
 )
 from analytics.models import Destination, TransferFact
+from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
 
 from .. import selectors, services, transfer_records
@@ -44,6 +44,7 @@ from ..sharing import contacts, invitations
 from ..sharing import selectors as sharing_selectors
 from ..sharing import services as sharing
 from ..sharing.forms import AuthorityChoiceForm, NetworkForm, SharedFeedFilterForm, VisibilityForm
+from ..sharing.grounds import ReceivedTransferGround
 from ..sharing.models import MembershipStatus, NetworkMembership, SharingNetwork
 from ..sharing.photos import open_shared_photo
 from .listings import FEED_PAGE_SIZE, _forbidden_or, _listing_or_404, _to_detail
@@ -200,14 +201,17 @@ def received_record(request, slug: str, transfer_pk: int):
     if fact is None:
         raise Http404
     giver = fact.authority
-    with schema_context(giver.schema_name):
-        transfer = (Transfer.objects.select_related("listing__category")
-                    .filter(pk=transfer_pk, recipient_authority_slug=request.tenant.slug,
-                            reason=ClosureReason.EXCHANGED_OTHER_AUTHORITY).first())
-        if transfer is None or not transfer.has_record:
-            raise Http404
-        content = transfer_records.transfer_record_pdf(transfer=transfer, giver=giver,
-                                                       receiver=request.tenant)
+    try:
+        with in_authority(giver, ground=ReceivedTransferGround(request.tenant, transfer_pk)):
+            transfer = (Transfer.objects.select_related("listing__category")
+                        .filter(pk=transfer_pk, recipient_authority_slug=request.tenant.slug,
+                                reason=ClosureReason.EXCHANGED_OTHER_AUTHORITY).first())
+            if transfer is None or not transfer.has_record:
+                raise Http404
+            content = transfer_records.transfer_record_pdf(transfer=transfer, giver=giver,
+                                                           receiver=request.tenant)
+    except CrossingRefused as refused:  # the giver's data were deleted
+        raise Http404 from refused
     return _pdf(content, transfer_records.record_filename(giver, transfer))
 
 

@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
+
+from tenants.crossing import in_public
 
 from .models import AUTHORITY_ROLES, AccessChange, AccessChannel, Role, Service, User
 from .tokens import email_verification_token
@@ -152,7 +153,7 @@ def create_operator(*, email: str, first_name: str = "", last_name: str = "",
     unchanged, with created=False. Raises ValidationError for a weak password.
     """
     email = User.objects.normalize_email(email).strip().lower()
-    with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+    with in_public(purpose="create an operator"), transaction.atomic():
         existing = User.objects.filter(email__iexact=email).first()
         if existing is not None:
             return existing, False

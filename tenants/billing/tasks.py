@@ -1,8 +1,8 @@
 """Billing tasks: Stripe calls happen here, after commit, in the public schema."""
 
 from celery import shared_task
-from django_tenants.utils import schema_context
 
+from tenants.crossing import in_public
 from tenants.models import Authority
 
 
@@ -14,7 +14,7 @@ def start_subscription(authority_id: int) -> None:
     from .services import BillingError
     from .services import start_subscription as start
 
-    with schema_context("public"):
+    with in_public(purpose="start a subscription"):
         authority = Authority.objects.get(pk=authority_id)
         try:
             start(authority)
@@ -26,7 +26,7 @@ def start_subscription(authority_id: int) -> None:
 def push_customer_details(authority_id: int) -> None:
     from .services import push_customer_details as push
 
-    with schema_context("public"):
+    with in_public(purpose="push customer details"):
         push(Authority.objects.get(pk=authority_id))
 
 
@@ -35,5 +35,5 @@ def flag_overdue_invoices() -> int:
     """Daily (CELERY_BEAT_SCHEDULE)."""
     from .services import flag_overdue_invoices as flag
 
-    with schema_context("public"):
+    with in_public(purpose="flag overdue invoices"):
         return flag()

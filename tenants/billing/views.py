@@ -14,10 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
-from django_tenants.utils import schema_context
 
 from accounts.models import Role
 from accounts.permissions import operator_required, role_required
+from tenants.crossing import in_public
 from tenants.models import Authority
 
 from . import stripe_api
@@ -48,14 +48,14 @@ def stripe_webhook(request):
 
 def _details_page(request, authority: Authority, *, template: str, actor, by_operator: bool,
                   done):
-    with schema_context("public"):
+    with in_public(purpose="billing details"):
         profile = profile_for(authority)
     form = BillingDetailsForm(request.POST or None, instance=profile)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                with schema_context("public"):
+                with in_public(purpose="billing details"):
                     update_billing_details(authority, data=form.cleaned_data, actor=actor,
                                            by_operator=by_operator)
             except ValidationError as error:

@@ -644,3 +644,21 @@ def test_a_worker_delivers_the_contact_in_the_authority_that_queued_it(filesyste
     [(sender_thread, _)] = [entry for entry in ThreadRecordingBackend.threads
                             if entry[1] == contact_mails[0].subject]
     assert sender_thread != threading.get_ident()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["suspended", "closed"])
+def test_a_job_queued_before_a_suspension_or_closure_does_nothing_when_it_runs(world, how):
+    """The fan-out picks live authorities; a job already queued re-checks when the
+    worker runs it (tenants.crossing.is_live), so nothing expires nor is mailed."""
+    listing = published(world)
+    Listing.objects.filter(pk=listing.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    mail.outbox.clear()
+    gone = Authority.all_objects.get(pk=world["authority"].pk)
+    gone.status = how
+    gone.save(update_fields=["status"])
+    with tenant_context(gone):  # as the worker runs it, with the row as it is now
+        assert tasks.expire_listings() == 0
+        assert tasks.send_outcome_reminders() == 0
+        assert Listing.objects.get(pk=listing.pk).status == ListingStatus.PUBLISHED
+    assert mail.outbox == []

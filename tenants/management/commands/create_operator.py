@@ -20,10 +20,10 @@ from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_tenants.utils import schema_context
 
 from accounts.models import User
 from accounts.services import create_operator
+from tenants.crossing import in_public
 from tenants.two_factor import confirmed_device, send_enrolment_link
 
 
@@ -55,7 +55,7 @@ class Command(BaseCommand):
             validate_email(email)
         except ValidationError as error:
             raise CommandError(f"Not an e-mail address: {email!r}") from error
-        with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        with in_public(purpose="create an operator"):
             exists = User.objects.filter(email__iexact=email.strip()).exists()
         password = self._read_password() if password_prompt and not exists else None
         try:

@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from accounts.models import Role, Service, Site, User
 from exchange.demo import seed_demo_listings
@@ -16,10 +15,13 @@ from exchange.partners.cascade import offer_due_listings
 from exchange.partners.demo import DEMO_PARTNER, demo_key, is_local, seed_demo_partner
 from exchange.services import seed_categories
 from exchange.sharing.demo import seed_demo_sharing
+from tenants.crossing import PlatformWork, in_authority, in_public
 from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
-from tenants.models import Authority, AuthorityStatus, schema_name_for
+from tenants.models import Authority, AuthorityStatus
 from tenants.services import authority_host, create_authority, ensure_public_tenant
 from tenants.two_factor import DEMO_TOTP_SECRET, ensure_device
+
+DEMO = PlatformWork("demo seeding")
 
 
 def _ensure_user(email: str, *, first_name: str, last_name: str, roles: list[str],
@@ -55,16 +57,16 @@ class Command(BaseCommand):
         # Sharing between the two demo authorities (issue 4), both ways.
         first, second = (Authority.objects.get(slug=spec["slug"]) for spec in DEMO_AUTHORITIES)
         created += seed_demo_sharing(first, second, lambda slug: demo_email("admin", slug))
-        with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        with in_public(purpose="demo seeding"), transaction.atomic():
             created += _ensure_user(DEMO_OPERATOR_EMAIL, first_name="Olivier",
                                     last_name="Opérateur", roles=[Role.OPERATOR])
             # The demo operator's second factor has a fixed, published secret.
             ensure_device(User.objects.get(email__iexact=DEMO_OPERATOR_EMAIL),
                           DEMO_TOTP_SECRET)
-        with schema_context(settings.PUBLIC_SCHEMA_NAME), transaction.atomic():
+        with in_public(purpose="demo seeding"), transaction.atomic():
             created += seed_demo_partner([spec["slug"] for spec in DEMO_AUTHORITIES])
-        for spec in DEMO_AUTHORITIES:  # the daily offer cascade, so the partner feed shows
-            with schema_context(schema_name_for(spec["slug"])), transaction.atomic():
+        for authority in (first, second):  # the daily offer cascade: the partner feed shows
+            with in_authority(authority, ground=DEMO), transaction.atomic():
                 created += offer_due_listings()
         if options["verbosity"]:
             self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
@@ -85,7 +87,7 @@ class Command(BaseCommand):
             authority.departement = spec["departement"]
             authority.population = spec["population"]
             authority.save(update_fields=["departement", "population"])
-        with schema_context(authority.schema_name), transaction.atomic():
+        with in_authority(authority, ground=DEMO), transaction.atomic():
             created += seed_categories()  # authorities created before categories existed
             services = []
             for name in spec["services"]:
@@ -103,7 +105,7 @@ class Command(BaseCommand):
                     roles=roles, service=services[service_index],
                 )
         # The demo's own history (decisions, contacts) must not flood var/mail.
-        with schema_context(authority.schema_name), override_settings(
+        with in_authority(authority, ground=DEMO), override_settings(
                 EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             created += seed_demo_listings(spec["slug"])
         return created

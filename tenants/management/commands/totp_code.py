@@ -8,9 +8,9 @@ anywhere else, it would turn the second factor into a mere password.
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import schema_context
 
 from accounts.models import User
+from tenants.crossing import in_public
 from tenants.two_factor import confirmed_device, current_code
 
 LOCAL_SETTINGS = "collectivrecup.settings.local"
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, email: str, **options):
         if not (settings.DEBUG or settings.SETTINGS_MODULE == LOCAL_SETTINGS):
             raise CommandError("totp_code runs only with the local settings or DEBUG on.")
-        with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        with in_public(purpose="print an operator's TOTP code"):
             user = User.objects.filter(email__iexact=email).first()
             device = confirmed_device(user) if user is not None else None
             if device is None:
