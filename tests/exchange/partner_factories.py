@@ -21,7 +21,7 @@ def siret(n: int) -> str:
     both pass the Luhn check, as python-stdnum's SIRET check requires."""
     from tenants.validators import luhn_is_valid as luhn_valid
 
-    siren_head = f"7{n:07d}"
+    siren_head = f"7{n % 10**7:07d}"  # 8 digits, whatever n
     siren = next(siren_head + str(d) for d in range(10) if luhn_valid(siren_head + str(d)))
     base = siren + "0001"
     return next(base + str(digit) for digit in range(10) if luhn_valid(base + str(digit)))
