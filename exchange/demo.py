@@ -375,7 +375,6 @@ def seed_demo_listings(slug: str) -> int:
     sites = list(Site.objects.order_by("pk"))
     services_ = list(Service.objects.order_by("pk"))
     now = timezone.now()
-    created = 0
     with transaction.atomic():
         for index, (title, description, item, quantity, condition, value, size) in enumerate(
                 CATALOGUE):
