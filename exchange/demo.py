@@ -1,17 +1,25 @@
 """Demo listings for `make run`: a few dozen realistic listings per demo authority, in
 every status, with contacts and closures, so every page has something to show.
 
-Seeded through the services (the same rules as real use), then back-dated so the
-feed and the figures look like a few months of activity. Idempotent: an authority
-that already has listings is left alone.
+Seeded through the services (the same rules as real use), then back-dated: the
+catalogue over the last two months, and a year of history (listings given inside the
+authority or to a partner, a few thrown away) spread over the twelve months before, so
+the moderators' report and the median delay to a taker show a real shape. The
+statistics facts are then rebuilt from the back-dated transfers. The authority also
+gets its SIRET (AGEC declaration, invoices) and joins the public impact page.
+Idempotent: an authority that already has listings keeps them; settings already set
+are kept.
 """
 
 from __future__ import annotations
 
+import calendar
+import functools
 import io
 import random
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -26,6 +34,9 @@ from .models import (
     ContactRequest,
     ContactStatus,
     Listing,
+    ModerationAction,
+    ModerationEvent,
+    Transfer,
     WantedRequest,
 )
 
@@ -102,27 +113,258 @@ WANTED = [("Armoire à clé pour la loge", "Pour ranger les clés des salles."),
           ("Tables pour la fête de l'école", "Une dizaine, pour juin.")]
 
 
-def _demo_image(seed: int) -> SimpleUploadedFile:
-    """A small generated picture, so the demo shows photos without shipping any."""
+# Each family's colour in the demo's drawn photos.
+FAMILY_COLOURS = {
+    "Mobilier": (160, 104, 58),
+    "Informatique et téléphonie": (46, 96, 160),
+    "Reprographie et impression": (90, 96, 122),
+    "Fournitures et consommables": (204, 140, 32),
+    "Électroménager": (52, 140, 128),
+    "Matériel technique et événementiel": (196, 66, 46),
+    "Textiles": (214, 170, 20),
+    "Petits objets": (128, 76, 160),
+}
+DEFAULT_COLOUR = (110, 110, 110)
+
+# Reference item code → the drawing that stands for it (others: a cardboard box).
+SHAPES = {
+    **dict.fromkeys(["siege-bureau", "chaise-visiteur", "fauteuil-direction", "canape"],
+                    "seat"),
+    **dict.fromkeys(["bureau-droit", "bureau-reglable", "table-reunion", "table-pliante"],
+                    "table"),
+    **dict.fromkeys(["caisson", "armoire-basse", "armoire-haute", "classeur-tiroirs",
+                     "rayonnage"], "storage"),
+    "luminaire": "lamp",
+    **dict.fromkeys(["ordinateur-portable", "ordinateur-fixe", "ecran", "tablette",
+                     "smartphone", "telephone-fixe", "videoprojecteur", "television"],
+                    "screen"),
+    **dict.fromkeys(["imprimante", "copieur"], "printer"),
+    **dict.fromkeys(["cartouches", "fournitures", "papier"], "supplies"),
+    **dict.fromkeys(["refrigerateur", "lave-linge", "lave-vaisselle", "four", "micro-ondes",
+                     "cafetiere", "aspirateur", "climatiseur"], "appliance"),
+    "barriere": "barrier",
+    "barnum": "tent",
+    "outillage-espaces-verts": "tools",
+    "vetements-travail": "garment",
+    **dict.fromkeys(["jeux-pedagogiques", "equipement-sportif", "decoration"], "toys"),
+}
+
+
+def _draw_shape(draw, shape: str, fill: tuple, line: tuple) -> None:
+    """Draw the silhouette `shape` on an 800 × 600 canvas whose floor is at y = 480."""
+    box = {"fill": fill, "outline": line, "width": 4}
+    if shape == "seat":
+        draw.rounded_rectangle([300, 150, 336, 370], radius=10, **box)     # backrest
+        draw.rounded_rectangle([300, 336, 510, 370], radius=10, **box)     # seat
+        for x in (310, 480):
+            draw.rectangle([x, 370, x + 16, 480], **box)                    # legs
+    elif shape == "table":
+        draw.rectangle([170, 290, 630, 318], **box)                         # top
+        for x in (190, 590):
+            draw.rectangle([x, 318, x + 20, 480], **box)
+        draw.rectangle([450, 318, 580, 420], **box)                         # drawers
+        draw.line([470, 369, 560, 369], fill=line, width=4)
+    elif shape == "storage":
+        draw.rectangle([280, 110, 520, 480], **box)
+        draw.line([400, 110, 400, 480], fill=line, width=4)
+        for x in (380, 412):
+            draw.rectangle([x, 270, x + 8, 320], fill=line)                 # handles
+    elif shape == "lamp":
+        draw.ellipse([300, 455, 440, 485], **box)                           # base
+        draw.line([370, 465, 330, 300, 450, 200], fill=line, width=10)      # arm
+        draw.polygon([(420, 170), (520, 150), (540, 250), (450, 250)], **box)
+    elif shape == "screen":
+        draw.rounded_rectangle([200, 130, 600, 380], radius=12, **box)
+        draw.rectangle([220, 150, 580, 360], fill=(225, 235, 245))         # display
+        draw.rectangle([385, 380, 415, 450], **box)                         # stand
+        draw.rectangle([320, 450, 480, 470], **box)
+    elif shape == "printer":
+        draw.polygon([(300, 240), (500, 240), (480, 170), (320, 170)], fill=(250, 250, 250),
+                     outline=line)                                          # paper
+        draw.rounded_rectangle([220, 240, 580, 440], radius=14, **box)
+        draw.rectangle([280, 360, 520, 380], fill=line)                     # output slot
+    elif shape == "supplies":
+        for y, (x0, x1) in zip((400, 320, 240), ((230, 570), (260, 540), (290, 510)),
+                               strict=True):
+            draw.rectangle([x0, y, x1, y + 80], **box)
+            draw.line([x0, y + 40, x1, y + 40], fill=line, width=3)
+    elif shape == "appliance":
+        draw.rounded_rectangle([290, 80, 510, 480], radius=18, **box)
+        draw.line([290, 210, 510, 210], fill=line, width=4)                 # freezer door
+        for y0, y1 in ((120, 180), (240, 330)):
+            draw.rectangle([470, y0, 480, y1], fill=line)                   # handles
+    elif shape == "barrier":
+        for x0 in (120, 420):
+            draw.rectangle([x0, 220, x0 + 260, 420], outline=line, width=8)
+            for x in range(x0 + 26, x0 + 260, 26):
+                draw.line([x, 220, x, 420], fill=fill, width=6)
+            for x in (x0 + 10, x0 + 230):
+                draw.line([x, 420, x - 20, 480], fill=line, width=8)       # feet
+                draw.line([x + 20, 420, x + 40, 480], fill=line, width=8)
+    elif shape == "tent":
+        draw.polygon([(170, 230), (400, 110), (630, 230)], **box)           # roof
+        draw.rectangle([170, 230, 630, 270], **box)                         # valance
+        for x in (180, 610):
+            draw.rectangle([x, 270, x + 10, 480], fill=line)
+    elif shape == "tools":
+        draw.line([220, 160, 520, 440], fill=line, width=14)                # shaft
+        draw.ellipse([490, 410, 590, 470], **box)                           # head
+        draw.rounded_rectangle([260, 170, 330, 240], radius=10, **box)      # engine
+    elif shape == "garment":
+        draw.polygon([(300, 130), (500, 130), (600, 230), (550, 280), (520, 250),
+                      (520, 470), (280, 470), (280, 250), (250, 280), (200, 230)], **box)
+        for y in (330, 390):
+            draw.rectangle([280, y, 520, y + 18], fill=(235, 235, 235))    # reflective bands
+    elif shape == "toys":
+        draw.ellipse([200, 340, 340, 480], **box)                           # ball
+        draw.rectangle([380, 380, 480, 480], **box)                         # blocks
+        draw.rectangle([490, 380, 590, 480], **box)
+        draw.rectangle([435, 280, 535, 380], **box)
+    else:
+        draw.rectangle([250, 230, 550, 470], **box)                         # cardboard box
+        draw.line([250, 230, 400, 290, 550, 230], fill=line, width=4)
+
+
+@functools.lru_cache(maxsize=64)
+def _drawing(shape: str, colour: tuple) -> bytes:
     from PIL import Image, ImageDraw
 
-    rng = random.Random(seed)  # noqa: S311 - demo colours, not security
-    colour = tuple(rng.randint(90, 220) for _ in range(3))
-    image = Image.new("RGB", (800, 600), colour)
+    background = tuple(255 - (255 - c) // 8 for c in colour)  # a pale tint of the colour
+    image = Image.new("RGB", (800, 600), background)
     draw = ImageDraw.Draw(image)
-    for _ in range(6):
-        x, y = rng.randint(0, 700), rng.randint(0, 500)
-        draw.rectangle([x, y, x + rng.randint(60, 200), y + rng.randint(60, 200)],
-                       fill=tuple(max(0, c - 60) for c in colour))
+    draw.rectangle([0, 480, 800, 600], fill=tuple(255 - (255 - c) // 4 for c in colour))
+    _draw_shape(draw, shape, colour, tuple(c * 3 // 5 for c in colour))
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return SimpleUploadedFile(f"demo-{seed}.jpg", buffer.getvalue(), content_type="image/jpeg")
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def demo_photo(category: Category) -> bytes:
+    """The demo's photo of an item type: a drawing of its kind of object (a chair for
+    seating, a monitor for IT…) in its family's colour, as JPEG bytes. The same
+    drawing for every item type of the same kind and family."""
+    family = category.parent.name if category.parent_id else category.name
+    shape = SHAPES.get(category.reference_code or "", "box")
+    return _drawing(shape, FAMILY_COLOURS.get(family, DEFAULT_COLOUR))
+
+
+def _demo_image(category: Category) -> SimpleUploadedFile:
+    """A generated picture, so the demo shows photos without shipping any."""
+    return SimpleUploadedFile(f"demo-{category.reference_code or 'objet'}.jpg",
+                              demo_photo(category), content_type="image/jpeg")
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# Listings of the history that found a taker, per calendar month (January first): more
+# in June (end of the school year) and September, fewer in August and at Christmas.
+TAKEN_PER_MONTH = [4, 5, 6, 6, 7, 8, 5, 3, 7, 6, 5, 4]
+HISTORY_PARTNERS = ["Emmaüs Châtellerault", "Ressourcerie du Châtelleraudais"]
+# Days from publication to the taker: mostly within two weeks, a few up to a month.
+HISTORY_DELAYS = [1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 19, 21, 25, 30]
+PARTNER_MAX_UNIT_VALUE = Decimal("150")  # well under the free-transfer cap per unit
+
+
+def _months_back(today: date, months_ago: int) -> date:
+    index = today.year * 12 + today.month - 1 - months_ago
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[Site],
+                  services_: list[Service]) -> int:
+    """A year of closed listings, each month of the twelve before the current one: some
+    given to another service or to a partner, one thrown away or no longer available.
+    Created through the services, then back-dated. Returns how many listings."""
+    from .photos import add_photo
+
+    rng = random.Random(f"history-{slug}")  # noqa: S311 - demo data, not security
+    today = timezone.localdate()
+    dates: list[tuple[int, datetime, datetime]] = []
+    for months_ago in range(1, 13):
+        month = _months_back(today, months_ago)
+        taken = max(2, TAKEN_PER_MONTH[month.month - 1] + rng.randint(-1, 1))
+        other_outcome = (ClosureReason.DISCARDED if months_ago % 3 else
+                         ClosureReason.UNAVAILABLE)
+        for outcome in [None] * taken + [other_outcome]:
+            title, description, item, quantity, condition, value, size = rng.choice(CATALOGUE)
+            owner = rng.choice(posters)
+            listing = services.create_listing(
+                poster=owner, title=title, description=description,
+                category=Category.objects.get(name=item, parent__isnull=False),
+                quantity=quantity, condition=condition, estimated_value=Decimal(value),
+                dimensions=size, site=rng.choice(sites))
+            if rng.random() < 0.6:
+                add_photo(listing=listing, actor=owner, upload=_demo_image(listing.category))
+            services.submit_listing(listing=listing, actor=owner)
+            services.approve_listing(listing=listing, actor=moderator)
+            if outcome is not None:
+                services.close_listing(listing=listing, actor=owner, reason=outcome)
+            elif (Decimal(value) / quantity <= PARTNER_MAX_UNIT_VALUE
+                  and rng.random() < 0.25):
+                services.close_listing(listing=listing, actor=owner,
+                                       reason=ClosureReason.GIVEN_TO_PARTNER,
+                                       recipient_partner=rng.choice(HISTORY_PARTNERS))
+            else:
+                receivers = [s for s in services_ if s.pk != listing.service_id]
+                services.close_listing(listing=listing, actor=owner,
+                                       reason=ClosureReason.EXCHANGED_INTERNAL,
+                                       recipient_service=rng.choice(receivers))
+            last_day = calendar.monthrange(month.year, month.month)[1]
+            closed_at = datetime(month.year, month.month, rng.randint(1, last_day),
+                                 rng.randint(9, 17), rng.randint(0, 59), tzinfo=PARIS)
+            published_at = closed_at - timedelta(days=rng.choice(HISTORY_DELAYS),
+                                                 hours=rng.randint(0, 4))
+            dates.append((listing.pk, published_at, closed_at))
+    for pk, published_at, closed_at in dates:
+        created_at = published_at - timedelta(days=1, hours=2)
+        Listing.objects.filter(pk=pk).update(
+            created_at=created_at, submitted_at=created_at + timedelta(minutes=20),
+            published_at=published_at, expires_at=published_at + timedelta(days=60),
+            closed_at=closed_at)
+        Transfer.objects.filter(listing_id=pk).update(created_at=closed_at)
+        events = ModerationEvent.objects.filter(listing_id=pk)
+        closing = [ModerationAction.TRANSFERRED, ModerationAction.CLOSED]
+        events.exclude(action__in=closing).update(created_at=published_at)
+        events.filter(action__in=closing).update(created_at=closed_at)
+    return len(dates)
+
+
+def seed_demo_settings(slug: str) -> int:
+    """Give the current schema's demo authority its SIRET (statistics, for the AGEC
+    declaration, and billing details) and its opt-in to the public impact page — only
+    where no SIRET is set yet, so an admin's own choice is kept. Returns how many
+    settings were written."""
+    from analytics.services import save_stats_settings, stats_settings
+    from tenants.billing.services import profile_for, update_billing_details
+    from tenants.crossing import in_public
+    from tenants.demo import DEMO_AUTHORITIES
+    from tenants.selectors import current_authority
+
+    spec = next((spec for spec in DEMO_AUTHORITIES if spec["slug"] == slug), None)
+    authority = current_authority()
+    if spec is None or authority is None:
+        return 0
+    written = 0
+    with in_public(purpose="demo statistics and billing settings"), transaction.atomic():
+        if not stats_settings(authority).siret:
+            save_stats_settings(authority, public_impact=True, siret=spec["siret"])
+            written += 1
+        if not profile_for(authority).siret:
+            update_billing_details(authority, data={"siret": spec["siret"]}, actor=None,
+                                   by_operator=True)
+            written += 1
+    return written
 
 
 def seed_demo_listings(slug: str) -> int:
-    """Create the demo listings of the current schema's authority. Returns how many."""
+    """Create the demo listings of the current schema's authority (the catalogue and a
+    year of history) and its settings. Returns how many objects were created."""
+    from analytics.facts import rebuild_facts
+    from tenants.selectors import current_authority
+
+    created = seed_demo_settings(slug)
     if Listing.objects.exists():
-        return 0
+        return created
     from .photos import add_photo
 
     users = {u.email.split("@")[0]: u for u in User.objects.all()}
@@ -133,7 +375,6 @@ def seed_demo_listings(slug: str) -> int:
     sites = list(Site.objects.order_by("pk"))
     services_ = list(Service.objects.order_by("pk"))
     now = timezone.now()
-    created = 0
     with transaction.atomic():
         for index, (title, description, item, quantity, condition, value, size) in enumerate(
                 CATALOGUE):
@@ -144,7 +385,7 @@ def seed_demo_listings(slug: str) -> int:
                 quantity=quantity, condition=condition, estimated_value=Decimal(value),
                 dimensions=size, site=sites[index % len(sites)])
             if index % 3 != 2:
-                add_photo(listing=listing, actor=owner, upload=_demo_image(index + len(slug)))
+                add_photo(listing=listing, actor=owner, upload=_demo_image(listing.category))
             created += 1
             plan = PLAN.get(index, "published")
             if plan == "draft":
@@ -165,6 +406,7 @@ def seed_demo_listings(slug: str) -> int:
             age = timedelta(days=2 + (len(CATALOGUE) - index) * 1.5)  # under 60 days
             Listing.objects.filter(pk=listing.pk).update(
                 published_at=now - age, created_at=now - age - timedelta(days=1),
+                submitted_at=now - age - timedelta(hours=20),
                 expires_at=now - age + timedelta(days=60))
             interested = other if owner != other else poster
             if index % 2 == 0 or plan.startswith("closed"):
@@ -205,4 +447,7 @@ def seed_demo_listings(slug: str) -> int:
         for title, description in WANTED:
             WantedRequest.objects.create(author=other, title=title, description=description)
         assert Role.MODERATOR in moderator.roles
+        created += _seed_history(slug, posters, moderator, sites, services_)
+    # The facts carry the back-dated transfer dates.
+    rebuild_facts(current_authority())
     return created

@@ -1,5 +1,6 @@
 """Demo data for `make run`: two authorities of the Châtellerault area that work
-together in real life, with services, sites and one account per role."""
+together in real life, with services, sites and one account per role. Each has a
+SIRET (its SIREN + an establishment number) for its AGEC declaration and invoices."""
 
 DEMO_AUTHORITIES = [
     {
@@ -7,6 +8,8 @@ DEMO_AUTHORITIES = [
         "name": "Ville de Châtellerault",
         "kind": "commune",
         "siren": "218600666",
+        # The SIREN and the establishment number of the town hall (Luhn-valid).
+        "siret": "21860066600018",
         "departement": "86",
         "population": 31000,  # rounded
         "services": [
@@ -25,6 +28,7 @@ DEMO_AUTHORITIES = [
         "name": "Agglomération de Grand Châtellerault",
         "kind": "epci",
         "siren": "200070670",
+        "siret": "20007067000019",
         "departement": "86",
         "population": 84000,  # rounded
         "services": [
