@@ -128,3 +128,47 @@ def test_every_configuration_variable_is_read_by_the_settings(name):
     settings_code += _text(ROOT / "infra" / "gunicorn.conf.py")
     settings_code += _text(ROOT / "infra" / "entrypoint.sh")
     assert re.search(rf"\b{name}\b", settings_code), f"{name} is read nowhere"
+
+
+def _readme_commands() -> str:
+    """README's "Try it" part: the two commands and the table of the others."""
+    readme = _text(ROOT / "README.md")
+    return readme.split("## Try it", 1)[1].split("\n## ", 1)[0]
+
+
+def test_every_make_target_is_in_the_readme_commands():
+    phony = re.search(r"^\.PHONY:(.*)$", _text(ROOT / "Makefile"), re.MULTILINE)
+    assert phony, "the Makefile declares no .PHONY targets"
+    commands = _readme_commands()
+    missing = [target for target in phony.group(1).split()
+               if not re.search(rf"`(?:[A-Z_]+=\S+ )?make {re.escape(target)}\b", commands)]
+    assert not missing, f"make targets missing from README's commands: {missing}"
+
+
+# Read by the settings or the image's scripts, but not for an operator to set.
+NOT_CONFIGURATION = {
+    "DEBUG": "production.py forces it off",
+    "CELERY_TASK_ALWAYS_EAGER": "tests run tasks inline",
+    "TEST_DB_SUFFIX": "parallel test runs on one server",
+    "PORT": "the port `make run` and the container listen on",
+    "DJANGO_SETTINGS_MODULE": "named above the table",
+}
+_ENV_READ = re.compile(
+    r"""(?:os\.environ\.get|os\.environ\[|os\.getenv|env_bool|env_list|env=)\(?\s*["']([A-Z][A-Z0-9_]+)["']"""
+    r"""|\$\{([A-Z][A-Z0-9_]+)""")
+
+
+def _variables_read() -> set[str]:
+    sources = [*(ROOT / "platform" / "collectivrecup" / "settings").glob("*.py"),
+               ROOT / "infra" / "gunicorn.conf.py", ROOT / "infra" / "entrypoint.sh"]
+    return {first or second for path in sources
+            for first, second in _ENV_READ.findall(_text(path))}
+
+
+def test_every_variable_the_settings_read_is_in_the_configuration_table():
+    table = _text(ROOT / "README.md").split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    read = _variables_read()
+    assert {"SECRET_KEY", "TRUSTED_PROXY_COUNT", "WEB_CONCURRENCY"} <= read  # the scan works
+    missing = sorted(name for name in read - set(NOT_CONFIGURATION)
+                     if f"`{name}`" not in table)
+    assert not missing, f"read by the settings but not in README's configuration: {missing}"
