@@ -10,12 +10,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import Role, User
+from accounts.models import Role
+from accounts.selectors import addresses_of_role
 
 
 def moderator_emails() -> list[str]:
-    return list(User.objects.filter(roles__contains=[Role.MODERATOR], is_active=True)
-                .order_by("email").values_list("email", flat=True))
+    return addresses_of_role(Role.MODERATOR)
 
 
 def campaign_opened(campaign) -> int:

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.permissions import user_has_role
+from accounts.models import User
+from accounts.permissions import can_administer
 from analytics.models import ReferenceItem
 
 from .errors import ExchangeError
@@ -23,7 +23,7 @@ NAME_MAX_LENGTH = Category._meta.get_field("name").max_length
 
 
 def _require_admin(actor: User) -> None:
-    if not user_has_role(actor, Role.AUTHORITY_ADMIN):
+    if not can_administer(actor):
         raise ExchangeError(_("Only the authority's administrators can change categories."),
                             code="forbidden")
 

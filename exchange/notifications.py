@@ -13,7 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import Role, User
+from accounts.models import Role
+from accounts.selectors import addresses_of_role
 from tenants.crossing import CrossingRefused, OwnWork, in_public, in_schema
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,7 @@ def listing_url(listing) -> str:
 
 def moderator_accounts_addresses() -> list[str]:
     """The addresses of the authority's active moderator accounts, and nothing else."""
-    return list(User.objects.filter(roles__contains=[Role.MODERATOR], is_active=True)
-                .order_by("email").values_list("email", flat=True))
+    return addresses_of_role(Role.MODERATOR)
 
 
 def moderator_addresses() -> list[str]:

@@ -21,7 +21,7 @@ from .models import (
     Transfer,
     WantedRequest,
 )
-from .permissions import is_moderator
+from .permissions import can_see_every_status
 
 SORTS = {
     "recent": ("-published_at", "-id"),
@@ -86,7 +86,7 @@ def listings_visible_to(user, filters: FeedFilters | None = None,
     in any status; moderators see every status. Searched and filtered like the feed,
     with `quantity_left` annotated."""
     listings = Listing.objects.all()
-    if not is_moderator(user):
+    if not can_see_every_status(user):
         listings = listings.filter(Q(status=ListingStatus.PUBLISHED) | Q(poster_id=user.pk))
     if status:
         listings = listings.filter(status=status)

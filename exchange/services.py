@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Service, User
+from accounts.permissions import can_moderate
 from analytics.models import REFERENCE_FACTORS_VERSION, ReferenceItem
 from analytics.reference_data import APPLIANCE_FAMILIES, IT_FAMILIES, read_reference_rows
 
@@ -39,7 +40,16 @@ from .models import (
     Visibility,
     WantedRequest,
 )
-from .permissions import can_close, can_confirm_outlier, can_edit, is_moderator
+from .permissions import (
+    can_close,
+    can_close_wanted,
+    can_confirm_outlier,
+    can_edit,
+    can_extend,
+    can_manage,
+    can_moderate_as_other,
+    can_submit,
+)
 
 HOLD_DURATION = timedelta(minutes=15)
 EDITABLE_FIELDS = ("title", "description", "category", "quantity", "condition",
@@ -273,7 +283,7 @@ def record_edit(*, listing: Listing, actor: User, changes: dict) -> Listing:
     exchange.photos): an audit-trail entry; a poster's change to a published listing
     under pre-moderation sends it back to review; a moderator's change is mailed to
     the poster. Call it inside the transaction that holds the listing's row lock."""
-    moderating = is_moderator(actor) and actor.pk != listing.poster_id
+    moderating = can_moderate_as_other(actor, listing)
     _record(listing, actor, ModerationAction.EDITED, changes=changes)
     sync_after_commit(listing)
     if (not moderating and listing.status == ListingStatus.PUBLISHED
@@ -312,9 +322,9 @@ def submit_listing(*, listing: Listing, actor: User) -> Listing:
     """Draft or changes requested → awaiting moderation, or published straight away
     under post-moderation unless a review word appears."""
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
-    if listing.poster_id != actor.pk and not is_moderator(actor):
+    if not can_manage(actor, listing):
         raise ExchangeError(_("You cannot submit this listing."), code="forbidden")
-    if listing.status not in (ListingStatus.DRAFT, ListingStatus.CHANGES_REQUESTED):
+    if not can_submit(actor, listing):
         raise ExchangeError(_("This listing has already been submitted."), code="state")
     listing.submitted_at = timezone.now()
     words = _review_words_found(listing)
@@ -330,7 +340,7 @@ def submit_listing(*, listing: Listing, actor: User) -> Listing:
 
 
 def _require_moderator(actor: User) -> None:
-    if not is_moderator(actor):
+    if not can_moderate(actor):
         raise ExchangeError(_("Only moderators can do this."), code="forbidden")
 
 
@@ -421,9 +431,9 @@ def request_changes(*, listing: Listing, actor: User, message: str) -> Listing:
 def extend_listing(*, listing: Listing, actor: User) -> Listing:
     """Keep a published listing online for another period, or bring back an expired one."""
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
-    if listing.poster_id != actor.pk and not is_moderator(actor):
+    if not can_manage(actor, listing):
         raise ExchangeError(_("You cannot extend this listing."), code="forbidden")
-    if listing.status not in (ListingStatus.PUBLISHED, ListingStatus.EXPIRED):
+    if not can_extend(actor, listing):
         raise ExchangeError(_("Only a published or expired listing can be extended."),
                             code="state")
     listing.status = ListingStatus.PUBLISHED
@@ -838,7 +848,7 @@ def create_wanted_request(*, author: User, title: str, description: str = "",
 @transaction.atomic
 def close_wanted_request(*, wanted: WantedRequest, actor: User) -> WantedRequest:
     """The author (or a moderator) closes a request: found, or no longer needed."""
-    if wanted.author_id != actor.pk and not is_moderator(actor):
+    if not can_close_wanted(actor, wanted):
         raise ExchangeError(_("You cannot close this request."), code="forbidden")
     if wanted.is_active:
         wanted.is_active = False

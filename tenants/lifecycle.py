@@ -18,7 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import Role
+from accounts.selectors import addresses_of_role
 
 from .audit import record_action
 from .crossing import PlatformWork, in_authority
@@ -52,10 +53,7 @@ def allowed_statuses(authority: Authority) -> list[str]:
 def admin_addresses(authority: Authority) -> list[str]:
     """E-mail addresses of the authority's administrators, read in its own schema."""
     with in_authority(authority, ground=PlatformWork("lifecycle e-mail to its admins")):
-        return list(
-            User.objects.filter(roles__contains=[Role.AUTHORITY_ADMIN], is_active=True)
-            .order_by("email").values_list("email", flat=True)
-        )
+        return addresses_of_role(Role.AUTHORITY_ADMIN)
 
 
 def _mail_admins_after_commit(authority: Authority, template: str, context: dict) -> None:

@@ -29,6 +29,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role
+from accounts.permissions import can_operate
+from accounts.selectors import members_with_role
 
 from .audit import record_action
 
@@ -78,7 +80,7 @@ def send_enrolment_link(user, *, sent_by=None) -> None:
     Raises EnrolmentRefused for an account without the operator role or already enrolled
     (a lost phone: delete the device first, docs/operations.md).
     """
-    if not (user.is_active and user.has_role(Role.OPERATOR)):
+    if not can_operate(user):
         raise EnrolmentRefused("not an active operator")
     if confirmed_device(user) is not None:
         raise EnrolmentRefused("already enrolled")
@@ -124,11 +126,8 @@ def device_for_link(token: str | None, user) -> TOTPDevice | None:
 
 def operators_without_device():
     """Active operators who have not enrolled a device yet (console list)."""
-    from accounts.models import User
-
-    return (User.objects.filter(roles__contains=[Role.OPERATOR], is_active=True)
-            .exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id"))
-            .order_by("email"))
+    return (members_with_role(Role.OPERATOR)
+            .exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id")))
 
 
 def ensure_device(user, secret_b32: str) -> TOTPDevice:

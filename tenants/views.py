@@ -8,8 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
-from accounts.permissions import operator_required, user_has_role
+from accounts.permissions import can_operate, operator_required
 
 from . import two_factor
 from .audit import actions_for, recent_actions
@@ -112,7 +111,7 @@ def _signed_in_operator(request):
     """Second-factor pages: a password-authenticated operator, verified or not."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), "operator:login")
-    if not user_has_role(request.user, Role.OPERATOR):
+    if not can_operate(request.user):
         raise PermissionDenied
     return None
 

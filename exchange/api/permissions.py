@@ -1,5 +1,6 @@
 """DRF permissions of the API: thin wrappers around the permission layer the web pages
-use (accounts.permissions, exchange.permissions). No role is checked anywhere else.
+use (accounts.permissions, exchange.permissions): `IsMember` is the web pages'
+`exchange_member_required`, `IsModerator` their `moderator_required`.
 
 Anonymous callers get 401 (DRF turns a failed permission into NotAuthenticated when no
 credentials were sent or they were wrong); members without the role get 403.
@@ -8,9 +9,7 @@ credentials were sent or they were wrong); members without the role get 403.
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from accounts.models import Role
-from accounts.permissions import user_has_role
-from exchange import permissions as rules
+from accounts.permissions import can_moderate, can_use_exchange
 
 
 class IsMember(BasePermission):
@@ -19,7 +18,7 @@ class IsMember(BasePermission):
     message = _("Your account cannot use the exchange.")
 
     def has_permission(self, request, view) -> bool:
-        return user_has_role(request.user, Role.AGENT) or rules.is_moderator(request.user)
+        return can_use_exchange(request.user)
 
 
 class IsModerator(BasePermission):
@@ -28,4 +27,4 @@ class IsModerator(BasePermission):
     message = _("Only moderators can do this.")
 
     def has_permission(self, request, view) -> bool:
-        return rules.is_moderator(request.user)
+        return can_moderate(request.user)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from exchange.catalogue.projection import sync_after_commit, sync_listing
 from exchange.errors import ExchangeError
 from exchange.models import Listing, ListingStatus, ModerationAction, ModerationEvent
-from exchange.permissions import is_moderator
+from exchange.permissions import can_manage
 from tenants.crossing import CrossingRefused, OwnWork, in_schema
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def offer_due_listings(now=None) -> int:
 def set_partner_offer_opt_out(*, listing: Listing, actor, opt_out: bool) -> Listing:
     """The poster or a moderator keeps a listing away from partners (or lets it go)."""
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
-    if listing.poster_id != actor.pk and not is_moderator(actor):
+    if not can_manage(actor, listing):
         raise ExchangeError(_("Only the poster or a moderator can change this."),
                             code="forbidden")
     if listing.partner_offer_opt_out != opt_out:

@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
-from accounts.permissions import authority_admin_required, user_has_role
+from accounts.permissions import authority_admin_required
 from exchange.errors import ExchangeError
 from exchange.permissions import can_close
 from exchange.views.listings import _listing_or_404, _to_detail
@@ -55,8 +54,6 @@ def _page(request, *, status: int = 200, **forms):
     grants = list(selectors.grants_of(authority))
     context = {
         "section": "partners",
-        "can_moderate": user_has_role(request.user, Role.MODERATOR),
-        "can_administer": True,
         "grants": grants,
         "key_rows": _key_rows(authority, grants),
         "deliveries": selectors.deliveries_of(authority, limit=50),

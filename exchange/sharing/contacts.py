@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.permissions import user_has_role
+from accounts.models import User
+from exchange.permissions import can_contact_shared
 from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
 
@@ -23,7 +23,7 @@ def contact_shared_listing(*, viewer: Authority, sender: User, owner_slug: str,
                            listing_id: int, message: str = "") -> ContactRequest:
     """Raises ExchangeError: code "not_found" when the listing is not in the viewer's
     shared feed (no agreement, internal, closed…), "forbidden" for a non-agent."""
-    if not user_has_role(sender, Role.AGENT):
+    if not can_contact_shared(sender):
         raise ExchangeError(_("Your account cannot use the exchange."), code="forbidden")
     entry = shared_entry(viewer, owner_slug, listing_id)
     if entry is None:

@@ -58,7 +58,8 @@ def notify_receiver(receipt_id: int, language: str = "") -> int:
     Returns how many addresses were mailed."""
     from django.core.mail import EmailMessage
 
-    from accounts.models import Role, User
+    from accounts.models import Role
+    from accounts.selectors import addresses_of_role
 
     from ..notifications import absolute_url
 
@@ -69,8 +70,7 @@ def notify_receiver(receipt_id: int, language: str = "") -> int:
     try:
         with in_authority(receipt.receiver, ground=OwnWork("receipt request to moderators")), \
                 translation.override(language or settings.LANGUAGE_CODE):
-            to = list(User.objects.filter(roles__contains=[Role.MODERATOR], is_active=True)
-                      .order_by("email").values_list("email", flat=True))
+            to = addresses_of_role(Role.MODERATOR)
             if not to:
                 return 0
             context = {"receipt": receipt, "authority": receipt.receiver,

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.permissions import user_has_role
+from accounts.models import User
+from accounts.permissions import can_administer
 from tenants.crossing import is_live
 from tenants.models import Authority
 
@@ -33,7 +33,7 @@ from .models import (
 
 
 def _require_admin(actor: User) -> None:
-    if not user_has_role(actor, Role.AUTHORITY_ADMIN):
+    if not can_administer(actor):
         raise ExchangeError(_("Only the authority's administrators can do this."),
                             code="forbidden")
 

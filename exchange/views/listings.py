@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -24,7 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import agent_required
+from accounts.permissions import agent_required, exchange_member_required
 
 from .. import photos, selectors, services
 from ..errors import ExchangeError
@@ -42,6 +41,7 @@ from ..forms import (
 from ..models import ClosureReason, Listing, ListingPhoto, ListingStatus, WantedRequest
 from ..permissions import (
     can_close,
+    can_close_wanted,
     can_confirm_outlier,
     can_contact,
     can_edit,
@@ -49,7 +49,6 @@ from ..permissions import (
     can_see_value,
     can_submit,
     can_view,
-    is_moderator,
 )
 from ..sharing.forms import VisibilityForm
 from ..sharing.receipt_selectors import receipts_of_transfers
@@ -88,7 +87,7 @@ def _submitted_message(listing: Listing) -> str:
 
 # --- Feed ---------------------------------------------------------------------------
 
-@login_required
+@exchange_member_required
 @require_GET
 def feed(request):
     """Published listings: search, filters, sort, 24 a page. An htmx request from the
@@ -143,7 +142,7 @@ def _render_detail(request, listing: Listing, *, contact_form=None, reserve_form
     return render(request, "exchange/listings/detail.html", context)
 
 
-@login_required
+@exchange_member_required
 @require_GET
 def listing_detail(request, pk: int):
     return _render_detail(request, _listing_or_404(request, pk))
@@ -184,7 +183,7 @@ def _render_edit(request, listing: Listing, *, form=None, photo_form=None):
     })
 
 
-@login_required
+@exchange_member_required
 @require_http_methods(["GET", "POST"])
 def listing_edit(request, pk: int):
     listing = _listing_or_404(request, pk)
@@ -216,7 +215,7 @@ def listing_edit(request, pk: int):
     return _render_edit(request, listing, form=form)
 
 
-@login_required
+@exchange_member_required
 @require_POST
 def listing_submit(request, pk: int):
     listing = _listing_or_404(request, pk)
@@ -230,7 +229,7 @@ def listing_submit(request, pk: int):
     return _to_detail(listing)
 
 
-@login_required
+@exchange_member_required
 @require_POST
 def listing_extend(request, pk: int):
     listing = _listing_or_404(request, pk)
@@ -247,7 +246,7 @@ def listing_extend(request, pk: int):
 
 # --- Photos ------------------------------------------------------------------------
 
-@login_required
+@exchange_member_required
 @require_POST
 def photo_upload(request, pk: int):
     listing = _listing_or_404(request, pk)
@@ -271,7 +270,7 @@ def photo_upload(request, pk: int):
     return _render_edit(request, _listing_or_404(request, pk), photo_form=form)
 
 
-@login_required
+@exchange_member_required
 @require_POST
 def photo_delete(request, pk: int, photo_pk: int):
     listing = _listing_or_404(request, pk)
@@ -286,7 +285,7 @@ def photo_delete(request, pk: int, photo_pk: int):
     return redirect("exchange:listing_edit", pk=listing.pk)
 
 
-@login_required
+@exchange_member_required
 @require_GET
 def photo_file(request, pk: int, photo_pk: int, size: str):
     """Serve a photo from the default storage (filesystem or S3) to members who may
@@ -326,7 +325,7 @@ def listing_contact(request, pk: int):
     return _render_detail(request, listing, contact_form=form)
 
 
-@login_required
+@exchange_member_required
 @require_POST
 def listing_reserve(request, pk: int):
     listing = _listing_or_404(request, pk)
@@ -357,7 +356,7 @@ def _close_initial(request, left: int) -> dict:
     return initial
 
 
-@login_required
+@exchange_member_required
 @require_http_methods(["GET", "POST"])
 def listing_close(request, pk: int):
     """Give out all or part of a listing (10 chairs: 6 to one service, 4 to another)."""
@@ -412,7 +411,7 @@ def listing_close(request, pk: int):
 
 # --- My listings ----------------------------------------------------------------------
 
-@login_required
+@exchange_member_required
 @require_GET
 def my_listings(request):
     listings = selectors.with_quantity_left(selectors.listings_of(request.user))
@@ -426,12 +425,14 @@ def my_listings(request):
 def _render_wanted(request, form, status=200):
     requests = selectors.active_wanted_requests().order_by("-created_at", "-id")
     page = Paginator(requests, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    for wanted in page:
+        wanted.can_close = can_close_wanted(request.user, wanted)
     return render(request, "exchange/listings/wanted.html",
-                  {"page": page, "form": form, "is_moderator": is_moderator(request.user)},
+                  {"page": page, "form": form},
                   status=status)
 
 
-@login_required
+@exchange_member_required
 @require_GET
 def wanted_list(request):
     return _render_wanted(request, WantedForm())
@@ -453,7 +454,7 @@ def wanted_create(request):
     return _render_wanted(request, form)
 
 
-@login_required
+@exchange_member_required
 @require_POST
 def wanted_close(request, pk: int):
     wanted = get_object_or_404(WantedRequest, pk=pk)
@@ -490,7 +491,7 @@ def saved_search_create(request):
     return redirect(back)
 
 
-@login_required
+@exchange_member_required
 @require_POST
 def saved_search_delete(request, pk: int):
     saved = get_object_or_404(selectors.saved_searches_of(request.user), pk=pk)

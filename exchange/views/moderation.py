@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
-from accounts.permissions import authority_admin_required, moderator_required, user_has_role
+from accounts.permissions import authority_admin_required, moderator_required
 from analytics.models import ReferenceItem
 
 from .. import categories, selectors, services
@@ -47,9 +46,7 @@ CHANGES_PREFIX = "changes"
 
 def _render(request, template: str, context: dict, *, section: str, status: int = 200):
     """Render a back-office page with its sub-navigation."""
-    context = {**context, "section": section,
-               "can_moderate": user_has_role(request.user, Role.MODERATOR),
-               "can_administer": user_has_role(request.user, Role.AUTHORITY_ADMIN)}
+    context = {**context, "section": section}
     return render(request, f"exchange/moderation/{template}", context, status=status)
 
 

@@ -14,7 +14,6 @@ Whatever the viewer may not see is a 404, like a listing of another authority.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -24,12 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
 from accounts.permissions import (
     agent_required,
     authority_admin_required,
+    exchange_member_required,
     moderator_required,
-    user_has_role,
 )
 from analytics.models import Destination, TransferFact
 from tenants.crossing import CrossingRefused, in_authority
@@ -39,7 +37,7 @@ from .. import selectors, services, transfer_records
 from ..errors import ExchangeError
 from ..forms import ContactForm
 from ..models import ClosureReason, Transfer
-from ..permissions import can_see_value
+from ..permissions import can_contact_shared, can_see_value
 from ..sharing import contacts, invitations
 from ..sharing import selectors as sharing_selectors
 from ..sharing import services as sharing
@@ -52,7 +50,7 @@ from .moderation import _render as _render_back_office
 
 # --- Agents: the shared feed ------------------------------------------------------------
 
-@login_required
+@exchange_member_required
 @require_GET
 def shared_feed(request):
     """Published shared listings of the authorities sharing with this one."""
@@ -80,16 +78,16 @@ def _entry_or_404(request, slug: str, listing_id: int):
 def _render_shared_detail(request, entry, *, contact_form=None, status=200):
     return render(request, "exchange/sharing/detail.html", {
         "entry": entry, "contact_form": contact_form or ContactForm(),
-        "can_contact": user_has_role(request.user, Role.AGENT)}, status=status)
+        "can_contact": can_contact_shared(request.user)}, status=status)
 
 
-@login_required
+@exchange_member_required
 @require_GET
 def shared_detail(request, slug: str, listing_id: int):
     return _render_shared_detail(request, _entry_or_404(request, slug, listing_id))
 
 
-@login_required
+@exchange_member_required
 @require_GET
 def shared_photo(request, slug: str, listing_id: int, photo_id: int, size: str):
     """A photo of a shared listing, served on the viewer's own host after the sharing
@@ -126,7 +124,7 @@ def shared_contact(request, slug: str, listing_id: int):
 
 # --- Posters and moderators: visibility, transfer records --------------------------------
 
-@login_required
+@exchange_member_required
 @require_POST
 def listing_visibility(request, pk: int):
     listing = _listing_or_404(request, pk)
@@ -164,7 +162,7 @@ def _record_of(transfer: Transfer, giver: Authority) -> HttpResponse:
     return _pdf(content, transfer_records.record_filename(giver, transfer))
 
 
-@login_required
+@exchange_member_required
 @require_GET
 def transfer_record(request, pk: int, transfer_pk: int):
     """The giver's copy: the poster and the moderators, once the transfer counts."""

@@ -6,23 +6,19 @@ non-monetary figures. Views read a form, call analytics.* and render."""
 from __future__ import annotations
 
 from datetime import date
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Role
 from accounts.permissions import (
+    agent_required,
     authority_admin_required,
+    factor_manager_required,
     moderator_required,
-    user_has_role,
 )
 from analytics import agec, campaigns
 from analytics import selectors as fact_selectors
@@ -135,20 +131,7 @@ def campaign_detail(request, year: int, semester: int):
 
 # --- Factor overrides -------------------------------------------------------------------
 
-def _moderator_or_admin(view):
-    """Moderators and authority admins (anonymous users go to the login page)."""
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (user_has_role(request.user, Role.MODERATOR)
-                or user_has_role(request.user, Role.AUTHORITY_ADMIN)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-    return wrapper
-
-
-@_moderator_or_admin
+@factor_manager_required
 @require_http_methods(["GET", "POST"])
 def factor_overrides(request):
     """Reference factors of every item type, with the authority's own figures."""
@@ -217,11 +200,9 @@ def stats_settings(request):
 
 # --- An agent's own figures -------------------------------------------------------------
 
-@login_required
+@agent_required
 @require_GET
 def my_impact(request):
     """Items the agent gave and their service received, kg and CO2e: never €."""
-    if not user_has_role(request.user, Role.AGENT):
-        raise PermissionDenied
     return render(request, "exchange/listings/my_impact.html", {
         "figures": fact_selectors.agent_figures(request.tenant, request.user)})

@@ -125,19 +125,8 @@ class User(AbstractBaseUser):
         return f"{self.first_name} {self.last_name}".strip()
 
     def has_role(self, role: str) -> bool:
+        """The raw fact, whatever the schema: decisions ask accounts.permissions."""
         return role in self.roles
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.has_role(Role.MODERATOR)
-
-    @property
-    def is_authority_admin(self) -> bool:
-        return self.has_role(Role.AUTHORITY_ADMIN)
-
-    @property
-    def is_operator(self) -> bool:
-        return self.has_role(Role.OPERATOR)
 
     @property
     def is_email_verified(self) -> bool:

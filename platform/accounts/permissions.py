@@ -1,8 +1,17 @@
-"""Role checks shared by web views (decorators) and, later, the API (DRF permissions).
+"""Who may do what, by role: the one place where a role name is tested.
 
-Every view that needs a role goes through one of these, so a role check is never
-written inline twice. Pages open to any signed-in member of the authority (home,
-profile) use Django's `login_required`: users exist only in their own schema.
+Role rules are `can_*` / `is_*` functions of a user; object rules (a listing, a wanted
+request…) live in exchange/permissions.py and are built on these. Services, web views
+(the decorators below), API views (exchange/api/permissions.py, DRF classes calling
+the same functions), forms and templates (the `can` flags of `permission_flags`, put
+in every template's context by accounts.context_processors.permissions) all ask here;
+tests/platform_core/test_permission_rules.py fails on a role-name test anywhere else.
+
+Choosing who *holds* a role (e.g. the moderators to e-mail) is a read, not a decision:
+accounts.selectors.members_with_role.
+
+Pages open to any signed-in member of the authority (home, profile) use Django's
+`login_required`: users exist only in their own schema.
 """
 
 from functools import wraps
@@ -30,25 +39,77 @@ def user_has_role(user, role: str) -> bool:
     return not in_public and user.has_role(role)
 
 
+def is_agent(user) -> bool:
+    """An agent of this authority: posts listings, answers them, sees its own impact."""
+    return user_has_role(user, Role.AGENT)
+
+
+def can_moderate(user) -> bool:
+    """A moderator of this authority: the queue, every listing, € values, statistics."""
+    return user_has_role(user, Role.MODERATOR)
+
+
+def can_administer(user) -> bool:
+    """An administrator of this authority: members, categories, sharing, partners,
+    billing, offboarding, statistics settings."""
+    return user_has_role(user, Role.AUTHORITY_ADMIN)
+
+
+def can_operate(user) -> bool:
+    """A platform operator, signed in on the console (the second factor is checked by
+    `operator_required`, not here)."""
+    return user_has_role(user, Role.OPERATOR)
+
+
+def can_use_exchange(user) -> bool:
+    """May read and use the exchange (feed, listings, wanted requests, shared feed),
+    on the web pages and the API alike: an agent or a moderator."""
+    return is_agent(user) or can_moderate(user)
+
+
+def can_manage_factors(user) -> bool:
+    """May set the authority's own weight and CO2e factors: moderators and admins."""
+    return can_moderate(user) or can_administer(user)
+
+
+def roles_grant_administration(roles, is_active: bool) -> bool:
+    """Would an account with `roles` (and this access) administer the authority? Used
+    by accounts.services to keep an admin from locking themself out and to keep one
+    active administrator."""
+    return is_active and Role.AUTHORITY_ADMIN in roles
+
+
+def permission_flags(user) -> dict[str, bool]:
+    """The flags templates test instead of role names (`{% if can.moderate %}`)."""
+    return {
+        "agent": is_agent(user),
+        "use_exchange": can_use_exchange(user),
+        "moderate": can_moderate(user),
+        "administer": can_administer(user),
+        "manage_factors": can_manage_factors(user),
+        "operate": can_operate(user),
+    }
+
+
 def _is_verified(user) -> bool:
     """True when the session passed a second factor (django-otp's OTPMiddleware)."""
     is_verified = getattr(user, "is_verified", None)
     return bool(is_verified and is_verified())
 
 
-def role_required(role: str):
-    """Decorator: anonymous users go to the login page, users without `role` get 403."""
-
-    login_url = "operator:login" if role == Role.OPERATOR else settings.LOGIN_URL
+def rule_required(rule, *, login_url: str | None = None, second_factor: bool = False):
+    """Decorator: anonymous users go to the login page, users for whom `rule(user)` is
+    false get 403; with `second_factor`, a session without one goes to verify first."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), login_url)
-            if not user_has_role(request.user, role):
+                return redirect_to_login(request.get_full_path(),
+                                         login_url or settings.LOGIN_URL)
+            if not rule(request.user):
                 raise PermissionDenied
-            if role == Role.OPERATOR and not _is_verified(request.user):
+            if second_factor and not _is_verified(request.user):
                 # Password alone is not enough: the second factor comes first.
                 return redirect("operator:verify")
             return view(request, *args, **kwargs)
@@ -58,7 +119,10 @@ def role_required(role: str):
     return decorator
 
 
-agent_required = role_required(Role.AGENT)
-moderator_required = role_required(Role.MODERATOR)
-authority_admin_required = role_required(Role.AUTHORITY_ADMIN)
-operator_required = role_required(Role.OPERATOR)
+agent_required = rule_required(is_agent)
+exchange_member_required = rule_required(can_use_exchange)
+moderator_required = rule_required(can_moderate)
+authority_admin_required = rule_required(can_administer)
+factor_manager_required = rule_required(can_manage_factors)
+operator_required = rule_required(can_operate, login_url="operator:login",
+                                  second_factor=True)

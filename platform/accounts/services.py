@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from tenants.crossing import in_public
 
 from .models import AUTHORITY_ROLES, AccessChange, AccessChannel, Role, Service, User
+from .permissions import roles_grant_administration
+from .selectors import members_with_role
 from .tokens import email_verification_token
 
 
@@ -121,18 +123,17 @@ def update_member(*, actor: User | None, member: User, roles: list[str],
     roles = [r for r in dict.fromkeys(roles) if r in AUTHORITY_ROLES]
     if not roles:
         raise ValidationError(_("Choose at least one role."), code="no_role")
-    if actor is not None and member.pk == actor.pk and (
-            Role.AUTHORITY_ADMIN not in roles or not is_active):
+    if actor is not None and member.pk == actor.pk and not roles_grant_administration(
+            roles, is_active):
         raise ValidationError(
             _("You cannot remove your own administrator role or deactivate yourself."),
             code="self_lockout",
         )
     current = User.objects.select_for_update().get(pk=member.pk)
     roles_before, was_active = list(current.roles), current.is_active
-    if (Role.AUTHORITY_ADMIN in roles_before and was_active
-            and (Role.AUTHORITY_ADMIN not in roles or not is_active)
-            and not User.objects.filter(roles__contains=[Role.AUTHORITY_ADMIN], is_active=True)
-            .exclude(pk=member.pk).exists()):
+    if (roles_grant_administration(roles_before, was_active)
+            and not roles_grant_administration(roles, is_active)
+            and not members_with_role(Role.AUTHORITY_ADMIN).exclude(pk=member.pk).exists()):
         raise ValidationError(_("The authority must keep at least one active administrator."),
                               code="last_admin")
     member.roles = roles

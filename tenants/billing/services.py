@@ -18,7 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import Role
+from accounts.selectors import addresses_of_role
 from tenants.audit import record_action
 from tenants.models import Authority
 
@@ -254,8 +255,7 @@ def alert_overdue(invoice: Invoice) -> None:
     authority = invoice.authority
     record_action(None, "invoice_overdue", authority, invoice=invoice.number or invoice.pk,
                   amount_due=invoice.amount_due)
-    recipients = list(User.objects.filter(roles__contains=[Role.OPERATOR], is_active=True)
-                      .values_list("email", flat=True))
+    recipients = addresses_of_role(Role.OPERATOR)
     context = {"authority": authority, "invoice": invoice,
                "console_path": f"/operator/authorities/{authority.slug}/"}
 

@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Role
-from accounts.permissions import operator_required, role_required
+from accounts.permissions import authority_admin_required, operator_required
 from tenants.crossing import in_public
 from tenants.models import Authority
 
@@ -70,7 +69,7 @@ def _details_page(request, authority: Authority, *, template: str, actor, by_ope
     }, status=status)
 
 
-@role_required(Role.AUTHORITY_ADMIN)
+@authority_admin_required
 @require_http_methods(["GET", "POST"])
 def admin_billing(request):
     return _details_page(request, request.tenant, template="tenants/billing/admin_billing.html",

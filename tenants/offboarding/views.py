@@ -13,8 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
-from accounts.permissions import operator_required, role_required
+from accounts.permissions import authority_admin_required, operator_required
 
 from ..models import Authority, AuthorityExport
 from .deletion import DeletionError, delete_authority_data
@@ -51,7 +50,7 @@ def _request(request, authority: Authority, *, by_operator: bool):
 
 # --- The authority administrator, on the authority's host -----------------------------
 
-@role_required(Role.AUTHORITY_ADMIN)
+@authority_admin_required
 @require_GET
 def admin_exports(request):
     """The authority's exports and who downloaded them (names read in its own schema)."""
@@ -66,14 +65,14 @@ def admin_exports(request):
     })
 
 
-@role_required(Role.AUTHORITY_ADMIN)
+@authority_admin_required
 @require_POST
 def admin_export_request(request):
     _request(request, request.tenant, by_operator=False)
     return redirect("offboarding:exports")
 
 
-@role_required(Role.AUTHORITY_ADMIN)
+@authority_admin_required
 @require_GET
 def admin_export_row(request, pk: int):
     """One export's line, polled by htmx while it is being built."""
@@ -82,7 +81,7 @@ def admin_export_row(request, pk: int):
     })
 
 
-@role_required(Role.AUTHORITY_ADMIN)
+@authority_admin_required
 @require_GET
 def admin_export_download(request, pk: int):
     return _download(request, _export_of(request.tenant, pk), by_operator=False)

@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "collectivrecup.context_processors.platform",
+                "accounts.context_processors.permissions",
             ],
         },
     },

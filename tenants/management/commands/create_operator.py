@@ -21,7 +21,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.selectors import members_with_role
 from accounts.services import create_operator
 from tenants.crossing import in_public
 from tenants.two_factor import confirmed_device, send_enrolment_link
@@ -68,7 +69,10 @@ class Command(BaseCommand):
             f":{port}" if port else "") + reverse("operator:login",
                                                   urlconf=settings.PUBLIC_SCHEMA_URLCONF)
         if not created:
-            if not user.is_operator:
+            with in_public(purpose="check the account holds the operator role"):
+                holds_operator_role = members_with_role(
+                    Role.OPERATOR, include_inactive=True).filter(pk=user.pk).exists()
+            if not holds_operator_role:
                 raise CommandError(f"{user.email} has an account without the operator role; "
                                    "nothing changed.")
             self.stdout.write(f"Operator {user.email} already exists; nothing changed.")
