@@ -71,6 +71,44 @@ def test_main_get_pages_write_nothing(chatellerault, town_with_a_campaign):
         assert writes_of(client, page) == [], page
 
 
+def test_other_authority_pages_and_api_reads_write_nothing(chatellerault,
+                                                          town_with_a_campaign):
+    town = town_with_a_campaign
+    client = client_for(chatellerault, town["admin"])
+    pages = [
+        reverse("exchange:my_listings"),
+        reverse("exchange:wanted_list"),
+        reverse("exchange:my_impact"),
+        reverse("exchange:reply_list"),
+        reverse("exchange:category_list"),
+        reverse("exchange:shared_feed"),
+        reverse("exchange:transfer_confirmations"),
+        reverse("exchange:received_transfers"),
+        reverse("exchange:transfer_receipts"),
+        "/api/v1/listings/",
+        f"/api/v1/listings/{town['listing'].pk}/",
+        "/api/v1/categories/",
+        "/api/v1/moderation/queue/",
+        "/api/v1/stats/summary/",
+        "/api/v1/stats/timeseries/",
+    ]
+    client.get(pages[0])
+    for page in pages:
+        assert writes_of(client, page) == [], page
+
+
+def test_operator_console_reads_write_nothing(chatellerault):
+    from tests.conftest import verified_operator_client
+    from tests.factories import operator
+
+    client = verified_operator_client(operator())
+    pages = ["/operator/", f"/operator/authorities/{chatellerault.slug}/",
+             "/operator/impact/", "/operator/partners/", "/impact/"]
+    client.get(pages[0])
+    for page in pages:
+        assert writes_of(client, page) == [], page
+
+
 def test_settings_rows_exist_from_provisioning(chatellerault):
     assert StatsSettings.objects.filter(authority=chatellerault).exists()
     with in_authority(chatellerault):
