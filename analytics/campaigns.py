@@ -222,10 +222,12 @@ FactChange = tuple[int, date, str, "Decimal | None", "Decimal | None"]
 
 
 def note_fact_changes(authority_id: int, changes: list[FactChange]) -> int:
-    """Called when facts' avoided weights change (record_transfer, rebuild_facts), with
-    (transfer_id, date, category, before kg or None, after kg or None) per fact: each
-    change dated in a validated semester becomes an adjustment (before/after, by the
-    system). Two queries whatever the number of changes. Returns how many."""
+    """Called when facts change (record_transfer, rebuild_facts), with (transfer_id,
+    date, category, before kg or None, after kg or None) per fact: the open campaigns'
+    lines follow the facts, and each change dated in a validated semester becomes an
+    adjustment (before/after, by the system). Returns how many adjustments."""
+    if changes:
+        _follow_facts(authority_id)
     changes = [c for c in changes if (c[3] or ZERO) != (c[4] or ZERO)]
     if not changes:
         return 0
@@ -246,6 +248,14 @@ def note_fact_changes(authority_id: int, changes: list[FactChange]) -> int:
             before_kg=before_kg or ZERO, after_kg=after_kg or ZERO, actor=SYSTEM))
     WeightAdjustment.objects.bulk_create(adjustments, batch_size=1000)
     return len(adjustments)
+
+
+def _follow_facts(authority_id: int) -> None:
+    """The open campaigns' lines follow the facts as they are written (so the campaign
+    page, a GET, only reads). Open campaigns are few (the semesters not yet validated)."""
+    for campaign in WeightCampaign.objects.filter(authority_id=authority_id,
+                                                  status=CampaignStatus.OPEN):
+        sync_lines(campaign)
 
 
 def note_fact_change(authority_id: int, transfer_id: int, day: date, category: str,

@@ -21,6 +21,16 @@ class StatsError(Exception):
 
 
 def stats_settings(authority: Authority) -> StatsSettings:
+    """The authority's statistics settings (a read: never writes). The row is created
+    at provisioning (`ensure_stats_settings`; a data migration for older authorities);
+    should it be missing all the same, the defaults are returned unsaved."""
+    return (StatsSettings.objects.filter(authority=authority).first()
+            or StatsSettings(authority=authority))
+
+
+def ensure_stats_settings(authority: Authority) -> StatsSettings:
+    """Create the authority's statistics settings with their defaults when missing
+    (a write, for provisioning only)."""
     return StatsSettings.objects.get_or_create(authority=authority)[0]
 
 

@@ -60,7 +60,18 @@ EDITABLE_FIELDS = ("title", "description", "category", "quantity", "condition",
 # --- Set-up ----------------------------------------------------------------------
 
 def exchange_settings() -> ExchangeSettings:
-    """The authority's settings row, created with defaults on first use."""
+    """The authority's settings row (a read: never writes).
+
+    The row is created when the authority is provisioned (`ensure_exchange_settings`,
+    called by `seed_categories`; a data migration for older authorities). Should it be
+    missing all the same, the defaults are returned unsaved (pk 1, so that saving the
+    settings form creates the row)."""
+    return ExchangeSettings.objects.filter(pk=1).first() or ExchangeSettings(pk=1)
+
+
+def ensure_exchange_settings() -> ExchangeSettings:
+    """Create the authority's settings row with its defaults when missing (a write,
+    for provisioning only)."""
     settings_row, _ = ExchangeSettings.objects.get_or_create(pk=1)
     return settings_row
 
@@ -96,7 +107,7 @@ def seed_categories() -> int:
     rows = read_reference_rows()
     if not Category.objects.exists():  # a new authority: no per-row round trips
         created = _bulk_seed_categories(rows)
-        exchange_settings()
+        ensure_exchange_settings()
         return created
     created = 0
     families: dict[str, Category] = {}
@@ -111,7 +122,7 @@ def seed_categories() -> int:
             parent=families[family_name], name=row["label_fr"],
             defaults={"reference_code": row["code"], "kind": kind, "position": position})
         created += new
-    exchange_settings()
+    ensure_exchange_settings()
     return created
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from analytics.services import ensure_stats_settings
 from exchange.services import seed_categories
 
 from .crossing import PlatformWork, in_authority
@@ -86,5 +87,6 @@ def _create_authority(*, name, kind, siren, slug, email_domains, status, departe
     create_schema(authority)
     Domain.objects.create(domain=authority_host(slug), tenant=authority, is_primary=True)
     with in_authority(authority, ground=PlatformWork("seed a new authority's categories")):
-        seed_categories()
+        seed_categories()  # and its exchange settings row
+    ensure_stats_settings(authority)  # rows the settings pages read, never create
     return authority

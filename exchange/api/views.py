@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
@@ -609,8 +610,7 @@ class StatsSummary(AgentsAPIMixin, APIView):
 
 def _year_before(end):
     """First day of the month eleven months before `end`'s: twelve whole months."""
-    month = end.year * 12 + end.month - 1 - 11
-    return end.replace(year=month // 12, month=month % 12 + 1, day=1)
+    return end - relativedelta(months=11, day=1)
 
 
 class StatsTimeseries(AgentsAPIMixin, APIView):

@@ -33,6 +33,11 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
+# The schedule lives in the database (next_retry_at, read by the every-minute sweep)
+# rather than in Celery's `retry_backoff`: a retry countdown of 2 h to 24 h outlives
+# the Redis broker's visibility timeout (1 h) and, with acks_late, would be redelivered
+# and POSTed twice; the stored next try also survives a lost broker and is what the
+# admin and operator pages show.
 RETRY_DELAYS = [60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600, 24 * 3600]  # then abandoned
 TIMEOUT_SECONDS = 10
 USER_AGENT = "CollectivRecup-Webhooks/1"

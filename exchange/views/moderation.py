@@ -8,8 +8,9 @@ exchange.selectors, and put a refused action's message back on the page (status 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -191,14 +192,12 @@ class Period:
 
 
 def _month_end(day: date) -> date:
-    next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return next_month - timedelta(days=1)
+    return day + relativedelta(day=31)  # day=31 is clamped to the month's last day
 
 
 def _months_back(day: date, months: int) -> date:
     """First day of the month `months` before `day`'s month."""
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
+    return day - relativedelta(months=months, day=1)
 
 
 def periods(today: date) -> list[Period]:

@@ -118,8 +118,6 @@ def campaign_detail(request, year: int, semester: int):
         else:
             return redirect("exchange:weight_campaign", year=year, semester=semester)
         campaign.refresh_from_db()
-    elif not campaign.is_locked:
-        campaigns.sync_lines(campaign)
     figures = campaigns.category_figures(campaign)
     return _render(request, "campaign_detail.html", {
         "campaign": campaign, "figures": figures, "error": error,

@@ -84,7 +84,7 @@ def test_minimum_shares_from_the_data_file():
 
 
 def test_declaration_csv(year_2025, chatellerault):
-    StatsSettings.objects.create(authority=chatellerault, siret="21860066600018")
+    StatsSettings.objects.filter(authority=chatellerault).update(siret="21860066600018")
     response = client_for(chatellerault, year_2025["moderator"]).get(
         reverse("exchange:agec_csv") + "?year=2025")
     assert response.status_code == 200
@@ -186,7 +186,7 @@ def test_settings_stay_with_their_authority(chatellerault, grand_chatellerault):
                        {"action": "stock", "year": "2025", "items_in_stock": "7"}).status_code \
         == 302
     assert StatsSettings.objects.get(authority=grand_chatellerault).public_impact
-    assert not StatsSettings.objects.filter(authority=chatellerault).exists()
+    assert not StatsSettings.objects.get(authority=chatellerault).public_impact
     assert not RetiredITStock.objects.filter(authority=chatellerault).exists()
     assert client_for(chatellerault).get(reverse("exchange:stats_settings")).status_code == 302
     # Châtellerault's admin page shows none of it.

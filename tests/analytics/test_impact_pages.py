@@ -138,7 +138,7 @@ def test_no_euro_reaches_an_agent(town, chatellerault):
     html = client.get(reverse("exchange:my_impact")).content.decode()
     assert not EURO.search(html)
     # The public impact page shows no € either.
-    StatsSettings.objects.create(authority=chatellerault, public_impact=True)
+    StatsSettings.objects.filter(authority=chatellerault).update(public_impact=True)
     public = client_for(None).get("/impact/").content.decode()
     assert "€" not in public
 
@@ -210,7 +210,7 @@ def test_public_impact_counts_only_opted_in(town, chatellerault, grand_chateller
     page = "/impact/"
     html = client_for(None).get(page).content.decode()
     assert re.search(r'id="impact-authorities">(\d+)<', html).group(1) == "0"
-    StatsSettings.objects.create(authority=chatellerault, public_impact=True)
+    StatsSettings.objects.filter(authority=chatellerault).update(public_impact=True)
     html = client_for(None).get(page).content.decode()
     assert re.search(r'id="impact-authorities">(\d+)<', html).group(1) == "1"
     assert Decimal(re.search(r'id="impact-tonnes" data-kg="([^"]*)"', html).group(1)) == \

@@ -190,6 +190,25 @@ def test_cursor_pagination_walks_every_entry_once_in_sync_order(ressourcerie, ch
     assert [item["listing_id"] for item in again["results"]] == [listings[1].pk]
 
 
+def test_cursor_walks_entries_stamped_at_the_same_moment_once(ressourcerie, chatellerault):
+    """A catalogue rebuild gives every changed entry one `updated_at`: the cursor keys
+    on (updated_at, pk), so ties across pages are neither skipped nor repeated."""
+    with in_authority(chatellerault):
+        listings = [published_listing(title=f"Lot n°{n}") for n in range(5)]
+        for listing in listings:
+            offer(listing)
+    CatalogueEntry.objects.filter(listing_id__in=[item.pk for item in listings]).update(
+        updated_at=timezone.now())
+    client = partner_client(ressourcerie["key"])
+    seen, url = [], FEED + "?page_size=2"
+    while url:
+        body = client.get(url).json()
+        seen += [item["listing_id"] for item in body["results"]]
+        url = body["next"]
+    assert seen == [listing.pk for listing in listings]
+    assert client.get(FEED, {"cursor": body["next_cursor"]}).json()["results"] == []
+
+
 def test_updated_since_category_and_departement_filters(ressourcerie, chatellerault):
     with in_authority(chatellerault):
         old = published_listing(title="Ancienne armoire")

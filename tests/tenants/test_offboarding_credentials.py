@@ -274,7 +274,7 @@ def test_deletion_removes_catalogue_entries_and_public_copies_but_keeps_facts(
     agreement = SharingAgreement.objects.create(proposer=chatellerault,
                                                 recipient=grand_chatellerault,
                                                 status=AgreementStatus.ACTIVE)
-    StatsSettings.objects.create(authority=chatellerault, public_impact=True)
+    StatsSettings.objects.filter(authority=chatellerault).update(public_impact=True)
     TransferFact.objects.create(authority=chatellerault, transfer_id=1, listing_id=ours.pk,
                                 date=timezone.localdate(), category="Bureau",
                                 destination="same_authority", quantity=1, value_eur=120,
