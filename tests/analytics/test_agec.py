@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from analytics import agec
-from analytics.models import RetiredITStock, StatsSettings, TransferFact
+from analytics.models import REFERENCE_FACTORS_VERSION, RetiredITStock, StatsSettings, TransferFact
 from tests.analytics.factories import make_town
 from tests.conftest import client_for, in_authority
 from tests.factories import agent, authority_admin, moderator
@@ -35,7 +35,7 @@ def fact(authority, transfer_id, code, destination, value, *, receiver=None, day
         date=day or date(2025, 5, 1), category=code, reference_code=code,
         destination=destination, quantity=quantity, value_eur=Decimal(value),
         weight_kg=Decimal("1"), weight_avoided_kg=Decimal("1"), co2e_avoided_kg=Decimal("1"),
-        factors_version="2026.1", receiver_authority=receiver)
+        factors_version=REFERENCE_FACTORS_VERSION, receiver_authority=receiver)
 
 
 @pytest.fixture

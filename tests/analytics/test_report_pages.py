@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from analytics.models import TransferFact
+from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
 from exchange.models import Listing
 from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
 from tests.conftest import client_for, host_of, in_authority
@@ -88,7 +88,7 @@ def test_report_page_figures(world, chatellerault):
     assert dd(html, "taker-share", "data-taken") == "2"
     assert dd(html, "taker-share", "data-published") == "3"
     assert Decimal(dd(html, "median-days", "data-value")) == 0
-    assert "<code>2026.1</code>" in html
+    assert f"<code>{REFERENCE_FACTORS_VERSION}</code>" in html
     month = timezone.localdate().strftime("%Y-%m")
     row = re.search(rf'<tr data-month="{month}">(.*?)</tr>', html).group(1)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
@@ -261,7 +261,7 @@ def _facts(authority, count: int, listing_id: int) -> None:
         date=today - timedelta(days=n % 200), family=f"Famille {n % 5}", category="Chaise",
         destination=("same_authority", "partner", "discarded")[n % 3], quantity=1 + n % 4,
         value_eur=Decimal("10.00"), weight_kg=Decimal("2"), weight_avoided_kg=Decimal("2"),
-        co2e_avoided_kg=Decimal("3"), factors_version="2026.1",
+        co2e_avoided_kg=Decimal("3"), factors_version=REFERENCE_FACTORS_VERSION,
         giver_service=f"Service {n % 6}", receiver_service=f"Service {n % 4}")
         for n in range(count))
 
