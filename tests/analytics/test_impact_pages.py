@@ -5,7 +5,6 @@ no € ever reaching an agent — by page, export or API."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,7 +14,13 @@ from django.urls import reverse
 
 from analytics.facts import OVERRIDE_SUFFIX
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, StatsSettings, TransferFact
-from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
+from tests.analytics.factories import (
+    TransferFactFactory,
+    chairs_listing,
+    give,
+    make_town,
+    reference_figures,
+)
 from tests.conftest import client_for, in_authority, verified_operator_client
 from tests.factories import agent, authority_admin, moderator, operator
 
@@ -158,12 +163,7 @@ def test_agent_figures_isolated(town, chatellerault, grand_chatellerault):
 
 def test_operator_aggregates(town, chatellerault, grand_chatellerault):
     weight, _co2e = reference_figures(CHAIR)
-    TransferFact.objects.create(
-        authority=grand_chatellerault, transfer_id=9001, listing_id=1, date=date(2026, 1, 5),
-        category="Bureau", reference_code="bureau-droit", destination="same_authority",
-        quantity=1, value_eur=Decimal("50.00"), weight_kg=Decimal("35"),
-        weight_avoided_kg=Decimal("35.000"), co2e_avoided_kg=Decimal("45.000"),
-        factors_version=REFERENCE_FACTORS_VERSION)
+    TransferFactFactory(authority=grand_chatellerault, value_eur=Decimal("50.00"))
     user = operator(email="op.stats@collectivrecup.example")
     client = verified_operator_client(user)
     with CaptureQueriesContext(connection) as queries:
@@ -204,12 +204,7 @@ def test_operator_page_roles(chatellerault, town):
 
 def test_public_impact_counts_only_opted_in(town, chatellerault, grand_chatellerault):
     weight, co2e = reference_figures(CHAIR)
-    TransferFact.objects.create(
-        authority=grand_chatellerault, transfer_id=9002, listing_id=1, date=date(2026, 1, 5),
-        category="Bureau", reference_code="bureau-droit", destination="same_authority",
-        quantity=1, value_eur=Decimal("50.00"), weight_kg=Decimal("35"),
-        weight_avoided_kg=Decimal("35.000"), co2e_avoided_kg=Decimal("45.000"),
-        factors_version=REFERENCE_FACTORS_VERSION)
+    TransferFactFactory(authority=grand_chatellerault, value_eur=Decimal("50.00"))
     page = "/impact/"
     html = client_for(None).get(page).content.decode()
     assert re.search(r'id="impact-authorities">(\d+)<', html).group(1) == "0"

@@ -4,7 +4,6 @@ authorities' facts from their schemas, idempotently, and report the differences.
 from __future__ import annotations
 
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,7 +11,13 @@ from django.core.management import CommandError, call_command
 
 from analytics.facts import OVERRIDE_SUFFIX, rebuild_facts
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, TransferFact
-from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
+from tests.analytics.factories import (
+    TransferFactFactory,
+    chairs_listing,
+    give,
+    make_town,
+    reference_figures,
+)
 from tests.conftest import in_authority
 
 OVERRIDDEN_VERSION = REFERENCE_FACTORS_VERSION + OVERRIDE_SUFFIX
@@ -63,11 +68,7 @@ def test_rebuild_restores_deleted_facts_and_removes_orphans(chatellerault, trans
                                 transfer_id=transfers[0].pk).delete()
     TransferFact.objects.filter(authority=chatellerault, transfer_id=transfers[1].pk).update(
         weight_avoided_kg=Decimal("999"))
-    orphan = TransferFact.objects.create(
-        authority=chatellerault, transfer_id=987_654, listing_id=1, date=date(2026, 1, 5),
-        category="Bureau droit", destination="same_authority", quantity=1,
-        value_eur=Decimal("50"), weight_kg=Decimal("35"), weight_avoided_kg=Decimal("35"),
-        co2e_avoided_kg=Decimal("45"), factors_version=REFERENCE_FACTORS_VERSION)
+    orphan = TransferFactFactory(authority=chatellerault, transfer_id=987_654)
     assert differences(rebuild_facts(chatellerault)) == {"created": 1, "updated": 1,
                                                          "deleted": 1}
     assert set(facts_of(chatellerault)) == {transfer.pk for transfer in transfers}

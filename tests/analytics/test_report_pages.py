@@ -18,7 +18,13 @@ from openpyxl import load_workbook
 
 from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
 from exchange.models import Listing
-from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
+from tests.analytics.factories import (
+    TransferFactFactory,
+    chairs_listing,
+    give,
+    make_town,
+    reference_figures,
+)
 from tests.conftest import client_for, host_of, in_authority
 from tests.exchange.factories import published_listing
 
@@ -59,11 +65,10 @@ def world(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
                  recipient_partner="Emmaüs Châtellerault")
     with in_authority(grand_chatellerault):
         other = published_listing()
-    TransferFact.objects.create(
-        authority=grand_chatellerault, transfer_id=999_001, listing_id=other.pk,
-        date=timezone.localdate(), family=SECRET, category="Chaise", destination="partner",
-        quantity=3, value_eur=Decimal("9999.00"), weight_kg=Decimal("1"),
-        weight_avoided_kg=Decimal("1"), co2e_avoided_kg=Decimal("1"), factors_version="9.9")
+    TransferFactFactory(
+        authority=grand_chatellerault, listing_id=other.pk, date=timezone.localdate(),
+        family=SECRET, category="Chaise", destination="partner", quantity=3,
+        value_eur=Decimal("9999.00"), factors_version="9.9")
     town.update(first=first, second=second, third=third)
     return town
 
