@@ -114,10 +114,11 @@ def _amount(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.01")), "f")
 
 
-def declaration_csv(authority: Authority, year: int, siret: str = "") -> str:
+def declaration_csv(authority: Authority, year: int) -> str:
     """The rows of the annual data.gouv.fr declaration: one per AGEC category with a
     value, the official columns, `,` separators and `.` decimals (open-data usage),
-    UTF-8 without BOM. montant_total stays empty: the finance team completes it.
+    UTF-8 without BOM. siret is the authority's own (`Authority.siret`, empty until
+    entered); montant_total stays empty: the finance team completes it.
 
     Text cells are NOT escaped against spreadsheet formulas (exports.spreadsheet_text):
     the file's format is fixed by the official schema and read by the data.gouv.fr
@@ -131,7 +132,7 @@ def declaration_csv(authority: Authority, year: int, siret: str = "") -> str:
         if not row.reuse_eur:
             continue
         writer.writerow([
-            year, siret, authority.name, row.category, "", _amount(row.reuse_eur),
+            year, authority.siret, authority.name, row.category, "", _amount(row.reuse_eur),
             _amount(row.donations_eur), "",
             DECLARATION_COMMENT.format(internal=_amount(row.internal_eur),
                                        donations=_amount(row.donations_eur))])

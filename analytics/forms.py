@@ -10,7 +10,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tenants.validators import validate_siret
+from tenants.validators import validate_siret_of
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -121,12 +121,17 @@ class StatsSettingsForm(forms.Form):
     public_impact = forms.BooleanField(
         label=_("Show our figures on the public impact page"), required=False)
     siret = forms.CharField(label=_("SIRET"), required=False, max_length=20,
-                            help_text=_("14 digits, for the loi AGEC declaration."))
+                            help_text=_("14 digits, for the loi AGEC declaration and the "
+                                        "invoices."))
+
+    def __init__(self, *args, authority, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.authority = authority
 
     def clean_siret(self) -> str:
         siret = self.cleaned_data["siret"].replace(" ", "")
         if siret:
-            validate_siret(siret)
+            validate_siret_of(siret, self.authority.siren)
         return siret
 
 

@@ -145,22 +145,14 @@ class StatsSettings(models.Model):
     """An authority's statistics settings (public schema, one row per authority).
 
     `public_impact`: the authority opted in to the public impact page of the bare host.
-    `siret`: the establishment number of its AGEC declaration (the SIREN alone is not
-    enough); empty until the authority admin enters it.
+    The SIRET of its AGEC declaration is the authority's own (`Authority.siret`).
     """
 
     authority = models.OneToOneField("tenants.Authority", on_delete=models.CASCADE,
                                      related_name="stats_settings")
     public_impact = models.BooleanField(
         _("show our figures on the public impact page"), default=False)
-    siret = models.CharField(_("SIRET"), max_length=14, blank=True,
-                             help_text=_("14 digits, for the loi AGEC declaration."))
     updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [models.CheckConstraint(
-            condition=models.Q(siret="") | models.Q(siret__regex=r"^\d{14}$"),
-            name="stats_settings_siret_14_digits")]
 
     def __str__(self) -> str:
         return f"{self.authority_id}"

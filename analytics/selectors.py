@@ -25,13 +25,6 @@ def facts_between(authority: Authority, start: date, end: date) -> QuerySet[Tran
         "date", "transfer_id")
 
 
-def co2e_avoided_kg(authority: Authority, start: date, end: date) -> Decimal:
-    """kg CO2e avoided by reuse over [start, end]."""
-    total = facts_between(authority, start, end).aggregate(
-        total=Sum("co2e_avoided_kg"))["total"]
-    return total if total is not None else ZERO_KG
-
-
 def months_between(start: date, end: date) -> list[date]:
     """First days of the months from `start`'s to `end`'s, both included."""
     months, month = [], start.replace(day=1)
@@ -150,6 +143,32 @@ def taker_figures(authority: Authority, start: date, end: date) -> dict:
     }
 
 
+def period_totals(authority: Authority, start: date, end: date,
+                  posted_by_month: dict[date, int] | None = None) -> dict:
+    """The period's totals over [start, end] (dates included), the single definition that
+    the moderators' report, their dashboard and the API summary all show.
+
+    - listings_posted: listings of the current tenant schema submitted for review in the
+      period and not back to draft (`listings_posted_by_month`; pass its result when
+      already read). Call it inside the authority's schema.
+    - listings_exchanged, value_exchanged_eur, weight_avoided_kg, co2e_avoided_kg: from
+      the authority's statistics facts dated in the period, reuse destinations only
+      (same authority, other authority, partner); a listing closed in several parts
+      counts once, each part's € and kg count. Two queries."""
+    posted = (posted_by_month if posted_by_month is not None
+              else listings_posted_by_month(start, end))
+    totals = _reused(authority, start, end).aggregate(
+        listings=Count("listing_id", distinct=True), value=Sum("value_eur"),
+        weight=Sum("weight_avoided_kg"), co2e=Sum("co2e_avoided_kg"))
+    return {
+        "listings_posted": sum(posted.values()),
+        "listings_exchanged": totals["listings"] or 0,
+        "value_exchanged_eur": totals["value"] or ZERO_EUR,
+        "weight_avoided_kg": totals["weight"] or ZERO_KG,
+        "co2e_avoided_kg": totals["co2e"] or ZERO_KG,
+    }
+
+
 def report(authority: Authority, start: date, end: date) -> dict:
     """Everything the moderators' report page shows for [start, end] (dates included).
 
@@ -160,9 +179,6 @@ def report(authority: Authority, start: date, end: date) -> dict:
     months = monthly_series(authority, start, end)
     for row, month in zip(months, months_between(start, end), strict=True):
         row["listings_posted"] = posted.get(month, 0)
-    totals = reused.aggregate(listings=Count("listing_id", distinct=True),
-                              value=Sum("value_eur"), weight=Sum("weight_avoided_kg"),
-                              co2e=Sum("co2e_avoided_kg"))
     by_destination = facts_between(authority, start, end).order_by().values(
         "destination").annotate(listings=Count("listing_id", distinct=True),
                                 quantity=Sum("quantity"), value=Sum("value_eur")).order_by(
@@ -171,13 +187,7 @@ def report(authority: Authority, start: date, end: date) -> dict:
         "start": start,
         "end": end,
         "months": months,
-        "totals": {
-            "listings_posted": sum(posted.values()),
-            "listings_exchanged": totals["listings"] or 0,
-            "value_exchanged_eur": totals["value"] or ZERO_EUR,
-            "weight_avoided_kg": totals["weight"] or ZERO_KG,
-            "co2e_avoided_kg": totals["co2e"] or ZERO_KG,
-        },
+        "totals": period_totals(authority, start, end, posted),
         "by_family": _breakdown(reused, "family"),
         "by_giver_service": _breakdown(reused, "giver_service"),
         "by_receiver_service": _breakdown(reused, "receiver_service"),

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from tenants.identity import save_siret
 from tenants.models import Authority
 
 from .models import FactorOverride, ReferenceItem, RetiredITStock, StatsSettings
@@ -35,8 +36,12 @@ def ensure_stats_settings(authority: Authority) -> StatsSettings:
 
 
 def save_stats_settings(authority: Authority, *, public_impact: bool, siret: str) -> None:
-    StatsSettings.objects.update_or_create(
-        authority=authority, defaults={"public_impact": public_impact, "siret": siret})
+    """Save the public impact opt-in and the authority's SIRET (its one home,
+    `Authority.siret`, which invoices show too); ValidationError changes nothing."""
+    with transaction.atomic():
+        save_siret(authority, siret)
+        StatsSettings.objects.update_or_create(
+            authority=authority, defaults={"public_impact": public_impact})
 
 
 def record_it_stock(authority: Authority, *, year: int, items_in_stock: int) -> None:

@@ -330,12 +330,11 @@ def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[S
 
 
 def seed_demo_settings(slug: str) -> int:
-    """Give the current schema's demo authority its SIRET (statistics, for the AGEC
-    declaration, and billing details) and its opt-in to the public impact page — only
+    """Give the current schema's demo authority its SIRET (the authority's one, which
+    the AGEC declaration and the invoices show) and its opt-in to the public impact page — only
     where no SIRET is set yet, so an admin's own choice is kept. Returns how many
     settings were written."""
-    from analytics.services import save_stats_settings, stats_settings
-    from tenants.billing.services import profile_for, update_billing_details
+    from analytics.services import save_stats_settings
     from tenants.crossing import in_public
     from tenants.demo import DEMO_AUTHORITIES
     from tenants.selectors import current_authority
@@ -346,12 +345,8 @@ def seed_demo_settings(slug: str) -> int:
         return 0
     written = 0
     with in_public(purpose="demo statistics and billing settings"), transaction.atomic():
-        if not stats_settings(authority).siret:
+        if not authority.siret:  # one SIRET, the authority's: invoices and AGEC read it
             save_stats_settings(authority, public_impact=True, siret=spec["siret"])
-            written += 1
-        if not profile_for(authority).siret:
-            update_billing_details(authority, data={"siret": spec["siret"]}, actor=None,
-                                   by_operator=True)
             written += 1
     return written
 

@@ -11,8 +11,9 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from analytics import selectors as fact_selectors
+
 from .models import (
-    GIVING_REASONS,
     SEARCH_CONFIG,
     Category,
     ContactRequest,
@@ -140,33 +141,28 @@ def active_wanted_requests() -> QuerySet[WantedRequest]:
 
 @dataclass
 class Figures:
+    """What the moderators' dashboard and the API summary show for a period."""
     listings_posted: int
     listings_exchanged: int
     value_exchanged_eur: Decimal
     weight_avoided_kg: Decimal
+    co2e_avoided_kg: Decimal
     by_status: dict[str, int]
 
 
-def moderator_figures(start: date, end: date) -> Figures:
-    """Figures over [start, end] (dates included). A listing "found a taker" when at
-    least one of its items was given (to a service, an authority or a partner)."""
-    start_at = timezone.make_aware(datetime.combine(start, time.min))
-    end_at = timezone.make_aware(datetime.combine(end, time.max))
-    given = Transfer.objects.filter(reason__in=GIVING_REASONS, created_at__range=(start_at,
-                                                                                  end_at)
-                                    ).exclude(confirmation_required=True,
-                                              confirmed_at__isnull=True)
-    totals = given.aggregate(value=Sum("value"), weight=Sum("weight_kg"),
-                             listings=Count("listing", distinct=True))
-    posted = Listing.objects.filter(created_at__range=(start_at, end_at)).exclude(
-        status=ListingStatus.DRAFT).count()
-    return Figures(
-        listings_posted=posted,
-        listings_exchanged=totals["listings"] or 0,
-        value_exchanged_eur=totals["value"] or Decimal("0"),
-        weight_avoided_kg=totals["weight"] or Decimal("0"),
-        by_status=status_counts(),
-    )
+def moderator_figures(authority, start: date, end: date) -> Figures:
+    """Figures over [start, end] (dates included), inside `authority`'s schema.
+
+    Where each number comes from:
+    - listings posted, listings that found a taker, € given, kg and kg CO2e avoided:
+      `analytics.selectors.period_totals`, the statistics facts the report also reads
+      (a listing "found a taker" when at least one of its items was given to a service,
+      an authority or a partner; transfers awaiting a moderator's confirmation do not
+      count; "posted" is the report's: submitted for review in the period);
+    - by_status: how many listings are in each status today, read from the listings
+      (a count of listings, not a figure of transfers)."""
+    totals = fact_selectors.period_totals(authority, start, end)
+    return Figures(**totals, by_status=status_counts())
 
 
 def held_by_someone_else(listing: Listing, user):

@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from .validators import validate_authority_slug, validate_departement, validate_siren
+from .validators import (
+    validate_authority_slug,
+    validate_departement,
+    validate_siren,
+    validate_siret_of,
+)
 
 
 class AuthorityKind(models.TextChoices):
@@ -65,6 +70,11 @@ class Authority(TenantMixin):
     name = models.CharField(_("official name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=AuthorityKind.choices)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    # The one home of the SIRET (its SIREN + the establishment number): invoices and the
+    # loi AGEC declaration both read it.
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True,
+                             help_text=_("14 digits: the SIREN and the establishment's "
+                                         "number."))
     slug = models.CharField(_("address"), max_length=40, unique=True,
                             validators=[validate_authority_slug])
     status = models.CharField(_("status"), max_length=20, choices=AuthorityStatus.choices,
@@ -103,6 +113,10 @@ class Authority(TenantMixin):
                 condition=Q(schema_name="public") | Q(siren__regex=r"^\d{9}$"),
                 name="authority_siren_9_digits",
             ),
+            models.CheckConstraint(
+                condition=Q(siret="") | Q(siret__regex=r"^\d{14}$"),
+                name="authority_siret_14_digits",
+            ),
             models.UniqueConstraint(
                 fields=["siren"], condition=~Q(siren=""), name="authority_siren_unique",
                 violation_error_message=_("An authority with this SIREN already exists."),
@@ -135,6 +149,11 @@ class Authority(TenantMixin):
                 validate_siren(self.siren)
             except ValidationError as error:
                 raise ValidationError({"siren": error}) from error
+            if self.siret:
+                try:
+                    validate_siret_of(self.siret, self.siren)
+                except ValidationError as error:
+                    raise ValidationError({"siret": error}) from error
 
 
 class Domain(DomainMixin):

@@ -76,3 +76,12 @@ def validate_siret(value: str) -> None:
         raise ValidationError(_("A SIRET has 14 digits."), code="siret_format")
     if not stdnum_siret.is_valid(value):
         raise ValidationError(_("This SIRET is not valid (check digit)."), code="siret_checksum")
+
+
+def validate_siret_of(siret: str, siren: str) -> None:
+    """An authority's SIRET: a valid SIRET (`validate_siret`) that starts with its SIREN."""
+    validate_siret(siret)
+    if not siret.startswith(siren):
+        raise ValidationError(
+            _("This SIRET does not start with the authority's SIREN (%(siren)s).")
+            % {"siren": siren}, code="siret_not_of_siren")

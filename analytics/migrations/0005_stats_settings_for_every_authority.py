@@ -8,7 +8,9 @@ from django.db import migrations
 def create_missing_rows(apps, schema_editor):
     Authority = apps.get_model("tenants", "Authority")
     StatsSettings = apps.get_model("analytics", "StatsSettings")
-    missing = (Authority.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+    # _default_manager: from tenants 0004 on, the historical Authority has no `objects`
+    # (its managers are `all_objects`), and the plan may run this migration after it.
+    missing = (Authority._default_manager.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
                .filter(stats_settings__isnull=True))
     StatsSettings.objects.bulk_create(
         [StatsSettings(authority=authority) for authority in missing])

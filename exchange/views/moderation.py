@@ -219,7 +219,7 @@ def dashboard(request):
         form = PeriodForm.for_period(quick[0].start, quick[0].end)
     figures, status = None, 400
     if form.is_valid():
-        figures = selectors.moderator_figures(form.cleaned_data["start"],
+        figures = selectors.moderator_figures(request.tenant, form.cleaned_data["start"],
                                               form.cleaned_data["end"])
         status = 200
     return _render(request, "dashboard.html", {

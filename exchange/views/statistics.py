@@ -52,7 +52,7 @@ def agec_report(request):
     return _render(request, "agec.html", {
         "form": form, "year": year, "rows": agec.agec_rows(request.tenant, year),
         "it": agec.it_reuse_share(request.tenant, year),
-        "siret": stats_services.stats_settings(request.tenant).siret,
+        "siret": request.tenant.siret,
     }, section="agec")
 
 
@@ -62,8 +62,7 @@ def agec_csv(request):
     form, year = _year(request)
     if year is None:
         return _render(request, "agec.html", {"form": form}, section="agec", status=400)
-    text = agec.declaration_csv(request.tenant, year,
-                                stats_services.stats_settings(request.tenant).siret)
+    text = agec.declaration_csv(request.tenant, year)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="collectivrecup-{request.tenant.slug}-agec-{year}.csv"')
@@ -173,7 +172,8 @@ def factor_overrides(request):
 def stats_settings(request):
     current = stats_services.stats_settings(request.tenant)
     form = StatsSettingsForm(initial={"public_impact": current.public_impact,
-                                      "siret": current.siret})
+                                      "siret": request.tenant.siret},
+                             authority=request.tenant)
     stock_form = RetiredITStockForm(initial={"year": timezone.localdate().year})
     status = 200
     if request.method == "POST":
@@ -184,7 +184,7 @@ def stats_settings(request):
                 messages.success(request, _("The retired IT stock was recorded."))
                 return redirect("exchange:stats_settings")
         else:
-            form = StatsSettingsForm(request.POST)
+            form = StatsSettingsForm(request.POST, authority=request.tenant)
             if form.is_valid():
                 stats_services.save_stats_settings(request.tenant, **form.cleaned_data)
                 messages.success(request, _("The statistics settings were saved."))

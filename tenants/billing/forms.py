@@ -13,8 +13,14 @@ class BillingDetailsForm(forms.ModelForm):
 
     class Meta:
         model = BillingProfile
-        fields = ["legal_name", "siret", "address_line1", "address_line2", "postal_code",
+        fields = ["legal_name", "address_line1", "address_line2", "postal_code",
                   "city", "billing_email", "chorus_service_code", "purchase_order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The SIRET lives on the authority (tenants.identity.save_siret checks it).
+        if self.instance.authority_id and not self.is_bound:
+            self.initial.setdefault("siret", self.instance.authority.siret)
 
     def clean_siret(self) -> str:
         return self.cleaned_data["siret"].replace(" ", "")

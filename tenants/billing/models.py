@@ -5,20 +5,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Authority
-from tenants.validators import validate_siret
 
 
 class BillingProfile(models.Model):
-    """What the invoice shows (legal name, SIRET, address, Chorus Pro service code,
-    purchase order) and the authority's Stripe customer and subscription, if any."""
+    """What the invoice shows (legal name, address, Chorus Pro service code, purchase
+    order; the SIRET is the authority's own, `Authority.siret`) and the authority's
+    Stripe customer and subscription, if any."""
 
     authority = models.OneToOneField(Authority, on_delete=models.CASCADE,
                                      related_name="billing", verbose_name=_("authority"))
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
-    siret = models.CharField(_("SIRET"), max_length=14, blank=True,
-                             validators=[validate_siret],
-                             help_text=_("14 digits: the SIREN and the establishment's "
-                                         "number."))
     address_line1 = models.CharField(_("address"), max_length=200, blank=True)
     address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
 from tenants.audit import record_action
+from tenants.identity import save_siret
 from tenants.models import Authority
 
 from . import stripe_api
@@ -48,7 +49,7 @@ def _customer_params(profile: BillingProfile) -> dict:
     """What the invoice shows: name, address, and SIRET / Chorus Pro code / purchase
     order as invoice custom fields (Stripe prints up to four)."""
     authority = profile.authority
-    fields = [("SIRET", profile.siret), ("Service Chorus Pro", profile.chorus_service_code),
+    fields = [("SIRET", authority.siret), ("Service Chorus Pro", profile.chorus_service_code),
               ("Bon de commande", profile.purchase_order)]
     params = {
         "name": profile.legal_name or authority.name,
@@ -122,7 +123,10 @@ def update_billing_details(authority: Authority, *, data: dict, actor=None,
     commit when there is one."""
     from .tasks import push_customer_details
 
+    data = dict(data)
     with transaction.atomic():
+        if "siret" in data:  # the authority's own field, shared with the AGEC declaration
+            save_siret(authority, data.pop("siret"))
         profile = profile_for(authority)
         for name, value in data.items():
             setattr(profile, name, value)

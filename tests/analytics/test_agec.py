@@ -15,6 +15,8 @@ from django.urls import reverse
 
 from analytics import agec
 from analytics.models import REFERENCE_FACTORS_VERSION, RetiredITStock, StatsSettings, TransferFact
+from tenants.billing.services import _customer_params, profile_for
+from tenants.models import Authority
 from tests.analytics.factories import make_town
 from tests.conftest import client_for, in_authority
 from tests.factories import agent, authority_admin, moderator
@@ -84,7 +86,7 @@ def test_minimum_shares_from_the_data_file():
 
 
 def test_declaration_csv(year_2025, chatellerault):
-    StatsSettings.objects.filter(authority=chatellerault).update(siret="21860066600018")
+    Authority.objects.filter(pk=chatellerault.pk).update(siret="21860066600018")
     response = client_for(chatellerault, year_2025["moderator"]).get(
         reverse("exchange:agec_csv") + "?year=2025")
     assert response.status_code == 200
@@ -146,8 +148,8 @@ def test_admin_records_it_stock_and_siret(chatellerault):
     assert "14 chiffres" in response.content.decode()
     assert client.post(page, {"action": "settings", "siret": "21860066600018",
                               "public_impact": "on"}).status_code == 302
-    settings_row = StatsSettings.objects.get(authority=chatellerault)
-    assert settings_row.public_impact and settings_row.siret == "21860066600018"
+    assert StatsSettings.objects.get(authority=chatellerault).public_impact
+    assert Authority.objects.get(pk=chatellerault.pk).siret == "21860066600018"
 
 
 @pytest.mark.parametrize("name", ["agec_report", "agec_csv"])
@@ -195,3 +197,57 @@ def test_settings_stay_with_their_authority(chatellerault, grand_chatellerault):
     html = client_for(chatellerault, own).get(reverse("exchange:stats_settings")).content.decode()
     assert 'id="table-it-stock"' in html and "<td>2025</td>" not in html
     assert 'checked' not in html.split('id="stats-settings-form"')[1].split("</form>")[0]
+
+
+# --- One SIRET (issue 14): the authority's, read by invoices and the declaration ---------
+
+def _declared_sirets(client) -> set[str]:
+    text = client.get(reverse("exchange:agec_csv") + "?year=2025").content.decode()
+    return {row["siret"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def _invoice_siret(authority) -> str:
+    params = _customer_params(profile_for(Authority.objects.get(pk=authority.pk)))
+    return {field["name"]: field["value"]
+            for field in params["invoice_settings"]["custom_fields"]}["SIRET"]
+
+
+def test_a_siret_entered_in_the_statistics_settings_is_the_invoices_one(year_2025,
+                                                                        chatellerault):
+    with in_authority(chatellerault):
+        admin = authority_admin(email="admin.siret@chatellerault.example")
+    client = client_for(chatellerault, admin)
+    assert client.post(reverse("exchange:stats_settings"), {
+        "action": "settings", "siret": "218 600 666 00018"}).status_code == 302
+    assert _declared_sirets(client) == {"21860066600018"}
+    assert _invoice_siret(chatellerault) == "21860066600018"
+    assert 'value="21860066600018"' in client.get("/admin/billing/").content.decode()
+
+
+def test_a_siret_entered_in_the_billing_details_is_the_declarations_one(
+        year_2025, chatellerault, settings):
+    settings.STRIPE_SECRET_KEY = ""
+    with in_authority(chatellerault):
+        admin = authority_admin(email="admin.siret@chatellerault.example")
+    client = client_for(chatellerault, admin)
+    assert client.post("/admin/billing/", {
+        "legal_name": "Commune de Châtellerault", "siret": "21860066600018"}).status_code == 302
+    assert _declared_sirets(client) == {"21860066600018"}
+    page = client.get(reverse("exchange:stats_settings")).content.decode()
+    assert 'value="21860066600018"' in page
+
+
+def test_a_siret_of_another_siren_is_refused_and_nothing_changes(year_2025, chatellerault):
+    Authority.objects.filter(pk=chatellerault.pk).update(siret="21860066600018")
+    with in_authority(chatellerault):
+        admin = authority_admin(email="admin.siret@chatellerault.example")
+    client = client_for(chatellerault, admin)
+    # A valid SIRET (Grand Châtellerault's), but not of this authority's SIREN.
+    for page, data in ((reverse("exchange:stats_settings"), {"action": "settings"}),
+                       ("/admin/billing/", {"legal_name": "Commune de Châtellerault"})):
+        response = client.post(page, {**data, "siret": "20007067000019"})
+        assert response.status_code == 400
+        assert "ne commence pas par le SIREN de la collectivité (218600666)" in \
+            response.content.decode()
+    assert Authority.objects.get(pk=chatellerault.pk).siret == "21860066600018"
+    assert _declared_sirets(client) == {"21860066600018"}

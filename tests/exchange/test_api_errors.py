@@ -11,9 +11,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from exchange import photos, selectors
 from exchange.models import Listing
 from tests.conftest import in_authority
-from tests.exchange.test_api import API, _fresh_throttles, api, listing_url, png, world
+from tests.exchange.test_api import API, api, listing_url, png, world
 
-__all__ = ["_fresh_throttles", "world"]
+__all__ = ["world"]
 pytestmark = pytest.mark.django_db
 
 PROBLEM = "application/problem+json"

@@ -4,7 +4,6 @@ contact endpoint, on the agent's own host; documented in the OpenAPI schema."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from exchange.models import ContactRequest, Listing
@@ -19,16 +18,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
 
 
 def test_visibility_is_read_and_written_through_the_listings_api(chatellerault, capture):

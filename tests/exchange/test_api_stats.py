@@ -8,7 +8,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
 from analytics.facts import rebuild_facts
 from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
@@ -26,12 +25,6 @@ pytestmark = pytest.mark.django_db
 
 WEIGHT, CO2E = reference_figures("chaise-visiteur")
 
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

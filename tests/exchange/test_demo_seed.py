@@ -22,6 +22,7 @@ from exchange.demo import demo_photo
 from exchange.models import Category, ContactRequest, Listing, ModerationEvent, Transfer
 from tenants.billing.models import BillingProfile
 from tenants.demo import DEMO_AUTHORITIES, demo_email
+from tenants.models import Authority
 from tenants.validators import validate_siret
 from tests.conftest import client_for, in_authority
 
@@ -91,7 +92,7 @@ def test_the_demo_looks_like_a_year_of_use(media_in_tmp, chatellerault, grand_ch
             validate_siret(row["siret"])
             assert row["siret"].startswith(authority.siren)
 
-        assert BillingProfile.objects.get(authority=authority).siret == rows[0]["siret"]
+        assert Authority.objects.get(pk=authority.pk).siret == rows[0]["siret"]
 
     impact = client_for(None).get("/impact/")
     page = impact.content.decode()

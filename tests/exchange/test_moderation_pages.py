@@ -382,8 +382,9 @@ def test_reply_list_query_count_does_not_grow(world):
 
 # --- Dashboard ----------------------------------------------------------------------------------
 
-def test_dashboard_totals_after_two_closures(world):
-    with in_authority(world.authority):
+def test_dashboard_totals_after_two_closures(world, django_capture_on_commit_callbacks):
+    # The dashboard reads the statistics facts, written once the closure commits.
+    with in_authority(world.authority), django_capture_on_commit_callbacks(execute=True):
         chairs = submitted(world, estimated_value=Decimal("1500.00"), quantity=10)
         desks = submitted(world, title="Bureaux droits", quantity=4,
                           category=item_type("Bureau droit"), estimated_value=Decimal("200"))

@@ -5,7 +5,6 @@ both. Templates read flags (`can`, `wanted.can_close`), never role names."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -18,12 +17,6 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _api(authority, user) -> APIClient:

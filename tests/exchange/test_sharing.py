@@ -44,10 +44,6 @@ __all__ = ["_outsider_schema", "naintre"]  # fixtures used below
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
-
 
 # --- Agreements: propose, accept, decline, end; audited; admins only -------------------
 

@@ -9,7 +9,6 @@ schema; that is tested with offboarding)."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from exchange import services
 from exchange.catalogue.models import CatalogueEntry
@@ -38,16 +37,6 @@ TITLE = "Vitrine réfrigérée Quetzal"
 UNAVAILABLE = {"suspended": 503, "closed": 410, "deleted": 410}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
 
 
 def shared_with_photo(owner, capture) -> tuple[Listing, int]:

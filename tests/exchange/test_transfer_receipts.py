@@ -39,10 +39,6 @@ RECEIPTS = "/listings/moderation/receipts/"
 AGGLO_NAME = "Agglomération de Grand Châtellerault"
 
 
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
-
 
 def this_year() -> tuple[date, date]:
     today = timezone.localdate()

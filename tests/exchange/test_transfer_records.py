@@ -27,10 +27,6 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-@pytest.fixture
-def capture(django_capture_on_commit_callbacks):
-    return django_capture_on_commit_callbacks
-
 
 @pytest.fixture(autouse=True)
 def _sharing(chatellerault, grand_chatellerault):
