@@ -9,6 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import factory
+
+from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
 from exchange import services
 from exchange.models import Category, Transfer
 from tests.exchange.factories import published_listing
@@ -16,6 +19,28 @@ from tests.factories import ServiceFactory, SiteFactory, agent, moderator
 
 REFERENCE_CSV = Path(__file__).resolve().parents[2] / "analytics" / "data" / "reference_items.csv"
 PARIS = ZoneInfo("Europe/Paris")
+
+
+class TransferFactFactory(factory.django.DjangoModelFactory):
+    """A statistics fact written directly (not projected from a transfer): by default
+    one 50 € desk given within its own authority on 5 January 2026, reference factors.
+    Pass `authority`; facts live in the public schema."""
+
+    class Meta:
+        model = TransferFact
+
+    transfer_id = factory.Sequence(lambda n: 900_000 + n)
+    listing_id = 1
+    date = factory.LazyFunction(lambda: datetime(2026, 1, 5).date())
+    category = "Bureau"
+    reference_code = "bureau-droit"
+    destination = "same_authority"
+    quantity = 1
+    value_eur = Decimal("50.00")
+    weight_kg = Decimal("35")
+    weight_avoided_kg = Decimal("35.000")
+    co2e_avoided_kg = Decimal("45.000")
+    factors_version = REFERENCE_FACTORS_VERSION
 
 
 def reference_figures(code: str) -> tuple[Decimal, Decimal]:

@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from analytics import agec
-from analytics.models import RetiredITStock, StatsSettings, TransferFact
+from analytics.models import REFERENCE_FACTORS_VERSION, RetiredITStock, StatsSettings, TransferFact
 from tenants.billing.services import _customer_params, profile_for
 from tenants.models import Authority
 from tests.analytics.factories import make_town
@@ -37,7 +37,7 @@ def fact(authority, transfer_id, code, destination, value, *, receiver=None, day
         date=day or date(2025, 5, 1), category=code, reference_code=code,
         destination=destination, quantity=quantity, value_eur=Decimal(value),
         weight_kg=Decimal("1"), weight_avoided_kg=Decimal("1"), co2e_avoided_kg=Decimal("1"),
-        factors_version="2026.1", receiver_authority=receiver)
+        factors_version=REFERENCE_FACTORS_VERSION, receiver_authority=receiver)
 
 
 @pytest.fixture

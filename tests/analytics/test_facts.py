@@ -10,11 +10,13 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from analytics.facts import factors_for, record_transfer
-from analytics.models import FactorOverride, TransferFact
+from analytics.facts import OVERRIDE_SUFFIX, factors_for, record_transfer
+from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, TransferFact
 from exchange.models import Transfer
 from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
 from tests.conftest import in_authority
+
+OVERRIDDEN_VERSION = REFERENCE_FACTORS_VERSION + OVERRIDE_SUFFIX
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +52,7 @@ def test_closing_a_listing_writes_its_fact_after_commit(
     assert fact.weight_is_estimated is True
     assert fact.weight_avoided_kg == 6 * weight
     assert fact.co2e_avoided_kg == 6 * co2e == Decimal("111.6")
-    assert fact.factors_version == "2026.1"
+    assert fact.factors_version == REFERENCE_FACTORS_VERSION
     assert fact.giver_service == "Direction des écoles"
     assert fact.receiver_service == "Direction des sports"
 
@@ -96,15 +98,15 @@ def test_a_weighed_weight_beats_the_factor(town, chatellerault,
 def test_factors_come_from_the_reference_unless_the_authority_overrides_them(
         chatellerault, grand_chatellerault):
     weight, co2e = reference_figures(CHAIR)
-    assert factors_for(chatellerault, CHAIR) == (weight, co2e, "2026.1")
+    assert factors_for(chatellerault, CHAIR) == (weight, co2e, REFERENCE_FACTORS_VERSION)
     FactorOverride.objects.create(authority=chatellerault, reference_code=CHAIR,
                                   co2e_kg_per_item=Decimal("25"), source="Fiche FDES 2025")
-    assert factors_for(chatellerault, CHAIR) == (weight, Decimal("25"), "2026.1+override")
+    assert factors_for(chatellerault, CHAIR) == (weight, Decimal("25"), OVERRIDDEN_VERSION)
     FactorOverride.objects.filter(authority=chatellerault).update(weight_kg=Decimal("7.5"))
     assert factors_for(chatellerault, CHAIR) == (Decimal("7.5"), Decimal("25"),
-                                                 "2026.1+override")
-    assert factors_for(grand_chatellerault, CHAIR) == (weight, co2e, "2026.1")
-    assert factors_for(chatellerault, "no-such-item") == (0, 0, "2026.1")
+                                                 OVERRIDDEN_VERSION)
+    assert factors_for(grand_chatellerault, CHAIR) == (weight, co2e, REFERENCE_FACTORS_VERSION)
+    assert factors_for(chatellerault, "no-such-item") == (0, 0, REFERENCE_FACTORS_VERSION)
 
 
 def test_an_override_applies_to_the_next_fact(town, chatellerault,
@@ -117,7 +119,7 @@ def test_an_override_applies_to_the_next_fact(town, chatellerault,
             transfer = give(town, listing, 3)
     fact = TransferFact.objects.get(transfer_id=transfer.pk, authority=chatellerault)
     assert (fact.weight_kg, fact.co2e_avoided_kg) == (Decimal("24"), Decimal("60"))
-    assert fact.factors_version == "2026.1+override"
+    assert fact.factors_version == OVERRIDDEN_VERSION
 
 
 def test_a_fact_carries_no_personal_data(town, chatellerault,

@@ -18,6 +18,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from analytics.models import REFERENCE_FACTORS_VERSION
 from exchange.models import Category, Listing, Transfer
 from tests.analytics.factories import PARIS, make_town, reference_figures
 from tests.conftest import client_for, in_authority
@@ -285,4 +286,4 @@ def test_pdf_fiche(month, chatellerault):
     assert positions == sorted(positions)
     for family in ranked:
         assert f"{family} " in top and f"{_fr(want['families'][family], 2)} €" in top
-    assert "version(s) 2026.1" in text
+    assert f"version(s) {REFERENCE_FACTORS_VERSION}" in text

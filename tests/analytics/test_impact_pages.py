@@ -5,7 +5,6 @@ no € ever reaching an agent — by page, export or API."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,10 +12,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from analytics.models import FactorOverride, StatsSettings, TransferFact
-from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
+from analytics.facts import OVERRIDE_SUFFIX
+from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, StatsSettings, TransferFact
+from tests.analytics.factories import (
+    TransferFactFactory,
+    chairs_listing,
+    give,
+    make_town,
+    reference_figures,
+)
 from tests.conftest import client_for, in_authority, verified_operator_client
 from tests.factories import agent, authority_admin, moderator, operator
+
+OVERRIDDEN_VERSION = REFERENCE_FACTORS_VERSION + OVERRIDE_SUFFIX
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +56,7 @@ def test_override_changes_the_figures_and_their_version(town, chatellerault,
     html = client.get(page).content.decode()
     assert f'data-code="{CHAIR}"' in html
     row = re.search(rf'data-code="{CHAIR}">(.*?)</tr>', html, re.S).group(1)
-    assert "<code>2026.1</code>" in row
+    assert f"<code>{REFERENCE_FACTORS_VERSION}</code>" in row
     # A figure without a source is refused, in French; nothing saved.
     response = client.post(page, {"reference_code": CHAIR, "weight_kg": "8",
                                   "co2e_kg_per_item": "", "source": ""})
@@ -61,20 +69,20 @@ def test_override_changes_the_figures_and_their_version(town, chatellerault,
     assert response.status_code == 302
     facts = TransferFact.objects.filter(authority=chatellerault, destination="same_authority")
     assert [(f.weight_avoided_kg, f.factors_version) for f in facts] == [
-        (Decimal("51.000"), "2026.1+override")]
+        (Decimal("51.000"), OVERRIDDEN_VERSION)]
     _weight, co2e = reference_figures(CHAIR)
     assert facts[0].co2e_avoided_kg == 6 * co2e  # the CO2e figure was left to the reference
     report = client.get(reverse("exchange:moderation_report")).content.decode()
-    assert "<code>2026.1+override</code>" in report
+    assert f"<code>{OVERRIDDEN_VERSION}</code>" in report
     html = client.get(page).content.decode()
     row = re.search(rf'data-code="{CHAIR}">(.*?)</tr>', html, re.S).group(1)
-    assert "<code>2026.1+override</code>" in row and "pesée du CTM" in row
+    assert f"<code>{OVERRIDDEN_VERSION}</code>" in row and "pesée du CTM" in row
     # Both figures empty: back to the reference.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(page, {"reference_code": CHAIR, "weight_kg": "", "co2e_kg_per_item": "",
                            "source": ""})
     assert not FactorOverride.objects.filter(authority=chatellerault).exists()
-    assert facts.get().factors_version == "2026.1"
+    assert facts.get().factors_version == REFERENCE_FACTORS_VERSION
 
 
 def test_unknown_reference_code_refused(town, chatellerault):
@@ -155,12 +163,7 @@ def test_agent_figures_isolated(town, chatellerault, grand_chatellerault):
 
 def test_operator_aggregates(town, chatellerault, grand_chatellerault):
     weight, _co2e = reference_figures(CHAIR)
-    TransferFact.objects.create(
-        authority=grand_chatellerault, transfer_id=9001, listing_id=1, date=date(2026, 1, 5),
-        category="Bureau", reference_code="bureau-droit", destination="same_authority",
-        quantity=1, value_eur=Decimal("50.00"), weight_kg=Decimal("35"),
-        weight_avoided_kg=Decimal("35.000"), co2e_avoided_kg=Decimal("45.000"),
-        factors_version="2026.1")
+    TransferFactFactory(authority=grand_chatellerault, value_eur=Decimal("50.00"))
     user = operator(email="op.stats@collectivrecup.example")
     client = verified_operator_client(user)
     with CaptureQueriesContext(connection) as queries:
@@ -201,12 +204,7 @@ def test_operator_page_roles(chatellerault, town):
 
 def test_public_impact_counts_only_opted_in(town, chatellerault, grand_chatellerault):
     weight, co2e = reference_figures(CHAIR)
-    TransferFact.objects.create(
-        authority=grand_chatellerault, transfer_id=9002, listing_id=1, date=date(2026, 1, 5),
-        category="Bureau", reference_code="bureau-droit", destination="same_authority",
-        quantity=1, value_eur=Decimal("50.00"), weight_kg=Decimal("35"),
-        weight_avoided_kg=Decimal("35.000"), co2e_avoided_kg=Decimal("45.000"),
-        factors_version="2026.1")
+    TransferFactFactory(authority=grand_chatellerault, value_eur=Decimal("50.00"))
     page = "/impact/"
     html = client_for(None).get(page).content.decode()
     assert re.search(r'id="impact-authorities">(\d+)<', html).group(1) == "0"

@@ -4,16 +4,23 @@ authorities' facts from their schemas, idempotently, and report the differences.
 from __future__ import annotations
 
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from analytics.facts import rebuild_facts
-from analytics.models import FactorOverride, TransferFact
-from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
+from analytics.facts import OVERRIDE_SUFFIX, rebuild_facts
+from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, TransferFact
+from tests.analytics.factories import (
+    TransferFactFactory,
+    chairs_listing,
+    give,
+    make_town,
+    reference_figures,
+)
 from tests.conftest import in_authority
+
+OVERRIDDEN_VERSION = REFERENCE_FACTORS_VERSION + OVERRIDE_SUFFIX
 
 pytestmark = pytest.mark.django_db
 
@@ -61,11 +68,7 @@ def test_rebuild_restores_deleted_facts_and_removes_orphans(chatellerault, trans
                                 transfer_id=transfers[0].pk).delete()
     TransferFact.objects.filter(authority=chatellerault, transfer_id=transfers[1].pk).update(
         weight_avoided_kg=Decimal("999"))
-    orphan = TransferFact.objects.create(
-        authority=chatellerault, transfer_id=987_654, listing_id=1, date=date(2026, 1, 5),
-        category="Bureau droit", destination="same_authority", quantity=1,
-        value_eur=Decimal("50"), weight_kg=Decimal("35"), weight_avoided_kg=Decimal("35"),
-        co2e_avoided_kg=Decimal("45"), factors_version="2026.1")
+    orphan = TransferFactFactory(authority=chatellerault, transfer_id=987_654)
     assert differences(rebuild_facts(chatellerault)) == {"created": 1, "updated": 1,
                                                          "deleted": 1}
     assert set(facts_of(chatellerault)) == {transfer.pk for transfer in transfers}
@@ -88,7 +91,7 @@ def test_an_override_changes_the_next_rebuild(chatellerault, transfers):
     assert thrown.weight_kg == Decimal("21")
     assert weighed.weight_kg == Decimal("13.5")  # weighed: the override does not apply
     assert weighed.co2e_avoided_kg == Decimal("40")
-    assert {fact.factors_version for fact in facts.values()} == {"2026.1+override"}
+    assert {fact.factors_version for fact in facts.values()} == {OVERRIDDEN_VERSION}
     assert differences(rebuild_facts(chatellerault)) == NOTHING
 
 

@@ -16,9 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from analytics.models import TransferFact
+from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
 from exchange.models import Listing
-from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
+from tests.analytics.factories import (
+    TransferFactFactory,
+    chairs_listing,
+    give,
+    make_town,
+    reference_figures,
+)
 from tests.conftest import client_for, host_of, in_authority
 from tests.exchange.factories import published_listing
 
@@ -59,11 +65,10 @@ def world(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
                  recipient_partner="Emmaüs Châtellerault")
     with in_authority(grand_chatellerault):
         other = published_listing()
-    TransferFact.objects.create(
-        authority=grand_chatellerault, transfer_id=999_001, listing_id=other.pk,
-        date=timezone.localdate(), family=SECRET, category="Chaise", destination="partner",
-        quantity=3, value_eur=Decimal("9999.00"), weight_kg=Decimal("1"),
-        weight_avoided_kg=Decimal("1"), co2e_avoided_kg=Decimal("1"), factors_version="9.9")
+    TransferFactFactory(
+        authority=grand_chatellerault, listing_id=other.pk, date=timezone.localdate(),
+        family=SECRET, category="Chaise", destination="partner", quantity=3,
+        value_eur=Decimal("9999.00"), factors_version="9.9")
     town.update(first=first, second=second, third=third)
     return town
 
@@ -88,7 +93,7 @@ def test_report_page_figures(world, chatellerault):
     assert dd(html, "taker-share", "data-taken") == "2"
     assert dd(html, "taker-share", "data-published") == "3"
     assert Decimal(dd(html, "median-days", "data-value")) == 0
-    assert "<code>2026.1</code>" in html
+    assert f"<code>{REFERENCE_FACTORS_VERSION}</code>" in html
     month = timezone.localdate().strftime("%Y-%m")
     row = re.search(rf'<tr data-month="{month}">(.*?)</tr>', html).group(1)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
@@ -106,7 +111,7 @@ def test_report_page_figures(world, chatellerault):
         "same_authority", "discarded", "partner"}
     # The chart data block is JSON (json_script), not an executable script.
     assert '<script id="report-data" type="application/json">' in html
-    assert 'src="/static/js/report-charts.js"' in html or "report-charts" in html
+    assert '<script src="/static/js/report-charts.js" defer></script>' in html
 
 
 def test_median_days_to_a_taker_and_share_over_a_custom_period(world, chatellerault):
@@ -142,20 +147,23 @@ def test_month_and_semester_periods(world, chatellerault):
     assert dd(html, "total-exchanged") == "0"
 
 
-@pytest.mark.parametrize("query", [
-    {"period": "custom", "start": "2026-13-01", "end": "2026-12-31"},
-    {"period": "custom", "start": "2026-12-31", "end": "2026-01-01"},
-    {"period": "custom", "start": "", "end": "2026-01-01"},
-    {"period": "month", "year": "2026"},
-    {"period": "nonsense"},
+FIELD_ERROR, FORM_ERROR = "field-invalid", 'class="form-errors"'
+
+
+@pytest.mark.parametrize(("query", "error_marker"), [
+    ({"period": "custom", "start": "2026-13-01", "end": "2026-12-31"}, FIELD_ERROR),
+    ({"period": "custom", "start": "2026-12-31", "end": "2026-01-01"}, FORM_ERROR),
+    ({"period": "custom", "start": "", "end": "2026-01-01"}, FIELD_ERROR),
+    ({"period": "month", "year": "2026"}, FIELD_ERROR),
+    ({"period": "nonsense"}, FIELD_ERROR),
 ])
-def test_bad_periods_are_a_400_with_a_form_error(world, chatellerault, query):
+def test_bad_periods_are_a_400_with_a_form_error(world, chatellerault, query, error_marker):
     client = client_for(chatellerault, world["moderator"])
     for name in ("moderation_report", "moderation_report_csv", "moderation_report_xlsx"):
         response = client.get(url(name), query)
         assert response.status_code == 400, name
         html = response.content.decode()
-        assert 'class="form-errors"' in html or "field-invalid" in html
+        assert error_marker in html, name
 
 
 def test_agents_get_403_on_the_page_and_the_exports(world, chatellerault):
@@ -261,7 +269,7 @@ def _facts(authority, count: int, listing_id: int) -> None:
         date=today - timedelta(days=n % 200), family=f"Famille {n % 5}", category="Chaise",
         destination=("same_authority", "partner", "discarded")[n % 3], quantity=1 + n % 4,
         value_eur=Decimal("10.00"), weight_kg=Decimal("2"), weight_avoided_kg=Decimal("2"),
-        co2e_avoided_kg=Decimal("3"), factors_version="2026.1",
+        co2e_avoided_kg=Decimal("3"), factors_version=REFERENCE_FACTORS_VERSION,
         giver_service=f"Service {n % 6}", receiver_service=f"Service {n % 4}")
         for n in range(count))
 

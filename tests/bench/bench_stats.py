@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from analytics.models import REFERENCE_FACTORS_VERSION
 from tests.bench.harness import Result, measure, scaled, siren_for
 
 AUTHORITIES = scaled(1000, 5)
@@ -41,7 +42,7 @@ SELECT ids[1 + (g %% array_length(ids, 1))], %(offset)s + g, %(offset)s + g / 2,
        1 + g %% 4, (g %% 500)::numeric + 0.5, 6 * (1 + g %% 4), true,
        CASE WHEN g %% 6 < 4 THEN 6 * (1 + g %% 4) ELSE 0 END,
        CASE WHEN g %% 6 < 4 THEN 18.6 * (1 + g %% 4) ELSE 0 END,
-       '2026.1', 'Service ' || (g %% 30), 'Service ' || ((g + 7) %% 30),
+       %(factors_version)s, 'Service ' || (g %% 30), 'Service ' || ((g + 7) %% 30),
        CASE WHEN g %% 6 = 2 THEN ids[1 + ((g + 1) %% array_length(ids, 1))] END,
        NULL, now()
 FROM generate_series(1, %(count)s) AS g, (SELECT %(ids)s::bigint[] AS ids) AS chosen
@@ -52,7 +53,8 @@ def _insert_facts(ids: list[int], count: int, offset: int) -> None:
     first_day = timezone.localdate().replace(month=1, day=1)
     with connection.cursor() as cursor:
         cursor.execute(FACTS_SQL, {"ids": ids, "count": count, "offset": offset,
-                                   "first_day": first_day})
+                                   "first_day": first_day,
+                                   "factors_version": REFERENCE_FACTORS_VERSION})
 
 
 def generate() -> dict:

@@ -10,7 +10,11 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from analytics.facts import OVERRIDE_SUFFIX
+from analytics.models import REFERENCE_FACTORS_VERSION
 from tests.browser.test_login import sign_in
+
+OVERRIDDEN_VERSION = REFERENCE_FACTORS_VERSION + OVERRIDE_SUFFIX
 
 pytestmark = pytest.mark.browser
 
@@ -58,12 +62,12 @@ def test_factors_opt_in_and_public_impact(served_instance, browser):
     sign_in(page, served_instance, SLUG, "admin@chatellerault.example")
     page.goto(served_instance.url(SLUG, "/listings/factors/"))
     row = page.locator("tr[data-code='chaise-visiteur']")
-    expect(row.locator(".version")).to_have_text("2026.1")
+    expect(row.locator(".version")).to_have_text(REFERENCE_FACTORS_VERSION)
     row.locator("input[name=weight_kg]").fill("7,5")
     row.locator("input[name=source]").fill("Pesée au centre technique")
     row.locator("button").click()
     expect(page.locator("tr[data-code='chaise-visiteur'] .version")).to_have_text(
-        "2026.1+override")
+        OVERRIDDEN_VERSION)
 
     # The demo authorities are on the public impact page; the admin leaves, then returns.
     page.goto(served_instance.url(None, "/impact/"))

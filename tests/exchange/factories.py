@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import factory
 
-from exchange.models import Category, Listing, ListingStatus, StandardReply
+from exchange.models import Category, ContactRequest, Listing, ListingStatus, StandardReply
 from tests.factories import SiteFactory, UserFactory
 
 
@@ -31,6 +31,17 @@ class ListingFactory(factory.django.DjangoModelFactory):
     service = factory.LazyAttribute(lambda listing: listing.poster.service)
     site = factory.SubFactory(SiteFactory)
     status = ListingStatus.DRAFT
+
+
+class ContactRequestFactory(factory.django.DjangoModelFactory):
+    """An agent's contact request on a listing, stored as sent by the contact form
+    (pending, no attempt yet); pass `listing`."""
+
+    class Meta:
+        model = ContactRequest
+
+    sender = factory.SubFactory(UserFactory)
+    message = "Bonjour, ce lot nous intéresse."
 
 
 class StandardReplyFactory(factory.django.DjangoModelFactory):

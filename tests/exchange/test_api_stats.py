@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from analytics.facts import rebuild_facts
-from analytics.models import TransferFact
+from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
 from tests.analytics.factories import (
     chairs_listing,
     date_transfer,
@@ -69,7 +69,7 @@ def test_timeseries_per_month_with_empty_months(town, chatellerault):
     body = response.json()
     assert (body["from"], body["to"], body["granularity"]) == ("2026-01-01", "2026-04-30",
                                                                "month")
-    assert body["factors_versions"] == ["2026.1"]
+    assert body["factors_versions"] == [REFERENCE_FACTORS_VERSION]
     assert body["results"] == [
         {"month": "2026-01", "listings_exchanged": 2,
          "value_exchanged_eur": pytest.approx(180.00 + 45.50),

@@ -36,6 +36,7 @@ from exchange.models import (
     ListingStatus,
 )
 from tenants.models import Authority, AuthorityStatus
+from tests.exchange.factories import ContactRequestFactory
 from tests.factories import ServiceFactory, SiteFactory, agent, moderator
 
 BROKEN_BACKEND = "tests.exchange.test_tasks.BrokenSMTPBackend"
@@ -192,7 +193,7 @@ def test_every_retry_is_counted_and_the_last_failure_is_swallowed(world, mail_se
     from exchange import notifications
 
     listing = published(world)
-    stored = ContactRequest.objects.create(listing=listing, sender=world["other"])
+    stored = ContactRequestFactory(listing=listing, sender=world["other"])
     notifications.queue_contact(stored)  # all retries fail: still no raise
     stored.refresh_from_db()
     assert (stored.status, stored.attempts) == (ContactStatus.FAILED, MAX_ATTEMPTS)
@@ -264,8 +265,8 @@ def test_the_sweep_leaves_running_retry_chains_and_old_requests_alone(world, mon
     now = timezone.now()
 
     def request(status, attempts, age):
-        row = ContactRequest.objects.create(listing=listing, sender=world["other"],
-                                            status=status, attempts=attempts)
+        row = ContactRequestFactory(listing=listing, sender=world["other"],
+                                    status=status, attempts=attempts)
         ContactRequest.objects.filter(pk=row.pk).update(created_at=now - age)
         return row.pk
 
@@ -290,9 +291,8 @@ def test_the_sweep_leaves_running_retry_chains_and_old_requests_alone(world, mon
 @pytest.mark.django_db
 def test_a_sweep_attempt_records_a_failure_without_starting_a_chain(world, mail_server_down):
     listing = published(world)
-    stored = ContactRequest.objects.create(listing=listing, sender=world["other"],
-                                           status=ContactStatus.FAILED,
-                                           attempts=MAX_ATTEMPTS)
+    stored = ContactRequestFactory(listing=listing, sender=world["other"],
+                                   status=ContactStatus.FAILED, attempts=MAX_ATTEMPTS)
     assert tasks.resend_pending_contacts_here(older_than=timedelta(0)) == 1
     stored.refresh_from_db()
     assert (stored.status, stored.attempts) == (ContactStatus.FAILED, MAX_ATTEMPTS + 1)
