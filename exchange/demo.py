@@ -39,6 +39,7 @@ from .models import (
     Transfer,
     WantedRequest,
 )
+from .recipients import Recipient
 
 # (title, description, item type, quantity, condition, value €, dimensions)
 CATALOGUE = [
@@ -303,12 +304,12 @@ def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[S
                   and rng.random() < 0.25):
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.GIVEN_TO_PARTNER,
-                                       recipient_partner=rng.choice(HISTORY_PARTNERS))
+                                       recipient=Recipient.named(rng.choice(HISTORY_PARTNERS)))
             else:
                 receivers = [s for s in services_ if s.pk != listing.service_id]
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient_service=rng.choice(receivers))
+                                       recipient=Recipient.service(rng.choice(receivers)))
             last_day = calendar.monthrange(month.year, month.month)[1]
             closed_at = datetime(month.year, month.month, rng.randint(1, last_day),
                                  rng.randint(9, 17), rng.randint(0, 59), tzinfo=PARIS)
@@ -424,18 +425,18 @@ def seed_demo_listings(slug: str) -> int:
             elif plan == "closed_parts":
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.EXCHANGED_INTERNAL, quantity=6,
-                                       recipient_service=interested.service)
+                                       recipient=Recipient.service(interested.service))
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient_service=services_[-1])
+                                       recipient=Recipient.service(services_[-1]))
             elif plan == "closed":
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient_service=interested.service)
+                                       recipient=Recipient.service(interested.service))
             elif plan == "closed_partner":
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.GIVEN_TO_PARTNER,
-                                       recipient_partner="Emmaüs Châtellerault")
+                                       recipient=Recipient.named("Emmaüs Châtellerault"))
             elif plan == "closed_discarded":
                 services.close_listing(listing=listing, actor=moderator,
                                        reason=ClosureReason.DISCARDED)

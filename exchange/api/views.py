@@ -450,7 +450,7 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         try:
             transfer = services.close_listing(listing=listing, actor=request.user,
-                                              **data.validated_data)
+                                              **data.close_arguments())
         except DjangoValidationError as error:
             to_authority = data.validated_data["reason"] == "exchanged_other_authority"
             recipient = {"recipient": "recipient_authority_slug"} if (
