@@ -35,6 +35,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_exists
 
+from collectivrecup.links import absolute_url
+
 logger = logging.getLogger(__name__)
 
 TEMPLATE_SCHEMA = "_template"
@@ -248,18 +250,13 @@ def create_schema(authority) -> str:
 
 # --- Provisioning an authority ----------------------------------------------------------
 
-def _absolute_url(host: str, path: str) -> str:
-    port = getattr(settings, "PUBLIC_PORT", "")
-    return f"{settings.SITE_SCHEME}://{host}{':' + port if port else ''}{path}"
-
-
 def invitation_url(user, host: str) -> str:
     """One-time link (Django's password-reset token) to choose a first password."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token},
                    urlconf=settings.ROOT_URLCONF)
-    return _absolute_url(host, path)
+    return absolute_url(path, host)
 
 
 def _send_invitation(*, email: str, link: str, authority_name: str, host: str) -> None:

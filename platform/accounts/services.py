@@ -6,7 +6,6 @@ line, the onboarding of an authority, sign-up."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -18,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from collectivrecup.links import absolute_url
 from tenants.crossing import in_public
 
 from .models import AUTHORITY_ROLES, AccessChange, AccessChannel, Role, Service, User
@@ -30,14 +30,11 @@ class SignupError(ValidationError):
     """A sign-up that cannot go through; the message is for the person signing up."""
 
 
-def absolute_url(host: str, path: str) -> str:
-    return f"{settings.SITE_SCHEME}://{host}{path}"
-
-
 def _send_verification(user: User, *, host: str, authority_name: str) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = email_verification_token.make_token(user)
-    link = absolute_url(host, reverse("accounts:verify_email", args=[uid, token]))
+    link = absolute_url(reverse("accounts:verify_email", args=[uid, token]), host,
+                        public_port=False)
     context = {"user": user, "link": link, "authority_name": authority_name}
     message = EmailMessage(
         subject=render_to_string("accounts/email/verify_subject.txt", context).strip(),
