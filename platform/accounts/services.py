@@ -12,12 +12,13 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from collectivrecup.links import absolute_url
+from collectivrecup.mail import after_commit_in_language
 from tenants.crossing import in_public
 
 from .models import AUTHORITY_ROLES, AccessChange, AccessChannel, Role, Service, User
@@ -30,7 +31,7 @@ class SignupError(ValidationError):
     """A sign-up that cannot go through; the message is for the person signing up."""
 
 
-def _send_verification(user: User, *, host: str, authority_name: str) -> None:
+def _send_verification(user: User, host: str, authority_name: str) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = email_verification_token.make_token(user)
     link = absolute_url(reverse("accounts:verify_email", args=[uid, token]), host,
@@ -67,13 +68,7 @@ def register_agent(*, authority, email: str, first_name: str, last_name: str,
         )
         record_access_change(actor=user, member=user, roles_before=[], was_active=None,
                              via=AccessChannel.SIGN_UP)
-        language = translation.get_language()
-
-        def send():
-            with translation.override(language):
-                _send_verification(user, host=host, authority_name=authority.name)
-
-        transaction.on_commit(send)
+        after_commit_in_language(_send_verification, user, host, authority.name)
     return user
 
 
