@@ -17,7 +17,7 @@ import calendar
 import functools
 import io
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Service, Site, User
+from analytics.periods import months_back
 
 from . import services
 from .models import (
@@ -266,11 +267,6 @@ HISTORY_DELAYS = [1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 19, 21, 25, 30]
 PARTNER_MAX_UNIT_VALUE = Decimal("150")  # well under the free-transfer cap per unit
 
 
-def _months_back(today: date, months_ago: int) -> date:
-    index = today.year * 12 + today.month - 1 - months_ago
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[Site],
                   services_: list[Service]) -> int:
     """A year of closed listings, each month of the twelve before the current one: some
@@ -282,7 +278,7 @@ def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[S
     today = timezone.localdate()
     dates: list[tuple[int, datetime, datetime]] = []
     for months_ago in range(1, 13):
-        month = _months_back(today, months_ago)
+        month = months_back(today, months_ago)
         taken = max(2, TAKEN_PER_MONTH[month.month - 1] + rng.randint(-1, 1))
         other_outcome = (ClosureReason.DISCARDED if months_ago % 3 else
                          ClosureReason.UNAVAILABLE)
