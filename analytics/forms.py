@@ -3,7 +3,6 @@ range — read from GET parameters, resolved to (start, end) dates, both include
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenants.validators import validate_siret_of
+
+from .periods import month_bounds, semester_bounds
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -53,15 +54,13 @@ class ReportPeriodForm(forms.Form):
             if not month:
                 self.add_error("month", _("Choose a month."))
                 return data
-            data["start"] = date(year, month, 1)
-            data["end"] = date(year, month, calendar.monthrange(year, month)[1])
+            data["start"], data["end"] = month_bounds(year, month)
         elif period == self.SEMESTER:
             semester = data.get("semester")
             if not semester:
                 self.add_error("semester", _("Choose a semester."))
                 return data
-            data["start"] = date(year, 1, 1) if semester == 1 else date(year, 7, 1)
-            data["end"] = date(year, 6, 30) if semester == 1 else date(year, 12, 31)
+            data["start"], data["end"] = semester_bounds(year, semester)
         elif period == self.CUSTOM:
             start, end = data.get("start"), data.get("end")
             if not start:

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .periods import semester_bounds
+
 # Bumped whenever reference_items.csv changes; every estimate records it.
 REFERENCE_FACTORS_VERSION = "2026.1"
 
@@ -195,13 +197,11 @@ class WeightCampaign(models.Model):
 
     @property
     def start(self):
-        from datetime import date
-        return date(self.year, 1, 1) if self.semester == 1 else date(self.year, 7, 1)
+        return semester_bounds(self.year, self.semester)[0]
 
     @property
     def end(self):
-        from datetime import date
-        return date(self.year, 6, 30) if self.semester == 1 else date(self.year, 12, 31)
+        return semester_bounds(self.year, self.semester)[1]
 
     @property
     def is_locked(self) -> bool:

@@ -17,7 +17,7 @@ import calendar
 import functools
 import io
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Service, Site, User
+from analytics.periods import months_back
 
 from . import services
 from .models import (
@@ -39,6 +40,7 @@ from .models import (
     Transfer,
     WantedRequest,
 )
+from .recipients import Recipient
 
 # (title, description, item type, quantity, condition, value €, dimensions)
 CATALOGUE = [
@@ -265,11 +267,6 @@ HISTORY_DELAYS = [1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 19, 21, 25, 30]
 PARTNER_MAX_UNIT_VALUE = Decimal("150")  # well under the free-transfer cap per unit
 
 
-def _months_back(today: date, months_ago: int) -> date:
-    index = today.year * 12 + today.month - 1 - months_ago
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[Site],
                   services_: list[Service]) -> int:
     """A year of closed listings, each month of the twelve before the current one: some
@@ -281,7 +278,7 @@ def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[S
     today = timezone.localdate()
     dates: list[tuple[int, datetime, datetime]] = []
     for months_ago in range(1, 13):
-        month = _months_back(today, months_ago)
+        month = months_back(today, months_ago)
         taken = max(2, TAKEN_PER_MONTH[month.month - 1] + rng.randint(-1, 1))
         other_outcome = (ClosureReason.DISCARDED if months_ago % 3 else
                          ClosureReason.UNAVAILABLE)
@@ -303,12 +300,12 @@ def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[S
                   and rng.random() < 0.25):
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.GIVEN_TO_PARTNER,
-                                       recipient_partner=rng.choice(HISTORY_PARTNERS))
+                                       recipient=Recipient.named(rng.choice(HISTORY_PARTNERS)))
             else:
                 receivers = [s for s in services_ if s.pk != listing.service_id]
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient_service=rng.choice(receivers))
+                                       recipient=Recipient.service(rng.choice(receivers)))
             last_day = calendar.monthrange(month.year, month.month)[1]
             closed_at = datetime(month.year, month.month, rng.randint(1, last_day),
                                  rng.randint(9, 17), rng.randint(0, 59), tzinfo=PARIS)
@@ -424,18 +421,18 @@ def seed_demo_listings(slug: str) -> int:
             elif plan == "closed_parts":
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.EXCHANGED_INTERNAL, quantity=6,
-                                       recipient_service=interested.service)
+                                       recipient=Recipient.service(interested.service))
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient_service=services_[-1])
+                                       recipient=Recipient.service(services_[-1]))
             elif plan == "closed":
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient_service=interested.service)
+                                       recipient=Recipient.service(interested.service))
             elif plan == "closed_partner":
                 services.close_listing(listing=listing, actor=owner,
                                        reason=ClosureReason.GIVEN_TO_PARTNER,
-                                       recipient_partner="Emmaüs Châtellerault")
+                                       recipient=Recipient.named("Emmaüs Châtellerault"))
             elif plan == "closed_discarded":
                 services.close_listing(listing=listing, actor=moderator,
                                        reason=ClosureReason.DISCARDED)

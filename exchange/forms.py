@@ -13,6 +13,7 @@ from accounts.models import Service, Site
 from . import selectors
 from .errors import ExchangeError
 from .models import Category, ClosureReason, Condition, Listing, Visibility
+from .recipients import Recipient, recipient_from_fields
 
 
 def category_choices(categories, *, with_families: bool, blank: str,
@@ -241,6 +242,16 @@ class CloseForm(ServiceErrorsMixin, forms.Form):
             del self.fields["partner"]
         else:
             self.fields["partner"].queryset = partners
+
+    def recipient(self) -> Recipient | None:
+        """The recipient the valid form names for its reason (exchange.recipients)."""
+        data = self.cleaned_data
+        return recipient_from_fields(
+            data["reason"], service=data["recipient_service"],
+            authority_slug=data["recipient_authority_slug"],
+            authority_name=data["recipient_authority"],
+            partner_id=data["partner"].pk if data.get("partner") else None,
+            partner_name=data["recipient_partner"])
 
     def add_service_error(self, error: ExchangeError, field: str | None = None) -> None:
         if getattr(error, "code", None) == "recipient" and self.cleaned_data.get("partner"):

@@ -15,6 +15,7 @@ from django.utils import translation
 
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
+from collectivrecup.links import absolute_url as site_url
 from tenants.crossing import CrossingRefused, OwnWork, in_public, in_schema
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,7 @@ def absolute_url(path: str) -> str:
         host = settings.BASE_DOMAIN
     else:
         host = authority_host(getattr(tenant, "slug", None) or schema.replace("_", "-"))
-    port = getattr(settings, "PUBLIC_PORT", "")
-    return f"{settings.SITE_SCHEME}://{host}{':' + port if port else ''}{path}"
+    return site_url(path, host)
 
 
 def listing_url(listing) -> str:

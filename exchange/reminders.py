@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 from . import notifications, services
 from .errors import ExchangeError
 from .models import ClosureReason, ContactRequest, Listing, ListingStatus, Transfer
+from .recipients import Recipient
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +267,7 @@ def apply_outcome(plan: OutcomePlan) -> Transfer | None:
     if plan.action == OutcomeAction.GIVEN:
         return services.close_listing(
             listing=plan.listing, actor=poster, reason=ClosureReason.EXCHANGED_INTERNAL,
-            recipient_service=plan.contact.sender.service)
+            recipient=Recipient.service(plan.contact.sender.service))
     return services.close_listing(listing=plan.listing, actor=poster,
                                   reason=ClosureReason.WITHDRAWN)
 

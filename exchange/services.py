@@ -14,7 +14,7 @@ from django.db.models import Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Service, User
+from accounts.models import User
 from accounts.permissions import can_moderate
 from analytics.models import REFERENCE_FACTORS_VERSION, ReferenceItem
 from analytics.reference_data import APPLIANCE_FAMILIES, IT_FAMILIES, read_reference_rows
@@ -23,7 +23,6 @@ from . import notifications
 from .catalogue.projection import sync_after_commit
 from .errors import ExchangeError
 from .models import (
-    GIVING_REASONS,
     SEARCH_CONFIG,
     Category,
     CategoryKind,
@@ -50,6 +49,7 @@ from .permissions import (
     can_moderate_as_other,
     can_submit,
 )
+from .recipients import Recipient, RecipientKind, required_recipient
 
 HOLD_DURATION = timedelta(minutes=15)
 EDITABLE_FIELDS = ("title", "description", "category", "quantity", "condition",
@@ -593,21 +593,19 @@ def _receiving_authority(slug: str):
 
 @transaction.atomic
 def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int | None = None,
-                  recipient_service: Service | None = None, recipient_authority: str = "",
-                  recipient_partner: str = "", weight_kg: Decimal | None = None,
-                  recipient_authority_slug: str = "", recipient_partner_id: int | None = None,
+                  recipient: Recipient | None = None, weight_kg: Decimal | None = None,
                   inventory_number: str = "", agreement_reference: str = "",
                   confirm_outlier: bool = False) -> Transfer:
     """Record a transfer of `quantity` items and close the listing when none are left.
 
-    Giving reasons need their recipient: another authority of the platform is named by
-    its slug (its name is copied), or by a name alone when it is not on the platform.
-    Value is the listing's value pro rata; weight is the reference weight × quantity
-    unless a weighed figure is given. Above the legal cap per unit, a transfer to
-    another authority or a partner awaits a moderator (`confirm_transfer`): its items
-    stay reserved and nothing closes or counts until then. `recipient_partner_id` names
-    a partner the authority grants access to (partner API): its name fills
-    `recipient_partner` and its grant's donation agreement is referenced on the record.
+    Giving reasons need their `recipient` (exchange.recipients): a service for an
+    internal exchange; another authority of the platform (its name is copied) or a name
+    alone for another authority; a partner the authority grants access to (its name is
+    copied and its grant's donation agreement referenced) or a name alone for a partner.
+    Other reasons take none. Value is the listing's value pro rata; weight is the
+    reference weight × quantity unless a weighed figure is given. Above the legal cap
+    per unit, a transfer to another authority or a partner awaits a moderator
+    (`confirm_transfer`): its items stay reserved and nothing closes or counts until then.
 
     A receiving authority of the platform must share with this one now; the transfer
     then counts in ITS figures only once its moderators confirm receipt
@@ -615,8 +613,10 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
     unless the listing's were confirmed, or a moderator confirms them (`confirm_outlier`).
     """
     listing = Listing.objects.select_for_update().select_related("category").get(pk=listing.pk)
-    if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY and recipient_authority_slug:
-        recipient_authority = _receiving_authority(recipient_authority_slug).name
+    kind = recipient.kind if recipient is not None and recipient.fits(reason) else None
+    authority_name = ""
+    if kind == RecipientKind.AUTHORITY:
+        authority_name = _receiving_authority(recipient.authority_slug).name
     if not can_close(actor, listing):
         raise ExchangeError(_("You cannot close this listing."), code="forbidden")
     if reason not in ClosureReason.values:
@@ -636,24 +636,19 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         already_confirmed=listing.outlier_confirmed_at is not None)
     if confirming:
         _mark_outlier_confirmed(listing, actor)
-    if reason == ClosureReason.GIVEN_TO_PARTNER and recipient_partner_id is not None:
+    partner_name = ""
+    if kind == RecipientKind.PARTNER:
         from .partners.selectors import granted_partner_name
 
-        recipient_partner = granted_partner_name(recipient_partner_id)
-        if not recipient_partner:
+        partner_name = granted_partner_name(recipient.partner_id)
+        if not partner_name:
             raise ExchangeError(_("Choose a partner your authority works with."),
                                 code="recipient")
         if not agreement_reference:
-            agreement_reference = _donation_agreement_reference(recipient_partner_id)
-    elif reason != ClosureReason.GIVEN_TO_PARTNER:
-        recipient_partner_id = None
-    recipients = {
-        ClosureReason.EXCHANGED_INTERNAL: recipient_service,
-        ClosureReason.EXCHANGED_OTHER_AUTHORITY: recipient_authority.strip(),
-        ClosureReason.GIVEN_TO_PARTNER: recipient_partner.strip(),
-    }
-    if reason in GIVING_REASONS and not recipients[reason]:
-        raise ExchangeError(_("Say who received the items."), code="recipient")
+            agreement_reference = _donation_agreement_reference(recipient.partner_id)
+    recipient = required_recipient(reason, recipient)
+    if kind == RecipientKind.NAMED:
+        authority_name = partner_name = recipient.name
     if weight_kg is not None and weight_kg < 0:
         raise ExchangeError(_("The weight cannot be negative."), code="weight")
     value = (listing.estimated_value * quantity / listing.quantity).quantize(
@@ -661,20 +656,18 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
     awaiting = needs_confirmation(listing, reason)
     transfer = Transfer.objects.create(
         listing=listing, actor=actor, reason=reason, quantity=quantity,
-        recipient_service=recipient_service if reason == ClosureReason.EXCHANGED_INTERNAL
+        recipient_service=recipient.receiving_service if kind == RecipientKind.SERVICE
         else None,
-        recipient_authority=recipients[ClosureReason.EXCHANGED_OTHER_AUTHORITY]
+        recipient_authority=authority_name
         if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY else "",
-        recipient_partner=recipients[ClosureReason.GIVEN_TO_PARTNER]
-        if reason == ClosureReason.GIVEN_TO_PARTNER else "",
+        recipient_partner=partner_name if reason == ClosureReason.GIVEN_TO_PARTNER else "",
         value=value,
         weight_kg=weight_kg if weight_kg is not None else _reference_weight(listing) * quantity,
         weight_is_estimated=weight_kg is None,
         factors_version=REFERENCE_FACTORS_VERSION,
-        recipient_authority_slug=recipient_authority_slug
-        if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY else "",
-        recipient_partner_id=recipient_partner_id
-        if reason == ClosureReason.GIVEN_TO_PARTNER else None,
+        recipient_authority_slug=recipient.authority_slug
+        if kind == RecipientKind.AUTHORITY else "",
+        recipient_partner_id=recipient.partner_id if kind == RecipientKind.PARTNER else None,
         inventory_number=inventory_number.strip()[:100],
         agreement_reference=agreement_reference.strip()[:200],
         confirmation_required=awaiting,

@@ -12,14 +12,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
+from collectivrecup.mail import mail_each_after_commit
 
 from .audit import record_action
 from .crossing import PlatformWork, in_authority
@@ -60,17 +59,8 @@ def _mail_admins_after_commit(authority: Authority, template: str, context: dict
     recipients = admin_addresses(authority)
     if not recipients:
         return
-    context = {"authority": authority, **context}
-
-    def send():
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-            body = render_to_string(f"{template}_body.txt", context)
-        # One message per administrator: no one sees the others' addresses.
-        for address in recipients:
-            send_mail(subject, body, None, [address])
-
-    transaction.on_commit(send)
+    mail_each_after_commit(template, {"authority": authority, **context}, recipients,
+                           language=settings.LANGUAGE_CODE)
 
 
 @transaction.atomic

@@ -30,10 +30,13 @@ from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_exists
+
+from collectivrecup.links import absolute_url
+from collectivrecup.mail import after_commit_in_language
 
 logger = logging.getLogger(__name__)
 
@@ -248,21 +251,16 @@ def create_schema(authority) -> str:
 
 # --- Provisioning an authority ----------------------------------------------------------
 
-def _absolute_url(host: str, path: str) -> str:
-    port = getattr(settings, "PUBLIC_PORT", "")
-    return f"{settings.SITE_SCHEME}://{host}{':' + port if port else ''}{path}"
-
-
 def invitation_url(user, host: str) -> str:
     """One-time link (Django's password-reset token) to choose a first password."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token},
                    urlconf=settings.ROOT_URLCONF)
-    return _absolute_url(host, path)
+    return absolute_url(path, host)
 
 
-def _send_invitation(*, email: str, link: str, authority_name: str, host: str) -> None:
+def _send_invitation(email: str, link: str, authority_name: str, host: str) -> None:
     context = {"link": link, "authority_name": authority_name, "host": host}
     EmailMessage(
         subject=render_to_string("tenants/email/invitation_subject.txt", context).strip(),
@@ -321,12 +319,5 @@ def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_em
                              else "manage.py onboard_authority"))
             link = invitation_url(admin, host)
         record_action(operator, "authority_created", authority, slug=authority.slug, via=via)
-        language = translation.get_language()
-
-        def send():
-            with translation.override(language):
-                _send_invitation(email=admin_email, link=link, authority_name=authority.name,
-                                 host=host)
-
-        transaction.on_commit(send)
+        after_commit_in_language(_send_invitation, admin_email, link, authority.name, host)
     return Provisioned(authority=authority, invitation_url=link)

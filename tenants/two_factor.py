@@ -19,11 +19,8 @@ import base64
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django_otp import login as otp_login
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -31,6 +28,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Role
 from accounts.permissions import can_operate
 from accounts.selectors import members_with_role
+from collectivrecup.links import absolute_url
+from collectivrecup.mail import mail_each_after_commit
 
 from .audit import record_action
 
@@ -68,11 +67,6 @@ class EnrolmentRefused(Exception):
     """The operator cannot be sent an enrolment link (already enrolled, not an operator)."""
 
 
-def _console_url(path: str) -> str:
-    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
-    return f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}{path}"
-
-
 def send_enrolment_link(user, *, sent_by=None) -> None:
     """E-mail `user` (an operator without a confirmed device) a one-time link to enrol
     a TOTP device; any earlier link stops working. Audited; the mail leaves after commit.
@@ -88,24 +82,15 @@ def send_enrolment_link(user, *, sent_by=None) -> None:
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
         token = signing.dumps({"user": user.pk, "device": device.pk}, salt=ENROL_LINK_SALT)
-        link = _console_url(reverse("operator:enrol_link", args=[token],
+        link = absolute_url(reverse("operator:enrol_link", args=[token],
                                     urlconf=settings.PUBLIC_SCHEMA_URLCONF))
         record_action(sent_by, "two_factor_link_sent", target_operator_id=user.pk)
         hours = settings.OPERATOR_ENROL_LINK_MAX_AGE // 3600
-        address = user.email
-
-        def send():
-            with translation.override(settings.LANGUAGE_CODE):
-                context = {"link": link, "hours": hours,
-                           "login": _console_url(reverse(
-                               "operator:login", urlconf=settings.PUBLIC_SCHEMA_URLCONF))}
-                EmailMessage(
-                    subject=" ".join(render_to_string(
-                        "tenants/email/two_factor_link_subject.txt", context).split()),
-                    body=render_to_string("tenants/email/two_factor_link_body.txt", context),
-                    to=[address]).send()
-
-        transaction.on_commit(send)
+        context = {"link": link, "hours": hours,
+                   "login": absolute_url(reverse("operator:login",
+                                                 urlconf=settings.PUBLIC_SCHEMA_URLCONF))}
+        mail_each_after_commit("tenants/email/two_factor_link", context, [user.email],
+                               language=settings.LANGUAGE_CODE)
 
 
 def device_for_link(token: str | None, user) -> TOTPDevice | None:

@@ -22,6 +22,7 @@ from exchange.models import (
     Transfer,
 )
 from exchange.permissions import can_see_value
+from exchange.recipients import recipient_from_fields
 
 
 class StrictTextMixin:
@@ -239,6 +240,18 @@ class CloseSerializer(StrictTextMixin, serializers.Serializer):
         required=False, default=False,
         help_text=_("Moderators only: confirm the listing's quantity or value per item "
                     "above the plausibility bounds (otherwise refused)."))
+
+    def close_arguments(self) -> dict:
+        """The validated fields as `services.close_listing` takes them: the recipient
+        fields of the request become one `Recipient` (exchange.recipients)."""
+        data = dict(self.validated_data)
+        data["recipient"] = recipient_from_fields(
+            data["reason"], service=data.pop("recipient_service", None),
+            authority_slug=data.pop("recipient_authority_slug"),
+            authority_name=data.pop("recipient_authority"),
+            partner_id=data.pop("recipient_partner_id", None),
+            partner_name=data.pop("recipient_partner"))
+        return data
 
 
 class TransferSerializer(serializers.ModelSerializer):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
@@ -46,6 +45,7 @@ from accounts.forms import LoginForm
 from accounts.models import Service, Site
 from analytics import selectors as fact_selectors
 from analytics.exports import facts_csv
+from analytics.periods import months_back
 from exchange import photos, selectors, services
 from exchange.models import Listing, ListingPhoto, ListingStatus
 from exchange.permissions import can_view
@@ -450,7 +450,7 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         try:
             transfer = services.close_listing(listing=listing, actor=request.user,
-                                              **data.validated_data)
+                                              **data.close_arguments())
         except DjangoValidationError as error:
             to_authority = data.validated_data["reason"] == "exchanged_other_authority"
             recipient = {"recipient": "recipient_authority_slug"} if (
@@ -610,7 +610,7 @@ class StatsSummary(AgentsAPIMixin, APIView):
 
 def _year_before(end):
     """First day of the month eleven months before `end`'s: twelve whole months."""
-    return end - relativedelta(months=11, day=1)
+    return months_back(end, 11)
 
 
 class StatsTimeseries(AgentsAPIMixin, APIView):

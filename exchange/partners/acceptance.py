@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from collectivrecup.links import absolute_url
+
 from .models import PartnerGrant
 
 SALT = "exchange.partners.grant-acceptance"
@@ -54,8 +56,7 @@ def acceptance_url(grant: PartnerGrant) -> str:
     """The link on the bare host (whatever host the grant was created from)."""
     path = reverse("partner_grants:accept", args=[make_token(grant)],
                    urlconf=settings.PUBLIC_SCHEMA_URLCONF)
-    port = getattr(settings, "PUBLIC_PORT", "")
-    return f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{':' + port if port else ''}{path}"
+    return absolute_url(path)
 
 
 def send_invitation(grant_id: int) -> None:

@@ -377,13 +377,9 @@ def listing_close(request, pk: int):
         try:
             transfer = services.close_listing(
                 listing=listing, actor=request.user, reason=data["reason"],
-                quantity=data["quantity"], recipient_service=data["recipient_service"],
-                recipient_authority=data["recipient_authority"],
-                recipient_authority_slug=data["recipient_authority_slug"],
-                recipient_partner=data["recipient_partner"], weight_kg=data["weight_kg"],
-                inventory_number=data["inventory_number"],
-                confirm_outlier=data.get("confirm_outlier", False),
-                recipient_partner_id=data["partner"].pk if data.get("partner") else None)
+                quantity=data["quantity"], recipient=form.recipient(),
+                weight_kg=data["weight_kg"], inventory_number=data["inventory_number"],
+                confirm_outlier=data.get("confirm_outlier", False))
         except ExchangeError as error:
             _forbidden_or(error)
             form.add_service_error(error)

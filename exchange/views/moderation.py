@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import authority_admin_required, moderator_required
 from analytics.models import ReferenceItem
+from analytics.periods import month_end, months_back
 
 from .. import categories, selectors, services
 from ..errors import ExchangeError
@@ -191,20 +191,11 @@ class Period:
     end: date
 
 
-def _month_end(day: date) -> date:
-    return day + relativedelta(day=31)  # day=31 is clamped to the month's last day
-
-
-def _months_back(day: date, months: int) -> date:
-    """First day of the month `months` before `day`'s month."""
-    return day - relativedelta(months=months, day=1)
-
-
 def periods(today: date) -> list[Period]:
     """Quick choices of the dashboard; the first one is the default."""
     return [
-        Period(gettext_lazy("This month"), today.replace(day=1), _month_end(today)),
-        Period(gettext_lazy("Last 6 months"), _months_back(today, 5), _month_end(today)),
+        Period(gettext_lazy("This month"), today.replace(day=1), month_end(today)),
+        Period(gettext_lazy("Last 6 months"), months_back(today, 5), month_end(today)),
         Period(gettext_lazy("This year"), date(today.year, 1, 1), date(today.year, 12, 31)),
     ]
 

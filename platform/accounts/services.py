@@ -6,18 +6,19 @@ line, the onboarding of an authority, sign-up."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from collectivrecup.links import absolute_url
+from collectivrecup.mail import after_commit_in_language
 from tenants.crossing import in_public
 
 from .models import AUTHORITY_ROLES, AccessChange, AccessChannel, Role, Service, User
@@ -30,14 +31,11 @@ class SignupError(ValidationError):
     """A sign-up that cannot go through; the message is for the person signing up."""
 
 
-def absolute_url(host: str, path: str) -> str:
-    return f"{settings.SITE_SCHEME}://{host}{path}"
-
-
-def _send_verification(user: User, *, host: str, authority_name: str) -> None:
+def _send_verification(user: User, host: str, authority_name: str) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = email_verification_token.make_token(user)
-    link = absolute_url(host, reverse("accounts:verify_email", args=[uid, token]))
+    link = absolute_url(reverse("accounts:verify_email", args=[uid, token]), host,
+                        public_port=False)
     context = {"user": user, "link": link, "authority_name": authority_name}
     message = EmailMessage(
         subject=render_to_string("accounts/email/verify_subject.txt", context).strip(),
@@ -70,13 +68,7 @@ def register_agent(*, authority, email: str, first_name: str, last_name: str,
         )
         record_access_change(actor=user, member=user, roles_before=[], was_active=None,
                              via=AccessChannel.SIGN_UP)
-        language = translation.get_language()
-
-        def send():
-            with translation.override(language):
-                _send_verification(user, host=host, authority_name=authority.name)
-
-        transaction.on_commit(send)
+        after_commit_in_language(_send_verification, user, host, authority.name)
     return user
 
 

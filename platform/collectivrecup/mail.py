@@ -1,11 +1,15 @@
-"""Local e-mail backend: one RFC 822 `.eml` file per message under var/mail/."""
+"""Mail plumbing: the local e-mail backend (one RFC 822 `.eml` file per message under
+var/mail/) and the one way to send mail after commit."""
 
 import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.utils import timezone
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 
 class EmlFileBackend(BaseEmailBackend):
@@ -32,3 +36,30 @@ class EmlFileBackend(BaseEmailBackend):
             partial.rename(target)  # readers never see a half-written file
             sent += 1
         return sent
+
+
+def after_commit_in_language(function, *args, language: str | None = None) -> None:
+    """Run `function(*args)` (typically: send a mail) once the current transaction
+    commits, in `language` — by default the language active now, as the request's
+    language is gone by then."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+
+    def run() -> None:
+        with translation.override(language):
+            function(*args)
+
+    transaction.on_commit(run)
+
+
+def mail_each_after_commit(template: str, context: dict, addresses: list[str], *,
+                           language: str | None = None) -> None:
+    """After commit, render `<template>_subject.txt` and `<template>_body.txt` with
+    `context` and send one message per address, so no one sees the others' addresses."""
+
+    def send() -> None:
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}_body.txt", context)
+        for address in addresses:
+            send_mail(subject, body, None, [address])
+
+    after_commit_in_language(send, language=language)

@@ -12,14 +12,13 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
+from collectivrecup.mail import mail_each_after_commit
 from tenants.audit import record_action
 from tenants.identity import save_siret
 from tenants.models import Authority
@@ -263,15 +262,8 @@ def alert_overdue(invoice: Invoice) -> None:
     context = {"authority": authority, "invoice": invoice,
                "console_path": f"/operator/authorities/{authority.slug}/"}
 
-    def send():
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = " ".join(render_to_string("tenants/billing/email/overdue_subject.txt",
-                                                context).split())
-            body = render_to_string("tenants/billing/email/overdue_body.txt", context)
-        for address in recipients:
-            send_mail(subject, body, None, [address])
-
-    transaction.on_commit(send)
+    mail_each_after_commit("tenants/billing/email/overdue", context, recipients,
+                           language=settings.LANGUAGE_CODE)
 
 
 def plan_label(profile: BillingProfile | None, authority: Authority) -> str:

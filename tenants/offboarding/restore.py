@@ -32,8 +32,9 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
+
+from collectivrecup.mail import after_commit_in_language
 
 from ..audit import record_action
 from ..crossing import PlatformWork, in_authority, in_public
@@ -257,10 +258,7 @@ def import_authority(path: str | Path, *, slug: str, name: str = "", siren: str 
                           source=manifest["authority"]["slug"],
                           exported_at=manifest["created_at"], password_links=len(links))
 
-            def send() -> None:
-                # The users' language, not the operator's shell's: French first.
-                with translation.override(settings.LANGUAGE_CODE):
-                    _send_password_links(links, authority)
-
-            transaction.on_commit(send)
+            # The users' language, not the operator's shell's: French first.
+            after_commit_in_language(_send_password_links, links, authority,
+                                     language=settings.LANGUAGE_CODE)
     return authority

@@ -14,6 +14,7 @@ import factory
 from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
 from exchange import services
 from exchange.models import Category, Transfer
+from exchange.recipients import Recipient
 from tests.exchange.factories import published_listing
 from tests.factories import ServiceFactory, SiteFactory, agent, moderator
 
@@ -82,7 +83,7 @@ def give(town: dict, listing, quantity: int, **data) -> Transfer:
     """The poster gives `quantity` items of `listing` to the sports service."""
     data.setdefault("reason", "exchanged_internal")
     if data["reason"] == "exchanged_internal":
-        data.setdefault("recipient_service", town["sports"])
+        data.setdefault("recipient", Recipient.service(town["sports"]))
     return services.close_listing(listing=listing, actor=town["poster"], quantity=quantity,
                                   **data)
 

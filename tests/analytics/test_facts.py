@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from analytics.facts import OVERRIDE_SUFFIX, factors_for, record_transfer
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, TransferFact
 from exchange.models import Transfer
+from exchange.recipients import Recipient
 from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
 from tests.conftest import in_authority
 
@@ -58,9 +59,9 @@ def test_closing_a_listing_writes_its_fact_after_commit(
 
 
 @pytest.mark.parametrize(("reason", "extra", "destination", "reused"), [
-    ("exchanged_other_authority", {"recipient_authority": "Ville de Naintré"},
+    ("exchanged_other_authority", {"recipient": Recipient.named("Ville de Naintré")},
      "other_authority", True),
-    ("given_to_partner", {"recipient_partner": "Emmaüs Châtellerault"}, "partner", True),
+    ("given_to_partner", {"recipient": Recipient.named("Emmaüs Châtellerault")}, "partner", True),
     ("discarded", {}, "discarded", False),
     ("unavailable", {}, "unavailable", False),
     ("withdrawn", {}, "withdrawn", False),
@@ -131,9 +132,9 @@ def test_a_fact_carries_no_personal_data(town, chatellerault,
         with django_capture_on_commit_callbacks(execute=True):
             give(town, listing, 1)
             give(town, listing, 1, reason="given_to_partner",
-                 recipient_partner="M. Julien Bernard (Emmaüs)")
+                 recipient=Recipient.named("M. Julien Bernard (Emmaüs)"))
             services_transfer = give(town, listing, 1, reason="exchanged_other_authority",
-                                     recipient_authority="Nadia Moreau, Naintré")
+                                     recipient=Recipient.named("Nadia Moreau, Naintré"))
     facts = list(TransferFact.objects.filter(authority=chatellerault))
     assert len(facts) == 3
     assert services_transfer.pk in {fact.transfer_id for fact in facts}

@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from analytics.models import REFERENCE_FACTORS_VERSION
 from exchange.models import Category, Listing, Transfer
+from exchange.recipients import Recipient
 from tests.analytics.factories import PARIS, make_town, reference_figures
 from tests.conftest import client_for, in_authority
 from tests.exchange.factories import published_listing
@@ -85,11 +86,11 @@ def month(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
                           else "discarded" if i < EXCHANGED + 6 else "unavailable")
                 data = {"reason": reason}
                 if reason == "exchanged_internal":
-                    data["recipient_service"] = town["sports"]
+                    data["recipient"] = Recipient.service(town["sports"])
                 elif reason == "exchanged_other_authority":
-                    data["recipient_authority_slug"] = "grand-chatellerault"
+                    data["recipient"] = Recipient.authority("grand-chatellerault")
                 elif reason == "given_to_partner":
-                    data["recipient_partner"] = "Emmaüs Châtellerault"
+                    data["recipient"] = Recipient.named("Emmaüs Châtellerault")
                 from exchange import services
 
                 transfer = services.close_listing(listing=listing, actor=town["poster"],

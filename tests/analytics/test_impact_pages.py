@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from analytics.facts import OVERRIDE_SUFFIX
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, StatsSettings, TransferFact
+from exchange.recipients import Recipient
 from tests.analytics.factories import (
     TransferFactFactory,
     chairs_listing,
@@ -43,7 +44,7 @@ def town(chatellerault, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             give(town, first, 6)
             give(town, first, 4, reason="discarded")
-            give(town, second, 5, reason="given_to_partner", recipient_partner="Emmaüs")
+            give(town, second, 5, reason="given_to_partner", recipient=Recipient.named("Emmaüs"))
     return town
 
 

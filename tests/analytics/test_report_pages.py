@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
 from exchange.models import Listing
+from exchange.recipients import Recipient
 from tests.analytics.factories import (
     TransferFactFactory,
     chairs_listing,
@@ -62,7 +63,7 @@ def world(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
             give(town, first, 6)
             give(town, first, 4, reason="discarded")
             give(town, second, 5, reason="given_to_partner",
-                 recipient_partner="Emmaüs Châtellerault")
+                 recipient=Recipient.named("Emmaüs Châtellerault"))
     with in_authority(grand_chatellerault):
         other = published_listing()
     TransferFactFactory(

@@ -23,6 +23,7 @@ from analytics.models import (
     WeightAdjustment,
     WeightCampaign,
 )
+from exchange.recipients import Recipient
 from tests.analytics.factories import (
     chairs_listing,
     date_transfer,
@@ -54,7 +55,7 @@ def semester(chatellerault, django_capture_on_commit_callbacks):
             date_transfer(give(town, first, 6), 2026, 3, 10)
             date_transfer(give(town, first, 4, reason="discarded"), 2026, 3, 11)
             date_transfer(give(town, second, 5, reason="given_to_partner",
-                               recipient_partner="Emmaüs"), 2026, 5, 2)
+                               recipient=Recipient.named("Emmaüs")), 2026, 5, 2)
     rebuild_facts(chatellerault)  # the dates moved after the facts were written
     town["weight"], town["co2e"] = reference_figures(CHAIR)
     return town

@@ -223,6 +223,7 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
     from exchange.models import Category, ClosureReason, Listing, StandardReply, Visibility
     from exchange.partners.models import ApiKey
     from exchange.partners.services import revoke_api_key, revoke_grant
+    from exchange.recipients import Recipient
     from exchange.sharing import services as sharing
     from exchange.sharing.models import NetworkMembership, TransferReceipt
     from exchange.sharing.receipts import confirm_receipt
@@ -295,7 +296,7 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
             objects["a_transfer"], objects["a_transfer_pending"] = (
                 services.close_listing(listing=given, actor=a_agent, quantity=2,
                                        reason=ClosureReason.EXCHANGED_OTHER_AUTHORITY,
-                                       recipient_authority_slug=b.slug)
+                                       recipient=Recipient.authority(b.slug))
                 for _ in range(2))
         with in_authority(c):
             _offer(c_offered)

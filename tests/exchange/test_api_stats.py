@@ -11,6 +11,7 @@ import pytest
 
 from analytics.facts import rebuild_facts
 from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
+from exchange.recipients import Recipient
 from tests.analytics.factories import (
     chairs_listing,
     date_transfer,
@@ -40,10 +41,10 @@ def town(chatellerault):
         moves = [
             (give(town, first, 6), (2026, 1, 5)),
             (give(town, first, 3, reason="discarded"), (2026, 1, 20)),
-            (give(town, second, 2, reason="given_to_partner", recipient_partner="Emmaüs",
+            (give(town, second, 2, reason="given_to_partner", recipient=Recipient.named("Emmaüs"),
                   weight_kg=Decimal("13.5")), (2026, 1, 31)),
             (give(town, third, 4, reason="exchanged_other_authority",
-                  recipient_authority="Ville de Naintré"), (2026, 3, 15)),
+                  recipient=Recipient.named("Ville de Naintré")), (2026, 3, 15)),
             (give(town, first, 1, reason="withdrawn"), (2026, 4, 1)),
         ]
         for transfer, day in moves:

@@ -21,6 +21,7 @@ from exchange.models import (
     ModerationAction,
     StandardReply,
 )
+from exchange.recipients import Recipient
 from exchange.views.moderation import periods
 from tests.conftest import client_for, host_of, in_authority
 from tests.exchange.factories import ListingFactory, StandardReplyFactory, item_type
@@ -391,9 +392,9 @@ def test_dashboard_totals_after_two_closures(world, django_capture_on_commit_cal
         for listing in (chairs, desks):
             services.approve_listing(listing=listing, actor=world.nadia)
         services.close_listing(listing=chairs, actor=world.poster, reason="exchanged_internal",
-                               recipient_service=Service.objects.get(pk=world.sports.pk))
+                               recipient=Recipient.service(Service.objects.get(pk=world.sports.pk)))
         services.close_listing(listing=desks, actor=world.poster, reason="given_to_partner",
-                               quantity=2, recipient_partner="École Jules Ferry")
+                               quantity=2, recipient=Recipient.named("École Jules Ferry"))
         services.close_listing(listing=desks, actor=world.poster, reason="discarded",
                                quantity=1)
         submitted(world, title="En attente")
@@ -417,7 +418,7 @@ def test_dashboard_period_and_quick_links(world):
         listing = submitted(world)
         services.approve_listing(listing=listing, actor=world.nadia)
         services.close_listing(listing=listing, actor=world.poster,
-                               reason="given_to_partner", recipient_partner="Emmaüs")
+                               reason="given_to_partner", recipient=Recipient.named("Emmaüs"))
     nadia = client_for(world.authority, world.nadia)
     last_year = timezone.localdate().year - 1
     response = nadia.get(url("moderation_dashboard"),

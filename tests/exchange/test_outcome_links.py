@@ -25,6 +25,7 @@ from exchange.models import (
     ModerationAction,
     Transfer,
 )
+from exchange.recipients import Recipient
 from exchange.reminders import OutcomeAction
 from tests.conftest import client_for, host_of
 from tests.factories import ServiceFactory, SiteFactory, agent, moderator
@@ -112,7 +113,7 @@ def test_given_closes_the_listing_for_the_asking_agents_service(world):
     with tenant_context(world["authority"]):  # 3 chairs already went elsewhere
         services.close_listing(listing=world["listing"], actor=world["poster"],
                                reason=ClosureReason.GIVEN_TO_PARTNER, quantity=3,
-                               recipient_partner="Emmaüs")
+                               recipient=Recipient.named("Emmaüs"))
 
     response = anonymous(world["authority"]).post(given_link(world))
 

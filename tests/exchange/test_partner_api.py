@@ -17,6 +17,7 @@ from exchange.catalogue.models import CatalogueEntry
 from exchange.models import Listing
 from exchange.partners import services
 from exchange.partners.models import ApiKey, PartnerRequest, Scope
+from exchange.recipients import Recipient
 from tests.conftest import client_for, host_of, in_authority
 from tests.exchange.factories import published_listing
 from tests.exchange.partner_factories import api_key, grant, offer, offered_listing, partner
@@ -276,7 +277,7 @@ def test_no_value_nor_agents_email_in_any_partner_response(
         offer(listing)
         exchange_services.close_listing(listing=published_listing(poster=poster),
                                         actor=poster, reason="exchanged_internal",
-                                        recipient_service=poster.service)
+                                        recipient=Recipient.service(poster.service))
     client = partner_client(ressourcerie["key"])
     responses = [client.get(FEED), client.get(STATS),
                  client.post(request_path(chatellerault, listing),
@@ -339,7 +340,7 @@ def test_stats_give_aggregates_by_destination(ressourcerie, chatellerault,
         listing = published_listing(poster=poster, quantity=4)
         exchange_services.close_listing(listing=listing, actor=poster,
                                         reason="exchanged_internal",
-                                        recipient_service=poster.service)
+                                        recipient=Recipient.service(poster.service))
     body = partner_client(ressourcerie["key"]).get(STATS).json()
     [row] = body["authorities"]
     assert row["totals"]["items"] == 4

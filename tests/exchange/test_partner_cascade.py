@@ -17,6 +17,7 @@ from exchange.models import Listing, Transfer
 from exchange.partners.cascade import offer_due_listings, set_partner_offer_opt_out
 from exchange.partners.models import PartnerRequest
 from exchange.partners.tasks import offer_due_listings_everywhere
+from exchange.recipients import Recipient
 from tests.conftest import client_for, in_authority
 from tests.exchange.factories import published_listing
 from tests.exchange.partner_factories import api_key, grant, partner
@@ -110,7 +111,7 @@ def test_the_cascade_skips_opted_out_reserved_given_and_never_settings(chateller
         Listing.objects.filter(pk=reserved.pk).update(reserved_for="Service des sports")
         exchange_services.close_listing(listing=partly_given, actor=poster, quantity=1,
                                         reason="exchanged_internal",
-                                        recipient_service=poster.service)
+                                        recipient=Recipient.service(poster.service))
         assert offer_due_listings() == 1
         assert offer_due_listings() == 0  # twice changes nothing
         offered = set(Listing.objects.filter(offered_to_partners_at__isnull=False)
@@ -158,7 +159,7 @@ def test_the_close_service_refuses_a_partner_the_authority_does_not_grant(
         with pytest.raises(ExchangeError) as refused:
             exchange_services.close_listing(listing=listing, actor=poster,
                                             reason="given_to_partner",
-                                            recipient_partner_id=stranger.pk)
+                                            recipient=Recipient.partner(stranger.pk))
         assert refused.value.code == "recipient"
 
 
@@ -234,7 +235,7 @@ def test_a_donation_above_the_cap_waits_for_a_moderator_and_its_record_names_the
     with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
         transfer = exchange_services.close_listing(
             listing=listing, actor=poster, reason="given_to_partner",
-            recipient_partner_id=envie.pk)
+            recipient=Recipient.partner(envie.pk))
     assert transfer.awaits_confirmation
     assert transfer.agreement_reference == "CONV-2026-07, valable du 01/01/2026 au 31/12/2026"
     # Not done yet: no fact, the request still open.

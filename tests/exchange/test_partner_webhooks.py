@@ -18,6 +18,7 @@ from exchange.partners import webhooks
 from exchange.partners.cascade import set_partner_offer_opt_out
 from exchange.partners.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from exchange.partners.tasks import retry_webhooks
+from exchange.recipients import Recipient
 from tests.conftest import client_for, in_authority
 from tests.exchange.factories import published_listing
 from tests.exchange.partner_factories import api_key, grant, offer, partner
@@ -108,7 +109,7 @@ def test_withdrawal_and_answered_requests_are_announced(
                                  content_type="application/json")
     with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
         exchange_services.close_listing(listing=given, actor=poster, reason="given_to_partner",
-                                        recipient_partner_id=hooked.pk)
+                                        recipient=Recipient.partner(hooked.pk))
         set_partner_offer_opt_out(listing=kept, actor=poster, opt_out=True)
     events = [(json.loads(body)["event"], json.loads(body)["data"].get("status"),
                json.loads(body)["data"]["listing_id"]) for _h, body in receiver.received]

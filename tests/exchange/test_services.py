@@ -16,6 +16,7 @@ from exchange.models import (
     ModerationAction,
     ModerationMode,
 )
+from exchange.recipients import Recipient
 from tests.conftest import in_authority
 from tests.factories import ServiceFactory, SiteFactory, agent, moderator
 
@@ -208,7 +209,7 @@ def test_closing_in_parts_until_nothing_is_left(world):
     listing = published(world)
     first = services.close_listing(listing=listing, actor=world["poster"],
                                    reason=ClosureReason.EXCHANGED_INTERNAL, quantity=6,
-                                   recipient_service=world["sports"])
+                                   recipient=Recipient.service(world["sports"]))
     assert first.value == Decimal("180.00")
     assert first.weight_kg == Decimal("36.000")  # 6 × 6 kg reference weight
     assert first.weight_is_estimated
@@ -219,12 +220,12 @@ def test_closing_in_parts_until_nothing_is_left(world):
     with pytest.raises(ExchangeError) as too_many:
         services.close_listing(listing=listing, actor=world["poster"],
                                reason=ClosureReason.GIVEN_TO_PARTNER, quantity=5,
-                               recipient_partner="Emmaüs Châtellerault")
+                               recipient=Recipient.named("Emmaüs Châtellerault"))
     assert too_many.value.code == "quantity_left"
 
     last = services.close_listing(listing=listing, actor=world["poster"],
                                   reason=ClosureReason.GIVEN_TO_PARTNER,
-                                  recipient_partner="Emmaüs Châtellerault",
+                                  recipient=Recipient.named("Emmaüs Châtellerault"),
                                   weight_kg=Decimal("22.5"))
     assert last.quantity == 4 and last.value == Decimal("120.00")
     assert last.weight_kg == Decimal("22.5") and not last.weight_is_estimated
@@ -245,6 +246,21 @@ def test_closure_needs_its_recipient_and_a_right_to_close(world):
     closed = services.close_listing(listing=listing, actor=world["moderator"],
                                     reason=ClosureReason.DISCARDED)
     assert closed.quantity == 10
+
+
+def test_a_recipient_of_the_wrong_kind_is_refused_and_records_nothing(world):
+    listing = published(world)
+    with pytest.raises(ExchangeError) as wrong_kind:
+        services.close_listing(listing=listing, actor=world["poster"],
+                               reason=ClosureReason.EXCHANGED_INTERNAL,
+                               recipient=Recipient.named("Direction des sports"))
+    assert wrong_kind.value.code == "recipient"
+    with pytest.raises(ExchangeError) as none_expected:
+        services.close_listing(listing=listing, actor=world["poster"],
+                               reason=ClosureReason.DISCARDED,
+                               recipient=Recipient.service(world["sports"]))
+    assert none_expected.value.code == "recipient"
+    assert not listing.transfers.exists()
 
 
 def test_expiry_and_extension(world):

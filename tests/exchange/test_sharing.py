@@ -18,6 +18,7 @@ from exchange import services
 from exchange.catalogue.models import CatalogueEntry
 from exchange.errors import ExchangeError
 from exchange.models import ContactRequest, Listing, ListingStatus, Visibility
+from exchange.recipients import Recipient
 from exchange.sharing import services as sharing
 from exchange.sharing.invitations import missing_approvals
 from exchange.sharing.models import (
@@ -445,7 +446,7 @@ def test_an_unknown_or_own_authority_slug_is_refused(chatellerault):
             with pytest.raises(ExchangeError) as refused:
                 services.close_listing(listing=listing, actor=listing.poster,
                                        reason="exchanged_other_authority",
-                                       recipient_authority_slug=slug)
+                                       recipient=Recipient.authority(slug))
             assert refused.value.code == "recipient"
         assert not listing.transfers.exists()
 

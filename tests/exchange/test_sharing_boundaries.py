@@ -16,6 +16,7 @@ from exchange.catalogue.selectors import live_entries
 from exchange.errors import ExchangeError
 from exchange.models import ContactRequest, Listing, ListingStatus, Visibility
 from exchange.photos import add_photo
+from exchange.recipients import Recipient
 from exchange.sharing import services as sharing
 from exchange.sharing.contacts import contact_shared_listing
 from exchange.sharing.grounds import ReceivedTransferGround, SharingAgreementGround
@@ -237,7 +238,7 @@ def test_the_receiver_keeps_its_transfer_record_until_the_giver_data_are_deleted
         with capture(execute=True):
             transfer = services.close_listing(
                 listing=listing, actor=listing.poster, reason="exchanged_other_authority",
-                recipient_authority_slug="grand-chatellerault", quantity=2)
+                recipient=Recipient.authority("grand-chatellerault"), quantity=2)
     assert confirm_receipts(grand_chatellerault) == 1  # it counts once the receiver confirms
     with inside(grand_chatellerault):
         receiver = client_for(grand_chatellerault, moderator())

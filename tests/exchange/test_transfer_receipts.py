@@ -21,6 +21,7 @@ from analytics.models import TransferFact
 from exchange import services
 from exchange.errors import ExchangeError
 from exchange.models import Listing, ListingStatus
+from exchange.recipients import Recipient
 from exchange.sharing import receipts
 from exchange.sharing import services as sharing
 from exchange.sharing.models import ReceiptStatus, TransferReceipt
@@ -106,7 +107,7 @@ def test_an_ended_agreement_no_longer_allows_transfers(chatellerault, grand_chat
         with pytest.raises(ExchangeError) as refused:
             services.close_listing(listing=listing, actor=listing.poster,
                                    reason="exchanged_other_authority",
-                                   recipient_authority_slug="grand-chatellerault")
+                                   recipient=Recipient.authority("grand-chatellerault"))
         assert refused.value.code == "recipient"
         assert AGGLO_NAME in refused.value.messages[0]
         assert not listing.transfers.exists()
@@ -245,7 +246,7 @@ def test_above_the_cap_the_receipt_is_asked_once_the_giver_confirms(
         with capture(execute=True):
             transfer = services.close_listing(listing=listing, actor=listing.poster,
                                               reason="exchanged_other_authority",
-                                              recipient_authority_slug="grand-chatellerault")
+                                              recipient=Recipient.authority("grand-chatellerault"))
         assert transfer.awaits_confirmation
         assert not TransferReceipt.objects.exists()
         with capture(execute=True):

@@ -14,6 +14,7 @@ from analytics.models import TransferFact
 from exchange import services
 from exchange.errors import ExchangeError
 from exchange.models import Listing, ListingStatus
+from exchange.recipients import Recipient
 from tests.conftest import client_for, in_authority
 from tests.exchange.factories import published_listing
 from tests.exchange.sharing_world import _outsider_schema, confirm_receipts, naintre, share
@@ -38,7 +39,8 @@ def give_to_agglo(listing, capture, **kwargs):
     with capture(execute=True):
         return services.close_listing(listing=listing, actor=listing.poster,
                                       reason="exchanged_other_authority",
-                                      recipient_authority_slug="grand-chatellerault", **kwargs)
+                                      recipient=Recipient.authority("grand-chatellerault"),
+                                      **kwargs)
 
 
 def test_below_the_cap_the_transfer_counts_at_once(chatellerault, grand_chatellerault,
@@ -165,7 +167,8 @@ def test_a_record_for_a_partner_and_an_agreement_reference(chatellerault, captur
         with capture(execute=True):
             transfer = services.close_listing(
                 listing=listing, actor=listing.poster, reason="given_to_partner",
-                recipient_partner="Emmaüs Châtellerault", agreement_reference="CONV-2026-07")
+                recipient=Recipient.named("Emmaüs Châtellerault"),
+                agreement_reference="CONV-2026-07")
     response = client_for(chatellerault, listing.poster).get(
         f"/listings/{listing.pk}/transfers/{transfer.pk}/record.pdf")
     text = pdf_text(response.content)

@@ -20,6 +20,7 @@ from django.db import connection
 from analytics.models import FactorOverride, TransferFact
 from exchange import photos, services
 from exchange.models import ClosureReason, Listing
+from exchange.recipients import Recipient
 from tenants.models import Authority, AuthorityStatus, OperatorAction
 from tenants.offboarding import catalog
 from tenants.offboarding.deletion import DeletionError, delete_authority_data
@@ -55,7 +56,7 @@ def seed_a_life(authority, capture) -> dict:
             services.contact_poster(listing=listing, sender=taker, message="Pour l'école")
             services.close_listing(listing=Listing.objects.get(pk=listing.pk), actor=poster,
                                    reason=ClosureReason.EXCHANGED_INTERNAL, quantity=4,
-                                   recipient_service=taker.service)
+                                   recipient=Recipient.service(taker.service))
         other = services.create_listing(poster=poster, submit=True, title="Armoire",
                                         description="Armoire métallique",
                                         category=listing.category, quantity=1,

@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.models import Role, User
 from accounts.selectors import members_with_role
 from accounts.services import create_operator
+from collectivrecup.links import absolute_url
 from tenants.crossing import in_public
 from tenants.two_factor import confirmed_device, send_enrolment_link
 
@@ -35,7 +36,7 @@ def password_set_link(user: User, *, port: str | None = None) -> str:
                    kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
                            "token": default_token_generator.make_token(user)})
     host = settings.BASE_DOMAIN + (f":{port}" if port else "")
-    return f"{settings.SITE_SCHEME}://{host}{path}"
+    return absolute_url(path, host, public_port=False)
 
 
 class Command(BaseCommand):
@@ -65,9 +66,9 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
 
-        login = f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}" + (
-            f":{port}" if port else "") + reverse("operator:login",
-                                                  urlconf=settings.PUBLIC_SCHEMA_URLCONF)
+        login = absolute_url(
+            reverse("operator:login", urlconf=settings.PUBLIC_SCHEMA_URLCONF),
+            settings.BASE_DOMAIN + (f":{port}" if port else ""), public_port=False)
         if not created:
             with in_public(purpose="check the account holds the operator role"):
                 holds_operator_role = members_with_role(

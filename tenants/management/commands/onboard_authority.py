@@ -8,10 +8,10 @@ the console's onboarding (by `provision_authority`), as done by the platform.
 
 import json
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from collectivrecup.links import absolute_url
 from tenants.models import AuthorityKind
 from tenants.provisioning import provision_authority
 from tenants.services import authority_host, ensure_public_tenant
@@ -54,7 +54,6 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError("; ".join(_messages(error)), returncode=1) from error
         slug = provisioned.authority.slug
-        port = getattr(settings, "PUBLIC_PORT", "")
-        url = f"{settings.SITE_SCHEME}://{authority_host(slug)}{':' + port if port else ''}/"
+        url = absolute_url("/", authority_host(slug))
         self.stdout.write(json.dumps({"slug": slug, "url": url,
                                       "invitation_url": provisioned.invitation_url}))
