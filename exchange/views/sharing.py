@@ -297,6 +297,18 @@ def agreement_propose(request):
     return _render_sharing(request, propose_form=form, status=400)
 
 
+def _settings_action(request, act, done_message):
+    """Run one sharing service from the settings page. A refusal shows as an error message
+    (a "forbidden" one raises 403); success goes back with `done_message(result)`."""
+    try:
+        result = act()
+    except ExchangeError as error:
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+        return redirect("exchange:sharing_settings")
+    return _done(request, done_message(result))
+
+
 AGREEMENT_ACTIONS = {
     "accept": (sharing.accept_agreement, gettext_lazy("Sharing with %(name)s is active.")),
     "decline": (sharing.decline_agreement, gettext_lazy("Proposal of %(name)s declined.")),
@@ -311,13 +323,10 @@ def agreement_action(request, pk: int, action: str):
         raise Http404
     agreement = get_object_or_404(sharing_selectors.agreements_of(request.tenant), pk=pk)
     service, message = AGREEMENT_ACTIONS[action]
-    try:
-        agreement = service(agreement=agreement, authority=request.tenant, actor=request.user)
-    except ExchangeError as error:
-        _forbidden_or(error)
-        messages.error(request, error.messages[0])
-        return redirect("exchange:sharing_settings")
-    return _done(request, str(message) % {"name": agreement.other_than(request.tenant).name})
+    return _settings_action(
+        request,
+        lambda: service(agreement=agreement, authority=request.tenant, actor=request.user),
+        lambda done: str(message) % {"name": done.other_than(request.tenant).name})
 
 
 @authority_admin_required
@@ -379,13 +388,9 @@ def network_action(request, pk: int, action: str):
         raise Http404
     network = _network_of(request, pk)
     service, message = NETWORK_ACTIONS[action]
-    try:
-        service(network=network, authority=request.tenant, actor=request.user)
-    except ExchangeError as error:
-        _forbidden_or(error)
-        messages.error(request, error.messages[0])
-        return redirect("exchange:sharing_settings")
-    return _done(request, str(message) % {"name": network.name})
+    return _settings_action(
+        request, lambda: service(network=network, authority=request.tenant, actor=request.user),
+        lambda _done_: str(message) % {"name": network.name})
 
 
 
@@ -408,11 +413,8 @@ def network_invitation_action(request, pk: int, invitation_pk: int, action: str)
         NetworkMembership.objects.select_related("authority"), pk=invitation_pk,
         network=network)
     service, message = INVITATION_ACTIONS[action]
-    try:
-        service(invitation=invitation, authority=request.tenant, actor=request.user)
-    except ExchangeError as error:
-        _forbidden_or(error)
-        messages.error(request, error.messages[0])
-        return redirect("exchange:sharing_settings")
-    return _done(request, str(message) % {"name": invitation.authority.name,
-                                          "network": network.name})
+    return _settings_action(
+        request,
+        lambda: service(invitation=invitation, authority=request.tenant, actor=request.user),
+        lambda _done_: str(message) % {"name": invitation.authority.name,
+                                       "network": network.name})
