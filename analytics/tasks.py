@@ -7,7 +7,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from exchange.tasks import _in_an_authority, queue_in_every_authority
+from exchange.tasks import _in_a_live_authority, queue_in_every_authority
 
 
 @shared_task(name="analytics.open_weight_campaign")
@@ -16,8 +16,8 @@ def open_weight_campaign() -> str:
     from .campaigns import open_campaign, previous_semester
     from .facts import current_authority
 
-    if not _in_an_authority("analytics.open_weight_campaign"):
-        return "not in an authority"
+    if not _in_a_live_authority("analytics.open_weight_campaign"):
+        return "not in a live authority"
     year, semester = previous_semester(timezone.localdate())
     campaign, created = open_campaign(current_authority(), year, semester)
     return f"{campaign} {'opened' if created else 'already open'}"

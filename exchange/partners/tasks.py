@@ -10,7 +10,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from exchange.tasks import _in_an_authority, _queue_quietly, queue_in_every_authority
+from exchange.tasks import (
+    _in_a_live_authority,
+    _in_an_authority,
+    _queue_quietly,
+    queue_in_every_authority,
+)
 from tenants.crossing import CrossingRefused, in_authority, may_cross
 
 from . import webhooks
@@ -25,7 +30,7 @@ def offer_due_listings() -> int:
     """Offer to partners the listings of this authority nobody took in time."""
     from .cascade import offer_due_listings as offer
 
-    return offer() if _in_an_authority("partners.offer_due_listings") else 0
+    return offer() if _in_a_live_authority("partners.offer_due_listings") else 0
 
 
 @shared_task(name="partners.offer_due_listings_everywhere")

@@ -24,6 +24,7 @@ from django_tenants.utils import tenant_context
 from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError
 
+from analytics import tasks as analytics_tasks
 from collectivrecup.celery import app
 from exchange import reminders, selectors, services, tasks
 from exchange.errors import ExchangeError
@@ -35,6 +36,7 @@ from exchange.models import (
     Listing,
     ListingStatus,
 )
+from exchange.partners import tasks as partner_tasks
 from tenants.models import Authority, AuthorityStatus
 from tests.exchange.factories import ContactRequestFactory
 from tests.factories import ServiceFactory, SiteFactory, agent, moderator
@@ -660,5 +662,7 @@ def test_a_job_queued_before_a_suspension_or_closure_does_nothing_when_it_runs(w
     with tenant_context(gone):  # as the worker runs it, with the row as it is now
         assert tasks.expire_listings() == 0
         assert tasks.send_outcome_reminders() == 0
+        assert partner_tasks.offer_due_listings() == 0
+        assert analytics_tasks.open_weight_campaign() == "not in a live authority"
         assert Listing.objects.get(pk=listing.pk).status == ListingStatus.PUBLISHED
     assert mail.outbox == []
