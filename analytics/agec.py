@@ -20,9 +20,14 @@ from pathlib import Path
 
 from django.db.models import Q, Sum
 
+from analytics.models import (
+    REUSE_DESTINATIONS,
+    Destination,
+    ReferenceItem,
+    RetiredITStock,
+    TransferFact,
+)
 from tenants.models import Authority
-
-from .models import REUSE_DESTINATIONS, Destination, ReferenceItem, RetiredITStock, TransferFact
 
 SHARES_CSV = Path(__file__).resolve().parent / "data" / "agec_shares.csv"
 # The decree sets its shares for these years; a share applies until the next one.

@@ -19,9 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from tenants.models import Authority
-
-from .models import (
+from analytics.models import (
     REUSE_DESTINATIONS,
     AdjustmentKind,
     CampaignStatus,
@@ -31,6 +29,7 @@ from .models import (
     WeightCampaignCategory,
     WeightCampaignLine,
 )
+from tenants.models import Authority
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0.000")
@@ -70,9 +69,8 @@ def open_campaign(authority: Authority, year: int, semester: int) -> tuple[Weigh
 
 
 def _notify(authority: Authority, campaign_id: int) -> None:
+    from analytics.notifications import campaign_opened
     from tenants.crossing import OwnWork, in_authority
-
-    from .notifications import campaign_opened
 
     try:
         with in_authority(authority, ground=OwnWork("weight campaign e-mail")):

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable
 from decimal import Decimal
 
-from .models import TransferFact
+from analytics.models import TransferFact
 
 BOM = "\ufeff"
 # A text cell starting with one of these is a formula (or starts one) for spreadsheet

@@ -1,6 +1,6 @@
 """Statistics facts: one TransferFact (public schema) per exchange.Transfer.
 
-`record_transfer` runs after commit from exchange.services.close_listing; `rebuild_facts`
+`record_transfer` runs after commit from exchange.listings.services.close_listing; `rebuild_facts`
 recomputes one authority's facts from its schema (after a fix, or a change of reference
 factors) and is idempotent.
 
@@ -23,13 +23,8 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from exchange.models import ClosureReason, Transfer
-from tenants.crossing import PlatformWork, in_authority
-from tenants.models import Authority
-from tenants.selectors import current_authority
-
-from .campaigns import note_fact_change, note_fact_changes
-from .models import (
+from analytics.campaigns import note_fact_change, note_fact_changes
+from analytics.models import (
     REFERENCE_FACTORS_VERSION,
     REUSE_DESTINATIONS,
     Destination,
@@ -37,6 +32,10 @@ from .models import (
     ReferenceItem,
     TransferFact,
 )
+from exchange.listings.models import ClosureReason, Transfer
+from tenants.crossing import PlatformWork, in_authority
+from tenants.models import Authority
+from tenants.selectors import current_authority
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from analytics.periods import month_bounds, semester_bounds
 from tenants.validators import validate_siret_of
-
-from .periods import month_bounds, semester_bounds
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .periods import semester_bounds
+from analytics.periods import semester_bounds
 
 # Bumped whenever reference_items.csv changes; every estimate records it.
 REFERENCE_FACTORS_VERSION = "2026.1"
@@ -75,7 +75,7 @@ class FactorOverride(models.Model):
 
 
 class Destination(models.TextChoices):
-    """Where the items of a transfer went (from exchange.models.ClosureReason)."""
+    """Where the items of a transfer went (from exchange.listings.models.ClosureReason)."""
 
     SAME_AUTHORITY = "same_authority", _("Exchanged with a service of the authority")
     OTHER_AUTHORITY = "other_authority", _("Exchanged with another authority")
@@ -93,7 +93,7 @@ REUSE_DESTINATIONS = (Destination.SAME_AUTHORITY, Destination.OTHER_AUTHORITY,
 class TransferFact(models.Model):
     """One exchange.Transfer of one authority, as statistics need it.
 
-    Written after commit by exchange.services.close_listing (analytics.facts), rebuilt
+    Written after commit by exchange.listings.services.close_listing (analytics.facts), rebuilt
     by `manage.py rebuild_facts`. Holds no personal data: no person's name, no e-mail,
     no free text — services are organisational units.
     """

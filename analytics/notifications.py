@@ -20,7 +20,7 @@ def moderator_emails() -> list[str]:
 
 def campaign_opened(campaign) -> int:
     """Mail every moderator of the current schema the link to the campaign page."""
-    from exchange.notifications import absolute_url
+    from core.links import authority_url as absolute_url
 
     to = moderator_emails()
     if not to:

@@ -11,9 +11,8 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from analytics.models import REUSE_DESTINATIONS, TransferFact
 from tenants.models import Authority
-
-from .models import REUSE_DESTINATIONS, TransferFact
 
 ZERO_KG = Decimal("0.000")
 ZERO_EUR = Decimal("0.00")
@@ -87,7 +86,7 @@ def listings_posted_by_month(start: date, end: date) -> dict[date, int]:
 
     "Posted" means submitted for review (submitted_at, Europe/Paris date, in the period)
     and not back to draft. Call it inside the authority's schema."""
-    from exchange.models import Listing, ListingStatus
+    from exchange.listings.models import Listing, ListingStatus
 
     rows = (Listing.objects.filter(submitted_at__date__range=(start, end))
             .exclude(status=ListingStatus.DRAFT)
@@ -118,7 +117,7 @@ def taker_figures(authority: Authority, start: date, end: date) -> dict:
     from django.db.models import Min
     from django.utils import timezone
 
-    from exchange.models import Listing
+    from exchange.listings.models import Listing
 
     given = TransferFact.objects.filter(authority=authority,
                                         destination__in=REUSE_DESTINATIONS).order_by()
@@ -297,7 +296,7 @@ def cross_authority_totals(start: date | None = None, end: date | None = None) -
 
 def public_impact() -> dict:
     """Totals of the authorities that opted in to the public impact page (one query)."""
-    from .models import StatsSettings
+    from analytics.models import StatsSettings
 
     opted = StatsSettings.objects.filter(public_impact=True).values("authority_id")
     facts = TransferFact.objects.filter(authority_id__in=opted,
@@ -323,7 +322,7 @@ def agent_figures(authority: Authority, user) -> dict:
     """Non-monetary figures of `user`'s own activity: items they gave (transfers of their
     listings that were reused) and items their service received, with kg and CO2e from
     the facts. Never a € figure. Call it inside the authority's schema."""
-    from exchange.models import ClosureReason, Transfer
+    from exchange.listings.models import ClosureReason, Transfer
 
     reused = (ClosureReason.EXCHANGED_INTERNAL, ClosureReason.EXCHANGED_OTHER_AUTHORITY,
               ClosureReason.GIVEN_TO_PARTNER)

@@ -9,10 +9,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from analytics.models import FactorOverride, ReferenceItem, RetiredITStock, StatsSettings
 from tenants.identity import save_siret
 from tenants.models import Authority
-
-from .models import FactorOverride, ReferenceItem, RetiredITStock, StatsSettings
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ def record_it_stock(authority: Authority, *, year: int, items_in_stock: int) -> 
 
 
 def _refresh_facts(authority: Authority) -> None:
-    from .facts import rebuild_facts
+    from analytics.facts import rebuild_facts
 
     try:
         counts = rebuild_facts(authority)

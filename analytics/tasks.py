@@ -1,5 +1,5 @@
 """Periodic jobs of the statistics (CELERY_BEAT_SCHEDULE), in the pair pattern of
-exchange/tasks.py: beat queues `<job>_everywhere` in the public schema, which queues
+exchange/listings/tasks.py: beat queues `<job>_everywhere` in the public schema, which queues
 `<job>` once per authority serving data, run in that authority's schema."""
 
 from __future__ import annotations
@@ -7,16 +7,16 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from exchange.tasks import _in_a_live_authority, queue_in_every_authority
+from tenants.background import in_a_live_authority, queue_in_every_authority
 
 
 @shared_task(name="analytics.open_weight_campaign")
 def open_weight_campaign() -> str:
     """Open this authority's weight campaign for the semester just ended (idempotent)."""
-    from .campaigns import open_campaign, previous_semester
-    from .facts import current_authority
+    from analytics.campaigns import open_campaign, previous_semester
+    from analytics.facts import current_authority
 
-    if not _in_a_live_authority("analytics.open_weight_campaign"):
+    if not in_a_live_authority("analytics.open_weight_campaign"):
         return "not in a live authority"
     year, semester = previous_semester(timezone.localdate())
     campaign, created = open_campaign(current_authority(), year, semester)

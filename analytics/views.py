@@ -9,10 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import operator_required
-
-from . import selectors
-from .forms import YearForm
-from .models import REFERENCE_FACTORS_VERSION, ReferenceItem
+from analytics import selectors
+from analytics.forms import YearForm
+from analytics.models import REFERENCE_FACTORS_VERSION, ReferenceItem
 
 
 @operator_required

@@ -1,0 +1,1 @@
+"""The exchange group: listings, sharing between authorities, partners and the catalogue."""

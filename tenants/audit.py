@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Authority, OperatorAction
+from tenants.models import Authority, OperatorAction
 
 CONSOLE_LOG_SIZE = 50
 

@@ -38,7 +38,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django_tenants.utils import schema_context, tenant_context
 
-from .models import Authority, AuthorityStatus
+from tenants.models import Authority, AuthorityStatus
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuthorityKind, AuthorityStatus
-from .validators import validate_departement
+from tenants.models import AuthorityKind, AuthorityStatus
+from tenants.validators import validate_departement
 
 
 class TOTPCodeForm(forms.Form):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from .models import Authority
-from .validators import validate_siret_of
+from tenants.models import Authority
+from tenants.validators import validate_siret_of
 
 
 def save_siret(authority: Authority, siret: str) -> None:

@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
-from collectivrecup.mail import mail_each_after_commit
-
-from .audit import record_action
-from .crossing import PlatformWork, in_authority
-from .models import Authority, AuthorityStatus, OperatorAction
+from core.mail import mail_each_after_commit
+from tenants.audit import record_action
+from tenants.crossing import PlatformWork, in_authority
+from tenants.models import Authority, AuthorityStatus, OperatorAction
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ def change_status(authority: Authority, new_status: str, actor, reason: str = ""
         "reason": reason,
     })
     if new_status == S.ACTIVE:
-        from .billing.services import schedule_subscription
+        from tenants.billing.services import schedule_subscription
 
         schedule_subscription(authority)  # Stripe customer + subscription, after commit
     log.info("Authority %s: %s → %s", authority.slug, old_status, new_status)

@@ -2,8 +2,8 @@
 
 from django.template.response import TemplateResponse
 
-from .crossing import is_live
-from .models import AuthorityStatus
+from tenants.crossing import is_live
+from tenants.models import AuthorityStatus
 
 
 class AuthorityStatusMiddleware:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from .validators import (
+from tenants.validators import (
     validate_authority_slug,
     validate_departement,
     validate_siren,
@@ -134,7 +134,7 @@ class Authority(TenantMixin):
     def serves_data(self) -> bool:
         """Suspended, closed and deleted authorities show a notice and no data (the one
         "live" rule: tenants.crossing.is_live)."""
-        from .crossing import is_live
+        from tenants.crossing import is_live
 
         return is_live(self)
 

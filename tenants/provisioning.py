@@ -35,8 +35,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_exists
 
-from collectivrecup.links import absolute_url
-from collectivrecup.mail import after_commit_in_language
+from core.links import absolute_url
+from core.mail import after_commit_in_language
 
 logger = logging.getLogger(__name__)
 
@@ -289,10 +289,10 @@ def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_em
 
     from accounts.models import AccessChannel, Role, User
     from accounts.services import person_label, record_access_change
-
-    from .audit import record_action
-    from .crossing import PlatformWork, in_authority
-    from .services import authority_host, create_authority
+    from core.links import authority_host
+    from tenants.audit import record_action
+    from tenants.crossing import PlatformWork, in_authority
+    from tenants.services import create_authority
 
     admin_email = User.objects.normalize_email(admin_email or "").strip().lower()
     try:

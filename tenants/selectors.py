@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from .models import Authority
+from tenants.models import Authority
 
 
 def authorities_for_console(search: str = "", status: str = "") -> QuerySet[Authority]:

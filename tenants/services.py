@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from analytics.services import ensure_stats_settings
-from exchange.services import seed_categories
-
-from .crossing import PlatformWork, in_authority
-from .models import Authority, AuthorityKind, AuthorityStatus, Domain, schema_name_for
-from .provisioning import create_schema, prepare_template
-from .validators import validate_email_domain
+from core.links import authority_host
+from exchange.listings.services import seed_categories
+from tenants.crossing import PlatformWork, in_authority
+from tenants.models import Authority, AuthorityKind, AuthorityStatus, Domain, schema_name_for
+from tenants.provisioning import create_schema, prepare_template
+from tenants.validators import validate_email_domain
 
 
 def ensure_public_tenant() -> Authority:
@@ -28,10 +28,6 @@ def ensure_public_tenant() -> Authority:
         domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True}
     )
     return public
-
-
-def authority_host(slug: str) -> str:
-    return f"{slug}.{settings.BASE_DOMAIN}"
 
 
 def create_authority(*, name: str, kind: str, siren: str, slug: str,

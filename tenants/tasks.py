@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .lifecycle import send_trial_reminders as _send_trial_reminders
+from tenants.lifecycle import send_trial_reminders as _send_trial_reminders
 
 
 @shared_task(name="tenants.send_trial_reminders")
@@ -14,6 +14,6 @@ def send_trial_reminders() -> int:
 @shared_task(name="tenants.build_authority_export")
 def build_authority_export(export_id: int) -> None:
     """Build one authority export (tenants/offboarding/export.py), progress on its row."""
-    from .offboarding.export import build_export
+    from tenants.offboarding.export import build_export
 
     build_export(export_id)

@@ -28,10 +28,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Role
 from accounts.permissions import can_operate
 from accounts.selectors import members_with_role
-from collectivrecup.links import absolute_url
-from collectivrecup.mail import mail_each_after_commit
-
-from .audit import record_action
+from core.links import absolute_url
+from core.mail import mail_each_after_commit
+from tenants.audit import record_action
 
 DEVICE_NAME = "TOTP"
 

@@ -9,18 +9,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import can_operate, operator_required
-
-from . import two_factor
-from .audit import actions_for, recent_actions
-from .billing.selectors import billing_of, overdue_invoices
-from .billing.stripe_api import is_manual
-from .forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
-from .lifecycle import LifecycleError, allowed_statuses, change_status
-from .models import Authority
-from .offboarding.export import exports_of
-from .provisioning import provision_authority
-from .selectors import authorities_for_console
-from .services import authority_host
+from core.links import authority_host
+from tenants import two_factor
+from tenants.audit import actions_for, recent_actions
+from tenants.billing.selectors import billing_of, overdue_invoices
+from tenants.billing.stripe_api import is_manual
+from tenants.forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeForm, TOTPCodeForm
+from tenants.lifecycle import LifecycleError, allowed_statuses, change_status
+from tenants.models import Authority
+from tenants.offboarding.export import exports_of
+from tenants.provisioning import provision_authority
+from tenants.selectors import authorities_for_console
 
 
 def unknown_authority(request):

@@ -13,8 +13,9 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from core.links import authority_host
 from tenants.models import Authority
-from tenants.services import authority_host, create_authority, ensure_public_tenant
+from tenants.services import create_authority, ensure_public_tenant
 
 # Created once per session, in every test database.
 TEST_AUTHORITIES = [

@@ -19,12 +19,11 @@ from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from exchange.catalogue.models import CatalogueEntry
+from exchange.listings.models import SEARCH_CONFIG, Listing, ListingStatus, Transfer, Visibility
 from tenants.crossing import CrossingRefused, PlatformWork, in_authority, in_schema
 from tenants.models import Authority
 from tenants.selectors import current_authority
-
-from ..models import SEARCH_CONFIG, Listing, ListingStatus, Transfer, Visibility
-from .models import CatalogueEntry
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from exchange.catalogue.models import CatalogueEntry
 from tenants.crossing import live_authorities
-
-from .models import CatalogueEntry
 
 
 def live_entries() -> QuerySet[CatalogueEntry]:

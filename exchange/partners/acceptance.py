@@ -18,9 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from collectivrecup.links import absolute_url
-
-from .models import PartnerGrant
+from core.links import absolute_url
+from exchange.partners.models import PartnerGrant
 
 SALT = "exchange.partners.grant-acceptance"
 LINK_LIFETIME = timedelta(days=14)

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from . import services
-from .acceptance import LinkRefused, read_token
-from .models import PartnerGrant
+from exchange.partners import services
+from exchange.partners.acceptance import LinkRefused, read_token
+from exchange.partners.models import PartnerGrant
 
 
 def _refused(request, message: str, status: int):

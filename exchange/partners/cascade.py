@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.catalogue.projection import sync_after_commit, sync_listing
-from exchange.errors import ExchangeError
-from exchange.models import Listing, ListingStatus, ModerationAction, ModerationEvent
-from exchange.permissions import can_manage
+from exchange.listings.errors import ExchangeError
+from exchange.listings.models import Listing, ListingStatus, ModerationAction, ModerationEvent
+from exchange.listings.permissions import can_manage
 from tenants.crossing import CrossingRefused, OwnWork, in_schema
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def offer_due_listings(now=None) -> int:
     """Offer to partners the published listings of this authority published more than
     `offer_to_partners_after_days` ago with no taker (nothing given, not reserved) and
     not opted out. Returns how many were offered; running it twice offers nothing more."""
-    from exchange.services import exchange_settings
+    from exchange.listings.services import exchange_settings
 
     days = exchange_settings().offer_to_partners_after_days
     if days is None:
@@ -74,11 +74,10 @@ def transfer_to_partner_recorded(transfer_id: int, schema: str) -> None:
 
 
 def _transfer_to_partner_recorded(transfer_id: int) -> None:
-    from exchange.models import Transfer
+    from exchange.listings.models import Transfer
+    from exchange.partners.services import answer_requests
+    from exchange.partners.webhooks import announce_answers
     from tenants.selectors import current_authority
-
-    from .services import answer_requests
-    from .webhooks import announce_answers
 
     transfer = Transfer.objects.filter(pk=transfer_id).first()
     if transfer is None or transfer.recipient_partner_id is None:

@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import operator_required
-from exchange.errors import ExchangeError
+from exchange.listings.errors import ExchangeError
+from exchange.partners import selectors, services
+from exchange.partners.forms import KeyForm, PartnerForm, WebhookForm
+from exchange.partners.models import ApiKey, Partner, WebhookEndpoint
 from tenants.audit import record_action
-
-from . import selectors, services
-from .forms import KeyForm, PartnerForm, WebhookForm
-from .models import ApiKey, Partner, WebhookEndpoint
 
 
 def _page(request, *, status: int = 200, **extra):

@@ -7,10 +7,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
+from exchange.partners import keys
+from exchange.partners.models import ApiKey, Partner, PartnerGrant, Scope
 from tenants.models import Authority
-
-from . import keys
-from .models import ApiKey, Partner, PartnerGrant, Scope
 
 DEMO_PARTNER = {
     "legal_name": "Ressourcerie Le Grenier de la Vienne", "kind": "ressourcerie",

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Partner, PartnerKind, Scope
+from exchange.partners.models import Partner, PartnerKind, Scope
 
 
 class _Form(forms.Form):

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exchange.partners.models import ApiKey, Partner
 from tenants.models import Authority
-
-from .models import ApiKey, Partner
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class PartnerGrantGround:
         return f"partner grant: {self.scope}"
 
     def holds(self, target: Authority) -> bool:
-        from .selectors import readable_grants
+        from exchange.partners.selectors import readable_grants
 
         return readable_grants(self.partner, self.scope, self.key).filter(
             authority=target).exists()

@@ -6,10 +6,10 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from exchange.models import Listing
-from exchange.notifications import absolute_url, listing_url, moderator_addresses
-
-from .models import PartnerRequest
+from core.links import authority_url
+from exchange.listings.models import Listing
+from exchange.listings.notifications import listing_url, moderator_addresses
+from exchange.partners.models import PartnerRequest
 
 
 def request_message(partner_request: PartnerRequest) -> EmailMessage | None:
@@ -24,7 +24,7 @@ def request_message(partner_request: PartnerRequest) -> EmailMessage | None:
           if address.lower() != listing.poster.email.lower()]
     context = {"listing": listing, "partner": partner, "request": partner_request,
                "url": listing_url(listing), "authority": partner_request.authority,
-               "close_url": absolute_url(reverse("exchange:listing_close", args=[listing.pk])
+               "close_url": authority_url(reverse("exchange:listing_close", args=[listing.pk])
                                          + f"?reason=given_to_partner&partner={partner.pk}")}
     return EmailMessage(
         subject=render_to_string("partners/email/request_subject.txt", context).strip(),

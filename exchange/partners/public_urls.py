@@ -3,7 +3,7 @@ link. Included by exchange/partners/api/urls.py, itself included by urls_public.
 
 from django.urls import path
 
-from . import acceptance_views
+from exchange.partners import acceptance_views
 
 app_name = "partner_grants"
 

@@ -8,10 +8,15 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from exchange.catalogue.models import CatalogueEntry
+from exchange.partners.models import (
+    ApiKey,
+    Partner,
+    PartnerAuditEntry,
+    PartnerGrant,
+    WebhookDelivery,
+)
 from tenants.crossing import live_authorities
 from tenants.models import Authority
-
-from .models import ApiKey, Partner, PartnerAuditEntry, PartnerGrant, WebhookDelivery
 
 
 def live_grants(today: date | None = None) -> QuerySet[PartnerGrant]:
@@ -194,7 +199,7 @@ def donation_agreement(authority: Authority, partner_id: int) -> PartnerGrant | 
 
 def requests_to(authority: Authority, limit: int = 50) -> QuerySet:
     """The partners' latest requests for `authority`'s listings, with their partner."""
-    from .models import PartnerRequest
+    from exchange.partners.models import PartnerRequest
 
     return (PartnerRequest.objects.filter(authority=authority).select_related("partner")
             [:limit])
@@ -205,7 +210,7 @@ def offered_photo_name(partner: Partner, authority: Authority, listing_id: int,
     """The stored file of a photo of an offered listing `key` may read (scope
     `listings:read` from `authority`), or None. `size` is "full" or "thumb".
     Call it inside `in_authority(authority, ground=PartnerGrantGround(...))`."""
-    from exchange.models import ListingPhoto
+    from exchange.listings.models import ListingPhoto
 
     if not CatalogueEntry.objects.filter(authority=authority, listing_id=listing_id,
                                          offered_at__isnull=False,

@@ -15,11 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exchange.catalogue.models import CatalogueEntry
-from exchange.errors import ExchangeError
-from tenants.models import Authority
-
-from . import keys
-from .models import (
+from exchange.listings.errors import ExchangeError
+from exchange.partners import keys
+from exchange.partners.models import (
     ApiKey,
     Partner,
     PartnerAuditEntry,
@@ -28,6 +26,7 @@ from .models import (
     RequestStatus,
     Scope,
 )
+from tenants.models import Authority
 
 AGREEMENT_MAX_BYTES = 10 * 1024 * 1024
 MAX_KEY_LIFETIME = timedelta(days=2 * 365)
@@ -110,7 +109,7 @@ def grant_partner(*, authority: Authority, partner: Partner, scopes: list[str],
            scopes=scopes)
     if grant.accepted_at is None:
         # The grant reads nothing until the partner accepts it: (re)send the link.
-        from .acceptance import send_invitation
+        from exchange.partners.acceptance import send_invitation
 
         grant_id = grant.pk
         transaction.on_commit(lambda: send_invitation(grant_id))
@@ -126,7 +125,7 @@ def resend_invitation(*, grant: PartnerGrant, actor_email: str,
     if not grant.is_pending:
         raise ExchangeError(_("This access does not wait for the partner any more."),
                             code="not_pending")
-    from .acceptance import send_invitation
+    from exchange.partners.acceptance import send_invitation
 
     grant_id = grant.pk
     transaction.on_commit(lambda: send_invitation(grant_id))
@@ -278,7 +277,7 @@ def request_listing(*, partner: Partner, authority: Authority, listing_id: int,
     """A partner asks for an offered listing (with `api_key`, which must read that
     authority): stored, then mailed to the poster (moderators in Cc, Reply-To the
     partner's contact) in the authority's schema after commit."""
-    from .selectors import grant_of
+    from exchange.partners.selectors import grant_of
 
     if grant_of(partner, authority, Scope.LISTINGS_REQUEST, api_key) is None:
         raise ExchangeError(_("This authority has not granted you `listings:request`."),
@@ -295,7 +294,7 @@ def request_listing(*, partner: Partner, authority: Authority, listing_id: int,
     partner_request = PartnerRequest.objects.create(
         partner=partner, authority=authority, listing_id=listing_id,
         message=message.strip()[:2000])
-    from .tasks import queue_request_mail
+    from exchange.partners.tasks import queue_request_mail
 
     transaction.on_commit(lambda: queue_request_mail(partner_request.pk))
     return partner_request

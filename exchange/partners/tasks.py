@@ -10,17 +10,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from exchange.tasks import (
-    _in_a_live_authority,
-    _in_an_authority,
-    _queue_quietly,
+from exchange.partners import webhooks
+from exchange.partners.grounds import PartnerGrantGround
+from exchange.partners.models import PartnerRequest, RequestStatus, Scope
+from tenants.background import (
+    in_a_live_authority,
+    in_an_authority,
     queue_in_every_authority,
+    queue_quietly,
 )
 from tenants.crossing import CrossingRefused, in_authority, may_cross
-
-from . import webhooks
-from .grounds import PartnerGrantGround
-from .models import PartnerRequest, RequestStatus, Scope
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +27,9 @@ log = logging.getLogger(__name__)
 @shared_task(name="partners.offer_due_listings")
 def offer_due_listings() -> int:
     """Offer to partners the listings of this authority nobody took in time."""
-    from .cascade import offer_due_listings as offer
+    from exchange.partners.cascade import offer_due_listings as offer
 
-    return offer() if _in_a_live_authority("partners.offer_due_listings") else 0
+    return offer() if in_a_live_authority("partners.offer_due_listings") else 0
 
 
 @shared_task(name="partners.offer_due_listings_everywhere")
@@ -48,7 +47,7 @@ def queue_request_mail(partner_request_id: int) -> None:
     ground = PartnerGrantGround(partner_request.partner, Scope.LISTINGS_REQUEST)
     try:
         with in_authority(partner_request.authority, ground=ground):
-            _queue_quietly(send_request_mail, partner_request_id)
+            queue_quietly(send_request_mail, partner_request_id)
     except CrossingRefused:
         log.info("partner request %s not mailed: access ended", partner_request_id)
 
@@ -57,9 +56,9 @@ def queue_request_mail(partner_request_id: int) -> None:
 def send_request_mail(partner_request_id: int) -> str:
     """Mail a partner's request to the poster, moderators in Cc, Reply-To the partner.
     Idempotent: a request already sent is skipped."""
-    from .notifications import request_message
+    from exchange.partners.notifications import request_message
 
-    if not _in_an_authority("partners.send_request_mail"):
+    if not in_an_authority("partners.send_request_mail"):
         return "wrong schema"
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         partner_request = (PartnerRequest.objects.select_for_update(of=("self",))
@@ -91,5 +90,5 @@ def retry_webhooks() -> int:
     """Queue the deliveries whose next try is due (exponential backoff)."""
     due = webhooks.due_deliveries()
     for delivery_id in due:
-        _queue_quietly(deliver_webhook, delivery_id)
+        queue_quietly(deliver_webhook, delivery_id)
     return len(due)

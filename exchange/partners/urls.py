@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from exchange.partners import views
 
 app_name = "partners"
 

@@ -11,15 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import authority_admin_required
-from exchange.errors import ExchangeError
-from exchange.permissions import can_close
-from exchange.views.listings import _listing_or_404, _to_detail
+from exchange.listings.errors import ExchangeError
+from exchange.listings.permissions import can_close
+from exchange.listings.views.listings import _listing_or_404, _to_detail
+from exchange.partners import selectors, services
+from exchange.partners.cascade import set_partner_offer_opt_out
+from exchange.partners.forms import GrantForm, KeyForm, PartnerForm
+from exchange.partners.models import ApiKey, PartnerGrant
 from tenants.selectors import current_authority
-
-from . import selectors, services
-from .cascade import set_partner_offer_opt_out
-from .forms import GrantForm, KeyForm, PartnerForm
-from .models import ApiKey, PartnerGrant
 
 
 @require_POST

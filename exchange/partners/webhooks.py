@@ -20,9 +20,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from tenants.models import Authority
-
-from .models import (
+from exchange.partners.models import (
     DeliveryStatus,
     PartnerRequest,
     Scope,
@@ -30,6 +28,7 @@ from .models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from tenants.models import Authority
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ Sender = Callable[[str, bytes, dict[str, str]], int]
 # --- Queueing --------------------------------------------------------------------------
 
 def _endpoints_for(authority: Authority, partner_ids=None):
-    from .selectors import effective_grants
+    from exchange.partners.selectors import effective_grants
 
     granted = effective_grants().filter(authority=authority,
                                         scopes__contains=[Scope.LISTINGS_READ])
@@ -90,7 +89,7 @@ def enqueue(event: str, authority: Authority, data: dict, partner_ids=None) -> i
 
 
 def _queue(ids: list[int]) -> None:
-    from .tasks import deliver_webhook
+    from exchange.partners.tasks import deliver_webhook
 
     for delivery_id in ids:
         try:
@@ -113,7 +112,7 @@ def offer_changed(authority: Authority, listing_id: int, was_offered: bool,
         enqueue(WebhookEvent.LISTING_OFFERED, authority, listing_data(authority, listing_id))
         return
     enqueue(WebhookEvent.LISTING_WITHDRAWN, authority, listing_data(authority, listing_id))
-    from .services import answer_requests
+    from exchange.partners.services import answer_requests
 
     announce_answers(answer_requests(authority=authority, listing_id=listing_id))
 
@@ -131,9 +130,8 @@ def announce_answers(answered: list[PartnerRequest]) -> None:
 def still_served(delivery: WebhookDelivery) -> bool:
     """The event may still go out: its authority is live and the endpoint's partner
     still reads it (accepted, unrevoked, in-date `listings:read` grant)."""
+    from exchange.partners.grounds import PartnerGrantGround
     from tenants.crossing import may_cross
-
-    from .grounds import PartnerGrantGround
 
     return delivery.authority is not None and may_cross(
         delivery.authority, PartnerGrantGround(delivery.endpoint.partner, Scope.LISTINGS_READ))

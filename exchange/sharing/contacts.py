@@ -1,5 +1,5 @@
 """An agent contacts a listing of another authority: the request is stored in the
-owner's schema (exchange.services.contact_poster_from_outside), mailed to its poster
+owner's schema (exchange.listings.services.contact_poster_from_outside), mailed to its poster
 with its moderators in Cc, and the agent gets a confirmation from their own host."""
 
 from __future__ import annotations
@@ -8,15 +8,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from exchange.permissions import can_contact_shared
+from core.links import authority_url
+from exchange.listings import notifications, services
+from exchange.listings.errors import ExchangeError
+from exchange.listings.models import ContactRequest, Listing
+from exchange.listings.permissions import can_contact_shared
+from exchange.sharing.grounds import SharingAgreementGround
+from exchange.sharing.selectors import shared_entry
+from tenants.background import after_commit
 from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
-
-from .. import notifications, services
-from ..errors import ExchangeError
-from ..models import ContactRequest, Listing
-from .grounds import SharingAgreementGround
-from .selectors import shared_entry
 
 
 def contact_shared_listing(*, viewer: Authority, sender: User, owner_slug: str,
@@ -42,7 +43,7 @@ def contact_shared_listing(*, viewer: Authority, sender: User, owner_slug: str,
     except CrossingRefused as refused:  # the agreement ended, or a side is not live
         raise ExchangeError(_("This listing is no longer available."),
                             code="not_found") from refused
-    url = notifications.absolute_url(
+    url = authority_url(
         reverse("exchange:shared_detail", args=[owner_slug, listing_id]))
-    notifications.after_commit(notifications.shared_contact_confirmation, email, entry, url)
+    after_commit(notifications.shared_contact_confirmation, email, entry, url)
     return contact

@@ -8,14 +8,13 @@ from django.db.models import Q
 from django.test.utils import override_settings
 
 from accounts.models import User
+from exchange.catalogue.projection import rebuild
+from exchange.listings import services
+from exchange.listings.models import Listing, ListingStatus, Visibility
+from exchange.sharing import services as sharing
+from exchange.sharing.models import AgreementStatus, SharingAgreement
 from tenants.crossing import PlatformWork, in_authority
 from tenants.models import Authority
-
-from .. import services
-from ..catalogue.projection import rebuild
-from ..models import Listing, ListingStatus, Visibility
-from . import services as sharing
-from .models import AgreementStatus, SharingAgreement
 
 DEMO = PlatformWork("demo sharing")
 

@@ -3,10 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from exchange.listings.forms import FeedFilterForm, ServiceErrorsMixin
+from exchange.listings.models import Visibility
 from tenants.models import Authority
-
-from ..forms import FeedFilterForm, ServiceErrorsMixin
-from ..models import Visibility
 
 
 class AuthorityChoiceForm(ServiceErrorsMixin, forms.Form):

@@ -26,7 +26,7 @@ class SharingAgreementGround:
     requires_live: bool = True
 
     def holds(self, target: Authority) -> bool:
-        from .selectors import shares_with
+        from exchange.sharing.selectors import shares_with
 
         return is_live(self.viewer) and shares_with(self.viewer, target)
 

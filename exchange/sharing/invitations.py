@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
+from exchange.sharing.models import MembershipStatus, NetworkApproval, NetworkMembership
 from tenants.models import Authority
-
-from .models import MembershipStatus, NetworkApproval, NetworkMembership
 
 OPEN = (MembershipStatus.PENDING, MembershipStatus.INVITED)
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 
+from exchange.listings.models import ListingPhoto
+from exchange.sharing.grounds import SharingAgreementGround
 from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
-
-from ..models import ListingPhoto
-from .grounds import SharingAgreementGround
 
 SIZES = {"full": "image", "thumb": "thumbnail"}
 
@@ -18,7 +17,7 @@ SIZES = {"full": "image", "thumb": "thumbnail"}
 def open_shared_photo(viewer: Authority, owner_slug: str, listing_id: int, photo_id: int,
                       size: str):
     """An open file of the photo, or None when the viewer may not see it (or it is gone)."""
-    from .selectors import shared_entry
+    from exchange.sharing.selectors import shared_entry
 
     if size not in SIZES:
         return None

@@ -6,9 +6,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from exchange.sharing.models import ReceiptStatus, TransferReceipt
 from tenants.models import Authority
-
-from .models import ReceiptStatus, TransferReceipt
 
 
 def receipts_awaiting(receiver: Authority) -> QuerySet[TransferReceipt]:

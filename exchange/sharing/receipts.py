@@ -2,7 +2,7 @@
 
 A transfer to another authority (closure reason `exchanged_other_authority`, receiver
 named by its slug) needs a live sharing agreement when it is recorded
-(exchange.services.close_listing). Once it counts on the giver's side, a
+(exchange.listings.services.close_listing). Once it counts on the giver's side, a
 `TransferReceipt` (public schema) asks the receiving authority to confirm it; its
 moderators are e-mailed after commit. Only a confirmed receipt puts the transfer in the
 receiver's figures (analytics.facts sets the fact's `receiver_authority` then); a
@@ -21,12 +21,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from exchange.listings.errors import ExchangeError
+from exchange.listings.permissions import can_answer_receipt
+from exchange.sharing.models import ReceiptStatus, TransferReceipt
 from tenants.crossing import CrossingRefused, OwnWork, in_authority
 from tenants.models import Authority
-
-from ..errors import ExchangeError
-from ..permissions import can_answer_receipt
-from .models import ReceiptStatus, TransferReceipt
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +59,7 @@ def notify_receiver(receipt_id: int, language: str = "") -> int:
 
     from accounts.models import Role
     from accounts.selectors import addresses_of_role
-
-    from ..notifications import absolute_url
+    from core.links import authority_url as absolute_url
 
     receipt = (TransferReceipt.objects.select_related("giver", "receiver")
                .filter(pk=receipt_id, status=ReceiptStatus.PENDING).first())

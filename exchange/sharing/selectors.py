@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from django.db.models import Exists, Q, QuerySet
 
-from tenants.crossing import live_authorities
-from tenants.models import Authority
-
-from ..catalogue.models import CatalogueEntry
-from ..catalogue.selectors import live_entries
-from .models import (
+from exchange.catalogue.models import CatalogueEntry
+from exchange.catalogue.selectors import live_entries
+from exchange.sharing.models import (
     AgreementStatus,
     MembershipStatus,
     NetworkMembership,
@@ -18,6 +15,8 @@ from .models import (
     SharingEvent,
     SharingNetwork,
 )
+from tenants.crossing import live_authorities
+from tenants.models import Authority
 
 
 def sharing_partners_of(authority: Authority) -> QuerySet[Authority]:
@@ -106,8 +105,8 @@ def shared_feed(authority: Authority, filters=None,
     from django.db.models import F
     from django.utils import timezone
 
-    from ..models import SEARCH_CONFIG, Category
-    from ..selectors import SORTS, FeedFilters
+    from exchange.listings.models import SEARCH_CONFIG, Category
+    from exchange.listings.selectors import SORTS, FeedFilters
 
     filters = filters or FeedFilters()
     entries = shared_entries_for(authority)

@@ -15,12 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import can_administer
-from tenants.crossing import is_live
-from tenants.models import Authority
-
-from ..errors import ExchangeError
-from .invitations import missing_approvals
-from .models import (
+from exchange.listings.errors import ExchangeError
+from exchange.sharing.invitations import missing_approvals
+from exchange.sharing.models import (
     AgreementStatus,
     MembershipStatus,
     NetworkApproval,
@@ -30,6 +27,8 @@ from .models import (
     SharingEvent,
     SharingNetwork,
 )
+from tenants.crossing import is_live
+from tenants.models import Authority
 
 
 def _require_admin(actor: User) -> None:

@@ -9,6 +9,6 @@ from celery import shared_task
 @shared_task(name="sharing.expire_transfer_receipts")
 def expire_transfer_receipts() -> int:
     """Daily: receipt requests unanswered past their date expire (issue 12)."""
-    from .receipts import expire_receipts
+    from exchange.sharing.receipts import expire_receipts
 
     return expire_receipts()

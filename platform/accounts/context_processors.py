@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from .permissions import permission_flags
+from accounts.permissions import permission_flags
 
 
 def permissions(request):

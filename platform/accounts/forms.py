@@ -5,7 +5,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import AUTHORITY_ROLES, Role, Service, Site, User
+from accounts.models import AUTHORITY_ROLES, Role, Service, Site, User
 
 
 class LoginForm(AuthenticationForm):

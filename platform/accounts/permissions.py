@@ -1,8 +1,8 @@
 """Who may do what, by role: the one place where a role name is tested.
 
 Role rules are `can_*` / `is_*` functions of a user; object rules (a listing, a wanted
-request…) live in exchange/permissions.py and are built on these. Services, web views
-(the decorators below), API views (exchange/api/permissions.py, DRF classes calling
+request…) live in exchange/listings/permissions.py and are built on these. Services, web views
+(the decorators below), API views (exchange/listings/api/permissions.py, DRF classes calling
 the same functions), forms and templates (the `can` flags of `permission_flags`, put
 in every template's context by accounts.context_processors.permissions) all ask here;
 tests/platform_core/test_permission_rules.py fails on a role-name test anywhere else.
@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.shortcuts import redirect
 
-from .models import Role
+from accounts.models import Role
 
 
 def user_has_role(user, role: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import AccessChange, User
+from accounts.models import AccessChange, User
 
 JOURNAL_PAGE_SIZE = 50
 

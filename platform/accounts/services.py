@@ -17,14 +17,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from collectivrecup.links import absolute_url
-from collectivrecup.mail import after_commit_in_language
+from accounts.models import AUTHORITY_ROLES, AccessChange, AccessChannel, Role, Service, User
+from accounts.permissions import roles_grant_administration
+from accounts.selectors import members_with_role
+from accounts.tokens import email_verification_token
+from core.links import absolute_url
+from core.mail import after_commit_in_language
 from tenants.crossing import in_public
-
-from .models import AUTHORITY_ROLES, AccessChange, AccessChannel, Role, Service, User
-from .permissions import roles_grant_administration
-from .selectors import members_with_role
-from .tokens import email_verification_token
 
 
 class SignupError(ValidationError):

@@ -12,11 +12,11 @@ from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
-from .forms import LoginForm, MemberForm, ServiceForm, SignupForm, SiteForm
-from .models import Service, Site, User
-from .permissions import authority_admin_required
-from .tokens import email_verification_token
+from accounts import selectors, services
+from accounts.forms import LoginForm, MemberForm, ServiceForm, SignupForm, SiteForm
+from accounts.models import Service, Site, User
+from accounts.permissions import authority_admin_required
+from accounts.tokens import email_verification_token
 
 
 class LoginView(auth_views.LoginView):

@@ -10,8 +10,8 @@ class CollectivrecupConfig(AppConfig):
 
         # Make our Celery app the current one in every process that runs Django, so
         # that @shared_task functions queue through it (broker, tenant-aware headers).
-        from . import celery  # noqa: F401
-        from .middleware import stamp_signed_in_session
+        from collectivrecup import celery  # noqa: F401
+        from collectivrecup.middleware import stamp_signed_in_session
 
         # A new session starts its idle clock at sign-in (IdleSessionMiddleware).
         user_logged_in.connect(stamp_signed_in_session, dispatch_uid="idle-session-stamp")

@@ -2,14 +2,14 @@
 
 from django.urls import include, path
 
-from . import views
+from collectivrecup import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("listings/partners/", include("exchange.partners.urls")),
-    path("listings/", include("exchange.urls")),
-    path("api/v1/", include("exchange.api.urls")),
+    path("listings/", include("exchange.listings.urls")),
+    path("api/v1/", include("exchange.listings.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/export/", include("tenants.offboarding.urls")),
     path("admin/billing/", include("tenants.billing.urls")),

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from exchange import selectors as exchange_selectors
+from exchange.listings import selectors as exchange_selectors
 
 
 @login_required

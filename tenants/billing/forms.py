@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import BillingProfile
+from tenants.billing.models import BillingProfile
 
 
 class BillingDetailsForm(forms.ModelForm):

@@ -2,9 +2,8 @@
 
 from django.db.models import QuerySet
 
+from tenants.billing.models import BillingProfile, Invoice, InvoiceStatus
 from tenants.models import Authority
-
-from .models import BillingProfile, Invoice, InvoiceStatus
 
 
 def overdue_invoices() -> QuerySet[Invoice]:
@@ -13,8 +12,8 @@ def overdue_invoices() -> QuerySet[Invoice]:
 
 
 def billing_of(authority: Authority) -> dict:
-    from .plans import plan_for
-    from .stripe_api import is_manual
+    from tenants.billing.plans import plan_for
+    from tenants.billing.stripe_api import is_manual
 
     profile = BillingProfile.objects.filter(authority=authority).first()
     return {

@@ -18,14 +18,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
-from collectivrecup.mail import mail_each_after_commit
+from core.mail import mail_each_after_commit
 from tenants.audit import record_action
+from tenants.billing import stripe_api
+from tenants.billing.models import BillingProfile, Invoice, InvoiceStatus, StripeEvent
+from tenants.billing.plans import plan_by_code, plan_for
 from tenants.identity import save_siret
 from tenants.models import Authority
-
-from . import stripe_api
-from .models import BillingProfile, Invoice, InvoiceStatus, StripeEvent
-from .plans import plan_by_code, plan_for
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ def _customer_params(profile: BillingProfile) -> dict:
 
 def schedule_subscription(authority: Authority) -> None:
     """After commit, have a worker create the Stripe customer and subscription."""
-    from .tasks import start_subscription as task
+    from tenants.billing.tasks import start_subscription as task
 
     if stripe_api.is_manual():
         return
@@ -120,7 +119,7 @@ def update_billing_details(authority: Authority, *, data: dict, actor=None,
                            by_operator: bool) -> BillingProfile:
     """Save the details shown on invoices (audited); Stripe's customer follows after
     commit when there is one."""
-    from .tasks import push_customer_details
+    from tenants.billing.tasks import push_customer_details
 
     data = dict(data)
     with transaction.atomic():

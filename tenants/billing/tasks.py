@@ -10,9 +10,8 @@ from tenants.models import Authority
              retry_backoff=True, max_retries=5)
 def start_subscription(authority_id: int) -> None:
     from tenants.audit import record_action
-
-    from .services import BillingError
-    from .services import start_subscription as start
+    from tenants.billing.services import BillingError
+    from tenants.billing.services import start_subscription as start
 
     with in_public(purpose="start a subscription"):
         authority = Authority.objects.get(pk=authority_id)
@@ -24,7 +23,7 @@ def start_subscription(authority_id: int) -> None:
 
 @shared_task(name="billing.push_customer_details")
 def push_customer_details(authority_id: int) -> None:
-    from .services import push_customer_details as push
+    from tenants.billing.services import push_customer_details as push
 
     with in_public(purpose="push customer details"):
         push(Authority.objects.get(pk=authority_id))
@@ -33,7 +32,7 @@ def push_customer_details(authority_id: int) -> None:
 @shared_task(name="billing.flag_overdue_invoices")
 def flag_overdue_invoices() -> int:
     """Daily (CELERY_BEAT_SCHEDULE)."""
-    from .services import flag_overdue_invoices as flag
+    from tenants.billing.services import flag_overdue_invoices as flag
 
     with in_public(purpose="flag overdue invoices"):
         return flag()

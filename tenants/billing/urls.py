@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from tenants.billing import views
 
 app_name = "billing"
 urlpatterns = [

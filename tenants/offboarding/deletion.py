@@ -26,11 +26,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..audit import record_action
-from ..crossing import in_dropped_schema, in_public
-from ..models import Authority, AuthorityStatus, ExportStatus
-from . import catalog
-from .export import _media_files
+from tenants.audit import record_action
+from tenants.crossing import in_dropped_schema, in_public
+from tenants.models import Authority, AuthorityStatus, ExportStatus
+from tenants.offboarding import catalog
+from tenants.offboarding.export import _media_files
 
 log = logging.getLogger(__name__)
 

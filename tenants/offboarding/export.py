@@ -39,10 +39,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..audit import record_action
-from ..crossing import PlatformWork, in_authority, in_public
-from ..models import Authority, AuthorityExport, ExportStatus
-from . import catalog, withheld
+from tenants.audit import record_action
+from tenants.crossing import PlatformWork, in_authority, in_public
+from tenants.models import Authority, AuthorityExport, ExportStatus
+from tenants.offboarding import catalog, withheld
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ def request_export(authority: Authority, *, user, by_operator: bool) -> Authorit
     Raises ExportError for the platform's row or an authority whose data is deleted,
     or while another export of the authority is being built.
     """
-    from ..tasks import build_authority_export
+    from tenants.tasks import build_authority_export
 
     if authority.is_public or authority.data_deleted_at:
         raise ExportError(_("This authority has no data to export."))
@@ -338,7 +338,7 @@ class Download:
 def downloads_of(authority: Authority, limit: int = 20) -> list[Download]:
     """The latest downloads of `authority`'s exports, newest first, from the audit log
     (so that its administrators see who took their data, and when)."""
-    from ..models import OperatorAction
+    from tenants.models import OperatorAction
 
     with in_public(purpose="list an authority's export downloads"):
         lines = (OperatorAction.objects.filter(authority=authority, action="export_downloaded")

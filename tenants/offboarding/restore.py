@@ -34,13 +34,12 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from collectivrecup.mail import after_commit_in_language
-
-from ..audit import record_action
-from ..crossing import PlatformWork, in_authority, in_public
-from ..models import Authority, AuthorityStatus
-from . import catalog, withheld
-from .export import CHUNK, FORMAT, READABLE_VERSIONS
+from core.mail import after_commit_in_language
+from tenants.audit import record_action
+from tenants.crossing import PlatformWork, in_authority, in_public
+from tenants.models import Authority, AuthorityStatus
+from tenants.offboarding import catalog, withheld
+from tenants.offboarding.export import CHUNK, FORMAT, READABLE_VERSIONS
 
 GROUND = PlatformWork("import an export")
 
@@ -178,9 +177,8 @@ def _lock_accounts(authority: Authority) -> list[tuple[str, str]]:
     """Every account gets an unusable password; returns (e-mail, one-time link to
     choose a new one) for each active user. Runs inside the import's transaction."""
     from accounts.models import User
-
-    from ..provisioning import invitation_url
-    from ..services import authority_host
+    from core.links import authority_host
+    from tenants.provisioning import invitation_url
 
     host = authority_host(authority.slug)
     with in_authority(authority, ground=GROUND):
@@ -193,7 +191,7 @@ def _lock_accounts(authority: Authority) -> list[tuple[str, str]]:
 
 def _send_password_links(links: list[tuple[str, str]], authority: Authority) -> None:
     """One e-mail per active user with its link (sent after commit, one connection)."""
-    from ..services import authority_host
+    from core.links import authority_host
 
     context = {"authority_name": authority.name, "host": authority_host(authority.slug)}
     subject = render_to_string("tenants/email/restored_account_subject.txt", context).strip()
@@ -215,8 +213,8 @@ def import_authority(path: str | Path, *, slug: str, name: str = "", siren: str 
     Restored accounts cannot sign in with their old password: each active user is
     e-mailed a link to choose a new one once the import is committed.
     """
-    from ..provisioning import prepare_template
-    from ..services import create_authority
+    from tenants.provisioning import prepare_template
+    from tenants.services import create_authority
 
     try:
         archive = zipfile.ZipFile(path)

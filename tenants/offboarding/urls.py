@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from tenants.offboarding import views
 
 app_name = "offboarding"
 urlpatterns = [

@@ -14,10 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import authority_admin_required, operator_required
-
-from ..models import Authority, AuthorityExport
-from .deletion import DeletionError, delete_authority_data
-from .export import ExportError, downloads_of, exports_of, open_export, request_export
+from tenants.models import Authority, AuthorityExport
+from tenants.offboarding.deletion import DeletionError, delete_authority_data
+from tenants.offboarding.export import (
+    ExportError,
+    downloads_of,
+    exports_of,
+    open_export,
+    request_export,
+)
 
 
 def _export_of(authority: Authority, pk: int) -> AuthorityExport:

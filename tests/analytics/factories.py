@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import factory
 
 from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
-from exchange import services
-from exchange.models import Category, Transfer
-from exchange.recipients import Recipient
+from exchange.listings import services
+from exchange.listings.models import Category, Transfer
+from exchange.listings.recipients import Recipient
 from tests.exchange.factories import published_listing
 from tests.factories import ServiceFactory, SiteFactory, agent, moderator
 

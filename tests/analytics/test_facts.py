@@ -12,8 +12,8 @@ from django_tenants.utils import schema_context
 
 from analytics.facts import OVERRIDE_SUFFIX, factors_for, record_transfer
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, TransferFact
-from exchange.models import Transfer
-from exchange.recipients import Recipient
+from exchange.listings.models import Transfer
+from exchange.listings.recipients import Recipient
 from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
 from tests.conftest import in_authority
 

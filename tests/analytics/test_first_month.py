@@ -19,12 +19,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from analytics.models import REFERENCE_FACTORS_VERSION
-from exchange.models import Category, Listing, Transfer
-from exchange.recipients import Recipient
+from exchange.listings.models import Category, Listing, Transfer
+from exchange.listings.recipients import Recipient
 from tests.analytics.factories import PARIS, make_town, reference_figures
 from tests.conftest import client_for, in_authority
 from tests.exchange.factories import published_listing
-from tests.exchange.sharing_world import confirm_receipts, share
+from tests.exchange.sharing.sharing_world import confirm_receipts, share
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def month(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
                     data["recipient"] = Recipient.authority("grand-chatellerault")
                 elif reason == "given_to_partner":
                     data["recipient"] = Recipient.named("Emmaüs Châtellerault")
-                from exchange import services
+                from exchange.listings import services
 
                 transfer = services.close_listing(listing=listing, actor=town["poster"],
                                                   quantity=quantity, **data)

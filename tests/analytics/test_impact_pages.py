@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from analytics.facts import OVERRIDE_SUFFIX
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, StatsSettings, TransferFact
-from exchange.recipients import Recipient
+from exchange.listings.recipients import Recipient
 from tests.analytics.factories import (
     TransferFactFactory,
     chairs_listing,

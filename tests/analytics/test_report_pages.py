@@ -17,8 +17,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
-from exchange.models import Listing
-from exchange.recipients import Recipient
+from exchange.listings.models import Listing
+from exchange.listings.recipients import Recipient
 from tests.analytics.factories import (
     TransferFactFactory,
     chairs_listing,

@@ -23,7 +23,7 @@ from analytics.models import (
     WeightAdjustment,
     WeightCampaign,
 )
-from exchange.recipients import Recipient
+from exchange.listings.recipients import Recipient
 from tests.analytics.factories import (
     chairs_listing,
     date_transfer,

@@ -31,7 +31,13 @@ WORDS = ["chaise", "bureau", "armoire", "écran", "table", "caisson", "lampe", "
 
 def generate() -> dict:
     from accounts.models import Role, Service, Site, User
-    from exchange.models import SEARCH_CONFIG, Category, Listing, ListingPhoto, ListingStatus
+    from exchange.listings.models import (
+        SEARCH_CONFIG,
+        Category,
+        Listing,
+        ListingPhoto,
+        ListingStatus,
+    )
     from tenants.models import Authority
     from tenants.services import create_authority
 

@@ -38,7 +38,7 @@ def generate() -> dict:
 def _populate() -> dict:
     from accounts.models import Role, User
     from exchange.catalogue.models import CatalogueEntry
-    from exchange.models import SEARCH_CONFIG, Category
+    from exchange.listings.models import SEARCH_CONFIG, Category
     from exchange.sharing.models import AgreementStatus, SharingAgreement
     from tenants.models import Authority
     from tenants.services import create_authority

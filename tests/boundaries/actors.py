@@ -160,7 +160,7 @@ def _cookies(client: Client) -> dict[str, str]:
 def accept_grant(grant) -> None:
     """The partner accepts `grant`, as its e-mailed link would (issue 12: a grant takes
     effect when the partner accepts it)."""
-    from tests.exchange.partner_factories import accept
+    from tests.exchange.partners.partner_factories import accept
 
     accept(grant)
 
@@ -168,7 +168,7 @@ def accept_grant(grant) -> None:
 def grant_by(authority: Authority, partner, admin):
     """`admin` of `authority` grants `partner` every access (not yet accepted)."""
     from exchange.partners import services
-    from tests.exchange.partner_factories import ALL_SCOPES
+    from tests.exchange.partners.partner_factories import ALL_SCOPES
 
     return services.grant_partner(authority=authority, partner=partner, scopes=ALL_SCOPES,
                                   actor_email=admin.email)
@@ -212,25 +212,25 @@ def _share(first: Authority, second: Authority, first_admin, second_admin):
 
 def _offer(listing) -> None:
     from exchange.catalogue.projection import sync_listing
-    from exchange.models import Listing
+    from exchange.listings.models import Listing
 
     Listing.objects.filter(pk=listing.pk).update(offered_to_partners_at=timezone.now())
     sync_listing(listing.pk)
 
 
 def _build(a: Authority, b: Authority, c: Authority) -> World:
-    from exchange import photos, services
-    from exchange.models import Category, ClosureReason, Listing, StandardReply, Visibility
+    from exchange.listings import photos, services
+    from exchange.listings.models import Category, ClosureReason, Listing, StandardReply, Visibility
+    from exchange.listings.recipients import Recipient
     from exchange.partners.models import ApiKey
     from exchange.partners.services import revoke_api_key, revoke_grant
-    from exchange.recipients import Recipient
     from exchange.sharing import services as sharing
     from exchange.sharing.models import NetworkMembership, TransferReceipt
     from exchange.sharing.receipts import confirm_receipt
     from tenants.lifecycle import change_status
     from tenants.models import AuthorityExport
     from tests.exchange.factories import image_upload, published_listing
-    from tests.exchange.partner_factories import partner
+    from tests.exchange.partners.partner_factories import partner
     from tests.factories import agent, authority_admin, moderator, operator
 
     objects: dict[str, object] = {}

@@ -436,7 +436,8 @@ ROWS: dict[str, Row] = {
     "tenant:api:token": same_for_all(BAD_REQUEST, method=POST),
     "tenant:api:schema": same_for_all(OK),
     "tenant:api:docs": same_for_all(OK),
-    # Any other address under /api/v1/: a 404 problem for everyone (exchange/api/errors.py).
+    # Any other address under /api/v1/: a 404 problem for everyone
+    # (exchange/listings/api/errors.py).
     "tenant:api/v1/^": same_for_all(NOT_FOUND, path="/api/v1/no-such-route/"),
     "tenant:api:category-list": api(),
     "tenant:api:service-list": api(),

@@ -78,7 +78,7 @@ def test_boundary(world, db, route_key, actor):
 
 def test_ids_of_a_name_nothing_on_bs_host(world, db):
     """The world's premise: a URL with an id of A, asked on B's host, names no row of B."""
-    from exchange.models import Listing
+    from exchange.listings.models import Listing
     from tests.conftest import in_authority
 
     with in_authority(world.b):

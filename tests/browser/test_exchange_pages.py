@@ -142,7 +142,7 @@ def test_outcome_link_from_the_reminder_closes_the_listing(served_instance, brow
     served_instance.manage("shell", "-c", (
         "from datetime import timedelta; from django.utils import timezone; "
         "from django_tenants.utils import schema_context; "
-        "from exchange.reminders import send_outcome_reminders; "
+        "from exchange.listings.reminders import send_outcome_reminders; "
         "ctx = schema_context('chatellerault'); ctx.__enter__(); "
         "print(send_outcome_reminders(now=timezone.now() + timedelta(days=8)))"))
     [reminder] = [m for m in served_instance.mails_since(before, To="agent@chatellerault.example")

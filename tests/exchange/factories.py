@@ -1,14 +1,14 @@
 """factory-boy factories for exchange models. Build them inside `in_authority(...)`.
 
 Listings that must go through the life cycle (submitted, approved, closed) are better
-made with exchange.services, as the product does; these factories make rows directly.
+made with exchange.listings.services, as the product does; these factories make rows directly.
 """
 
 from decimal import Decimal
 
 import factory
 
-from exchange.models import Category, ContactRequest, Listing, ListingStatus, StandardReply
+from exchange.listings.models import Category, ContactRequest, Listing, ListingStatus, StandardReply
 from tests.factories import SiteFactory, UserFactory
 
 
@@ -55,9 +55,9 @@ class StandardReplyFactory(factory.django.DjangoModelFactory):
 # --- Agent pages: listings made through the services, and image uploads ----------------
 
 def published_listing(*, poster=None, approver=None, **data) -> Listing:
-    """A listing posted, submitted and approved through exchange.services, as in the
+    """A listing posted, submitted and approved through exchange.listings.services, as in the
     product (so that it is searchable). Build it inside `in_authority(...)`."""
-    from exchange import services
+    from exchange.listings import services
     from tests.factories import moderator
 
     poster = poster or UserFactory()

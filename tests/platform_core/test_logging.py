@@ -80,8 +80,8 @@ def test_records_of_any_logger_during_a_request_carry_its_id_and_authority(chate
         tenant = chatellerault
 
     with request_context("req-1", Request()):
-        logging.getLogger("exchange.notifications").warning("contact mail deferred")
-    logging.getLogger("exchange.notifications").warning("outside any request")
+        logging.getLogger("exchange.listings.notifications").warning("contact mail deferred")
+    logging.getLogger("exchange.listings.notifications").warning("outside any request")
     inside, outside = (json.loads(line) for line in log_lines())
     assert (inside["request_id"], inside["authority"]) == ("req-1", "chatellerault")
     assert (outside["request_id"], outside["authority"]) == ("-", "-")

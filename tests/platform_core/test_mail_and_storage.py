@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django_tenants.utils import schema_context
 
-from collectivrecup.mail import EmlFileBackend
 from collectivrecup.storage import TenantFileSystemStorage, TenantS3Storage
+from core.mail import EmlFileBackend
 
 
 def test_each_message_becomes_one_eml_file(tmp_path):

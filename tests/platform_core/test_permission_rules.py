@@ -1,6 +1,6 @@
 """The rule of the permission layer (docs/architecture.md, "Roles and the permission
 layer"): who may do what is decided by the `can_*` / `is_*` functions of
-platform/accounts/permissions.py (role rules) and exchange/permissions.py (object
+platform/accounts/permissions.py (role rules) and exchange/listings/permissions.py (object
 rules). Services, web views, API views, forms and templates call them (templates read
 the `can` flags); nothing else tests a role name. Choosing who holds a role (the
 moderators to e-mail) goes through accounts/selectors.py's `members_with_role`.
@@ -16,7 +16,7 @@ import re
 
 from tests.platform_core.test_tenancy_layer import ROOT, application_files
 
-PERMISSION_MODULES = {"platform/accounts/permissions.py", "exchange/permissions.py"}
+PERMISSION_MODULES = {"platform/accounts/permissions.py", "exchange/listings/permissions.py"}
 ROLE_SELECTOR = "platform/accounts/selectors.py"
 MODELS = "platform/accounts/models.py"
 CHECKED_SUFFIXES = (".py", ".html", ".txt")
@@ -59,9 +59,11 @@ def test_the_search_covers_views_services_api_and_templates():
     """Guards the guard: the files the rule is about are searched, and each kind of
     role-name test is recognised (the ones this layer replaced, taken from the code)."""
     paths = application_files()
-    for expected in ("exchange/services.py", "exchange/views/listings.py",
-                     "exchange/views/statistics.py", "exchange/api/permissions.py",
-                     "exchange/templates/exchange/_nav.html", "platform/templates/base.html",
+    for expected in ("exchange/listings/services.py", "exchange/listings/views/listings.py",
+                     "exchange/listings/views/statistics.py",
+                     "exchange/listings/api/permissions.py",
+                     "exchange/listings/templates/exchange/_nav.html",
+                     "platform/templates/base.html",
                      "tenants/two_factor.py", "analytics/notifications.py",
                      "platform/accounts/permissions.py"):
         assert expected in paths, expected
@@ -84,24 +86,25 @@ def test_a_role_test_is_reported_with_its_file_and_line_unless_in_the_layer(tmp_
     a query by role is allowed in the selector only."""
     inline = "    if not user_has_role(request.user, Role.MODERATOR):\n"
     query = "    return User.objects.filter(roles__contains=[role])\n"
-    files = {"platform/accounts/permissions.py": inline, "exchange/permissions.py": inline,
-             "exchange/views/scratch.py": "def view(request):\n" + inline,
-             "exchange/templates/scratch.html": '{% if "moderator" in user.roles %}\n',
-             ROLE_SELECTOR: query, "exchange/notifications.py": query}
+    files = {"platform/accounts/permissions.py": inline, "exchange/listings/permissions.py": inline,
+             "exchange/listings/views/scratch.py": "def view(request):\n" + inline,
+             "exchange/listings/templates/scratch.html": '{% if "moderator" in user.roles %}\n',
+             ROLE_SELECTOR: query, "exchange/listings/notifications.py": query}
     for path, text in files.items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text, encoding="utf-8")
     found = role_tests_outside_the_layer(sorted(files), root=tmp_path)
     assert found == [
-        "exchange/notifications.py:1: return User.objects.filter(roles__contains=[role])",
-        'exchange/templates/scratch.html:1: {% if "moderator" in user.roles %}',
-        "exchange/views/scratch.py:2: if not user_has_role(request.user, Role.MODERATOR):",
+        "exchange/listings/notifications.py:1: return User.objects.filter(roles__contains=[role])",
+        'exchange/listings/templates/scratch.html:1: {% if "moderator" in user.roles %}',
+        "exchange/listings/views/scratch.py:2: if not user_has_role(request.user, Role.MODERATOR):",
     ]
 
 
 def test_no_role_name_test_outside_the_permission_layer():
     found = role_tests_outside_the_layer(application_files())
     assert found == [], (
-        "Decide with a can_* function of accounts/permissions.py or exchange/permissions.py "
+        "Decide with a can_* function of accounts/permissions.py or "
+        "exchange/listings/permissions.py "
         "(templates: the `can` flags or a view's flag); select holders of a role with "
         "accounts.selectors.members_with_role:\n" + "\n".join(found))

@@ -18,9 +18,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from analytics.models import FactorOverride, TransferFact
-from exchange import photos, services
-from exchange.models import ClosureReason, Listing
-from exchange.recipients import Recipient
+from exchange.listings import photos, services
+from exchange.listings.models import ClosureReason, Listing
+from exchange.listings.recipients import Recipient
 from tenants.models import Authority, AuthorityStatus, OperatorAction
 from tenants.offboarding import catalog
 from tenants.offboarding.deletion import DeletionError, delete_authority_data

@@ -55,7 +55,7 @@ def seed_credentials(authority) -> dict:
     from rest_framework.authtoken.models import Token
 
     from exchange.partners.models import ApiKey
-    from tests.exchange.partner_factories import api_key, grant, partner
+    from tests.exchange.partners.partner_factories import api_key, grant, partner
 
     with in_authority(authority):
         user = agent(email="titulaire@chatellerault.example")
@@ -256,7 +256,7 @@ def test_deletion_removes_catalogue_entries_and_public_copies_but_keeps_facts(
     from tenants.lifecycle import change_status
     from tenants.models import AuthorityExport, ExportStatus, OperatorAction
     from tenants.offboarding.deletion import delete_authority_data
-    from tests.exchange.partner_factories import api_key, grant, offered_listing, partner
+    from tests.exchange.partners.partner_factories import api_key, grant, offered_listing, partner
 
     ours = offered_listing(chatellerault, title="Bureau offert")
     theirs = offered_listing(grand_chatellerault, title="Armoire offerte")

@@ -16,8 +16,8 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import Role, User
-from exchange.models import Category, ExchangeSettings
-from exchange.services import seed_categories
+from exchange.listings.models import Category, ExchangeSettings
+from exchange.listings.services import seed_categories
 from tenants import provisioning
 from tenants.models import Authority, Domain
 from tests.conftest import in_authority

@@ -10,8 +10,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from ..models import ApiKey, Partner
-from ..services import KeyRefused, authenticate_key
+from exchange.partners.models import ApiKey, Partner
+from exchange.partners.services import KeyRefused, authenticate_key
 
 KEYWORDS = ("bearer", "api-key")
 

@@ -9,8 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exchange.catalogue.models import CatalogueEntry
-
-from ..models import PartnerRequest
+from exchange.partners.models import PartnerRequest
 
 
 class ProblemSerializer(serializers.Serializer):

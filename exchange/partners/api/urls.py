@@ -4,7 +4,7 @@ also the urlconf of its own OpenAPI schema (/api/v1/partner/schema/)."""
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from exchange.partners.api import views
 
 PARTNER_SCHEMA_SETTINGS = {
     "TITLE": "Collectiv'Récup partner API",

@@ -27,14 +27,13 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from exchange.partners import selectors, services
+from exchange.partners.api import serializers as s
+from exchange.partners.api.authentication import PartnerKeyAuthentication
+from exchange.partners.grounds import PartnerGrantGround
+from exchange.partners.models import Scope
 from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
-
-from .. import selectors, services
-from ..grounds import PartnerGrantGround
-from ..models import Scope
-from . import serializers as s
-from .authentication import PartnerKeyAuthentication
 
 PROBLEM = "application/problem+json"
 PROBLEM_TYPE = "https://collectivrecup.fr/problems/"

@@ -74,7 +74,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     *COMMON_APPS,
     "rest_framework.authtoken",
-    "exchange",
+    "exchange.listings",
 ]
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 
@@ -287,7 +287,7 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 if os.environ.get("EMAIL_URL"):
     vars().update(dj_email_url.parse(os.environ["EMAIL_URL"]))
 else:
-    EMAIL_BACKEND = "collectivrecup.mail.EmlFileBackend"
+    EMAIL_BACKEND = "core.mail.EmlFileBackend"
 
 # --- Celery --------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/,
@@ -311,7 +311,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat queues each job once, in the public schema; the job queues itself again in every
-# authority serving data (exchange/tasks.py). Reminders go out in the morning, Paris time.
+# authority serving data (exchange/listings/tasks.py). Reminders go out in the morning, Paris time.
 CELERY_BEAT_SCHEDULE: dict = {
     "exchange-expire-listings": {
         "task": "exchange.expire_listings_everywhere",
@@ -350,7 +350,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 
 # --- REST API ---------------------------------------------------------------------
-# The API (exchange/api/, docs/api.md). Tokens live in each authority's schema
+# The API (exchange/listings/api/, docs/api.md). Tokens live in each authority's schema
 # (rest_framework.authtoken is a tenant app): a token means nothing on another host.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -363,7 +363,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Agents' API errors as problem details (its views also name it; the partner API's
     # views name their own).
-    "EXCEPTION_HANDLER": "exchange.api.errors.problem_exception_handler",
+    "EXCEPTION_HANDLER": "exchange.listings.api.errors.problem_exception_handler",
     # Decimals (€, kg) as JSON numbers, not strings.
     "COERCE_DECIMAL_TO_STRING": False,
     # Token requests per client address (ScopedRateThrottle on /api/v1/auth/token/);
@@ -391,8 +391,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "ListingStatusEnum": "exchange.models.ListingStatus",
-        "ContactStatusEnum": "exchange.models.ContactStatus",
+        "ListingStatusEnum": "exchange.listings.models.ListingStatus",
+        "ContactStatusEnum": "exchange.listings.models.ContactStatus",
     },
 }
 

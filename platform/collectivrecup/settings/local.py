@@ -3,8 +3,8 @@
 import os
 import secrets
 
-from .base import *  # noqa: F403
-from .base import BASE_DOMAIN, SECRET_KEY, VAR_DIR, env_bool
+from collectivrecup.settings.base import *  # noqa: F403
+from collectivrecup.settings.base import BASE_DOMAIN, SECRET_KEY, VAR_DIR, env_bool
 
 DEBUG = env_bool("DEBUG", True)
 SITE_SCHEME = "http"

@@ -4,8 +4,8 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import LOGGING, env_bool, env_list
+from collectivrecup.settings.base import *  # noqa: F403
+from collectivrecup.settings.base import LOGGING, env_bool, env_list
 
 DEBUG = False
 SITE_SCHEME = os.environ.get("SITE_SCHEME", "https")

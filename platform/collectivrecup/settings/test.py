@@ -2,8 +2,8 @@
 
 import os
 
-from .local import *  # noqa: F403
-from .local import DATABASES
+from collectivrecup.settings.local import *  # noqa: F403
+from collectivrecup.settings.local import DATABASES
 
 # Parallel runs on one server (several developers' helpers) need distinct test databases.
 DATABASES["default"]["TEST"] = {

@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..plans import plan_for
+from tenants.billing.plans import plan_for
 
 register = template.Library()
 

@@ -24,7 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.models import Role, User
 from accounts.selectors import members_with_role
 from accounts.services import create_operator
-from collectivrecup.links import absolute_url
+from core.links import absolute_url
 from tenants.crossing import in_public
 from tenants.two_factor import confirmed_device, send_enrolment_link
 

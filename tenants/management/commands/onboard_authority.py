@@ -11,10 +11,10 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from collectivrecup.links import absolute_url
+from core.links import absolute_url, authority_host
 from tenants.models import AuthorityKind
 from tenants.provisioning import provision_authority
-from tenants.services import authority_host, ensure_public_tenant
+from tenants.services import ensure_public_tenant
 
 
 def _messages(error: ValidationError) -> list[str]:

@@ -10,15 +10,16 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import Role, Service, Site, User
-from exchange.demo import seed_demo_listings
+from core.links import authority_host
+from exchange.listings.demo import seed_demo_listings
+from exchange.listings.services import seed_categories
 from exchange.partners.cascade import offer_due_listings
 from exchange.partners.demo import DEMO_PARTNER, demo_key, is_local, seed_demo_partner
-from exchange.services import seed_categories
 from exchange.sharing.demo import seed_demo_sharing
 from tenants.crossing import PlatformWork, in_authority, in_public
 from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
 from tenants.models import Authority, AuthorityStatus
-from tenants.services import authority_host, create_authority, ensure_public_tenant
+from tenants.services import create_authority, ensure_public_tenant
 from tenants.two_factor import DEMO_TOTP_SECRET, ensure_device
 
 DEMO = PlatformWork("demo seeding")

@@ -1,5 +1,0 @@
-"""REST API of the exchange at /api/v1/ on an authority's host (DRF + drf-spectacular).
-
-It translates HTTP in and out of exchange.services (writes) and exchange.selectors
-(reads), with the same permission layer as the web pages. See docs/api.md.
-"""

@@ -1,0 +1,30 @@
+"""DRF permissions of the API: thin wrappers around the permission layer the web pages
+use (accounts.permissions, exchange.listings.permissions): `IsMember` is the web pages'
+`exchange_member_required`, `IsModerator` their `moderator_required`.
+
+Anonymous callers get 401 (DRF turns a failed permission into NotAuthenticated when no
+credentials were sent or they were wrong); members without the role get 403.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+
+from accounts.permissions import can_moderate, can_use_exchange
+
+
+class IsMember(BasePermission):
+    """A member of this authority who may use the exchange: an agent or a moderator."""
+
+    message = _("Your account cannot use the exchange.")
+
+    def has_permission(self, request, view) -> bool:
+        return can_use_exchange(request.user)
+
+
+class IsModerator(BasePermission):
+    """A moderator of this authority."""
+
+    message = _("Only moderators can do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return can_moderate(request.user)

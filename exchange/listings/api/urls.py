@@ -1,0 +1,34 @@
+"""URLs of the API, under /api/v1/ on an authority's host. The paths are a contract
+relied on by outside checks (issue 3, item 8): keep them."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from exchange.listings.api import errors, views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("listings", views.ListingViewSet, basename="listing")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("categories/", views.CategoryList.as_view(), name="category-list"),
+    path("services/", views.ServiceList.as_view(), name="service-list"),
+    path("sites/", views.SiteList.as_view(), name="site-list"),
+    path("moderation/queue/", views.ModerationQueue.as_view(), name="moderation-queue"),
+    path("stats/summary/", views.StatsSummary.as_view(), name="stats-summary"),
+    path("stats/timeseries/", views.StatsTimeseries.as_view(), name="stats-timeseries"),
+    path("stats/export.csv", views.StatsExport.as_view(), name="stats-export"),
+    path("shared-listings/", views.SharedListingList.as_view(), name="shared-listing-list"),
+    path("shared-listings/<slug:authority_slug>/<int:id>/contact/",
+         views.SharedListingContact.as_view(), name="shared-listing-contact"),
+    path("shared-listings/<slug:authority_slug>/<int:id>/photos/<int:photo_id>/"
+         "<str:size>/", views.SharedListingPhoto.as_view(), name="shared-listing-photo"),
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", views.SwaggerDocs.as_view(url_name="api:schema"), name="docs"),
+    # Any other address under /api/v1/ (e.g. /listings/abc/): a problem, not an HTML page.
+    re_path(r"^", errors.not_found),
+]

@@ -1,0 +1,146 @@
+"""Photos of a listing: only real images, metadata stripped, resized, with a thumbnail.
+
+Every upload is opened and verified with Pillow, turned upright from its EXIF
+orientation, then re-encoded as JPEG: re-encoding drops EXIF (GPS position, camera,
+owner…) and any other metadata. Images with transparency (PNG, WebP) are flattened on
+white, so every stored photo and thumbnail is a JPEG. Files go through Django's default
+storage, which puts them under the authority's schema (filesystem or S3).
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from accounts.models import User
+from exchange.listings import services
+from exchange.listings.errors import ExchangeError
+from exchange.listings.models import Listing, ListingPhoto
+from exchange.listings.permissions import can_edit
+
+MAX_PHOTOS = 8
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # beyond this an upload is refused, whatever its size in bytes
+ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+FULL_SIDE = 1600
+THUMBNAIL_SIDE = 400
+JPEG_QUALITY = 85
+
+
+def _not_an_image() -> ExchangeError:
+    return ExchangeError(_("This file is not a JPEG, PNG or WebP image."), code="not_image")
+
+
+def _open_image(upload) -> Image.Image:
+    """Open an upload as an image, or raise ExchangeError. Checks the real content,
+    never the file name or the announced content type."""
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        raise ExchangeError(
+            _("This photo is too large: %(max)s MB at most.")
+            % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}, code="too_large")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload) as probe:
+                image_format = probe.format
+                too_many_pixels = probe.width * probe.height > MAX_PIXELS
+                probe.verify()
+            if image_format not in ACCEPTED_FORMATS:
+                raise _not_an_image()
+            if too_many_pixels:
+                raise ExchangeError(_("This photo has too many pixels."), code="too_large")
+            upload.seek(0)
+            image = Image.open(upload)
+            image.load()  # decode now: a truncated or corrupt file fails here
+    except ExchangeError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ExchangeError(_("This photo has too many pixels."), code="too_large") from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise _not_an_image() from error
+    return image
+
+
+def _upright_rgb(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation, then flatten any transparency on white."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _jpeg(image: Image.Image, side: int) -> tuple[bytes, tuple[int, int]]:
+    """Re-encode within side × side pixels, as JPEG, without any metadata.
+    Returns the bytes and the (width, height) written."""
+    copy = image.copy()
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    copy.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return buffer.getvalue(), copy.size
+
+
+@transaction.atomic
+def add_photo(*, listing: Listing, actor: User, upload) -> ListingPhoto:
+    """Add an uploaded photo to a listing (8 at most), cleaned and resized.
+
+    Raises ExchangeError when the actor may not edit the listing, when it already has
+    its photos, or when the upload is not a real JPEG/PNG/WebP image of 10 MB at most.
+    """
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if not can_edit(actor, listing):
+        raise ExchangeError(_("You cannot add photos to this listing."), code="forbidden")
+    count = listing.photos.count()
+    if count >= MAX_PHOTOS:
+        raise ExchangeError(_("A listing has %(max)s photos at most.") % {"max": MAX_PHOTOS},
+                            code="too_many_photos")
+    image = _upright_rgb(_open_image(upload))
+    position = (listing.photos.aggregate(last=Max("position"))["last"] or 0) + 1
+    full, (width, height) = _jpeg(image, FULL_SIDE)
+    thumbnail, _size = _jpeg(image, THUMBNAIL_SIDE)
+    photo = ListingPhoto(listing=listing, position=position)
+    name = uuid.uuid4().hex
+    photo.image.save(f"{name}.jpg", ContentFile(full), save=False)
+    photo.thumbnail.save(f"{name}-thumb.jpg", ContentFile(thumbnail), save=False)
+    photo.width, photo.height = width, height  # known: no need to read the file back
+    try:
+        photo.save()
+        services.record_edit(listing=listing, actor=actor,
+                             changes={"photos": [str(count), str(count + 1)]})
+    except Exception:
+        _delete_files([photo.image.name, photo.thumbnail.name])
+        raise
+    return photo
+
+
+@transaction.atomic
+def delete_photo(*, photo: ListingPhoto, actor: User) -> None:
+    """Remove a photo; its files leave the storage once the deletion is committed."""
+    listing = Listing.objects.select_for_update().get(pk=photo.listing_id)
+    if not can_edit(actor, listing):
+        raise ExchangeError(_("You cannot remove photos from this listing."),
+                            code="forbidden")
+    count = listing.photos.count()
+    names = [photo.image.name, photo.thumbnail.name]
+    photo.delete()
+    services.record_edit(listing=listing, actor=actor,
+                         changes={"photos": [str(count), str(count - 1)]})
+    transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        if name:
+            default_storage.delete(name)
+

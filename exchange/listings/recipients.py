@@ -1,0 +1,117 @@
+"""Who received the items of a transfer: one `Recipient` value instead of five
+overlapping arguments of `services.close_listing`.
+
+A recipient is one of four kinds: a service of the authority, another authority of the
+platform (by slug), a partner the authority grants access to (by id), or a name alone
+for anyone not on the platform (an outside authority or partner). Which kinds a closing
+reason accepts, and how the web form's or the API's fields become a recipient, live
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from exchange.listings.errors import ExchangeError
+from exchange.listings.models import ClosureReason
+
+if TYPE_CHECKING:
+    from accounts.models import Service
+
+
+class RecipientKind(StrEnum):
+    SERVICE = "service"
+    AUTHORITY = "authority"
+    PARTNER = "partner"
+    NAMED = "named"
+
+
+# The kinds of recipient each giving reason accepts; other reasons take none.
+KINDS_BY_REASON = {
+    ClosureReason.EXCHANGED_INTERNAL: {RecipientKind.SERVICE},
+    ClosureReason.EXCHANGED_OTHER_AUTHORITY: {RecipientKind.AUTHORITY, RecipientKind.NAMED},
+    ClosureReason.GIVEN_TO_PARTNER: {RecipientKind.PARTNER, RecipientKind.NAMED},
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who received a transfer's items; build it with one of the constructors."""
+
+    kind: RecipientKind
+    receiving_service: Service | None = None
+    authority_slug: str = ""
+    partner_id: int | None = None
+    name: str = ""
+
+    @classmethod
+    def service(cls, service: Service) -> Recipient:
+        """A service of the current authority (reason `exchanged_internal`)."""
+        if service is None:
+            raise ValueError("A service recipient needs a service.")
+        return cls(RecipientKind.SERVICE, receiving_service=service)
+
+    @classmethod
+    def authority(cls, authority) -> Recipient:
+        """Another authority of the platform, given as an Authority or its slug
+        (reason `exchanged_other_authority`); its name is copied when recording."""
+        slug = getattr(authority, "slug", authority)
+        if not slug:
+            raise ValueError("An authority recipient needs a slug.")
+        return cls(RecipientKind.AUTHORITY, authority_slug=slug)
+
+    @classmethod
+    def partner(cls, partner) -> Recipient:
+        """A partner the authority grants access to, given as a Partner or its id
+        (reason `given_to_partner`); its name and donation agreement are copied."""
+        partner_id = getattr(partner, "pk", partner)
+        if not isinstance(partner_id, int):
+            raise ValueError("A partner recipient needs a partner id.")
+        return cls(RecipientKind.PARTNER, partner_id=partner_id)
+
+    @classmethod
+    def named(cls, text: str) -> Recipient:
+        """Anyone not on the platform, by name alone: an outside authority or partner."""
+        if not (text or "").strip():
+            raise ValueError("A named recipient needs a name.")
+        return cls(RecipientKind.NAMED, name=text.strip())
+
+    def fits(self, reason: str) -> bool:
+        """Whether a transfer for `reason` may name this recipient."""
+        return self.kind in KINDS_BY_REASON.get(reason, ())
+
+
+def required_recipient(reason: str, recipient: Recipient | None) -> Recipient | None:
+    """The recipient a transfer for `reason` records, or ExchangeError: giving reasons
+    need one of their kinds, other reasons take none."""
+    if reason not in KINDS_BY_REASON:
+        if recipient is not None:
+            raise ExchangeError(_("This outcome has no recipient."), code="recipient")
+        return None
+    if recipient is None or not recipient.fits(reason):
+        raise ExchangeError(_("Say who received the items."), code="recipient")
+    return recipient
+
+
+def recipient_from_fields(reason: str, *, service: Service | None = None,
+                          authority_slug: str = "", authority_name: str = "",
+                          partner_id: int | None = None,
+                          partner_name: str = "") -> Recipient | None:
+    """The recipient the web form's or the API's fields name for `reason` (None when
+    they name none): only the fields of that reason count; a platform authority's slug
+    wins over a typed name, and so does a granted partner's id."""
+    if reason == ClosureReason.EXCHANGED_INTERNAL:
+        return Recipient.service(service) if service is not None else None
+    if reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY:
+        if authority_slug:
+            return Recipient.authority(authority_slug)
+        return Recipient.named(authority_name) if (authority_name or "").strip() else None
+    if reason == ClosureReason.GIVEN_TO_PARTNER:
+        if partner_id is not None:
+            return Recipient.partner(partner_id)
+        return Recipient.named(partner_name) if (partner_name or "").strip() else None
+    return None

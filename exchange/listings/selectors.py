@@ -1,0 +1,209 @@
+"""Reads on listings: feed and search, personal lists, moderation queue, figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from analytics import selectors as fact_selectors
+from exchange.listings.models import (
+    SEARCH_CONFIG,
+    Category,
+    ContactRequest,
+    Listing,
+    ListingStatus,
+    Transfer,
+    WantedRequest,
+)
+from exchange.listings.permissions import can_see_every_status
+
+SORTS = {
+    "recent": ("-published_at", "-id"),
+    "oldest": ("published_at", "id"),
+    "title": ("title", "id"),
+}
+
+
+@dataclass
+class FeedFilters:
+    q: str = ""
+    category: int | None = None
+    service: int | None = None
+    site: int | None = None
+    condition: str = ""
+    published_since: date | None = None
+    sort: str = "recent"
+
+
+def _with_cards(queryset: QuerySet[Listing]) -> QuerySet[Listing]:
+    """What a listing card shows, in a fixed number of queries."""
+    return queryset.select_related("category__parent", "service", "site").prefetch_related(
+        "photos")
+
+
+def published_listings(filters: FeedFilters | None = None) -> QuerySet[Listing]:
+    """The feed: published listings, searched in French without accents, filtered, sorted.
+
+    A family in `category` matches its item types too.
+    """
+    return _filtered(Listing.objects.filter(status=ListingStatus.PUBLISHED),
+                     filters or FeedFilters())
+
+
+def _filtered(listings: QuerySet[Listing], filters: FeedFilters) -> QuerySet[Listing]:
+    """Search (French, accent-insensitive, stemmed), filter and sort `listings`."""
+    if filters.q.strip():
+        query = SearchQuery(filters.q.strip(), config=SEARCH_CONFIG, search_type="websearch")
+        listings = listings.filter(search_vector=query).annotate(
+            rank=SearchRank(F("search_vector"), query))
+    if filters.category:
+        listings = listings.filter(Q(category_id=filters.category)
+                                   | Q(category__parent_id=filters.category))
+    if filters.service:
+        listings = listings.filter(service_id=filters.service)
+    if filters.site:
+        listings = listings.filter(site_id=filters.site)
+    if filters.condition:
+        listings = listings.filter(condition=filters.condition)
+    if filters.published_since:
+        listings = listings.filter(published_at__gte=timezone.make_aware(
+            datetime.combine(filters.published_since, time.min)))
+    order = SORTS.get(filters.sort, SORTS["recent"])
+    if filters.q.strip() and filters.sort == "relevance":
+        order = ("-rank", "-published_at")
+    return _with_cards(listings).order_by(*order)
+
+
+def listings_visible_to(user, filters: FeedFilters | None = None,
+                        status: str = "") -> QuerySet[Listing]:
+    """Listings a member may list (the API's list): published ones plus the member's own
+    in any status; moderators see every status. Searched and filtered like the feed,
+    with `quantity_left` annotated."""
+    listings = Listing.objects.all()
+    if not can_see_every_status(user):
+        listings = listings.filter(Q(status=ListingStatus.PUBLISHED) | Q(poster_id=user.pk))
+    if status:
+        listings = listings.filter(status=status)
+    return with_quantity_left(_filtered(listings, filters or FeedFilters()))
+
+
+def with_quantity_left(listings: QuerySet[Listing]) -> QuerySet[Listing]:
+    """Annotate `quantity_left` (quantity minus the items already transferred) in the
+    same query, as services.quantity_left computes it for one listing."""
+    given = (Transfer.objects.filter(listing=OuterRef("pk")).values("listing")
+             .annotate(total=Sum("quantity")).values("total"))
+    return listings.annotate(
+        quantity_left=F("quantity") - Coalesce(Subquery(given), Value(0)))
+
+
+def listings_of(user) -> QuerySet[Listing]:
+    return _with_cards(Listing.objects.filter(poster=user)).annotate(
+        contact_count=Count("contacts")).order_by("-created_at")
+
+
+def moderation_queue() -> QuerySet[Listing]:
+    return _with_cards(Listing.objects.filter(status=ListingStatus.PENDING)).select_related(
+        "poster", "held_by").order_by("submitted_at", "id")
+
+
+def status_counts() -> dict[str, int]:
+    counts = dict(Listing.objects.values_list("status").annotate(n=Count("id")))
+    return {status: counts.get(status, 0) for status in ListingStatus.values}
+
+
+def contacts_on(listing: Listing) -> QuerySet[ContactRequest]:
+    return listing.contacts.select_related("sender__service").order_by("-created_at")
+
+
+def visible_categories() -> QuerySet[Category]:
+    from exchange.listings.services import exchange_settings
+
+    rules = exchange_settings()
+    categories = Category.objects.filter(is_hidden=False).select_related("parent")
+    if not rules.it_enabled:
+        categories = categories.exclude(kind="it")
+    if not rules.appliances_enabled:
+        categories = categories.exclude(kind="appliance")
+    return categories.exclude(parent__is_hidden=True)
+
+
+def active_wanted_requests() -> QuerySet[WantedRequest]:
+    return WantedRequest.objects.filter(is_active=True).select_related(
+        "author__service", "category")
+
+
+@dataclass
+class Figures:
+    """What the moderators' dashboard and the API summary show for a period."""
+    listings_posted: int
+    listings_exchanged: int
+    value_exchanged_eur: Decimal
+    weight_avoided_kg: Decimal
+    co2e_avoided_kg: Decimal
+    by_status: dict[str, int]
+
+
+def moderator_figures(authority, start: date, end: date) -> Figures:
+    """Figures over [start, end] (dates included), inside `authority`'s schema.
+
+    Where each number comes from:
+    - listings posted, listings that found a taker, € given, kg and kg CO2e avoided:
+      `analytics.selectors.period_totals`, the statistics facts the report also reads
+      (a listing "found a taker" when at least one of its items was given to a service,
+      an authority or a partner; transfers awaiting a moderator's confirmation do not
+      count; "posted" is the report's: submitted for review in the period);
+    - by_status: how many listings are in each status today, read from the listings
+      (a count of listings, not a figure of transfers)."""
+    totals = fact_selectors.period_totals(authority, start, end)
+    return Figures(**totals, by_status=status_counts())
+
+
+def held_by_someone_else(listing: Listing, user):
+    """The moderator holding `listing` when that is not `user` and the hold still runs
+    (services refuse anyone else's decision meanwhile); None otherwise."""
+    if (listing.held_by_id and listing.held_by_id != getattr(user, "pk", None)
+            and listing.held_until and listing.held_until > timezone.now()):
+        return listing.held_by
+    return None
+
+
+# --- Agent pages ---------------------------------------------------------------------
+
+def listings_for_pages() -> QuerySet[Listing]:
+    """Listings with what their detail page shows about them (poster, photos…)."""
+    return _with_cards(Listing.objects.select_related("poster"))
+
+
+def events_of(listing: Listing) -> QuerySet:
+    """The audit trail of a listing, oldest first."""
+    return listing.events.select_related("actor").order_by("created_at", "id")
+
+
+def transfers_of(listing: Listing) -> QuerySet[Transfer]:
+    return listing.transfers.select_related("recipient_service").order_by("created_at", "id")
+
+
+def transfers_awaiting_confirmation() -> QuerySet[Transfer]:
+    """Free transfers above the legal cap that a moderator must confirm, oldest first."""
+    return (Transfer.objects.filter(confirmation_required=True, confirmed_at__isnull=True)
+            .select_related("listing", "actor").order_by("created_at", "id"))
+
+
+def saved_searches_of(user) -> QuerySet:
+    return user.saved_searches.select_related("category").order_by("-created_at")
+
+
+def latest_listings(count: int = 4) -> list[Listing]:
+    """The newest published listings, for the home page."""
+    return list(with_quantity_left(published_listings())[:count])
+
+
+def last_contact_by(listing: Listing, user) -> ContactRequest | None:
+    """The member's latest "I am interested" on this listing, if any."""
+    return listing.contacts.filter(sender_id=user.pk).order_by("-created_at").first()

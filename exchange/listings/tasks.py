@@ -1,0 +1,167 @@
+"""Celery tasks of the exchange. Each runs in the schema of the authority that
+queued it (tenant-schemas-celery); periodic ones loop over authorities.
+
+Periodic jobs (CELERY_BEAT_SCHEDULE) come in pairs: beat queues `<job>_everywhere` in
+the public schema; it queues `<job>` once per live authority, inside that authority's
+schema (tenants.crossing.for_each_live_authority), so the worker runs each there. A body
+is a call to a service; a failure in one authority never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+
+from exchange.listings.models import ContactRequest, ContactStatus
+from tenants.background import (
+    in_a_live_authority,
+    queue_in_every_authority,
+    queue_quietly,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = [30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600]
+# Unsent requests older than this are no longer mailed automatically (the poster
+# still sees them on the listing page, and the outcome reminder names their senders).
+RESEND_WINDOW = timedelta(days=7)
+
+
+@shared_task(bind=True, max_retries=len(RETRY_DELAYS), name="exchange.send_contact_request")
+def send_contact_request(self, contact_id: int, retry: bool = True) -> str:
+    """Mail one stored contact request; on failure record it and retry with backoff
+    (`retry=False`: one attempt only, used when a later sweep tries again).
+
+    Idempotent: the row is locked and a request already sent is skipped, so a retry,
+    a sweep and a redelivered message never mail twice.
+    """
+    from exchange.listings.notifications import contact_message
+
+    with transaction.atomic():
+        contact = (ContactRequest.objects.select_for_update(of=("self",))
+                   .select_related("listing__poster", "sender__service")
+                   .filter(pk=contact_id).first())
+        if contact is None or contact.status == ContactStatus.SENT:
+            return "nothing to do"
+        contact.attempts += 1
+        try:
+            contact_message(contact).send()
+        except Exception as error:
+            contact.status = ContactStatus.FAILED
+            contact.last_error = f"{type(error).__name__}: {error}"[:300]
+            contact.save(update_fields=["status", "attempts", "last_error"])
+            failure = error
+        else:
+            contact.status = ContactStatus.SENT
+            contact.sent_at = timezone.now()
+            contact.last_error = ""
+            contact.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+            return "sent"
+    if not retry:
+        raise failure
+    delay = RETRY_DELAYS[min(self.request.retries, len(RETRY_DELAYS) - 1)]
+    raise self.retry(exc=failure, countdown=delay)
+
+
+def resend_pending_contacts_here(older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Queue again the unsent requests of the current authority (after a broker or mail
+    outage). Returns how many it tried to queue (a broker still down is only logged).
+
+    - pending: never reached a worker (broker down when queued, or message lost):
+      queued with the usual retries;
+    - failed: one attempt (`retry=False`). Its own retry chain may still be running
+      (or may have been lost with a worker, or have run out): a sweep never starts
+      another chain, so chains never pile up, and a request already sent is skipped.
+    Only requests older than `older_than` and younger than RESEND_WINDOW are taken;
+    older ones are left alone (the poster still sees them on the listing page).
+    """
+    now = timezone.now()
+    unsent = ContactRequest.objects.exclude(status=ContactStatus.SENT).filter(
+        created_at__gte=now - RESEND_WINDOW, created_at__lte=now - older_than
+    ).order_by("created_at")
+    pending = list(unsent.filter(status=ContactStatus.PENDING).values_list("pk", flat=True))
+    failed = list(unsent.filter(status=ContactStatus.FAILED).values_list("pk", flat=True))
+    for contact_id in pending:
+        queue_quietly(send_contact_request, contact_id)
+    for contact_id in failed:
+        queue_quietly(send_contact_request, contact_id, retry=False)
+    return len(pending) + len(failed)
+
+
+# --- Periodic jobs -------------------------------------------------------------------
+
+@shared_task(name="exchange.expire_listings")
+def expire_listings() -> int:
+    """Published listings past their date become expired, in this authority."""
+    from exchange.listings.services import expire_due_listings
+
+    return expire_due_listings() if in_a_live_authority("exchange.expire_listings") else 0
+
+
+@shared_task(name="exchange.send_expiry_reminders")
+def send_expiry_reminders() -> int:
+    """Tell posters, a week ahead, that their listing expires (once), in this authority."""
+    from exchange.listings.reminders import send_expiry_reminders as send
+
+    if not in_a_live_authority("exchange.send_expiry_reminders"):
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        return send()
+
+
+@shared_task(name="exchange.send_outcome_reminders")
+def send_outcome_reminders() -> int:
+    """Ask posters of contacted, still open listings what happened, in this authority."""
+    from exchange.listings.reminders import send_outcome_reminders as send
+
+    if not in_a_live_authority("exchange.send_outcome_reminders"):
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        return send()
+
+
+@shared_task(name="exchange.resend_pending_contacts")
+def resend_pending_contacts() -> int:
+    """Queue again the contact requests of this authority a broker or mail outage held."""
+    if not in_a_live_authority("exchange.resend_pending_contacts"):
+        return 0
+    return resend_pending_contacts_here()
+
+
+@shared_task(name="exchange.expire_listings_everywhere")
+def expire_listings_everywhere() -> int:
+    return queue_in_every_authority(expire_listings)
+
+
+@shared_task(name="exchange.send_expiry_reminders_everywhere")
+def send_expiry_reminders_everywhere() -> int:
+    return queue_in_every_authority(send_expiry_reminders)
+
+
+@shared_task(name="exchange.send_outcome_reminders_everywhere")
+def send_outcome_reminders_everywhere() -> int:
+    return queue_in_every_authority(send_outcome_reminders)
+
+
+@shared_task(name="exchange.resend_pending_contacts_everywhere")
+def resend_pending_contacts_everywhere() -> int:
+    return queue_in_every_authority(resend_pending_contacts)
+
+
+@shared_task(name="exchange.share_waiting_listings")
+def share_waiting_listings() -> int:
+    """The sharing cascade: internal listings without taker after the authority's
+    `share_after_days` become shared, in this authority."""
+    from exchange.listings.services import share_waiting_listings as share
+
+    return share() if in_a_live_authority("exchange.share_waiting_listings") else 0
+
+
+@shared_task(name="exchange.share_waiting_listings_everywhere")
+def share_waiting_listings_everywhere() -> int:
+    return queue_in_every_authority(share_waiting_listings)

@@ -1,0 +1,264 @@
+"""The feed of published listings: French search without accents, filters, sorting,
+pagination, htmx results, saved searches, and a bounded number of queries."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from exchange.listings import photos
+from exchange.listings.models import Category, Listing, ListingStatus, SavedSearch
+from tests.conftest import client_for, in_authority
+from tests.exchange.factories import ListingFactory, image_upload, item_type, published_listing
+from tests.factories import ServiceFactory, SiteFactory, agent, moderator
+
+pytestmark = pytest.mark.django_db
+
+VALUE = Decimal("345.67")
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+
+
+@pytest.fixture
+def approver(chatellerault):
+    with in_authority(chatellerault):
+        return moderator()
+
+
+def titles(response) -> list[str]:
+    return [listing.title for listing in response.context["page"]]
+
+
+def assert_no_value(html: str) -> None:
+    assert "345.67" not in html and "345,67" not in html
+
+
+def test_the_feed_shows_published_listings_as_cards_without_their_value(chatellerault,
+                                                                         approver):
+    with in_authority(chatellerault):
+        online = published_listing(title="Bureau en chêne", approver=approver,
+                                   estimated_value=VALUE, quantity=3)
+        ListingFactory(title="Brouillon secret")
+        ListingFactory(title="En attente", status=ListingStatus.PENDING)
+        ListingFactory(title="Déjà donné", status=ListingStatus.CLOSED)
+        reader = agent()
+    response = client_for(chatellerault, reader).get("/listings/")
+    assert response.status_code == 200
+    assert titles(response) == ["Bureau en chêne"]
+    html = response.content.decode()
+    assert online.service.name in html and online.site.name in html
+    assert f'href="/listings/{online.pk}/"' in html
+    assert online.category.name in html
+    assert_no_value(html)
+
+
+def test_search_ignores_accents_and_plurals(chatellerault, approver):
+    with in_authority(chatellerault):
+        published_listing(title="Chaises empilables en hêtre", approver=approver)
+        published_listing(title="Armoire métallique", description="Deux portes",
+                          approver=approver)
+        reader = agent()
+    client = client_for(chatellerault, reader)
+    assert titles(client.get("/listings/", {"q": "hetre"})) == ["Chaises empilables en hêtre"]
+    assert titles(client.get("/listings/", {"q": "chaise"})) == ["Chaises empilables en hêtre"]
+    assert titles(client.get("/listings/", {"q": "metallique"})) == ["Armoire métallique"]
+    assert titles(client.get("/listings/", {"q": "porte"})) == ["Armoire métallique"]
+    assert titles(client.get("/listings/", {"q": "piano"})) == []
+
+
+def test_filters(chatellerault, approver):
+    with in_authority(chatellerault):
+        schools = ServiceFactory(name="Direction des écoles")
+        depot = SiteFactory(name="Centre technique municipal")
+        chair = published_listing(title="Chaises", approver=approver, condition="good")
+        desk = published_listing(title="Bureau", approver=approver, condition="used",
+                                 category=Category.objects.filter(
+                                     parent__isnull=False).exclude(
+                                     parent=item_type().parent).first(),
+                                 service=schools, site=depot)
+        Listing.objects.filter(pk=desk.pk).update(
+            published_at=timezone.now() - timedelta(days=30))
+        family = chair.category.parent
+        reader = agent()
+    client = client_for(chatellerault, reader)
+    assert titles(client.get("/listings/", {"category": family.pk})) == ["Chaises"]
+    assert titles(client.get("/listings/", {"category": chair.category_id})) == ["Chaises"]
+    assert titles(client.get("/listings/", {"service": schools.pk})) == ["Bureau"]
+    assert titles(client.get("/listings/", {"site": depot.pk})) == ["Bureau"]
+    assert titles(client.get("/listings/", {"condition": "used"})) == ["Bureau"]
+    since = (timezone.now() - timedelta(days=7)).date().isoformat()
+    assert titles(client.get("/listings/", {"published_since": since})) == ["Chaises"]
+    # Values that do not validate are ignored, not a server error.
+    response = client.get("/listings/", {"category": "abc", "site": "999999",
+                                         "published_since": "hier", "sort": "price"})
+    assert response.status_code == 200
+    assert sorted(titles(response)) == ["Bureau", "Chaises"]
+
+
+def test_the_category_filter_offers_families_and_item_types(chatellerault):
+    with in_authority(chatellerault):
+        reader = agent()
+        chair = item_type()
+    html = client_for(chatellerault, reader).get("/listings/").content.decode()
+    assert f'<optgroup label="{chair.parent.name}">' in html
+    assert f'<option value="{chair.parent_id}">' in html
+    assert f'<option value="{chair.pk}">' in html
+
+
+def test_sorting(chatellerault, approver):
+    with in_authority(chatellerault):
+        for title in ("Bureau", "Armoire", "Chaise"):
+            published_listing(title=title, approver=approver)
+        reader = agent()
+    client = client_for(chatellerault, reader)
+    assert titles(client.get("/listings/")) == ["Chaise", "Armoire", "Bureau"]
+    assert titles(client.get("/listings/", {"sort": "oldest"})) == ["Bureau", "Armoire", "Chaise"]
+    assert titles(client.get("/listings/", {"sort": "title"})) == ["Armoire", "Bureau", "Chaise"]
+
+
+def test_relevance_is_the_default_order_of_a_search(chatellerault, approver):
+    with in_authority(chatellerault):
+        published_listing(title="Lot divers", description="dont une chaise", approver=approver)
+        published_listing(title="Chaise de bureau", approver=approver)
+        reader = agent()
+    response = client_for(chatellerault, reader).get("/listings/", {"q": "chaise"})
+    assert titles(response) == ["Chaise de bureau", "Lot divers"]  # title weighs more
+
+
+def _card_listings(count: int, poster) -> None:
+    """Published listings, each with a photo, made quickly (no moderation needed here)."""
+    site = SiteFactory()
+    for n in range(count):
+        listing = ListingFactory(title=f"Lot n°{n}", poster=poster, site=site)
+        photos.add_photo(listing=listing, actor=poster, upload=image_upload(size=(40, 30)))
+    Listing.objects.filter(poster=poster).update(status=ListingStatus.PUBLISHED,
+                                                 published_at=timezone.now())
+
+
+def test_pagination_24_a_page(chatellerault):
+    with in_authority(chatellerault):
+        poster = agent()
+        _card_listings(30, poster)
+        reader = agent()
+    client = client_for(chatellerault, reader)
+    first = client.get("/listings/")
+    assert len(first.context["page"]) == 24
+    assert first.context["page"].paginator.count == 30
+    assert 'href="?page=2"' in first.content.decode()
+    assert len(client.get("/listings/", {"page": 2}).context["page"]) == 6
+    assert len(client.get("/listings/", {"page": 99}).context["page"]) == 6
+
+
+def test_the_feed_runs_the_same_queries_whatever_the_number_of_listings(chatellerault):
+    """5 or 30 listings with photos (24 shown a page): the same number of queries."""
+
+    def count(client, path="/listings/"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(queries)
+
+    with in_authority(chatellerault):
+        poster, reader = agent(), agent()
+        _card_listings(5, poster)
+    client = client_for(chatellerault, reader)
+    few = count(client)
+    few_search = count(client, "/listings/?q=lot&sort=title&category=1")
+    with in_authority(chatellerault):
+        _card_listings(25, agent())
+    many = count(client)
+    assert many == few
+    assert count(client, "/listings/?q=lot&sort=title&category=1") == few_search
+    assert few <= 12
+
+
+def test_htmx_filtering_gets_the_results_only(chatellerault, approver):
+    with in_authority(chatellerault):
+        published_listing(title="Chaises empilables en hêtre", approver=approver)
+        reader = agent()
+    response = client_for(chatellerault, reader).get(
+        "/listings/", {"q": "hetre"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="feed-results")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html and "Chaises empilables en hêtre" in html
+    assert "HX-Request" in response["Vary"]
+    full = client_for(chatellerault, reader).get("/listings/", {"q": "hetre"})
+    assert 'id="feed-results"' in full.content.decode()
+    assert 'hx-get="/listings/"' in full.content.decode()
+
+
+def test_saving_a_search(chatellerault):
+    with in_authority(chatellerault):
+        reader = agent()
+        chair = item_type()
+    client = client_for(chatellerault, reader)
+    page = client.get("/listings/", {"q": "chaise", "category": chair.pk}).content.decode()
+    assert 'action="/listings/saved-searches/"' in page
+    response = client.post("/listings/saved-searches/", {"q": "chaise", "category": chair.pk})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/listings/?")
+    client.post("/listings/saved-searches/", {"q": "chaise", "category": chair.pk})
+    with in_authority(chatellerault):
+        saved = SavedSearch.objects.get()
+    assert (saved.user, saved.query, saved.category) == (reader, "chaise", chair)
+    # An empty search cannot be saved.
+    client.post("/listings/saved-searches/", {"q": ""})
+    with in_authority(chatellerault):
+        assert SavedSearch.objects.count() == 1
+
+
+def test_deleting_a_saved_search_is_for_its_owner(chatellerault):
+    with in_authority(chatellerault):
+        owner, other = agent(), agent()
+        saved = SavedSearch.objects.create(user=owner, query="chaise")
+    path = f"/listings/saved-searches/{saved.pk}/delete/"
+    assert client_for(chatellerault, other).post(path).status_code == 404
+    mine = client_for(chatellerault, owner).get("/listings/mine/").content.decode()
+    assert f'action="{path}"' in mine
+    assert client_for(chatellerault, owner).post(path).status_code == 302
+    with in_authority(chatellerault):
+        assert not SavedSearch.objects.exists()
+
+
+def test_the_feed_needs_a_member_of_the_authority(chatellerault, grand_chatellerault):
+    with in_authority(grand_chatellerault):
+        published_listing(title="Table de Grand Châtellerault")
+    with in_authority(chatellerault):
+        reader = agent()
+    response = client_for(chatellerault).get("/listings/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert titles(client_for(chatellerault, reader).get("/listings/")) == []
+    client = client_for(chatellerault, reader)
+    client.defaults["HTTP_HOST"] = "grand-chatellerault.localhost"
+    response = client.get("/listings/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_the_home_page_shows_the_latest_listings(chatellerault, approver):
+    with in_authority(chatellerault):
+        published_listing(title="Vidéoprojecteur", approver=approver, estimated_value=VALUE)
+        reader = agent()
+    response = client_for(chatellerault, reader).get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Vidéoprojecteur" in html
+    assert_no_value(html)
+
+
+def test_an_invalid_filter_is_reported_and_ignored(chatellerault):
+    with in_authority(chatellerault):
+        viewer = agent()
+    response = client_for(chatellerault, viewer).get(
+        "/listings/", {"published_since": "31/02/2026", "condition": "broken"})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {"published_since", "condition"}
+    body = response.content.decode()
+    assert body.count("Ce filtre est ignoré.") == 2
