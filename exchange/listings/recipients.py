@@ -6,13 +6,19 @@ platform (by slug), a partner the authority grants access to (by id), or a name 
 for anyone not on the platform (an outside authority or partner). Which kinds a closing
 reason accepts, and how the web form's or the API's fields become a recipient, live
 here and nowhere else.
+
+Two kinds name something another app owns: an authority of the platform (sharing) and a
+partner (partners). Those apps sit above listings, so listings never imports them: each
+registers a `RecipientDirectory` for its kind when Django starts (its AppConfig.ready),
+which checks the recipient when a transfer is recorded and does what follows once the
+transfer counts (a receipt to confirm, the partners' requests to answer).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.utils.translation import gettext as _
 
@@ -21,6 +27,7 @@ from exchange.listings.models import ClosureReason
 
 if TYPE_CHECKING:
     from accounts.models import Service
+    from exchange.listings.models import Transfer
 
 
 class RecipientKind(StrEnum):
@@ -115,3 +122,42 @@ def recipient_from_fields(reason: str, *, service: Service | None = None,
             return Recipient.partner(partner_id)
         return Recipient.named(partner_name) if (partner_name or "").strip() else None
     return None
+
+
+# --- Directories: the apps that own the authority and partner kinds -----------------
+
+@dataclass(frozen=True)
+class ResolvedRecipient:
+    """What a directory says of a recipient: the name the transfer copies and, for a
+    donation, the agreement the transfer record cites."""
+
+    name: str
+    agreement_reference: str = ""
+
+
+class RecipientDirectory(Protocol):
+    """How an app above listings takes part in recording a transfer to its kind."""
+
+    def resolve(self, recipient: Recipient) -> ResolvedRecipient:
+        """The recipient's name (and agreement), or ExchangeError when the current
+        authority may not give to it now. Runs in the closing transaction."""
+
+    def transfer_counted(self, transfer: Transfer) -> None:
+        """What follows once a transfer to this kind counts; runs in the transaction
+        that makes it count (after-commit work is queued from here)."""
+
+
+_DIRECTORIES: dict[RecipientKind, RecipientDirectory] = {}
+
+
+def register_directory(kind: RecipientKind, directory: RecipientDirectory) -> None:
+    """Called once per kind, by the app that owns it, from its AppConfig.ready()."""
+    _DIRECTORIES[kind] = directory
+
+
+def directory_for(kind: RecipientKind) -> RecipientDirectory:
+    """The directory of `kind`; ExchangeError when no installed app provides one."""
+    directory = _DIRECTORIES.get(kind)
+    if directory is None:
+        raise ExchangeError(_("Say who received the items."), code="recipient")
+    return directory

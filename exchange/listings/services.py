@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +48,12 @@ from exchange.listings.permissions import (
     can_moderate_as_other,
     can_submit,
 )
-from exchange.listings.recipients import Recipient, RecipientKind, required_recipient
+from exchange.listings.recipients import (
+    Recipient,
+    RecipientKind,
+    directory_for,
+    required_recipient,
+)
 from tenants.background import after_commit
 
 HOLD_DURATION = timedelta(minutes=15)
@@ -568,28 +573,6 @@ def needs_confirmation(listing: Listing, reason: str) -> bool:
             and unit_value(listing) > settings.FREE_TRANSFER_CAP_PER_UNIT_EUR)
 
 
-def _receiving_authority(slug: str):
-    """The platform authority named by `slug`, provided the current authority shares
-    with it NOW (an active agreement or a common network, both serving data), else
-    ExchangeError: nobody records a transfer into the figures of an authority that
-    never agreed to exchange with theirs (issue 12)."""
-    from exchange.sharing.selectors import shares_with
-    from tenants.models import Authority
-    from tenants.selectors import current_authority
-
-    here = current_authority()
-    authority = (Authority.objects.exclude(schema_name="public").filter(slug=slug).first()
-                 if slug else None)
-    if authority is None or here is None or authority.pk == here.pk:
-        raise ExchangeError(_("Choose the receiving authority."), code="recipient")
-    if not shares_with(here, authority):
-        raise ExchangeError(
-            _("Your authority has no active sharing agreement with %(name)s: a transfer to "
-              "it cannot be recorded. Ask your administrator to propose sharing first.")
-            % {"name": authority.name}, code="recipient")
-    return authority
-
-
 @transaction.atomic
 def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int | None = None,
                   recipient: Recipient | None = None, weight_kg: Decimal | None = None,
@@ -615,7 +598,7 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
     kind = recipient.kind if recipient is not None and recipient.fits(reason) else None
     authority_name = ""
     if kind == RecipientKind.AUTHORITY:
-        authority_name = _receiving_authority(recipient.authority_slug).name
+        authority_name = directory_for(kind).resolve(recipient).name
     if not can_close(actor, listing):
         raise ExchangeError(_("You cannot close this listing."), code="forbidden")
     if reason not in ClosureReason.values:
@@ -637,14 +620,9 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         _mark_outlier_confirmed(listing, actor)
     partner_name = ""
     if kind == RecipientKind.PARTNER:
-        from exchange.partners.selectors import granted_partner_name
-
-        partner_name = granted_partner_name(recipient.partner_id)
-        if not partner_name:
-            raise ExchangeError(_("Choose a partner your authority works with."),
-                                code="recipient")
-        if not agreement_reference:
-            agreement_reference = _donation_agreement_reference(recipient.partner_id)
+        resolved = directory_for(kind).resolve(recipient)
+        partner_name = resolved.name
+        agreement_reference = agreement_reference or resolved.agreement_reference
     recipient = required_recipient(reason, recipient)
     if kind == RecipientKind.NAMED:
         authority_name = partner_name = recipient.name
@@ -682,34 +660,12 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
     return transfer
 
 
-def _donation_agreement_reference(partner_id: int) -> str:
-    """The line the transfer record prints for the donation agreement under which the
-    current authority gives to partner `partner_id` ("" without an agreement)."""
-    from exchange.partners.selectors import donation_agreement
-    from tenants.selectors import current_authority
-
-    authority = current_authority()
-    grant = donation_agreement(authority, partner_id) if authority else None
-    if grant is None or not (grant.agreement_reference or grant.agreement):
-        return ""
-    parts = [grant.agreement_reference or _("donation agreement")]
-    if grant.valid_from or grant.valid_until:
-        parts.append(_("valid from %(start)s to %(end)s") % {
-            "start": grant.valid_from.strftime("%d/%m/%Y") if grant.valid_from else "…",
-            "end": grant.valid_until.strftime("%d/%m/%Y") if grant.valid_until else "…"})
-    return ", ".join(parts)
-
-
 def _transfer_done(listing: Listing, transfer: Transfer, actor: User, *, closes: bool) -> None:
     """What follows a transfer that counts: the listing closes when nothing is left; the
     statistics fact and the catalogue follow after commit."""
     if (transfer.reason == ClosureReason.EXCHANGED_OTHER_AUTHORITY
             and transfer.recipient_authority_slug):
-        from exchange.sharing.receipts import request_receipt
-        from tenants.selectors import current_authority
-
-        request_receipt(transfer=transfer, giver=current_authority(),
-                        receiver=_receiving_authority(transfer.recipient_authority_slug))
+        directory_for(RecipientKind.AUTHORITY).transfer_counted(transfer)
     if closes:
         listing.status = ListingStatus.CLOSED
         listing.closed_at = timezone.now()
@@ -726,10 +682,7 @@ def _transfer_done(listing: Listing, transfer: Transfer, actor: User, *, closes:
     if transfer.recipient_partner_id is not None:
         # Partner API: answer the partners' requests (the partner it went to: accepted),
         # BEFORE the catalogue sync, whose withdrawal declines the requests still open.
-        from exchange.partners.cascade import transfer_to_partner_recorded
-
-        after_commit(transfer_to_partner_recorded, transfer.pk,
-                                   connection.schema_name)
+        directory_for(RecipientKind.PARTNER).transfer_counted(transfer)
     sync_after_commit(listing)
 
 

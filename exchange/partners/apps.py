@@ -6,3 +6,10 @@ class PartnersConfig(AppConfig):
     name = "exchange.partners"
     label = "partners"
     verbose_name = _("Partners and their API")
+
+    def ready(self) -> None:
+        """Take part in recording transfers (exchange.listings.recipients)."""
+        from exchange.listings.recipients import RecipientKind, register_directory
+        from exchange.partners.recipients import PartnerDirectory
+
+        register_directory(RecipientKind.PARTNER, PartnerDirectory())

@@ -6,3 +6,10 @@ class SharingConfig(AppConfig):
     name = "exchange.sharing"
     label = "sharing"
     verbose_name = _("Sharing between authorities")
+
+    def ready(self) -> None:
+        """Take part in recording transfers (exchange.listings.recipients)."""
+        from exchange.listings.recipients import RecipientKind, register_directory
+        from exchange.sharing.recipients import AuthorityDirectory
+
+        register_directory(RecipientKind.AUTHORITY, AuthorityDirectory())
