@@ -27,7 +27,7 @@ def campaign_opened(campaign) -> int:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         context = {"campaign": campaign, "authority": getattr(connection, "tenant", None),
-                   "url": absolute_url(reverse("exchange:weight_campaign",
+                   "url": absolute_url(reverse("statistics:weight_campaign",
                                                args=[campaign.year, campaign.semester]))}
         message = EmailMessage(
             subject=render_to_string("analytics/email/campaign_subject.txt", context).strip(),

@@ -3,7 +3,7 @@ templates, e-mails and tests."""
 
 from django.urls import path
 
-from exchange.listings.views import listings, moderation, outcome, reports, sharing, statistics
+from exchange.listings.views import listings, moderation, outcome, sharing
 from exchange.partners import views as partner_views
 
 app_name = "exchange"
@@ -42,18 +42,6 @@ urlpatterns = [
     path("moderation/<int:pk>/request-changes/", moderation.request_changes,
          name="moderation_request_changes"),
     path("moderation/dashboard/", moderation.dashboard, name="moderation_dashboard"),
-    path("moderation/report/", reports.report, name="moderation_report"),
-    path("moderation/report/export.csv", reports.report_csv, name="moderation_report_csv"),
-    path("moderation/report/export.xlsx", reports.report_xlsx, name="moderation_report_xlsx"),
-    path("moderation/report/fiche.pdf", reports.report_pdf, name="moderation_report_pdf"),
-    path("moderation/agec/", statistics.agec_report, name="agec_report"),
-    path("moderation/agec/declaration.csv", statistics.agec_csv, name="agec_csv"),
-    path("moderation/weights/", statistics.campaign_list, name="weight_campaigns"),
-    path("moderation/weights/<int:year>/s<int:semester>/", statistics.campaign_detail,
-         name="weight_campaign"),
-    path("factors/", statistics.factor_overrides, name="factor_overrides"),
-    path("my-impact/", statistics.my_impact, name="my_impact"),
-    path("settings/statistics/", statistics.stats_settings, name="stats_settings"),
     path("moderation/replies/", moderation.reply_list, name="reply_list"),
     path("moderation/replies/new/", moderation.reply_edit, name="reply_create"),
     path("moderation/replies/<int:pk>/", moderation.reply_edit, name="reply_edit"),

@@ -2,7 +2,7 @@
 
 Role rules are `can_*` / `is_*` functions of a user; object rules (a listing, a wanted
 request…) live in exchange/listings/permissions.py and are built on these. Services, web views
-(the decorators below), API views (exchange/listings/api/permissions.py, DRF classes calling
+(the decorators below), API views (accounts/api_permissions.py, DRF classes calling
 the same functions), forms and templates (the `can` flags of `permission_flags`, put
 in every template's context by accounts.context_processors.permissions) all ask here;
 tests/platform_core/test_permission_rules.py fails on a role-name test anywhere else.

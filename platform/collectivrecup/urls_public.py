@@ -5,7 +5,7 @@ from django.urls import include, path, reverse_lazy
 from django.views.generic import TemplateView
 
 from accounts.forms import LoginForm
-from analytics import views as analytics_views
+from analytics.views import impact as analytics_views
 from exchange.partners import console as partner_console
 from tenants import views as tenant_views
 from tenants.billing import views as billing_views

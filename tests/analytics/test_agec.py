@@ -88,7 +88,7 @@ def test_minimum_shares_from_the_data_file():
 def test_declaration_csv(year_2025, chatellerault):
     Authority.objects.filter(pk=chatellerault.pk).update(siret="21860066600018")
     response = client_for(chatellerault, year_2025["moderator"]).get(
-        reverse("exchange:agec_csv") + "?year=2025")
+        reverse("statistics:agec_csv") + "?year=2025")
     assert response.status_code == 200
     text = response.content.decode("utf-8")
     assert not text.startswith("\ufeff")
@@ -112,12 +112,12 @@ def test_declaration_csv(year_2025, chatellerault):
 
 def test_agec_page(year_2025, chatellerault):
     html = client_for(chatellerault, year_2025["moderator"]).get(
-        reverse("exchange:agec_report") + "?year=2025").content.decode()
+        reverse("statistics:agec_report") + "?year=2025").content.decode()
     assert f'data-category="{FURNITURE}"' in html.replace("&#x27;", "'")
     assert "320.00" in html and "20 %" in html
     assert "inconnue" in html  # a share not in the data file
     bad = client_for(chatellerault, year_2025["moderator"]).get(
-        reverse("exchange:agec_report") + "?year=abc")
+        reverse("statistics:agec_report") + "?year=abc")
     assert bad.status_code == 400
 
 
@@ -131,7 +131,7 @@ def test_it_share(year_2025, chatellerault):
     assert share.target == 50
     assert agec.it_target(2024) == 35 and agec.it_target(2023) == 25
     html = client_for(chatellerault, year_2025["moderator"]).get(
-        reverse("exchange:agec_report") + "?year=2025").content.decode()
+        reverse("statistics:agec_report") + "?year=2025").content.decode()
     assert 'id="it-ratio">25.0 %' in html
 
 
@@ -139,7 +139,7 @@ def test_admin_records_it_stock_and_siret(chatellerault):
     with in_authority(chatellerault):
         admin = authority_admin(email="admin.stats@chatellerault.example")
     client = client_for(chatellerault, admin)
-    page = reverse("exchange:stats_settings")
+    page = reverse("statistics:stats_settings")
     assert client.post(page, {"action": "stock", "year": "2025",
                               "items_in_stock": "40"}).status_code == 302
     assert RetiredITStock.objects.get(authority=chatellerault, year=2025).items_in_stock == 40
@@ -156,14 +156,14 @@ def test_admin_records_it_stock_and_siret(chatellerault):
 def test_agents_refused(chatellerault, name):
     with in_authority(chatellerault):
         user = agent(email="agent.agec@chatellerault.example")
-    assert client_for(chatellerault, user).get(reverse(f"exchange:{name}")).status_code == 403
+    assert client_for(chatellerault, user).get(reverse(f"statistics:{name}")).status_code == 403
 
 
 def test_settings_for_admins_only(chatellerault):
     with in_authority(chatellerault):
         user = moderator(email="mod.settings@chatellerault.example")
     assert client_for(chatellerault, user).get(
-        reverse("exchange:stats_settings")).status_code == 403
+        reverse("statistics:stats_settings")).status_code == 403
 
 
 def test_isolation(year_2025, grand_chatellerault):
@@ -172,7 +172,7 @@ def test_isolation(year_2025, grand_chatellerault):
     with in_authority(grand_chatellerault):
         user = moderator(email="mod.agec@grand-chatellerault.example")
     text = client_for(grand_chatellerault, user).get(
-        reverse("exchange:agec_csv") + "?year=2025").content.decode()
+        reverse("statistics:agec_csv") + "?year=2025").content.decode()
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["type_produit_acquis"], r["montant_reemploi_et_reutilisation"]) for r in rows] \
         == [(FURNITURE, "999.00")]
@@ -182,19 +182,19 @@ def test_settings_stay_with_their_authority(chatellerault, grand_chatellerault):
     with in_authority(grand_chatellerault):
         admin = authority_admin(email="admin.stats@grand-chatellerault.example")
     client = client_for(grand_chatellerault, admin)
-    assert client.post(reverse("exchange:stats_settings"),
+    assert client.post(reverse("statistics:stats_settings"),
                        {"action": "settings", "public_impact": "on"}).status_code == 302
-    assert client.post(reverse("exchange:stats_settings"),
+    assert client.post(reverse("statistics:stats_settings"),
                        {"action": "stock", "year": "2025", "items_in_stock": "7"}).status_code \
         == 302
     assert StatsSettings.objects.get(authority=grand_chatellerault).public_impact
     assert not StatsSettings.objects.get(authority=chatellerault).public_impact
     assert not RetiredITStock.objects.filter(authority=chatellerault).exists()
-    assert client_for(chatellerault).get(reverse("exchange:stats_settings")).status_code == 302
+    assert client_for(chatellerault).get(reverse("statistics:stats_settings")).status_code == 302
     # Châtellerault's admin page shows none of it.
     with in_authority(chatellerault):
         own = authority_admin(email="admin.stats2@chatellerault.example")
-    html = client_for(chatellerault, own).get(reverse("exchange:stats_settings")).content.decode()
+    html = client_for(chatellerault, own).get(reverse("statistics:stats_settings")).content.decode()
     assert 'id="table-it-stock"' in html and "<td>2025</td>" not in html
     assert 'checked' not in html.split('id="stats-settings-form"')[1].split("</form>")[0]
 
@@ -202,7 +202,7 @@ def test_settings_stay_with_their_authority(chatellerault, grand_chatellerault):
 # --- One SIRET (issue 14): the authority's, read by invoices and the declaration ---------
 
 def _declared_sirets(client) -> set[str]:
-    text = client.get(reverse("exchange:agec_csv") + "?year=2025").content.decode()
+    text = client.get(reverse("statistics:agec_csv") + "?year=2025").content.decode()
     return {row["siret"] for row in csv.DictReader(io.StringIO(text))}
 
 
@@ -217,7 +217,7 @@ def test_a_siret_entered_in_the_statistics_settings_is_the_invoices_one(year_202
     with in_authority(chatellerault):
         admin = authority_admin(email="admin.siret@chatellerault.example")
     client = client_for(chatellerault, admin)
-    assert client.post(reverse("exchange:stats_settings"), {
+    assert client.post(reverse("statistics:stats_settings"), {
         "action": "settings", "siret": "218 600 666 00018"}).status_code == 302
     assert _declared_sirets(client) == {"21860066600018"}
     assert _invoice_siret(chatellerault) == "21860066600018"
@@ -233,7 +233,7 @@ def test_a_siret_entered_in_the_billing_details_is_the_declarations_one(
     assert client.post("/admin/billing/", {
         "legal_name": "Commune de Châtellerault", "siret": "21860066600018"}).status_code == 302
     assert _declared_sirets(client) == {"21860066600018"}
-    page = client.get(reverse("exchange:stats_settings")).content.decode()
+    page = client.get(reverse("statistics:stats_settings")).content.decode()
     assert 'value="21860066600018"' in page
 
 
@@ -243,7 +243,7 @@ def test_a_siret_of_another_siren_is_refused_and_nothing_changes(year_2025, chat
         admin = authority_admin(email="admin.siret@chatellerault.example")
     client = client_for(chatellerault, admin)
     # A valid SIRET (Grand Châtellerault's), but not of this authority's SIREN.
-    for page, data in ((reverse("exchange:stats_settings"), {"action": "settings"}),
+    for page, data in ((reverse("statistics:stats_settings"), {"action": "settings"}),
                        ("/admin/billing/", {"legal_name": "Commune de Châtellerault"})):
         response = client.post(page, {**data, "siret": "20007067000019"})
         assert response.status_code == 400

@@ -124,7 +124,7 @@ def month(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
 
 
 def url(name: str) -> str:
-    return reverse(f"exchange:{name}")
+    return reverse(f"statistics:{name}")
 
 
 def dd(html: str, element_id: str, attribute: str = "data-value") -> str:

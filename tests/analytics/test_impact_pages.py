@@ -53,7 +53,7 @@ def town(chatellerault, django_capture_on_commit_callbacks):
 def test_override_changes_the_figures_and_their_version(town, chatellerault,
                                                         django_capture_on_commit_callbacks):
     client = client_for(chatellerault, town["moderator"])
-    page = reverse("exchange:factor_overrides")
+    page = reverse("statistics:factor_overrides")
     html = client.get(page).content.decode()
     assert f'data-code="{CHAIR}"' in html
     row = re.search(rf'data-code="{CHAIR}">(.*?)</tr>', html, re.S).group(1)
@@ -73,7 +73,7 @@ def test_override_changes_the_figures_and_their_version(town, chatellerault,
         (Decimal("51.000"), OVERRIDDEN_VERSION)]
     _weight, co2e = reference_figures(CHAIR)
     assert facts[0].co2e_avoided_kg == 6 * co2e  # the CO2e figure was left to the reference
-    report = client.get(reverse("exchange:moderation_report")).content.decode()
+    report = client.get(reverse("statistics:moderation_report")).content.decode()
     assert f"<code>{OVERRIDDEN_VERSION}</code>" in report
     html = client.get(page).content.decode()
     row = re.search(rf'data-code="{CHAIR}">(.*?)</tr>', html, re.S).group(1)
@@ -88,7 +88,7 @@ def test_override_changes_the_figures_and_their_version(town, chatellerault,
 
 def test_unknown_reference_code_refused(town, chatellerault):
     response = client_for(chatellerault, town["moderator"]).post(
-        reverse("exchange:factor_overrides"),
+        reverse("statistics:factor_overrides"),
         {"reference_code": "licorne", "weight_kg": "1", "source": "x"})
     assert response.status_code == 400
     assert not FactorOverride.objects.exists()
@@ -98,7 +98,7 @@ def test_factor_page_roles(chatellerault, grand_chatellerault):
     with in_authority(chatellerault):
         plain = agent(email="plain.factors@chatellerault.example")
         admin = authority_admin(email="admin.factors@chatellerault.example")
-    page = reverse("exchange:factor_overrides")
+    page = reverse("statistics:factor_overrides")
     assert client_for(chatellerault, plain).get(page).status_code == 403
     assert client_for(chatellerault, admin).get(page).status_code == 200
     assert client_for(chatellerault).get(page).status_code == 302
@@ -116,7 +116,7 @@ def test_factor_page_roles(chatellerault, grand_chatellerault):
 def test_agent_sees_own_figures_without_euros(town, chatellerault):
     weight, co2e = reference_figures(CHAIR)
     client = client_for(chatellerault, town["poster"])
-    response = client.get(reverse("exchange:my_impact"))
+    response = client.get(reverse("statistics:my_impact"))
     assert response.status_code == 200
     html = response.content.decode()
     assert re.search(r'id="given-quantity">(\d+)<', html).group(1) == "11"
@@ -127,7 +127,7 @@ def test_agent_sees_own_figures_without_euros(town, chatellerault):
     assert "€" not in html
     # The recipient's service received 6 chairs.
     html = client_for(chatellerault, town["recipient"]).get(
-        reverse("exchange:my_impact")).content.decode()
+        reverse("statistics:my_impact")).content.decode()
     assert re.search(r'id="received-quantity">(\d+)<', html).group(1) == "6"
     assert re.search(r'id="given-quantity">(\d+)<', html).group(1) == "0"
     assert "€" not in html
@@ -140,11 +140,11 @@ def test_no_euro_reaches_an_agent(town, chatellerault):
     for name in ("moderation_report", "moderation_report_csv", "moderation_report_xlsx",
                  "moderation_report_pdf", "agec_report", "agec_csv", "weight_campaigns",
                  "factor_overrides", "stats_settings"):
-        assert client.get(reverse(f"exchange:{name}")).status_code == 403, name
+        assert client.get(reverse(f"statistics:{name}")).status_code == 403, name
     for path in ("/api/v1/stats/summary/", "/api/v1/stats/timeseries/",
                  "/api/v1/stats/export.csv"):
         assert client.get(path).status_code == 403, path
-    html = client.get(reverse("exchange:my_impact")).content.decode()
+    html = client.get(reverse("statistics:my_impact")).content.decode()
     assert not EURO.search(html)
     # The public impact page shows no € either.
     StatsSettings.objects.filter(authority=chatellerault).update(public_impact=True)
@@ -156,7 +156,7 @@ def test_agent_figures_isolated(town, chatellerault, grand_chatellerault):
     with in_authority(grand_chatellerault):
         other = agent(email="agent.impact@grand-chatellerault.example")
     html = client_for(grand_chatellerault, other).get(
-        reverse("exchange:my_impact")).content.decode()
+        reverse("statistics:my_impact")).content.decode()
     assert re.search(r'id="given-quantity">(\d+)<', html).group(1) == "0"
 
 

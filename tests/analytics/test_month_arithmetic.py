@@ -2,9 +2,9 @@
 
 from datetime import date
 
+from analytics.api.views import _year_before
 from analytics.periods import month_bounds, month_end, months_back, semester_bounds
 from analytics.selectors import months_between
-from exchange.listings.api.views import _year_before
 
 
 def test_months_between_crosses_the_year_end():

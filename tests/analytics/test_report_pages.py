@@ -36,7 +36,7 @@ SECRET = "Famille secrète du Grand Châtellerault"
 
 
 def url(name: str) -> str:
-    return reverse(f"exchange:{name}")
+    return reverse(f"statistics:{name}")
 
 
 def dd(html: str, element_id: str, attribute: str | None = None) -> str:

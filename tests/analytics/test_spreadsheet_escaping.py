@@ -46,7 +46,7 @@ def hostile(chatellerault):
 
 
 def test_csv_export_escapes_text_cells_not_numbers(hostile):
-    response = hostile.get(reverse("exchange:moderation_report_csv"), {"kind": "transfers"})
+    response = hostile.get(reverse("statistics:moderation_report_csv"), {"kind": "transfers"})
     assert response.status_code == 200
     header, *rows = csv.reader(io.StringIO(response.content.decode()[1:]), delimiter=";")
     [row] = [dict(zip(header, row, strict=True)) for row in rows]
@@ -57,7 +57,7 @@ def test_csv_export_escapes_text_cells_not_numbers(hostile):
 
 
 def test_xlsx_export_has_no_formula_cell(hostile):
-    response = hostile.get(reverse("exchange:moderation_report_xlsx"),
+    response = hostile.get(reverse("statistics:moderation_report_xlsx"),
                            {"period": "year", "year": timezone.localdate().year})
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))

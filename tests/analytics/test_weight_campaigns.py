@@ -40,7 +40,7 @@ CHAIR = "chaise-visiteur"
 
 
 def url(year=2026, semester=1) -> str:
-    return reverse("exchange:weight_campaign", args=[year, semester])
+    return reverse("statistics:weight_campaign", args=[year, semester])
 
 
 @pytest.fixture
@@ -167,7 +167,7 @@ def test_correct_validate_lock_and_adjust(semester, chatellerault,
     assert campaign.validated_weight_kg == validated  # never moves
 
     # The report shows both figures; the campaign page lists the audit trail.
-    report = client.get(reverse("exchange:moderation_report")
+    report = client.get(reverse("statistics:moderation_report")
                         + "?period=semester&year=2026&semester=1").content.decode()
     row = re.search(r'data-semester="2026-S1">(.*?)</tr>', report, re.S).group(1)
     assert f">{validated:.3f}<" in row and ">100.000<" in row
@@ -203,17 +203,18 @@ def test_roles_and_isolation(semester, chatellerault, grand_chatellerault):
         plain = agent(email="agent.plain@chatellerault.example")
     assert client_for(chatellerault, plain).get(url()).status_code == 403
     assert client_for(chatellerault, plain).get(
-        reverse("exchange:weight_campaigns")).status_code == 403
+        reverse("statistics:weight_campaigns")).status_code == 403
     assert client_for(chatellerault).get(url()).status_code == 302
     with in_authority(grand_chatellerault):
         other = moderator(email="mod2@grand-chatellerault.example")
     # Grand Châtellerault has no campaign of its own: Châtellerault's is not found.
     assert client_for(grand_chatellerault, other).get(url()).status_code == 404
     listing = client_for(grand_chatellerault, other).get(
-        reverse("exchange:weight_campaigns")).content.decode()
+        reverse("statistics:weight_campaigns")).content.decode()
     assert "2026-S1" not in listing
-    assert client_for(chatellerault, semester["moderator"]).get(
-        reverse("exchange:weight_campaigns")).content.decode().count('data-semester="2026-S1"') == 1
+    own = client_for(chatellerault, semester["moderator"]).get(
+        reverse("statistics:weight_campaigns")).content.decode()
+    assert own.count('data-semester="2026-S1"') == 1
 
 
 def test_campaign_facts_only_reuse(semester, chatellerault):
@@ -245,5 +246,5 @@ def test_factor_page_queries_bounded(semester, chatellerault, django_assert_max_
     """About 45 item types; far fewer queries (none per item)."""
     with django_assert_max_num_queries(30):
         response = client_for(chatellerault, semester["moderator"]).get(
-            reverse("exchange:factor_overrides"))
+            reverse("statistics:factor_overrides"))
     assert response.content.decode().count("<tr data-code=") >= 40

@@ -350,7 +350,7 @@ ROWS: dict[str, Row] = {
     # A forged one-click link: 400 for everyone, before any sign-in.
     "tenant:exchange:outcome_confirm": same_for_all(
         BAD_REQUEST, kwargs=lambda w: {"token": "forged.token"}),
-    "tenant:exchange:my_impact": page(),
+    "tenant:statistics:my_impact": page(),
     # --- Moderation, reports, statistics ------------------------------------------------------
     "tenant:exchange:moderation_queue": page("moderator"),
     "tenant:exchange:moderation_bulk_approve": page("moderator", method=POST),
@@ -362,18 +362,18 @@ ROWS: dict[str, Row] = {
     "tenant:exchange:moderation_request_changes": page("moderator", method=POST,
                                                        kwargs=_pk("a_listing")),
     "tenant:exchange:moderation_dashboard": page("moderator"),
-    "tenant:exchange:moderation_report": page("moderator"),
-    "tenant:exchange:moderation_report_csv": page("moderator"),
-    "tenant:exchange:moderation_report_xlsx": page("moderator"),
-    "tenant:exchange:moderation_report_pdf": page("moderator"),
-    "tenant:exchange:agec_report": page("moderator"),
-    "tenant:exchange:agec_csv": page("moderator"),
-    "tenant:exchange:weight_campaigns": page("moderator"),
-    "tenant:exchange:weight_campaign": page(
+    "tenant:statistics:moderation_report": page("moderator"),
+    "tenant:statistics:moderation_report_csv": page("moderator"),
+    "tenant:statistics:moderation_report_xlsx": page("moderator"),
+    "tenant:statistics:moderation_report_pdf": page("moderator"),
+    "tenant:statistics:agec_report": page("moderator"),
+    "tenant:statistics:agec_csv": page("moderator"),
+    "tenant:statistics:weight_campaigns": page("moderator"),
+    "tenant:statistics:weight_campaign": page(
         "moderator", kwargs=lambda w: {"year": date.today().year, "semester": 1},
         names_a_object=True),  # A campaign of A; B has none for that semester
-    "tenant:exchange:factor_overrides": page("moderator_or_admin"),
-    "tenant:exchange:stats_settings": page("admin"),
+    "tenant:statistics:factor_overrides": page("moderator_or_admin"),
+    "tenant:statistics:stats_settings": page("admin"),
     "tenant:exchange:reply_list": page("moderator"),
     "tenant:exchange:reply_create": page("moderator"),
     "tenant:exchange:reply_edit": page("moderator", kwargs=_pk("a_reply")),
@@ -437,7 +437,7 @@ ROWS: dict[str, Row] = {
     "tenant:api:schema": same_for_all(OK),
     "tenant:api:docs": same_for_all(OK),
     # Any other address under /api/v1/: a 404 problem for everyone
-    # (exchange/listings/api/errors.py).
+    # (core/api/errors.py).
     "tenant:api/v1/^": same_for_all(NOT_FOUND, path="/api/v1/no-such-route/"),
     "tenant:api:category-list": api(),
     "tenant:api:service-list": api(),

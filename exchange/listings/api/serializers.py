@@ -54,23 +54,6 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text=_("Send it as `Authorization: Token <token>`."))
 
 
-class ErrorSerializer(serializers.Serializer):
-    """What every refusal answers (400, 401, 403, 404, 413, 415, 429, 500…): RFC 9457
-    problem details, `application/problem+json` (exchange/listings/api/errors.py)."""
-
-    type = serializers.CharField(help_text="A URI naming the kind of problem.")
-    title = serializers.CharField(help_text="The HTTP status, in words.")
-    status = serializers.IntegerField(help_text="The HTTP status code.")
-    detail = serializers.CharField(help_text="What went wrong and what to do.")
-    code = serializers.CharField(help_text=(
-        "Stable name of the refusal (`invalid`, `not_authenticated`, `forbidden`, "
-        "`state`…), the end of `type`."))
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False,
-        help_text=("Bad input only (`code` `invalid`): the messages of each field or "
-                   "parameter."))
-
-
 # --- Reference data ---------------------------------------------------------------------
 
 
@@ -276,74 +259,6 @@ class TransferSerializer(serializers.ModelSerializer):
 
 class PhotoUploadSerializer(serializers.Serializer):
     image = serializers.FileField(help_text=_("A JPEG, PNG or WebP image of 10 MB at most."))
-
-
-# --- Moderator figures -----------------------------------------------------------------
-
-
-class StatsQuerySerializer(serializers.Serializer):
-    """`from` and `to` (YYYY-MM-DD, both included); `from` is a Python keyword, hence
-    get_fields."""
-
-    def get_fields(self):
-        return {"from": serializers.DateField(required=False),
-                "to": serializers.DateField(required=False)}
-
-
-class StatsSummarySerializer(serializers.Serializer):
-    def get_fields(self):
-        return {
-            "from": serializers.DateField(),
-            "to": serializers.DateField(),
-            "listings_posted": serializers.IntegerField(
-                help_text=_("Listings created in the period, drafts excluded.")),
-            "listings_exchanged": serializers.IntegerField(
-                help_text=_("Listings of which at least one item was given in the period.")),
-            "value_exchanged_eur": serializers.DecimalField(max_digits=14, decimal_places=2),
-            "weight_avoided_kg": serializers.DecimalField(max_digits=14, decimal_places=3),
-            "co2e_avoided_kg": serializers.DecimalField(
-                max_digits=14, decimal_places=3,
-                help_text="kg CO2e avoided by the items reused in the period (statistics "
-                          "facts: reference factors or the authority's overrides)."),
-            "by_status": _StatusCountsField(
-                help_text=_("Number of listings in each status today.")),
-        }
-
-
-class TimeseriesQuerySerializer(StatsQuerySerializer):
-    def get_fields(self):
-        return {**super().get_fields(),
-                "granularity": serializers.ChoiceField(choices=["month"], required=False,
-                                                       default="month")}
-
-
-class TimeseriesPointSerializer(serializers.Serializer):
-    month = serializers.CharField(help_text="YYYY-MM")
-    listings_exchanged = serializers.IntegerField(
-        help_text="Listings of which at least one item was reused in the month.")
-    value_exchanged_eur = serializers.DecimalField(max_digits=14, decimal_places=2)
-    weight_avoided_kg = serializers.DecimalField(max_digits=14, decimal_places=3)
-    co2e_avoided_kg = serializers.DecimalField(max_digits=14, decimal_places=3)
-
-
-class TimeseriesSerializer(serializers.Serializer):
-    def get_fields(self):
-        return {
-            "from": serializers.DateField(),
-            "to": serializers.DateField(),
-            "granularity": serializers.CharField(),
-            "factors_versions": serializers.ListField(
-                child=serializers.CharField(),
-                help_text="Versions of the factors behind the figures, e.g. "
-                          "[\"2026.1\", \"2026.1+override\"]."),
-            "results": TimeseriesPointSerializer(many=True),
-        }
-
-
-@extend_schema_field({"type": "object", "additionalProperties": {"type": "integer"},
-                      "example": {"draft": 2, "pending": 1, "published": 12, "closed": 4}})
-class _StatusCountsField(serializers.DictField):
-    child = serializers.IntegerField()
 
 
 class PartnerOfferSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 """Views of the API: HTTP in, one call to exchange.listings.services or exchange.listings.selectors,
 JSON out. Rules are never repeated here.
 
-Errors: every refusal is `application/problem+json` (exchange/listings/api/errors.py): a
+Errors: every refusal is `application/problem+json` (core/api/errors.py): a
 service's ExchangeError keeps its code, with status 400 (403 for "forbidden", 413 for
 "too_large", 429 for "rate_limited"); a listing the caller may not see, or one of another
 authority (another schema), is a 404. Every view derives from AgentsAPIMixin, which also
@@ -11,14 +11,12 @@ refuses control characters in query parameters and text fields.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import FileResponse, HttpResponse
-from django.utils import timezone
+from django.http import FileResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -41,43 +39,26 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.api_permissions import IsMember, IsModerator
 from accounts.forms import LoginForm
 from accounts.models import Service, Site
-from analytics import selectors as fact_selectors
-from analytics.exports import facts_csv
-from analytics.periods import months_back
+from core.api.errors import problem
+from core.api.schema import ERRORS as COMMON_ERRORS
+from core.api.serializers import ErrorSerializer
+from core.api.views import AgentsAPIMixin
 from exchange.listings import photos, selectors, services
 from exchange.listings.api import serializers as s
-from exchange.listings.api.errors import problem, problem_exception_handler, refuse_bad_input
-from exchange.listings.api.permissions import IsMember, IsModerator
-from exchange.listings.api.schema import DESCRIPTIONS, AgentsAutoSchema
 from exchange.listings.models import Listing, ListingPhoto, ListingStatus
 from exchange.listings.permissions import can_view
 from exchange.sharing import contacts as shared_contacts
 from exchange.sharing import selectors as sharing_selectors
 from exchange.sharing.photos import open_shared_photo
 
-STATS_DEFAULT_DAYS = 30
 PHOTO_FIELDS = {"full": "image", "thumb": "thumbnail"}
 
 # Error answers, all problem details (AgentsAutoSchema adds the ones a view leaves out).
-ERRORS = {status_code: OpenApiResponse(s.ErrorSerializer, description=description)
-          for status_code, description in DESCRIPTIONS.items()}
-ERRORS[404] = OpenApiResponse(s.ErrorSerializer, description="No such listing here.")
-
-
-class AgentsAPIMixin:
-    """What every view of the agents' API shares: errors as problem details, a schema
-    that lists them, and no control character nor empty parameter coming in (400)."""
-
-    schema = AgentsAutoSchema()
-
-    def get_exception_handler(self):
-        return problem_exception_handler
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        refuse_bad_input(request)
+ERRORS = {**COMMON_ERRORS,
+          404: OpenApiResponse(ErrorSerializer, description="No such listing here.")}
 
 
 # Refusals of the services that concern one field of the request: answered as a DRF
@@ -133,7 +114,7 @@ class TokenView(AgentsAPIMixin, APIView):
         operation_id="auth_token", tags=["auth"], auth=[],
         request=s.CredentialsSerializer,
         responses={200: s.TokenSerializer, 400: ERRORS[400],
-                   429: OpenApiResponse(s.ErrorSerializer,
+                   429: OpenApiResponse(ErrorSerializer,
                                         description="Too many attempts (throttled or locked).")},
         examples=[
             OpenApiExample("Credentials", request_only=True,
@@ -426,7 +407,7 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         request=s.MessageSerializer,
         responses={201: s.ContactSerializer, 400: ERRORS[400], 401: ERRORS[401],
                    403: ERRORS[403], 404: ERRORS[404],
-                   429: OpenApiResponse(s.ErrorSerializer, description="Too many contacts "
+                   429: OpenApiResponse(ErrorSerializer, description="Too many contacts "
                                         "in the last hour.")})
     @action(detail=True, methods=["post"])
     def contact(self, request, pk=None):
@@ -506,7 +487,7 @@ class SharedListingContact(AgentsAPIMixin, APIView):
         tags=["sharing"], parameters=SHARED_PATH, request=s.MessageSerializer,
         responses={201: s.ContactSerializer, 400: ERRORS[400], 401: ERRORS[401],
                    403: ERRORS[403], 404: ERRORS[404],
-                   429: OpenApiResponse(s.ErrorSerializer, description="Too many contacts "
+                   429: OpenApiResponse(ErrorSerializer, description="Too many contacts "
                                         "in the last hour.")})
     def post(self, request, authority_slug: str, id: int):  # noqa: A002 - the path's name
         data = s.MessageSerializer(data=request.data)
@@ -556,119 +537,6 @@ class ModerationQueue(AgentsAPIMixin, generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.with_quantity_left(selectors.moderation_queue())
-
-
-PERIOD_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); "
-                     f"defaults to {STATS_DEFAULT_DAYS} days before `to`."),
-    OpenApiParameter("to", OpenApiTypes.DATE,
-                     description="Last day, included; defaults to today."),
-]
-TIMESERIES_MAX_MONTHS = 120
-
-
-def _period(request, query_serializer=s.StatsQuerySerializer, default_start=None):
-    """(from, to, validated query) of a statistics request; 400 on a malformed date or
-    a start after the end."""
-    query = query_serializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    end = query.validated_data.get("to") or timezone.localdate()
-    start = query.validated_data.get("from") or (
-        default_start(end) if default_start else end - timedelta(days=STATS_DEFAULT_DAYS))
-    if start > end:
-        raise ValidationError({"from": [_("The start of the period is after its end.")]})
-    return start, end, query.validated_data
-
-
-class StatsSummary(AgentsAPIMixin, APIView):
-    permission_classes = [IsAuthenticated, IsModerator]
-
-    @extend_schema(
-        summary="Moderator figures over a period", tags=["moderation"],
-        parameters=PERIOD_PARAMETERS,
-        responses={200: s.StatsSummarySerializer, 400: ERRORS[400], 401: ERRORS[401],
-                   403: ERRORS[403]},
-        examples=[OpenApiExample("Figures", response_only=True, value={
-            "from": "2026-01-01", "to": "2026-03-31", "listings_posted": 42,
-            "listings_exchanged": 17, "value_exchanged_eur": 2350.0,
-            "weight_avoided_kg": 812.5, "co2e_avoided_kg": 2130.4,
-            "by_status": {"draft": 3, "pending": 2, "changes_requested": 1, "rejected": 1,
-                          "published": 20, "closed": 15, "expired": 0}})],
-    )
-    def get(self, request):
-        start, end, _query = _period(request)
-        figures = selectors.moderator_figures(request.tenant, start, end)
-        return Response(s.StatsSummarySerializer({
-            "from": start, "to": end, "listings_posted": figures.listings_posted,
-            "listings_exchanged": figures.listings_exchanged,
-            "value_exchanged_eur": figures.value_exchanged_eur,
-            "weight_avoided_kg": figures.weight_avoided_kg,
-            "co2e_avoided_kg": figures.co2e_avoided_kg,
-            "by_status": figures.by_status}).data)
-
-
-def _year_before(end):
-    """First day of the month eleven months before `end`'s: twelve whole months."""
-    return months_back(end, 11)
-
-
-class StatsTimeseries(AgentsAPIMixin, APIView):
-    permission_classes = [IsAuthenticated, IsModerator]
-
-    @extend_schema(
-        summary="Reuse figures per month (statistics facts)", tags=["moderation"],
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD); "
-                             "defaults to the first day of the month eleven months "
-                             "before `to`'s (twelve months)."),
-            PERIOD_PARAMETERS[1],
-            OpenApiParameter("granularity", str, enum=["month"],
-                             description="Only `month` for now (the default)."),
-        ],
-        responses={200: s.TimeseriesSerializer, 400: ERRORS[400], 401: ERRORS[401],
-                   403: ERRORS[403]},
-        examples=[OpenApiExample("Two months", response_only=True, value={
-            "from": "2026-01-01", "to": "2026-02-28", "granularity": "month",
-            "factors_versions": ["2026.1"],
-            "results": [
-                {"month": "2026-01", "listings_exchanged": 3, "value_exchanged_eur": 420.0,
-                 "weight_avoided_kg": 96.0, "co2e_avoided_kg": 297.6},
-                {"month": "2026-02", "listings_exchanged": 0, "value_exchanged_eur": 0.0,
-                 "weight_avoided_kg": 0.0, "co2e_avoided_kg": 0.0}]})],
-    )
-    def get(self, request):
-        start, end, query = _period(request, s.TimeseriesQuerySerializer, _year_before)
-        months = fact_selectors.months_between(start, end)
-        if len(months) > TIMESERIES_MAX_MONTHS:
-            raise ValidationError({"from": [
-                _("The period is too long: %(max)s months at most.")
-                % {"max": TIMESERIES_MAX_MONTHS}]})
-        return Response(s.TimeseriesSerializer({
-            "from": start, "to": end, "granularity": query["granularity"],
-            "factors_versions": fact_selectors.factors_versions(request.tenant, start, end),
-            "results": fact_selectors.monthly_series(request.tenant, start, end)}).data)
-
-
-class StatsExport(AgentsAPIMixin, APIView):
-    permission_classes = [IsAuthenticated, IsModerator]
-
-    @extend_schema(
-        summary="Transfers of a period as CSV (statistics facts)", tags=["moderation"],
-        description="UTF-8 with a byte order mark, `;` separators, decimal commas, ISO "
-                    "dates, one header row (see docs/api.md). No personal data.",
-        parameters=PERIOD_PARAMETERS,
-        responses={(200, "text/csv"): OpenApiTypes.STR, 400: ERRORS[400], 401: ERRORS[401],
-                   403: ERRORS[403]},
-    )
-    def get(self, request):
-        start, end, _query = _period(request)
-        facts = fact_selectors.facts_between(request.tenant, start, end)
-        response = HttpResponse(facts_csv(facts.iterator(chunk_size=2000)),
-                                content_type="text/csv; charset=utf-8")
-        filename = f"collectivrecup-{request.tenant.slug}-{start}-{end}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        patch_cache_control(response, private=True, no_store=True)
-        return response
 
 
 # --- Documentation ------------------------------------------------------------------------

@@ -350,8 +350,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 
 # --- REST API ---------------------------------------------------------------------
-# The API (exchange/listings/api/, docs/api.md). Tokens live in each authority's schema
-# (rest_framework.authtoken is a tenant app): a token means nothing on another host.
+# The agents' API (exchange/listings/api/, analytics/api/, core/api/; docs/api.md). Tokens
+# live in each authority's schema (rest_framework.authtoken is a tenant app): a token
+# means nothing on another host.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -363,7 +364,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Agents' API errors as problem details (its views also name it; the partner API's
     # views name their own).
-    "EXCEPTION_HANDLER": "exchange.listings.api.errors.problem_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.problem_exception_handler",
     # Decimals (€, kg) as JSON numbers, not strings.
     "COERCE_DECIMAL_TO_STRING": False,
     # Token requests per client address (ScopedRateThrottle on /api/v1/auth/token/);

@@ -1,4 +1,4 @@
-// Charts of the moderators' report page (exchange/moderation/report.html).
+// Charts of the moderators' report page (analytics/report.html).
 // Reads its data from <script type="application/json" id="report-data"> (json_script):
 // no inline script, no eval — works under the strict CSP (script-src 'self').
 (function () {

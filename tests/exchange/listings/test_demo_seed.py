@@ -74,7 +74,7 @@ def test_the_demo_looks_like_a_year_of_use(media_in_tmp, chatellerault, grand_ch
         with in_authority(authority):
             moderator = User.objects.get(email=demo_email("moderateur", authority.slug))
         client = client_for(authority, moderator)
-        response = client.get(reverse("exchange:moderation_report"), {
+        response = client.get(reverse("statistics:moderation_report"), {
             "period": "custom", "start": start.isoformat(), "end": end.isoformat()})
         assert response.status_code == 200
         chart = json.loads(re.search(
@@ -84,7 +84,7 @@ def test_the_demo_looks_like_a_year_of_use(media_in_tmp, chatellerault, grand_ch
         assert len([v for v in chart["value"] if v > 0]) >= 10
         assert len(set(chart["exchanged"])) >= 3  # a shape, not a flat line
 
-        declaration = client.get(reverse("exchange:agec_csv"), {"year": date.today().year})
+        declaration = client.get(reverse("statistics:agec_csv"), {"year": date.today().year})
         rows = list(csv.DictReader(io.StringIO(declaration.content.decode())))
         assert rows
         for row in rows:

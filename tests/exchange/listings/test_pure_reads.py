@@ -56,13 +56,13 @@ def test_main_get_pages_write_nothing(chatellerault, town_with_a_campaign):
         reverse("exchange:listing_create"),
         reverse("exchange:moderation_queue"),
         reverse("exchange:moderation_dashboard"),
-        reverse("exchange:moderation_report"),
-        reverse("exchange:weight_campaigns"),
-        reverse("exchange:weight_campaign", args=[2026, 1]),
-        reverse("exchange:agec_report"),
-        reverse("exchange:factor_overrides"),
+        reverse("statistics:moderation_report"),
+        reverse("statistics:weight_campaigns"),
+        reverse("statistics:weight_campaign", args=[2026, 1]),
+        reverse("statistics:agec_report"),
+        reverse("statistics:factor_overrides"),
         reverse("exchange:settings"),
-        reverse("exchange:stats_settings"),
+        reverse("statistics:stats_settings"),
         reverse("exchange:sharing_settings"),
         reverse("partners:admin"),
     ]
@@ -78,7 +78,7 @@ def test_other_authority_pages_and_api_reads_write_nothing(chatellerault,
     pages = [
         reverse("exchange:my_listings"),
         reverse("exchange:wanted_list"),
-        reverse("exchange:my_impact"),
+        reverse("statistics:my_impact"),
         reverse("exchange:reply_list"),
         reverse("exchange:category_list"),
         reverse("exchange:shared_feed"),
@@ -124,7 +124,7 @@ def test_settings_pages_read_defaults_when_the_rows_are_missing(chatellerault):
         admin = authority_admin(email="admin.missing@example.org")
     client = client_for(chatellerault, admin)
     assert writes_of(client, reverse("exchange:settings")) == []
-    assert writes_of(client, reverse("exchange:stats_settings")) == []
+    assert writes_of(client, reverse("statistics:stats_settings")) == []
     assert writes_of(client, reverse("exchange:feed")) == []
     assert not StatsSettings.objects.filter(authority=chatellerault).exists()
     with in_authority(chatellerault):

@@ -1,11 +1,12 @@
 """The moderators' report page (issue 5, item 4) and its CSV / XLSX exports.
 
 Figures come from analytics.selectors (facts of the request's authority, public schema,
-plus the listings of its own schema); views only read the period and render."""
+plus the listings of its own schema); views only read the period and render. URLs:
+analytics/urls.py (namespace `statistics`)."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -15,7 +16,7 @@ from analytics import campaigns, exports
 from analytics import selectors as fact_selectors
 from analytics.forms import ReportPeriodForm
 from analytics.models import Destination
-from exchange.listings.views.moderation import _render
+from analytics.views.back_office import render_section
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,7 +51,7 @@ def report(request):
     form = _period_form(request)
     context = {"form": form, "report": None}
     if not form.is_valid():
-        return _render(request, "report.html", context, section="report", status=400)
+        return render_section(request, "report.html", context, section="report", status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     data = fact_selectors.report(request.tenant, start, end)
     labels = dict(Destination.choices)
@@ -60,13 +61,11 @@ def report(request):
                     "query": form_query(form),
                     "received": fact_selectors.received_summary(request.tenant, start, end),
                     "campaigns": campaigns.campaigns_between(request.tenant, start, end)})
-    return _render(request, "report.html", context, section="report")
+    return render_section(request, "report.html", context, section="report")
 
 
 def form_query(form: ReportPeriodForm) -> str:
     """The GET query of a valid form, for the export links."""
-    from django.http import QueryDict
-
     query = QueryDict(mutable=True)
     for name in ("period", "year", "month", "semester", "start", "end"):
         value = form.cleaned_data.get(name)
@@ -76,7 +75,7 @@ def form_query(form: ReportPeriodForm) -> str:
 
 
 def _bad_period(request, form):
-    return _render(request, "report.html", {"form": form, "report": None},
+    return render_section(request, "report.html", {"form": form, "report": None},
                    section="report", status=400)
 
 
@@ -126,6 +125,7 @@ def report_xlsx(request):
 @require_GET
 def report_pdf(request):
     """The PDF fiche of the period (analytics.fiche), for elected officials."""
+    # reportlab is heavy: loaded when a fiche is asked for, not with every page.
     from analytics.fiche import fiche_pdf
 
     form = _period_form(request)

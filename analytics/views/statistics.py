@@ -33,7 +33,7 @@ from analytics.forms import (
     YearForm,
 )
 from analytics.models import FactorOverride, ReferenceItem, WeightCampaign
-from exchange.listings.views.moderation import _render
+from analytics.views.back_office import render_section
 
 # --- Loi AGEC ---------------------------------------------------------------------------
 
@@ -47,8 +47,8 @@ def _year(request):
 def agec_report(request):
     form, year = _year(request)
     if year is None:
-        return _render(request, "agec.html", {"form": form}, section="agec", status=400)
-    return _render(request, "agec.html", {
+        return render_section(request, "agec.html", {"form": form}, section="agec", status=400)
+    return render_section(request, "agec.html", {
         "form": form, "year": year, "rows": agec.agec_rows(request.tenant, year),
         "it": agec.it_reuse_share(request.tenant, year),
         "siret": request.tenant.siret,
@@ -60,7 +60,7 @@ def agec_report(request):
 def agec_csv(request):
     form, year = _year(request)
     if year is None:
-        return _render(request, "agec.html", {"form": form}, section="agec", status=400)
+        return render_section(request, "agec.html", {"form": form}, section="agec", status=400)
     text = agec.declaration_csv(request.tenant, year)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -74,7 +74,7 @@ def agec_csv(request):
 @require_GET
 def campaign_list(request):
     rows = campaigns.campaigns_between(request.tenant, date.min, date.max)
-    return _render(request, "campaign_list.html", {"rows": rows[::-1]}, section="campaigns")
+    return render_section(request, "campaign_list.html", {"rows": rows[::-1]}, section="campaigns")
 
 
 def _campaign(request, year: int, semester: int) -> WeightCampaign:
@@ -114,10 +114,10 @@ def campaign_detail(request, year: int, semester: int):
         except campaigns.CampaignError as refused:
             error, status = str(refused), 400
         else:
-            return redirect("exchange:weight_campaign", year=year, semester=semester)
+            return redirect("statistics:weight_campaign", year=year, semester=semester)
         campaign.refresh_from_db()
     figures = campaigns.category_figures(campaign)
-    return _render(request, "campaign_detail.html", {
+    return render_section(request, "campaign_detail.html", {
         "campaign": campaign, "figures": figures, "error": error,
         "total_kg": sum((f.weight_kg for f in figures), campaigns.ZERO),
         "current_kg": sum((f.current_kg for f in figures), campaigns.ZERO),
@@ -142,7 +142,7 @@ def factor_overrides(request):
             else:
                 messages.success(request, _("The factors were saved; the figures are "
                                             "being recomputed."))
-                return redirect("exchange:factor_overrides")
+                return redirect("statistics:factor_overrides")
         status, bad_form = 400, form
     overrides = {o.reference_code: o for o in FactorOverride.objects.filter(
         authority=request.tenant)}
@@ -160,7 +160,7 @@ def factor_overrides(request):
                 "source": override.source if override else ""})
         items.append({"item": item, "override": override, "form": form,
                       "factors": table.get(item.code)})
-    return _render(request, "factors.html", {"items": items}, section="factors",
+    return render_section(request, "factors.html", {"items": items}, section="factors",
                    status=status)
 
 
@@ -181,16 +181,16 @@ def stats_settings(request):
             if stock_form.is_valid():
                 stats_services.record_it_stock(request.tenant, **stock_form.cleaned_data)
                 messages.success(request, _("The retired IT stock was recorded."))
-                return redirect("exchange:stats_settings")
+                return redirect("statistics:stats_settings")
         else:
             form = StatsSettingsForm(request.POST, authority=request.tenant)
             if form.is_valid():
                 stats_services.save_stats_settings(request.tenant, **form.cleaned_data)
                 messages.success(request, _("The statistics settings were saved."))
-                return redirect("exchange:stats_settings")
+                return redirect("statistics:stats_settings")
         status = 400
     stocks = request.tenant.retired_it_stocks.all()
-    return _render(request, "stats_settings.html", {
+    return render_section(request, "stats_settings.html", {
         "form": form, "stock_form": stock_form, "stocks": stocks},
         section="stats_settings", status=status)
 
@@ -201,5 +201,5 @@ def stats_settings(request):
 @require_GET
 def my_impact(request):
     """Items the agent gave and their service received, kg and CO2e: never €."""
-    return render(request, "exchange/listings/my_impact.html", {
+    return render(request, "analytics/my_impact.html", {
         "figures": fact_selectors.agent_figures(request.tenant, request.user)})

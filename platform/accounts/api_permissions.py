@@ -1,6 +1,6 @@
-"""DRF permissions of the API: thin wrappers around the permission layer the web pages
-use (accounts.permissions, exchange.listings.permissions): `IsMember` is the web pages'
-`exchange_member_required`, `IsModerator` their `moderator_required`.
+"""DRF permissions of the agents' API (every app serving part of it): thin wrappers
+around the permission layer the web pages use (accounts.permissions): `IsMember` is
+the web pages' `exchange_member_required`, `IsModerator` their `moderator_required`.
 
 Anonymous callers get 401 (DRF turns a failed permission into NotAuthenticated when no
 credentials were sent or they were wrong); members without the role get 403.

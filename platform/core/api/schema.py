@@ -1,6 +1,6 @@
 """OpenAPI schema of the agents' API: every operation lists the error answers it can give,
-all in the one problem format (exchange/listings/api/errors.py), and the text it accepts says it
-refuses control characters (as a `pattern`).
+all in the one problem format (core/api/errors.py), and the text it accepts says it refuses
+control characters (as a `pattern`).
 
 Which errors an operation can give follows from the view, so that a new view gets them
 without a declaration: 400 (bad input, control characters in any query parameter) and
@@ -15,12 +15,13 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
-from exchange.listings.api.errors import (
+from core.api.errors import (
     MULTILINE_FIELDS,
     MULTILINE_PATTERN,
     PROBLEM,
     SINGLE_LINE_PATTERN,
 )
+from core.api.serializers import ErrorSerializer
 
 DESCRIPTIONS = {
     400: "Bad input (`errors` names each field or parameter) or refused by a rule "
@@ -34,6 +35,9 @@ DESCRIPTIONS = {
     500: "Something went wrong on our side.",
 }
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+# The error answers a view declares itself: `responses={…, 403: ERRORS[403]}`.
+ERRORS = {status_code: OpenApiResponse(ErrorSerializer, description=description)
+          for status_code, description in DESCRIPTIONS.items()}
 
 
 class AgentsAutoSchema(AutoSchema):
@@ -56,8 +60,6 @@ class AgentsAutoSchema(AutoSchema):
         return sorted(statuses)
 
     def _get_response_bodies(self, direction="response"):
-        from exchange.listings.api.serializers import ErrorSerializer
-
         responses = super()._get_response_bodies(direction)
         for status_code in self.error_statuses():
             if str(status_code) not in responses:

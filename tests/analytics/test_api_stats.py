@@ -63,6 +63,19 @@ def test_summary_gains_the_co2e_of_the_period(town, chatellerault):
         f"{API}/stats/summary/?from=2020-01-01&to=2020-12-31").json()["co2e_avoided_kg"] == 0
 
 
+def test_stats_period(town, chatellerault):
+    client = api(chatellerault, town["moderator"])
+    figures = client.get(f"{API}/stats/summary/?from=2020-01-01&to=2020-12-31")
+    assert figures.status_code == 200
+    assert figures.json()["from"] == "2020-01-01"
+    assert figures.json()["listings_posted"] == 0
+    assert figures.json()["value_exchanged_eur"] == 0
+    for query in ("from=2026-13-01", "to=yesterday", "from=2026-03-01&to=2026-02-01"):
+        response = client.get(f"{API}/stats/summary/?{query}")
+        assert response.status_code == 400
+        assert response.json()
+
+
 def test_timeseries_per_month_with_empty_months(town, chatellerault):
     response = api(chatellerault, town["moderator"]).get(
         f"{API}/stats/timeseries/?from=2026-01-01&to=2026-04-30&granularity=month")

@@ -1,0 +1,75 @@
+"""Serializers of the statistics endpoints of the agents' API: the period they take and
+the figures they answer."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    """`from` and `to` (YYYY-MM-DD, both included); `from` is a Python keyword, hence
+    get_fields."""
+
+    def get_fields(self):
+        return {"from": serializers.DateField(required=False),
+                "to": serializers.DateField(required=False)}
+
+
+class StatsSummarySerializer(serializers.Serializer):
+    def get_fields(self):
+        return {
+            "from": serializers.DateField(),
+            "to": serializers.DateField(),
+            "listings_posted": serializers.IntegerField(
+                help_text=_("Listings created in the period, drafts excluded.")),
+            "listings_exchanged": serializers.IntegerField(
+                help_text=_("Listings of which at least one item was given in the period.")),
+            "value_exchanged_eur": serializers.DecimalField(max_digits=14, decimal_places=2),
+            "weight_avoided_kg": serializers.DecimalField(max_digits=14, decimal_places=3),
+            "co2e_avoided_kg": serializers.DecimalField(
+                max_digits=14, decimal_places=3,
+                help_text="kg CO2e avoided by the items reused in the period (statistics "
+                          "facts: reference factors or the authority's overrides)."),
+            "by_status": _StatusCountsField(
+                help_text=_("Number of listings in each status today.")),
+        }
+
+
+class TimeseriesQuerySerializer(StatsQuerySerializer):
+    def get_fields(self):
+        return {**super().get_fields(),
+                "granularity": serializers.ChoiceField(choices=["month"], required=False,
+                                                       default="month")}
+
+
+class TimeseriesPointSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    listings_exchanged = serializers.IntegerField(
+        help_text="Listings of which at least one item was reused in the month.")
+    value_exchanged_eur = serializers.DecimalField(max_digits=14, decimal_places=2)
+    weight_avoided_kg = serializers.DecimalField(max_digits=14, decimal_places=3)
+    co2e_avoided_kg = serializers.DecimalField(max_digits=14, decimal_places=3)
+
+
+class TimeseriesSerializer(serializers.Serializer):
+    def get_fields(self):
+        return {
+            "from": serializers.DateField(),
+            "to": serializers.DateField(),
+            "granularity": serializers.CharField(),
+            "factors_versions": serializers.ListField(
+                child=serializers.CharField(),
+                help_text="Versions of the factors behind the figures, e.g. "
+                          "[\"2026.1\", \"2026.1+override\"]."),
+            "results": TimeseriesPointSerializer(many=True),
+        }
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "integer"},
+                      "example": {"draft": 2, "pending": 1, "published": 12, "closed": 4}})
+class _StatusCountsField(serializers.DictField):
+    child = serializers.IntegerField()
+
+
