@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils.translation import gettext as _
 
@@ -176,3 +176,30 @@ def directory_for(kind: RecipientKind) -> RecipientDirectory:
     if directory is None:
         raise ExchangeError(_("Say who received the items."), code="recipient")
     return directory
+
+
+# --- Receipts: the recipient's answer, shown beside the transfer --------------------
+
+class ReceiptReader(Protocol):
+    def __call__(self, giver: Authority, transfers: list[Transfer]) -> dict[int, Any]:
+        """The receipt of each of `giver`'s `transfers` to this kind that asked for one,
+        by transfer id (one read): an object with `status`, `get_status_display()` and
+        `decline_reason`, which the listing's page shows."""
+
+
+_RECEIPT_READERS: dict[RecipientKind, ReceiptReader] = {}
+
+
+def register_receipt_reader(kind: RecipientKind, read: ReceiptReader) -> None:
+    """Called by the app that owns `kind` when its recipients confirm receipt of a
+    transfer (sharing: the receiving authority), from its AppConfig.ready()."""
+    _RECEIPT_READERS[kind] = read
+
+
+def receipts_of(giver: Authority, transfers: list[Transfer]) -> dict[int, Any]:
+    """The receipt of each of `giver`'s `transfers` that has one, by transfer id; none
+    when no installed app asks its recipients to confirm receipt."""
+    receipts: dict[int, Any] = {}
+    for read in _RECEIPT_READERS.values():
+        receipts.update(read(giver, transfers))
+    return receipts
