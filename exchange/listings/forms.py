@@ -177,6 +177,11 @@ class ReserveForm(ServiceErrorsMixin, forms.Form):
                                    help_text=_("A person or a service."))
 
 
+class VisibilityForm(forms.Form):
+    visibility = forms.ChoiceField(label=_("Who sees this listing?"),
+                                   choices=Visibility.choices, widget=forms.RadioSelect)
+
+
 class CloseForm(ServiceErrorsMixin, forms.Form):
     """Give out all or part of a listing. Which recipient field counts depends on the
     reason; the service checks it."""
@@ -332,10 +337,3 @@ class FeedFilterForm(forms.Form):
             published_since=data.get("published_since"),
             sort=data.get("sort") or ("relevance" if q.strip() else "recent"),
         )
-
-
-class ReceiptDeclineForm(forms.Form):
-    """Why the receiving authority declines a transfer another authority recorded."""
-
-    reason = forms.CharField(label=_("Why?"), max_length=500,
-                             widget=forms.TextInput(attrs={"placeholder": _("Why?")}))

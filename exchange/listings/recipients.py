@@ -10,15 +10,16 @@ here and nowhere else.
 Two kinds name something another app owns: an authority of the platform (sharing) and a
 partner (partners). Those apps sit above listings, so listings never imports them: each
 registers a `RecipientDirectory` for its kind when Django starts (its AppConfig.ready),
-which checks the recipient when a transfer is recorded and does what follows once the
-transfer counts (a receipt to confirm, the partners' requests to answer).
+which offers the recipients an authority may choose, checks the recipient when a
+transfer is recorded and does what follows once the transfer counts (a receipt to
+confirm, the partners' requests to answer).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils.translation import gettext as _
 
@@ -26,8 +27,11 @@ from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ClosureReason
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from accounts.models import Service
     from exchange.listings.models import Transfer
+    from tenants.models import Authority
 
 
 class RecipientKind(StrEnum):
@@ -138,6 +142,10 @@ class ResolvedRecipient:
 class RecipientDirectory(Protocol):
     """How an app above listings takes part in recording a transfer to its kind."""
 
+    def choices(self, authority: Authority) -> Iterable:
+        """The recipients of this kind `authority` may record a transfer to now, for the
+        close form to offer (the owning app's objects, a queryset for a model)."""
+
     def resolve(self, recipient: Recipient) -> ResolvedRecipient:
         """The recipient's name (and agreement), or ExchangeError when the current
         authority may not give to it now. Runs in the closing transaction."""
@@ -155,9 +163,43 @@ def register_directory(kind: RecipientKind, directory: RecipientDirectory) -> No
     _DIRECTORIES[kind] = directory
 
 
+def recipient_choices(kind: RecipientKind, authority: Authority) -> Iterable:
+    """What the directory of `kind` offers `authority` to choose from; nothing when no
+    installed app provides one (the form then offers no choice of that kind)."""
+    directory = _DIRECTORIES.get(kind)
+    return directory.choices(authority) if directory is not None else ()
+
+
 def directory_for(kind: RecipientKind) -> RecipientDirectory:
     """The directory of `kind`; ExchangeError when no installed app provides one."""
     directory = _DIRECTORIES.get(kind)
     if directory is None:
         raise ExchangeError(_("Say who received the items."), code="recipient")
     return directory
+
+
+# --- Receipts: the recipient's answer, shown beside the transfer --------------------
+
+class ReceiptReader(Protocol):
+    def __call__(self, giver: Authority, transfers: list[Transfer]) -> dict[int, Any]:
+        """The receipt of each of `giver`'s `transfers` to this kind that asked for one,
+        by transfer id (one read): an object with `status`, `get_status_display()` and
+        `decline_reason`, which the listing's page shows."""
+
+
+_RECEIPT_READERS: dict[RecipientKind, ReceiptReader] = {}
+
+
+def register_receipt_reader(kind: RecipientKind, read: ReceiptReader) -> None:
+    """Called by the app that owns `kind` when its recipients confirm receipt of a
+    transfer (sharing: the receiving authority), from its AppConfig.ready()."""
+    _RECEIPT_READERS[kind] = read
+
+
+def receipts_of(giver: Authority, transfers: list[Transfer]) -> dict[int, Any]:
+    """The receipt of each of `giver`'s `transfers` that has one, by transfer id; none
+    when no installed app asks its recipients to confirm receipt."""
+    receipts: dict[int, Any] = {}
+    for read in _RECEIPT_READERS.values():
+        receipts.update(read(giver, transfers))
+    return receipts

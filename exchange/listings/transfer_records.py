@@ -4,7 +4,7 @@ legal basis, the giver's inventory number and an optional agreement reference.
 
 Built with reportlab from the transfer (giver's schema) and the public Authority rows.
 Both sides download it: the giver from the listing's page; a receiving authority from
-its own host, through its "received transfers" page (see exchange/listings/views/sharing.py).
+its own host, through its "received transfers" page (see exchange/sharing/views.py).
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""URLs of the exchange on an authority's host. Names are the contract between views,
-templates, e-mails and tests."""
+"""URLs of the listings' pages, under /listings/ on an authority's host. Names are the
+contract between views, templates, e-mails and tests; collectivrecup/urls_tenant.py
+composes these with the sharing pages (exchange/sharing/urls.py) in the `exchange`
+namespace."""
 
 from django.urls import path
 
-from exchange.listings.views import listings, moderation, outcome, sharing
+from exchange.listings.views import listings, moderation, outcome
 from exchange.partners import views as partner_views
-
-app_name = "exchange"
 
 urlpatterns = [
     # Agents
@@ -23,6 +23,9 @@ urlpatterns = [
     path("<int:pk>/reserve/", listings.listing_reserve, name="listing_reserve"),
     path("<int:pk>/close/", listings.listing_close, name="listing_close"),
     path("<int:pk>/extend/", listings.listing_extend, name="listing_extend"),
+    path("<int:pk>/visibility/", listings.listing_visibility, name="listing_visibility"),
+    path("<int:pk>/transfers/<int:transfer_pk>/record.pdf", listings.transfer_record,
+         name="transfer_record"),
     path("<int:pk>/partner-offer/", partner_views.listing_partner_offer,
          name="listing_partner_offer"),
     path("wanted/", listings.wanted_list, name="wanted_list"),
@@ -50,38 +53,11 @@ urlpatterns = [
     path("categories/", moderation.category_list, name="category_list"),
     path("categories/new/", moderation.category_edit, name="category_create"),
     path("categories/<int:pk>/", moderation.category_edit, name="category_edit"),
-    # Sharing between authorities (issue 4)
-    path("shared/", sharing.shared_feed, name="shared_feed"),
-    path("shared/<slug:slug>/<int:listing_id>/", sharing.shared_detail, name="shared_detail"),
-    path("shared/<slug:slug>/<int:listing_id>/contact/", sharing.shared_contact,
-         name="shared_contact"),
-    path("shared/<slug:slug>/<int:listing_id>/photos/<int:photo_id>/<str:size>/",
-         sharing.shared_photo, name="shared_photo"),
-    path("<int:pk>/visibility/", sharing.listing_visibility, name="listing_visibility"),
-    path("<int:pk>/transfers/<int:transfer_pk>/record.pdf", sharing.transfer_record,
-         name="transfer_record"),
-    path("moderation/transfers/", sharing.transfer_confirmations,
+    # Transfers above the legal cap for free transfers
+    path("moderation/transfers/", moderation.transfer_confirmations,
          name="transfer_confirmations"),
-    path("moderation/transfers/<int:transfer_pk>/confirm/", sharing.transfer_confirm,
+    path("moderation/transfers/<int:transfer_pk>/confirm/", moderation.transfer_confirm,
          name="transfer_confirm"),
-    path("moderation/transfers/<int:transfer_pk>/refuse/", sharing.transfer_refuse,
+    path("moderation/transfers/<int:transfer_pk>/refuse/", moderation.transfer_refuse,
          name="transfer_refuse"),
-    path("moderation/received/", sharing.received_transfers, name="received_transfers"),
-    path("moderation/receipts/", moderation.transfer_receipts, name="transfer_receipts"),
-    path("moderation/receipts/<int:pk>/confirm/", moderation.transfer_receipt_confirm,
-         name="transfer_receipt_confirm"),
-    path("moderation/receipts/<int:pk>/decline/", moderation.transfer_receipt_decline,
-         name="transfer_receipt_decline"),
-    path("moderation/received/<slug:slug>/<int:transfer_pk>/record.pdf",
-         sharing.received_record, name="received_record"),
-    path("sharing/", sharing.sharing_settings, name="sharing_settings"),
-    path("sharing/propose/", sharing.agreement_propose, name="agreement_propose"),
-    path("sharing/agreements/<int:pk>/<str:action>/", sharing.agreement_action,
-         name="agreement_action"),
-    path("sharing/networks/new/", sharing.network_create, name="network_create"),
-    path("sharing/networks/<int:pk>/invite/", sharing.network_invite, name="network_invite"),
-    path("sharing/networks/<int:pk>/invitations/<int:invitation_pk>/<str:action>/",
-         sharing.network_invitation_action, name="network_invitation_action"),
-    path("sharing/networks/<int:pk>/<str:action>/", sharing.network_action,
-         name="network_action"),
 ]

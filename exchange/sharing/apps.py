@@ -8,8 +8,15 @@ class SharingConfig(AppConfig):
     verbose_name = _("Sharing between authorities")
 
     def ready(self) -> None:
-        """Take part in recording transfers (exchange.listings.recipients)."""
-        from exchange.listings.recipients import RecipientKind, register_directory
-        from exchange.sharing.recipients import AuthorityDirectory
+        """Take part in recording transfers and in showing their receipts
+        (exchange.listings.recipients)."""
+        # Imported here: models are not loaded when this module is.
+        from exchange.listings.recipients import (
+            RecipientKind,
+            register_directory,
+            register_receipt_reader,
+        )
+        from exchange.sharing.recipients import AuthorityDirectory, receipts_of_sent
 
         register_directory(RecipientKind.AUTHORITY, AuthorityDirectory())
+        register_receipt_reader(RecipientKind.AUTHORITY, receipts_of_sent)

@@ -1,10 +1,9 @@
-"""Forms of the sharing pages (authority admins) and of the shared feed."""
+"""Forms of the sharing pages (authority admins, moderators) and of the shared feed."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from exchange.listings.forms import FeedFilterForm, ServiceErrorsMixin
-from exchange.listings.models import Visibility
 from tenants.models import Authority
 
 
@@ -26,9 +25,11 @@ class NetworkForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=_("Network name"), max_length=200)
 
 
-class VisibilityForm(forms.Form):
-    visibility = forms.ChoiceField(label=_("Who sees this listing?"),
-                                   choices=Visibility.choices, widget=forms.RadioSelect)
+class ReceiptDeclineForm(forms.Form):
+    """Why the receiving authority declines a transfer another authority recorded."""
+
+    reason = forms.CharField(label=_("Why?"), max_length=500,
+                             widget=forms.TextInput(attrs={"placeholder": _("Why?")}))
 
 
 class SharedFeedFilterForm(FeedFilterForm):

@@ -1,5 +1,6 @@
 """Sharing's part in recording a transfer: another authority of the platform as the
-recipient (exchange.listings.recipients' directory for the `authority` kind)."""
+recipient (exchange.listings.recipients' directory for the `authority` kind), and its
+receipt shown beside the transfer on the giver's listing page."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from django.utils.translation import gettext as _
 
 from exchange.listings.errors import ExchangeError
 from exchange.listings.recipients import Recipient, ResolvedRecipient
+from exchange.sharing.receipt_selectors import receipts_of_transfers
 from exchange.sharing.receipts import request_receipt
-from exchange.sharing.selectors import shares_with
+from exchange.sharing.selectors import shares_with, sharing_partners_of
 from tenants.models import Authority
 from tenants.selectors import current_authority
 
@@ -34,6 +36,10 @@ def receiving_authority(slug: str) -> Authority:
 class AuthorityDirectory:
     """Authorities sharing with the current one."""
 
+    def choices(self, authority: Authority):
+        """The authorities sharing with `authority` now, by name."""
+        return sharing_partners_of(authority).order_by("name")
+
     def resolve(self, recipient: Recipient) -> ResolvedRecipient:
         return ResolvedRecipient(name=receiving_authority(recipient.authority_slug).name)
 
@@ -41,3 +47,10 @@ class AuthorityDirectory:
         """The receiver confirms receipt before the transfer counts in its figures."""
         request_receipt(transfer=transfer, giver=current_authority(),
                         receiver=receiving_authority(transfer.recipient_authority_slug))
+
+
+def receipts_of_sent(giver: Authority, transfers) -> dict:
+    """The receiver's receipt of each of `giver`'s transfers to another platform
+    authority, by transfer id (exchange.listings.recipients' receipt reader)."""
+    return receipts_of_transfers(giver, [t.pk for t in transfers
+                                         if t.recipient_authority_slug])

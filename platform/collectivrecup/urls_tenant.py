@@ -3,15 +3,27 @@
 from django.urls import include, path
 
 from collectivrecup import views
+from exchange.listings import urls as listing_urls
+from exchange.listings.api import urls as listing_api_urls
+from exchange.sharing import urls as sharing_urls
+from exchange.sharing.api import urls as sharing_api_urls
+
+# The exchange's pages under /listings/: the listings' and the sharing pages, one URL
+# namespace `exchange` (names are the contract of views, templates, e-mails and tests).
+exchange_patterns = ([*listing_urls.urlpatterns, *sharing_urls.urlpatterns], "exchange")
+# The agents' API under /api/v1/, namespace `api`: the listings' routes end with the
+# catch-all 404, so the shared listings' routes come first.
+api_patterns = ([*sharing_api_urls.urlpatterns, *listing_api_urls.urlpatterns], "api")
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("listings/partners/", include("exchange.partners.urls")),
-    # Statistics pages (analytics/urls.py) share the /listings/ prefix with the exchange.
+    # Statistics pages (analytics/urls.py, namespace `statistics`) share the /listings/
+    # prefix with the exchange's pages.
     path("listings/", include("analytics.urls")),
-    path("listings/", include("exchange.listings.urls")),
-    path("api/v1/", include("exchange.listings.api.urls")),
+    path("listings/", include(exchange_patterns)),
+    path("api/v1/", include(api_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/export/", include("tenants.offboarding.urls")),
     path("admin/billing/", include("tenants.billing.urls")),

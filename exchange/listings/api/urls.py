@@ -1,8 +1,10 @@
 """URLs of the API, under /api/v1/ on an authority's host. The paths are a contract
-relied on by outside checks (issue 3, item 8): keep them.
+relied on by outside checks (issue 3, item 8): keep them. collectivrecup/urls_tenant.py
+composes these with the shared listings' routes (exchange/sharing/api/urls.py) in the
+`api` namespace; the catch-all 404 at the end stays last.
 
-The statistics endpoints are analytics' (analytics/api/); they are composed here, in the
-one `api` namespace, and the summary gets its count of listings per status from here."""
+The statistics endpoints are analytics' (analytics/api/); they are composed here, and the
+summary gets its count of listings per status from here."""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
@@ -12,8 +14,6 @@ from analytics.api import views as stats_views
 from core.api import errors
 from exchange.listings import selectors
 from exchange.listings.api import views
-
-app_name = "api"
 
 router = SimpleRouter()
 router.register("listings", views.ListingViewSet, basename="listing")
@@ -28,11 +28,6 @@ urlpatterns = [
         status_counts=selectors.status_counts), name="stats-summary"),
     path("stats/timeseries/", stats_views.StatsTimeseries.as_view(), name="stats-timeseries"),
     path("stats/export.csv", stats_views.StatsExport.as_view(), name="stats-export"),
-    path("shared-listings/", views.SharedListingList.as_view(), name="shared-listing-list"),
-    path("shared-listings/<slug:authority_slug>/<int:id>/contact/",
-         views.SharedListingContact.as_view(), name="shared-listing-contact"),
-    path("shared-listings/<slug:authority_slug>/<int:id>/photos/<int:photo_id>/"
-         "<str:size>/", views.SharedListingPhoto.as_view(), name="shared-listing-photo"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerDocs.as_view(url_name="api:schema"), name="docs"),

@@ -1,5 +1,6 @@
-"""Agents' pages: the feed, a listing's page and forms, its photos, contact, reservation
-and closure, "Je recherche…" requests and saved searches.
+"""Agents' pages: the feed, a listing's page and forms, its photos, contact, reservation,
+visibility and closure, the PDF record of a transfer, "Je recherche…" requests and saved
+searches.
 
 Each view translates: HTTP in, a selector or service call, a page out. Rules live in
 exchange.listings.services / exchange.listings.photos (writes), exchange.listings.selectors
@@ -16,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import agent_required, exchange_member_required
-from exchange.listings import photos, selectors, services
+from exchange.listings import photos, selectors, services, transfer_records
 from exchange.listings.errors import ExchangeError
 from exchange.listings.forms import (
     CloseForm,
@@ -36,6 +37,7 @@ from exchange.listings.forms import (
     PhotoForm,
     ReserveForm,
     SavedSearchForm,
+    VisibilityForm,
     WantedForm,
 )
 from exchange.listings.models import (
@@ -43,6 +45,7 @@ from exchange.listings.models import (
     Listing,
     ListingPhoto,
     ListingStatus,
+    Transfer,
     WantedRequest,
 )
 from exchange.listings.permissions import (
@@ -56,9 +59,8 @@ from exchange.listings.permissions import (
     can_submit,
     can_view,
 )
-from exchange.sharing.forms import VisibilityForm
-from exchange.sharing.receipt_selectors import receipts_of_transfers
-from exchange.sharing.selectors import sharing_partners_of
+from exchange.listings.recipients import RecipientKind, receipts_of, recipient_choices
+from tenants.models import Authority
 
 FEED_PAGE_SIZE = 24
 LIST_PAGE_SIZE = 50
@@ -131,8 +133,8 @@ def _render_detail(request, listing: Listing, *, contact_form=None, reserve_form
     }
     if manages:
         transfers = list(selectors.transfers_of(listing))
-        receipts = receipts_of_transfers(request.tenant, [t.pk for t in transfers
-                                                          if t.recipient_authority_slug])
+        # A transfer to another authority shows its receiver's receipt (sharing).
+        receipts = receipts_of(request.tenant, transfers)
         for transfer in transfers:
             transfer.receipt = receipts.get(transfer.pk)
         context.update(contacts=selectors.contacts_on(listing),
@@ -247,6 +249,27 @@ def listing_extend(request, pk: int):
     else:
         messages.success(request, _("Your listing stays online until %(date)s.")
                          % {"date": listing.expires_at.strftime("%d/%m/%Y")})
+    return _to_detail(listing)
+
+
+@exchange_member_required
+@require_POST
+def listing_visibility(request, pk: int):
+    listing = _listing_or_404(request, pk)
+    form = VisibilityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose who may see the listing."))
+        return _to_detail(listing)
+    try:
+        listing = services.set_visibility(listing=listing, actor=request.user,
+                                          visibility=form.cleaned_data["visibility"])
+    except ExchangeError as error:
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Shown to the authorities sharing with yours.")
+                         if listing.visibility == "shared"
+                         else _("Shown to your authority only."))
     return _to_detail(listing)
 
 
@@ -375,7 +398,7 @@ def listing_close(request, pk: int):
         raise PermissionDenied
     left = services.quantity_left(listing)
     form = CloseForm(request.POST or None, initial=_close_initial(request, left),
-                     authorities=sharing_partners_of(request.tenant).order_by("name"),
+                     authorities=recipient_choices(RecipientKind.AUTHORITY, request.tenant),
                      can_confirm_outlier=can_confirm_outlier(request.user)
                      and services.needs_outlier_confirmation(listing))
     if request.method == "POST" and form.is_valid():
@@ -409,6 +432,39 @@ def listing_close(request, pk: int):
         "listing": listing, "form": form, "quantity_left": left,
         "cap": settings.FREE_TRANSFER_CAP_PER_UNIT_EUR,
         "above_cap": services.unit_value(listing) > settings.FREE_TRANSFER_CAP_PER_UNIT_EUR})
+
+
+# --- Transfer records -------------------------------------------------------------------
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _record_of(transfer: Transfer, giver: Authority) -> HttpResponse:
+    receiver = None
+    if transfer.recipient_authority_slug:
+        receiver = Authority.objects.filter(slug=transfer.recipient_authority_slug).first()
+    content = transfer_records.transfer_record_pdf(
+        transfer=transfer, giver=giver, receiver=receiver,
+        partner_lines=transfer_records.partner_lines(transfer.recipient_partner_id))
+    return _pdf(content, transfer_records.record_filename(giver, transfer))
+
+
+@exchange_member_required
+@require_GET
+def transfer_record(request, pk: int, transfer_pk: int):
+    """The giver's copy: the poster and the moderators, once the transfer counts."""
+    listing = _listing_or_404(request, pk)
+    if not can_see_value(request.user, listing):
+        raise PermissionDenied
+    transfer = get_object_or_404(Transfer.objects.select_related("listing__category"),
+                                 pk=transfer_pk, listing=listing)
+    if not transfer.has_record:
+        raise Http404
+    return _record_of(transfer, request.tenant)
 
 
 # --- My listings ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Pages of the moderators (queue, review and decisions, standard replies, figures) and
-of the authority admins (exchange settings, categories).
+"""Pages of the moderators (queue, review and decisions, transfers above the legal cap,
+standard replies, figures) and of the authority admins (exchange settings, categories).
 
 Views translate: they read a form, call exchange.listings.services / exchange.listings.categories /
 exchange.listings.selectors, and put a refused action's message back on the page (status 400).
@@ -13,7 +13,6 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,8 +24,7 @@ from analytics.models import ReferenceItem
 from analytics.periods import month_end, months_back
 from exchange.listings import categories, selectors, services
 from exchange.listings.errors import ExchangeError
-from exchange.listings.forms import ReceiptDeclineForm
-from exchange.listings.models import Category, Listing, ListingStatus, StandardReply
+from exchange.listings.models import Category, Listing, ListingStatus, StandardReply, Transfer
 from exchange.listings.moderation_forms import (
     BulkApproveForm,
     CategoryCreateForm,
@@ -37,7 +35,6 @@ from exchange.listings.moderation_forms import (
     RequestChangesForm,
     StandardReplyForm,
 )
-from exchange.sharing import receipt_selectors, receipts
 
 QUEUE_PAGE_SIZE = 50
 REJECT_PREFIX = "reject"
@@ -218,55 +215,44 @@ def dashboard(request):
     }, section="dashboard", status=status)
 
 
-# --- Transfers received from other authorities: receipt to confirm (issue 12) -----------
+# --- Transfers above the legal cap for free transfers: a moderator confirms -------------
 
 @moderator_required
 @require_GET
-def transfer_receipts(request):
-    """"Cessions reçues à confirmer": transfers other authorities recorded to this one,
-    which count in its figures only once a moderator here confirms receipt. Read from the
-    public schema: what the transfer record already shows, no agent of the giver."""
-    page = Paginator(receipt_selectors.receipts_awaiting(request.tenant),
-                     QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return _render(request, "receipts.html", {
-        "page": page,
-        "answered": receipt_selectors.receipts_answered(request.tenant),
-    }, section="receipts")
+def transfer_confirmations(request):
+    return _render(request, "confirmations.html", {
+        "transfers": selectors.transfers_awaiting_confirmation()}, section="confirmations")
 
 
-def _answer_receipt(request, answer, done_message: str):
+def _awaiting(pk: int) -> Transfer:
+    return get_object_or_404(selectors.transfers_awaiting_confirmation(), pk=pk)
+
+
+@moderator_required
+@require_POST
+def transfer_confirm(request, transfer_pk: int):
     try:
-        receipt = answer()
+        transfer = services.confirm_transfer(transfer=_awaiting(transfer_pk), actor=request.user)
     except ExchangeError as error:
-        if error.code == "not_found":
-            raise Http404 from error
-        _forbidden_or(error)
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, done_message % {"giver": receipt.giver.name,
-                                                  "title": receipt.listing_title})
-    return redirect("exchange:transfer_receipts")
+        messages.success(request, _("Transfer confirmed: “%(title)s”.")
+                         % {"title": transfer.listing.title})
+    return redirect("exchange:transfer_confirmations")
 
 
 @moderator_required
 @require_POST
-def transfer_receipt_confirm(request, pk: int):
-    return _answer_receipt(
-        request, lambda: receipts.confirm_receipt(receipt_id=pk, authority=request.tenant,
-                                                  actor=request.user),
-        _("Receipt confirmed: “%(title)s” from %(giver)s now counts in your figures."))
-
-
-@moderator_required
-@require_POST
-def transfer_receipt_decline(request, pk: int):
-    form = ReceiptDeclineForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _answer_receipt(
-        request, lambda: receipts.decline_receipt(receipt_id=pk, authority=request.tenant,
-                                                  actor=request.user, reason=reason),
-        _("Transfer of “%(title)s” from %(giver)s declined: it does not count in your "
-          "figures."))
+def transfer_refuse(request, transfer_pk: int):
+    try:
+        listing = services.refuse_transfer(transfer=_awaiting(transfer_pk), actor=request.user,
+                                           reason=request.POST.get("reason", "")[:500])
+    except ExchangeError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Transfer refused: the items of “%(title)s” are available "
+                                    "again.") % {"title": listing.title})
+    return redirect("exchange:transfer_confirmations")
 
 
 # --- Standard replies -------------------------------------------------------------------

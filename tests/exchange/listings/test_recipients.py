@@ -1,13 +1,17 @@
-"""The `Recipient` value and how the form's and the API's fields become one."""
+"""The `Recipient` value, how the form's and the API's fields become one, and what the
+apps above listings provide (choices, receipts)."""
 
 import pytest
 
 from accounts.models import Service
+from exchange.listings import recipients
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ClosureReason
 from exchange.listings.recipients import (
     Recipient,
     RecipientKind,
+    receipts_of,
+    recipient_choices,
     recipient_from_fields,
     required_recipient,
 )
@@ -56,3 +60,33 @@ def test_required_recipient_checks_the_kind_against_the_reason():
         with pytest.raises(ExchangeError) as refused:
             required_recipient(reason, recipient)
         assert refused.value.code == "recipient"
+
+
+# --- What the apps above listings provide (their AppConfig.ready fills these) --------
+
+class _Sent:
+    def __init__(self, pk: int):
+        self.pk = pk
+
+
+def test_without_an_app_for_a_kind_the_close_form_offers_none_of_it(monkeypatch):
+    monkeypatch.setattr(recipients, "_DIRECTORIES", {})
+    assert list(recipient_choices(RecipientKind.AUTHORITY, None)) == []
+
+    class Directory:
+        def choices(self, authority):
+            return [f"partner of {authority}"]
+
+    recipients.register_directory(RecipientKind.AUTHORITY, Directory())
+    assert list(recipient_choices(RecipientKind.AUTHORITY, "here")) == ["partner of here"]
+    assert list(recipient_choices(RecipientKind.PARTNER, "here")) == []
+
+
+def test_receipts_come_only_from_the_apps_that_ask_for_them(monkeypatch):
+    monkeypatch.setattr(recipients, "_RECEIPT_READERS", {})
+    sent = [_Sent(1), _Sent(2)]
+    assert receipts_of("giver", sent) == {}
+    recipients.register_receipt_reader(
+        RecipientKind.AUTHORITY,
+        lambda giver, transfers: {t.pk: f"{giver}: confirmed" for t in transfers if t.pk == 2})
+    assert receipts_of("giver", sent) == {2: "giver: confirmed"}

@@ -1,14 +1,15 @@
-"""Pages of sharing between authorities.
+"""Pages of sharing between authorities (under /listings/, in the `exchange` URL
+namespace: collectivrecup/urls_tenant.py composes them with the listings' pages).
 
 - Agents: the "Autres collectivités" feed (the catalogue projection, filtered by
   exchange.sharing.selectors), a shared listing's page, its photos (read from the
   owner's storage after the same check) and contact.
-- Posters and moderators: a listing's visibility, the PDF record of a transfer.
-- Moderators: transfers awaiting confirmation (legal cap), transfers received from
-  other authorities and their PDF records.
+- Moderators: transfers other authorities recorded to this one, whose receipt they
+  confirm or decline (issue 12), and those received, with their PDF records.
 - Authority admins: agreements and networks.
 
-Whatever the viewer may not see is a 404, like a listing of another authority.
+Whatever the viewer may not see is a 404, like a listing of another authority. A
+listing's visibility and the giver's transfer record are the listings' pages.
 """
 
 from __future__ import annotations
@@ -30,32 +31,41 @@ from accounts.permissions import (
     moderator_required,
 )
 from analytics.models import Destination, TransferFact
-from exchange.listings import selectors, services, transfer_records
+from exchange.listings import transfer_records
 from exchange.listings.errors import ExchangeError
 from exchange.listings.forms import ContactForm
 from exchange.listings.models import ClosureReason, Transfer
-from exchange.listings.permissions import can_contact_shared, can_see_value
-from exchange.listings.views.listings import (
-    FEED_PAGE_SIZE,
-    _forbidden_or,
-    _listing_or_404,
-    _to_detail,
-)
-from exchange.listings.views.moderation import _render as _render_back_office
-from exchange.sharing import contacts, invitations
+from exchange.listings.permissions import can_contact_shared
+from exchange.listings.views.listings import FEED_PAGE_SIZE
+from exchange.sharing import contacts, invitations, receipt_selectors, receipts
 from exchange.sharing import selectors as sharing_selectors
 from exchange.sharing import services as sharing
 from exchange.sharing.forms import (
     AuthorityChoiceForm,
     NetworkForm,
+    ReceiptDeclineForm,
     SharedFeedFilterForm,
-    VisibilityForm,
 )
 from exchange.sharing.grounds import ReceivedTransferGround
 from exchange.sharing.models import MembershipStatus, NetworkMembership, SharingNetwork
 from exchange.sharing.photos import open_shared_photo
 from tenants.crossing import CrossingRefused, in_authority
-from tenants.models import Authority
+
+RECEIPTS_PAGE_SIZE = 50
+
+
+def _render_back_office(request, template: str, context: dict, *, section: str,
+                        status: int = 200):
+    """Render a back-office page, with the moderators' sub-navigation."""
+    context = {**context, "section": section}
+    return render(request, f"exchange/moderation/{template}", context, status=status)
+
+
+def _forbidden_or(error: ExchangeError) -> None:
+    """A service refusing the actor is a 403; other refusals are for the user."""
+    if getattr(error, "code", None) == "forbidden":
+        raise PermissionDenied(error.messages[0])
+
 
 # --- Agents: the shared feed ------------------------------------------------------------
 
@@ -131,58 +141,13 @@ def shared_contact(request, slug: str, listing_id: int):
     return _render_shared_detail(request, entry, contact_form=form, status=400)
 
 
-# --- Posters and moderators: visibility, transfer records --------------------------------
-
-@exchange_member_required
-@require_POST
-def listing_visibility(request, pk: int):
-    listing = _listing_or_404(request, pk)
-    form = VisibilityForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose who may see the listing."))
-        return _to_detail(listing)
-    try:
-        listing = services.set_visibility(listing=listing, actor=request.user,
-                                          visibility=form.cleaned_data["visibility"])
-    except ExchangeError as error:
-        _forbidden_or(error)
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Shown to the authorities sharing with yours.")
-                         if listing.visibility == "shared"
-                         else _("Shown to your authority only."))
-    return _to_detail(listing)
-
+# --- Moderators: transfers received from other authorities -------------------------------
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     patch_cache_control(response, private=True, no_store=True)
     return response
-
-
-def _record_of(transfer: Transfer, giver: Authority) -> HttpResponse:
-    receiver = None
-    if transfer.recipient_authority_slug:
-        receiver = Authority.objects.filter(slug=transfer.recipient_authority_slug).first()
-    content = transfer_records.transfer_record_pdf(
-        transfer=transfer, giver=giver, receiver=receiver,
-        partner_lines=transfer_records.partner_lines(transfer.recipient_partner_id))
-    return _pdf(content, transfer_records.record_filename(giver, transfer))
-
-
-@exchange_member_required
-@require_GET
-def transfer_record(request, pk: int, transfer_pk: int):
-    """The giver's copy: the poster and the moderators, once the transfer counts."""
-    listing = _listing_or_404(request, pk)
-    if not can_see_value(request.user, listing):
-        raise PermissionDenied
-    transfer = get_object_or_404(Transfer.objects.select_related("listing__category"),
-                                 pk=transfer_pk, listing=listing)
-    if not transfer.has_record:
-        raise Http404
-    return _record_of(transfer, request.tenant)
 
 
 @moderator_required
@@ -222,44 +187,55 @@ def received_record(request, slug: str, transfer_pk: int):
     return _pdf(content, transfer_records.record_filename(giver, transfer))
 
 
-# --- Moderators: confirmations above the legal cap ---------------------------------------
+# --- Moderators: receipt of transfers from other authorities to confirm (issue 12) -----
 
 @moderator_required
 @require_GET
-def transfer_confirmations(request):
-    return _render_back_office(request, "confirmations.html", {
-        "transfers": selectors.transfers_awaiting_confirmation()}, section="confirmations")
+def transfer_receipts(request):
+    """"Cessions reçues à confirmer": transfers other authorities recorded to this one,
+    which count in its figures only once a moderator here confirms receipt. Read from the
+    public schema: what the transfer record already shows, no agent of the giver."""
+    page = Paginator(receipt_selectors.receipts_awaiting(request.tenant),
+                     RECEIPTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render_back_office(request, "receipts.html", {
+        "page": page,
+        "answered": receipt_selectors.receipts_answered(request.tenant),
+    }, section="receipts")
 
 
-def _awaiting(pk: int) -> Transfer:
-    return get_object_or_404(selectors.transfers_awaiting_confirmation(), pk=pk)
+def _answer_receipt(request, answer, done_message: str):
+    try:
+        receipt = answer()
+    except ExchangeError as error:
+        if error.code == "not_found":
+            raise Http404 from error
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, done_message % {"giver": receipt.giver.name,
+                                                  "title": receipt.listing_title})
+    return redirect("exchange:transfer_receipts")
 
 
 @moderator_required
 @require_POST
-def transfer_confirm(request, transfer_pk: int):
-    try:
-        transfer = services.confirm_transfer(transfer=_awaiting(transfer_pk), actor=request.user)
-    except ExchangeError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Transfer confirmed: “%(title)s”.")
-                         % {"title": transfer.listing.title})
-    return redirect("exchange:transfer_confirmations")
+def transfer_receipt_confirm(request, pk: int):
+    return _answer_receipt(
+        request, lambda: receipts.confirm_receipt(receipt_id=pk, authority=request.tenant,
+                                                  actor=request.user),
+        _("Receipt confirmed: “%(title)s” from %(giver)s now counts in your figures."))
 
 
 @moderator_required
 @require_POST
-def transfer_refuse(request, transfer_pk: int):
-    try:
-        listing = services.refuse_transfer(transfer=_awaiting(transfer_pk), actor=request.user,
-                                           reason=request.POST.get("reason", "")[:500])
-    except ExchangeError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Transfer refused: the items of “%(title)s” are available "
-                                    "again.") % {"title": listing.title})
-    return redirect("exchange:transfer_confirmations")
+def transfer_receipt_decline(request, pk: int):
+    form = ReceiptDeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _answer_receipt(
+        request, lambda: receipts.decline_receipt(receipt_id=pk, authority=request.tenant,
+                                                  actor=request.user, reason=reason),
+        _("Transfer of “%(title)s” from %(giver)s declined: it does not count in your "
+          "figures."))
 
 
 # --- Authority admins: agreements and networks ---------------------------------------------
