@@ -10,8 +10,9 @@ here and nowhere else.
 Two kinds name something another app owns: an authority of the platform (sharing) and a
 partner (partners). Those apps sit above listings, so listings never imports them: each
 registers a `RecipientDirectory` for its kind when Django starts (its AppConfig.ready),
-which checks the recipient when a transfer is recorded and does what follows once the
-transfer counts (a receipt to confirm, the partners' requests to answer).
+which offers the recipients an authority may choose, checks the recipient when a
+transfer is recorded and does what follows once the transfer counts (a receipt to
+confirm, the partners' requests to answer).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ClosureReason
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from accounts.models import Service
     from exchange.listings.models import Transfer
+    from tenants.models import Authority
 
 
 class RecipientKind(StrEnum):
@@ -138,6 +142,10 @@ class ResolvedRecipient:
 class RecipientDirectory(Protocol):
     """How an app above listings takes part in recording a transfer to its kind."""
 
+    def choices(self, authority: Authority) -> Iterable:
+        """The recipients of this kind `authority` may record a transfer to now, for the
+        close form to offer (the owning app's objects, a queryset for a model)."""
+
     def resolve(self, recipient: Recipient) -> ResolvedRecipient:
         """The recipient's name (and agreement), or ExchangeError when the current
         authority may not give to it now. Runs in the closing transaction."""
@@ -153,6 +161,13 @@ _DIRECTORIES: dict[RecipientKind, RecipientDirectory] = {}
 def register_directory(kind: RecipientKind, directory: RecipientDirectory) -> None:
     """Called once per kind, by the app that owns it, from its AppConfig.ready()."""
     _DIRECTORIES[kind] = directory
+
+
+def recipient_choices(kind: RecipientKind, authority: Authority) -> Iterable:
+    """What the directory of `kind` offers `authority` to choose from; nothing when no
+    installed app provides one (the form then offers no choice of that kind)."""
+    directory = _DIRECTORIES.get(kind)
+    return directory.choices(authority) if directory is not None else ()
 
 
 def directory_for(kind: RecipientKind) -> RecipientDirectory:
