@@ -4,7 +4,6 @@ templates, e-mails and tests."""
 from django.urls import path
 
 from exchange.listings.views import listings, moderation, outcome, reports, sharing, statistics
-from exchange.partners import views as partner_views
 
 app_name = "exchange"
 
@@ -23,7 +22,7 @@ urlpatterns = [
     path("<int:pk>/reserve/", listings.listing_reserve, name="listing_reserve"),
     path("<int:pk>/close/", listings.listing_close, name="listing_close"),
     path("<int:pk>/extend/", listings.listing_extend, name="listing_extend"),
-    path("<int:pk>/partner-offer/", partner_views.listing_partner_offer,
+    path("<int:pk>/partner-offer/", listings.listing_partner_offer,
          name="listing_partner_offer"),
     path("wanted/", listings.wanted_list, name="wanted_list"),
     path("wanted/new/", listings.wanted_create, name="wanted_create"),
