@@ -235,21 +235,6 @@ def listing_submit(request, pk: int):
     return _to_detail(listing)
 
 
-@exchange_member_required
-@require_POST
-def listing_extend(request, pk: int):
-    listing = _listing_or_404(request, pk)
-    try:
-        listing = services.extend_listing(listing=listing, actor=request.user)
-    except ExchangeError as error:
-        _forbidden_or(error)
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Your listing stays online until %(date)s.")
-                         % {"date": listing.expires_at.strftime("%d/%m/%Y")})
-    return _to_detail(listing)
-
-
 @require_POST
 def listing_partner_offer(request, pk: int):
     """Poster or moderator: keep this listing away from partners, or let it go to them."""
@@ -262,6 +247,21 @@ def listing_partner_offer(request, pk: int):
     services.set_partner_offer_opt_out(listing=listing, actor=request.user, opt_out=opt_out)
     messages.success(request, _("This listing will not be offered to partners.") if opt_out
                      else _("This listing may be offered to partners."))
+    return _to_detail(listing)
+
+
+@exchange_member_required
+@require_POST
+def listing_extend(request, pk: int):
+    listing = _listing_or_404(request, pk)
+    try:
+        listing = services.extend_listing(listing=listing, actor=request.user)
+    except ExchangeError as error:
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Your listing stays online until %(date)s.")
+                         % {"date": listing.expires_at.strftime("%d/%m/%Y")})
     return _to_detail(listing)
 
 

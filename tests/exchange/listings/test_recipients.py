@@ -3,9 +3,7 @@
 import pytest
 
 from accounts.models import Service
-from exchange.listings import recipients, transfer_records
 from exchange.listings.errors import ExchangeError
-from exchange.listings.forms import CloseForm
 from exchange.listings.models import ClosureReason
 from exchange.listings.recipients import (
     Recipient,
@@ -13,8 +11,6 @@ from exchange.listings.recipients import (
     recipient_from_fields,
     required_recipient,
 )
-from tests.conftest import in_authority
-from tests.factories import agent
 
 SPORTS = Service(name="Direction des sports")
 
@@ -60,28 +56,3 @@ def test_required_recipient_checks_the_kind_against_the_reason():
         with pytest.raises(ExchangeError) as refused:
             required_recipient(reason, recipient)
         assert refused.value.code == "recipient"
-
-
-class OfferingDirectory:
-    """A stand-in for the app that provides partners (exchange.partners)."""
-
-    def choices(self, authority):
-        return Service.objects.all()
-
-    def record_lines(self, recipient):
-        return [f"Partner n° {recipient.partner_id}"]
-
-
-@pytest.mark.django_db
-def test_the_close_form_and_the_record_ask_the_partners_directory(chatellerault,
-                                                                  monkeypatch):
-    with in_authority(chatellerault):
-        agent()  # one service to offer
-        monkeypatch.setitem(recipients._DIRECTORIES, RecipientKind.PARTNER,
-                            OfferingDirectory())
-        assert "partner" in CloseForm().fields
-        assert transfer_records.partner_lines(7) == ["Partner n° 7"]
-        # Without an app providing partners: nothing to choose, nothing more to print.
-        monkeypatch.delitem(recipients._DIRECTORIES, RecipientKind.PARTNER)
-        assert "partner" not in CloseForm().fields
-        assert transfer_records.partner_lines(7) == []
