@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Service, Site
 from exchange.listings import selectors
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Category, ClosureReason, Condition, Listing, Visibility
-from exchange.listings.recipients import Recipient, recipient_from_fields
+from exchange.listings.recipients import (
+    Recipient,
+    RecipientKind,
+    recipient_choices,
+    recipient_from_fields,
+)
+from tenants.selectors import current_authority
 
 
 def category_choices(categories, *, with_families: bool, blank: str,
@@ -236,15 +243,12 @@ class CloseForm(ServiceErrorsMixin, forms.Form):
             del self.fields["confirm_outlier"]
         self.fields["recipient_authority_slug"].choices = [
             ("", "—"), *((a.slug, a.name) for a in authorities)]
-        from exchange.partners.selectors import partners_granted_by
-        from tenants.selectors import current_authority
-
         authority = current_authority()
-        partners = partners_granted_by(authority) if authority else None
-        if partners is None or not partners.exists():
-            del self.fields["partner"]
-        else:
+        partners = recipient_choices(RecipientKind.PARTNER, authority) if authority else ()
+        if isinstance(partners, QuerySet) and partners.exists():
             self.fields["partner"].queryset = partners
+        else:
+            del self.fields["partner"]
 
     def recipient(self) -> Recipient | None:
         """The recipient the valid form names for its reason (exchange.listings.recipients)."""

@@ -154,6 +154,11 @@ class RecipientDirectory(Protocol):
         """What follows once a transfer to this kind counts; runs in the transaction
         that makes it count (after-commit work is queued from here)."""
 
+    def record_lines(self, recipient: Recipient) -> list[str]:
+        """How the transfer record (exchange.listings.transfer_records) names the
+        recipient: its legal identifiers, one per line; [] for the name the transfer
+        copied. Asked for the partner kind (an authority's record reads the Authority)."""
+
 
 _DIRECTORIES: dict[RecipientKind, RecipientDirectory] = {}
 

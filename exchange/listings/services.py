@@ -488,6 +488,24 @@ def set_reservation(*, listing: Listing, actor: User, reserved_for: str) -> List
     return listing
 
 
+@transaction.atomic
+def set_partner_offer_opt_out(*, listing: Listing, actor: User, opt_out: bool) -> Listing:
+    """The poster or a moderator keeps a listing away from partners (or lets it go):
+    the offer cascade (exchange.partners) and the catalogue projection read the flag."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if not can_manage(actor, listing):
+        raise ExchangeError(_("Only the poster or a moderator can change this."),
+                            code="forbidden")
+    if listing.partner_offer_opt_out != opt_out:
+        listing.partner_offer_opt_out = opt_out
+        listing.save(update_fields=["partner_offer_opt_out", "updated_at"])
+        ModerationEvent.objects.create(listing=listing, actor=actor,
+                                       action=ModerationAction.EDITED,
+                                       changes={"partner_offer_opt_out": opt_out})
+        sync_after_commit(listing)
+    return listing
+
+
 # --- Contact -------------------------------------------------------------------------
 
 @transaction.atomic

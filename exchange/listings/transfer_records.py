@@ -21,7 +21,9 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ClosureReason, Transfer
+from exchange.listings.recipients import Recipient, RecipientKind, directory_for
 
 LEGAL_BASIS_AUTHORITY = (
     "Cession à titre gratuit de biens mobiliers entre personnes publiques "
@@ -42,18 +44,15 @@ def record_filename(giver, transfer: Transfer) -> str:
 
 
 def partner_lines(partner_id: int | None) -> list[str]:
-    """How the record names partner `partner_id` (legal name, kind, SIRET, contact); []
-    when the transfer names no partner of the platform."""
+    """How the record names partner `partner_id` (legal name, kind, SIRET, contact, from
+    the partners' directory); [] when the transfer names no partner of the platform."""
     if partner_id is None:
         return []
-    from exchange.partners.models import Partner
-
-    partner = Partner.objects.filter(pk=partner_id).first()
-    if partner is None:
+    try:
+        directory = directory_for(RecipientKind.PARTNER)
+    except ExchangeError:  # no installed app provides partners
         return []
-    return [partner.legal_name, str(partner.get_kind_display()), f"SIRET {partner.siret}",
-            _("Contact: %(name)s, %(email)s") % {"name": partner.contact_name,
-                                                  "email": partner.contact_email}]
+    return directory.record_lines(Recipient.partner(partner_id))
 
 
 def transfer_record_pdf(*, transfer: Transfer, giver, receiver=None, partner_lines=()) -> bytes:

@@ -6,7 +6,6 @@ namespace."""
 from django.urls import path
 
 from exchange.listings.views import listings, moderation, outcome
-from exchange.partners import views as partner_views
 
 urlpatterns = [
     # Agents
@@ -26,7 +25,7 @@ urlpatterns = [
     path("<int:pk>/visibility/", listings.listing_visibility, name="listing_visibility"),
     path("<int:pk>/transfers/<int:transfer_pk>/record.pdf", listings.transfer_record,
          name="transfer_record"),
-    path("<int:pk>/partner-offer/", partner_views.listing_partner_offer,
+    path("<int:pk>/partner-offer/", listings.listing_partner_offer,
          name="listing_partner_offer"),
     path("wanted/", listings.wanted_list, name="wanted_list"),
     path("wanted/new/", listings.wanted_create, name="wanted_create"),

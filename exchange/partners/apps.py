@@ -8,8 +8,11 @@ class PartnersConfig(AppConfig):
     verbose_name = _("Partners and their API")
 
     def ready(self) -> None:
-        """Take part in recording transfers (exchange.listings.recipients)."""
+        """Take part in recording transfers (exchange.listings.recipients), and register
+        the Celery tasks that services and webhooks queue by name (queueing.py)."""
+        # Here, not at the top: these modules use models, which need the app registry.
         from exchange.listings.recipients import RecipientKind, register_directory
+        from exchange.partners import tasks  # noqa: F401 (registers the tasks' names)
         from exchange.partners.recipients import PartnerDirectory
 
         register_directory(RecipientKind.PARTNER, PartnerDirectory())

@@ -12,13 +12,14 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from exchange.catalogue.projection import sync_after_commit, sync_listing
-from exchange.listings.errors import ExchangeError
-from exchange.listings.models import Listing, ListingStatus, ModerationAction, ModerationEvent
-from exchange.listings.permissions import can_manage
+from exchange.listings.models import Listing, ListingStatus, Transfer
+from exchange.listings.services import exchange_settings
+from exchange.partners.services import answer_requests
+from exchange.partners.webhooks import announce_answers
 from tenants.crossing import CrossingRefused, OwnWork, in_schema
+from tenants.selectors import current_authority
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,6 @@ def offer_due_listings(now=None) -> int:
     """Offer to partners the published listings of this authority published more than
     `offer_to_partners_after_days` ago with no taker (nothing given, not reserved) and
     not opted out. Returns how many were offered; running it twice offers nothing more."""
-    from exchange.listings.services import exchange_settings
-
     days = exchange_settings().offer_to_partners_after_days
     if days is None:
         return 0
@@ -45,23 +44,6 @@ def offer_due_listings(now=None) -> int:
     return len(due)
 
 
-@transaction.atomic
-def set_partner_offer_opt_out(*, listing: Listing, actor, opt_out: bool) -> Listing:
-    """The poster or a moderator keeps a listing away from partners (or lets it go)."""
-    listing = Listing.objects.select_for_update().get(pk=listing.pk)
-    if not can_manage(actor, listing):
-        raise ExchangeError(_("Only the poster or a moderator can change this."),
-                            code="forbidden")
-    if listing.partner_offer_opt_out != opt_out:
-        listing.partner_offer_opt_out = opt_out
-        listing.save(update_fields=["partner_offer_opt_out", "updated_at"])
-        ModerationEvent.objects.create(listing=listing, actor=actor,
-                                       action=ModerationAction.EDITED,
-                                       changes={"partner_offer_opt_out": opt_out})
-        sync_after_commit(listing)
-    return listing
-
-
 def transfer_to_partner_recorded(transfer_id: int, schema: str) -> None:
     """After a transfer to a partner commits, in `schema` (the authority's): update the
     listing's entry, and answer the partners' requests on it (request.answered).
@@ -74,11 +56,6 @@ def transfer_to_partner_recorded(transfer_id: int, schema: str) -> None:
 
 
 def _transfer_to_partner_recorded(transfer_id: int) -> None:
-    from exchange.listings.models import Transfer
-    from exchange.partners.services import answer_requests
-    from exchange.partners.webhooks import announce_answers
-    from tenants.selectors import current_authority
-
     transfer = Transfer.objects.filter(pk=transfer_id).first()
     if transfer is None or transfer.recipient_partner_id is None:
         return

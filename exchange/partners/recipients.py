@@ -4,12 +4,19 @@ the recipient (exchange.listings.recipients' directory for the `partner` kind)."
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from exchange.listings.errors import ExchangeError
 from exchange.listings.recipients import Recipient, ResolvedRecipient
 from exchange.partners.cascade import transfer_to_partner_recorded
-from exchange.partners.selectors import donation_agreement, granted_partner_name
+from exchange.partners.models import Partner
+from exchange.partners.selectors import (
+    donation_agreement,
+    granted_partner_name,
+    partner_by_id,
+    partners_granted_by,
+)
 from tenants.background import after_commit
 from tenants.selectors import current_authority
 
@@ -32,6 +39,11 @@ def donation_agreement_reference(partner_id: int) -> str:
 class PartnerDirectory:
     """Partners the current authority grants access to."""
 
+    def choices(self, authority) -> QuerySet[Partner]:
+        """Partners with an accepted live grant of `authority`: the close form's
+        choice."""
+        return partners_granted_by(authority)
+
     def resolve(self, recipient: Recipient) -> ResolvedRecipient:
         name = granted_partner_name(recipient.partner_id)
         if not name:
@@ -44,3 +56,13 @@ class PartnerDirectory:
         """After commit: the listing's catalogue entry and the partners' requests on it
         (the partner it went to: accepted)."""
         after_commit(transfer_to_partner_recorded, transfer.pk, connection.schema_name)
+
+    def record_lines(self, recipient: Recipient) -> list[str]:
+        """How the transfer record names the partner: legal name, kind, SIRET, contact
+        ([] when it no longer exists)."""
+        partner = partner_by_id(recipient.partner_id)
+        if partner is None:
+            return []
+        return [partner.legal_name, str(partner.get_kind_display()), f"SIRET {partner.siret}",
+                _("Contact: %(name)s, %(email)s") % {"name": partner.contact_name,
+                                                      "email": partner.contact_email}]

@@ -142,6 +142,11 @@ def granted_partner_name(partner_id: int) -> str:
     return partner.legal_name if partner else ""
 
 
+def partner_by_id(partner_id: int) -> Partner | None:
+    """Partner `partner_id`, granted or not (a transfer record names it for good)."""
+    return Partner.objects.filter(pk=partner_id).first()
+
+
 # No € here: the issue allows no € value in any partner response, and the sum of one
 # transfer would be one listing's value.
 FIGURES = ("items", "weight_kg", "weight_avoided_kg", "co2e_avoided_kg")

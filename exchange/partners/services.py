@@ -7,6 +7,7 @@ admin or an operator); `authority` is the admin's authority (None for an operato
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from exchange.catalogue.models import CatalogueEntry
 from exchange.listings.errors import ExchangeError
 from exchange.partners import keys
+from exchange.partners.grounds import PartnerGrantGround
 from exchange.partners.models import (
     ApiKey,
     Partner,
@@ -26,7 +28,13 @@ from exchange.partners.models import (
     RequestStatus,
     Scope,
 )
+from exchange.partners.queueing import SEND_REQUEST_MAIL, registered
+from exchange.partners.selectors import grant_of
+from tenants.background import queue_quietly
+from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
+
+log = logging.getLogger(__name__)
 
 AGREEMENT_MAX_BYTES = 10 * 1024 * 1024
 MAX_KEY_LIFETIME = timedelta(days=2 * 365)
@@ -277,8 +285,6 @@ def request_listing(*, partner: Partner, authority: Authority, listing_id: int,
     """A partner asks for an offered listing (with `api_key`, which must read that
     authority): stored, then mailed to the poster (moderators in Cc, Reply-To the
     partner's contact) in the authority's schema after commit."""
-    from exchange.partners.selectors import grant_of
-
     if grant_of(partner, authority, Scope.LISTINGS_REQUEST, api_key) is None:
         raise ExchangeError(_("This authority has not granted you `listings:request`."),
                             code="forbidden")
@@ -294,10 +300,23 @@ def request_listing(*, partner: Partner, authority: Authority, listing_id: int,
     partner_request = PartnerRequest.objects.create(
         partner=partner, authority=authority, listing_id=listing_id,
         message=message.strip()[:2000])
-    from exchange.partners.tasks import queue_request_mail
-
     transaction.on_commit(lambda: queue_request_mail(partner_request.pk))
     return partner_request
+
+
+def queue_request_mail(partner_request_id: int) -> None:
+    """Queue the e-mail of a partner request inside its authority's schema, while the
+    partner's grant (`listings:request`) still holds there."""
+    partner_request = (PartnerRequest.objects.select_related("authority", "partner")
+                       .filter(pk=partner_request_id).first())
+    if partner_request is None:
+        return
+    ground = PartnerGrantGround(partner_request.partner, Scope.LISTINGS_REQUEST)
+    try:
+        with in_authority(partner_request.authority, ground=ground):
+            queue_quietly(registered(SEND_REQUEST_MAIL), partner_request_id)
+    except CrossingRefused:
+        log.info("partner request %s not mailed: access ended", partner_request_id)
 
 
 def answer_requests(*, authority: Authority, listing_id: int,

@@ -1,10 +1,11 @@
 """Pages of the partners on an authority's host: the admin's partners, grants, keys
-and webhook log; the poster's or moderator's "never offer to partners" switch."""
+and webhook log. (The poster's or moderator's "never offer to partners" switch is a
+listing's own setting: exchange/listings/views/listings.py.)"""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,28 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import authority_admin_required
 from exchange.listings.errors import ExchangeError
-from exchange.listings.permissions import can_close
-from exchange.listings.views.listings import _listing_or_404, _to_detail
 from exchange.partners import selectors, services
-from exchange.partners.cascade import set_partner_offer_opt_out
 from exchange.partners.forms import GrantForm, KeyForm, PartnerForm
 from exchange.partners.models import ApiKey, PartnerGrant
 from tenants.selectors import current_authority
-
-
-@require_POST
-def listing_partner_offer(request, pk: int):
-    """Poster or moderator: keep this listing away from partners, or let it go to them."""
-    if not request.user.is_authenticated:
-        raise Http404
-    listing = _listing_or_404(request, pk)
-    if not can_close(request.user, listing):
-        raise PermissionDenied
-    opt_out = request.POST.get("opt_out") == "1"
-    set_partner_offer_opt_out(listing=listing, actor=request.user, opt_out=opt_out)
-    messages.success(request, _("This listing will not be offered to partners.") if opt_out
-                     else _("This listing may be offered to partners."))
-    return _to_detail(listing)
 
 
 def _key_rows(authority, grants) -> list[dict]:

@@ -20,6 +20,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from exchange.partners.grounds import PartnerGrantGround
 from exchange.partners.models import (
     DeliveryStatus,
     PartnerRequest,
@@ -28,6 +29,10 @@ from exchange.partners.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from exchange.partners.queueing import DELIVER_WEBHOOK, registered
+from exchange.partners.selectors import effective_grants
+from exchange.partners.services import answer_requests
+from tenants.crossing import may_cross
 from tenants.models import Authority
 
 log = logging.getLogger(__name__)
@@ -63,8 +68,6 @@ Sender = Callable[[str, bytes, dict[str, str]], int]
 # --- Queueing --------------------------------------------------------------------------
 
 def _endpoints_for(authority: Authority, partner_ids=None):
-    from exchange.partners.selectors import effective_grants
-
     granted = effective_grants().filter(authority=authority,
                                         scopes__contains=[Scope.LISTINGS_READ])
     endpoints = WebhookEndpoint.objects.filter(
@@ -89,8 +92,7 @@ def enqueue(event: str, authority: Authority, data: dict, partner_ids=None) -> i
 
 
 def _queue(ids: list[int]) -> None:
-    from exchange.partners.tasks import deliver_webhook
-
+    deliver_webhook = registered(DELIVER_WEBHOOK)  # tasks.py, by name (queueing.py)
     for delivery_id in ids:
         try:
             deliver_webhook.delay(delivery_id)
@@ -112,8 +114,6 @@ def offer_changed(authority: Authority, listing_id: int, was_offered: bool,
         enqueue(WebhookEvent.LISTING_OFFERED, authority, listing_data(authority, listing_id))
         return
     enqueue(WebhookEvent.LISTING_WITHDRAWN, authority, listing_data(authority, listing_id))
-    from exchange.partners.services import answer_requests
-
     announce_answers(answer_requests(authority=authority, listing_id=listing_id))
 
 
@@ -130,9 +130,6 @@ def announce_answers(answered: list[PartnerRequest]) -> None:
 def still_served(delivery: WebhookDelivery) -> bool:
     """The event may still go out: its authority is live and the endpoint's partner
     still reads it (accepted, unrevoked, in-date `listings:read` grant)."""
-    from exchange.partners.grounds import PartnerGrantGround
-    from tenants.crossing import may_cross
-
     return delivery.authority is not None and may_cross(
         delivery.authority, PartnerGrantGround(delivery.endpoint.partner, Scope.LISTINGS_READ))
 

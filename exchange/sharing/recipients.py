@@ -54,3 +54,8 @@ def receipts_of_sent(giver: Authority, transfers) -> dict:
     authority, by transfer id (exchange.listings.recipients' receipt reader)."""
     return receipts_of_transfers(giver, [t.pk for t in transfers
                                          if t.recipient_authority_slug])
+
+    def record_lines(self, recipient: Recipient) -> list[str]:
+        """Nothing beyond the transfer itself: the record prints the receiving
+        authority's name, copied on the transfer when it was recorded."""
+        return []

@@ -361,12 +361,10 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
                      request=s.PartnerOfferSerializer)
     @action(detail=True, methods=["post"], url_path="partner-offer", url_name="partner-offer")
     def partner_offer(self, request, pk=None):
-        from exchange.partners.cascade import set_partner_offer_opt_out
-
         listing = self.get_object()
         data = s.PartnerOfferSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._answer(set_partner_offer_opt_out(
+        return self._answer(services.set_partner_offer_opt_out(
             listing=listing, actor=request.user, opt_out=data.validated_data["opt_out"]))
 
     @_listing_action("Submit for moderation (or publish, under post-moderation)")

@@ -237,6 +237,21 @@ def listing_submit(request, pk: int):
     return _to_detail(listing)
 
 
+@require_POST
+def listing_partner_offer(request, pk: int):
+    """Poster or moderator: keep this listing away from partners, or let it go to them."""
+    if not request.user.is_authenticated:
+        raise Http404
+    listing = _listing_or_404(request, pk)
+    if not can_close(request.user, listing):
+        raise PermissionDenied
+    opt_out = request.POST.get("opt_out") == "1"
+    services.set_partner_offer_opt_out(listing=listing, actor=request.user, opt_out=opt_out)
+    messages.success(request, _("This listing will not be offered to partners.") if opt_out
+                     else _("This listing may be offered to partners."))
+    return _to_detail(listing)
+
+
 @exchange_member_required
 @require_POST
 def listing_extend(request, pk: int):

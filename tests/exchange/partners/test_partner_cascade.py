@@ -15,7 +15,7 @@ from exchange.listings import services as exchange_services
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing, Transfer
 from exchange.listings.recipients import Recipient
-from exchange.partners.cascade import offer_due_listings, set_partner_offer_opt_out
+from exchange.partners.cascade import offer_due_listings
 from exchange.partners.models import PartnerRequest
 from exchange.partners.tasks import offer_due_listings_everywhere
 from tests.conftest import client_for, in_authority
@@ -144,7 +144,8 @@ def test_poster_or_moderator_opt_out_withdraws_the_entry(chatellerault,
         assert Listing.objects.get(pk=listing.pk).partner_offer_opt_out
         other = agent()
         with pytest.raises(ExchangeError):
-            set_partner_offer_opt_out(listing=listing, actor=other, opt_out=False)
+            exchange_services.set_partner_offer_opt_out(listing=listing, actor=other,
+                                                        opt_out=False)
     assert client_for(chatellerault, other).post(
         f"/listings/{listing.pk}/partner-offer/", {"opt_out": "0"}).status_code == 403
 

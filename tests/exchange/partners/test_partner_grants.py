@@ -407,7 +407,8 @@ def test_a_key_of_a_suspended_authoritys_grant_reads_nothing(chatellerault, ress
 
 def test_a_pending_request_of_a_suspended_authority_is_not_mailed(chatellerault,
                                                                   ressourcerie):
-    from exchange.partners.tasks import queue_request_mail, send_request_mail
+    from exchange.partners.services import queue_request_mail
+    from exchange.partners.tasks import send_request_mail
 
     listing = offered_listing(chatellerault)
     partner_request = PartnerRequest.objects.create(
