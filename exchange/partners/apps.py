@@ -8,8 +8,12 @@ class PartnersConfig(AppConfig):
     verbose_name = _("Partners and their API")
 
     def ready(self) -> None:
-        """Take part in recording transfers (exchange.listings.recipients)."""
+        """Take part in recording transfers (exchange.listings.recipients), and hear when
+        a listing enters or leaves the partners' offer (exchange.catalogue.services)."""
+        from exchange.catalogue.services import watch_offers
         from exchange.listings.recipients import RecipientKind, register_directory
         from exchange.partners.recipients import PartnerDirectory
+        from exchange.partners.webhooks import offer_changed
 
         register_directory(RecipientKind.PARTNER, PartnerDirectory())
+        watch_offers(offer_changed)

@@ -1,8 +1,8 @@
 """The offer cascade: listings nobody took inside the authority go to partners.
 
 Runs in an authority's schema (task `partners.offer_due_listings`, fanned out daily).
-The catalogue projection (exchange/catalogue/projection.py) then shows them in the
-partner feed and announces them by webhook.
+The catalogue projection (exchange/listings/projections.py) then shows them in the
+partner feed, and the catalogue's offer watchers announce them by webhook.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exchange.catalogue.projection import sync_after_commit, sync_listing
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing, ListingStatus, ModerationAction, ModerationEvent
 from exchange.listings.permissions import can_manage
+from exchange.listings.projections import sync_after_commit, sync_listing
 from tenants.crossing import CrossingRefused, OwnWork, in_schema
 
 log = logging.getLogger(__name__)

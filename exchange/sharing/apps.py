@@ -8,8 +8,12 @@ class SharingConfig(AppConfig):
     verbose_name = _("Sharing between authorities")
 
     def ready(self) -> None:
-        """Take part in recording transfers (exchange.listings.recipients)."""
+        """Take part in recording transfers (exchange.listings.recipients), and tell the
+        statistics facts which receipts were confirmed (exchange.listings.projections)."""
+        from exchange.listings.projections import register_receipts
         from exchange.listings.recipients import RecipientKind, register_directory
+        from exchange.sharing.receipt_selectors import confirmed_receivers
         from exchange.sharing.recipients import AuthorityDirectory
 
         register_directory(RecipientKind.AUTHORITY, AuthorityDirectory())
+        register_receipts(confirmed_receivers)
