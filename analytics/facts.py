@@ -1,13 +1,19 @@
-"""Statistics facts: one TransferFact (public schema) per exchange.Transfer.
+"""Statistics facts: one TransferFact (public schema) per transfer of an authority.
 
-`record_transfer` runs after commit from exchange.listings.services.close_listing; `rebuild_facts`
-recomputes one authority's facts from its schema (after a fix, or a change of reference
-factors) and is idempotent.
+The facts are a projection of the listings, which sit above analytics: the listings
+app (exchange.listings.projections) reads each transfer and passes it here as a
+`TransferRow` of plain values. This module computes a fact's figures from the reference
+factors (or the authority's overrides) and writes the facts: `write_fact` one
+transfer's (after commit of close_listing), `replace_facts` all of an authority's in
+bulk (the rebuild). `rebuild_facts` asks the listings app (analytics.sources) to
+recompute an authority's facts, after a fix or a change of reference factors; it is
+idempotent.
 
 A transfer to another authority is the giver's fact from the start, but it names its
 receiver (`receiver_authority`, which puts it in the receiver's "received" figures, AGEC
 page and declaration) only once the receiver confirmed receipt (issue 12,
-exchange.sharing.receipts); pending, declined and expired requests never do.
+exchange.sharing.receipts, which calls `set_fact_receiver`); pending, declined and
+expired requests never do.
 
 Facts hold no personal data: services are organisational units, and no person's name,
 e-mail or free text is copied.
@@ -15,8 +21,9 @@ e-mail or free text is copied.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -32,12 +39,8 @@ from analytics.models import (
     ReferenceItem,
     TransferFact,
 )
-from exchange.listings.models import ClosureReason, Transfer
-from tenants.crossing import PlatformWork, in_authority
+from analytics.sources import fact_source
 from tenants.models import Authority
-from tenants.selectors import current_authority
-
-log = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 KG = Decimal("0.001")
@@ -45,20 +48,35 @@ CENTS = Decimal("0.01")
 OVERRIDE_SUFFIX = "+override"
 BATCH_SIZE = 1000
 
-DESTINATIONS = {
-    ClosureReason.EXCHANGED_INTERNAL: Destination.SAME_AUTHORITY,
-    ClosureReason.EXCHANGED_OTHER_AUTHORITY: Destination.OTHER_AUTHORITY,
-    ClosureReason.GIVEN_TO_PARTNER: Destination.PARTNER,
-    ClosureReason.DISCARDED: Destination.DISCARDED,
-    ClosureReason.UNAVAILABLE: Destination.UNAVAILABLE,
-    ClosureReason.WITHDRAWN: Destination.WITHDRAWN,
-}
-
 # Every field a fact gets from its transfer (all but authority, transfer_id, updated_at).
 FACT_FIELDS = ("listing_id", "date", "family", "category", "reference_code", "destination",
                "quantity", "value_eur", "weight_kg", "weight_is_estimated",
                "weight_avoided_kg", "co2e_avoided_kg", "factors_version", "giver_service",
                "receiver_service")
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    """One transfer as its fact needs it, in plain values (read by the listings app,
+    exchange.listings.projections): nothing here names a person."""
+
+    transfer_id: int
+    listing_id: int
+    created_at: datetime
+    family: str  # the category's family ("" without one)
+    category: str
+    reference_code: str  # the category's reference item type ("" without one)
+    destination: Destination
+    quantity: int
+    value: Decimal
+    weight_kg: Decimal  # the transfer's weight; used when weighed (not estimated)
+    weight_is_estimated: bool
+    giver_service: str  # the listing's service ("" without one)
+    receiver_service: str  # the receiving service of the authority ("" without one)
+    # The receiving authority once it confirmed receipt (exchange.sharing), else None:
+    # a giver alone never puts anything in another authority's figures.
+    receiver_authority_id: int | None
+    recipient_partner_id: int | None
 
 
 @dataclass(frozen=True)
@@ -114,130 +132,80 @@ def factors_for(authority: Authority, reference_code: str) -> tuple[Decimal, Dec
     return factors.as_tuple()
 
 
-def fact_values(authority: Authority, transfer: Transfer,
-                factors: dict[str, Factors] | None = None,
-                receivers: dict[int, int] | None = None) -> dict:
-    """The fields of `transfer`'s fact (no write). `transfer` comes with its listing,
-    category (and parent), service and recipient service loaded. `factors` is a
-    `factor_table(authority)`, read when not given; `receivers` the authority's
-    `confirmed_receivers`, read when not given.
+def fact_values(authority: Authority, row: TransferRow,
+                factors: dict[str, Factors] | None = None) -> dict:
+    """The fields of `row`'s fact (no write). `factors` is a `factor_table(authority)`,
+    read when not given.
 
-    Weight: the listing's own weighed figure (transfer.weight_is_estimated False) beats
-    the factor × quantity. Weight and CO2e are avoided only when the items were reused.
+    Weight: the listing's own weighed figure (row.weight_is_estimated False) beats the
+    factor × quantity. Weight and CO2e are avoided only when the items were reused.
     """
-    listing = transfer.listing
-    category = listing.category
-    code = category.reference_code or ""
+    code = row.reference_code
     if factors is None:
         unit = Factors(*factors_for(authority, code))
     else:
         unit = factors.get(code, NO_FACTORS)
-    destination = DESTINATIONS[transfer.reason]
-    if transfer.weight_is_estimated:
-        weight = unit.weight_kg * transfer.quantity
-    else:
-        weight = transfer.weight_kg
-    weight = weight.quantize(KG, rounding=ROUND_HALF_UP)
+    destination = Destination(row.destination)
+    weight = (unit.weight_kg * row.quantity if row.weight_is_estimated
+              else row.weight_kg).quantize(KG, rounding=ROUND_HALF_UP)
     reused = destination in REUSE_DESTINATIONS
-    co2e = (unit.co2e_kg * transfer.quantity).quantize(KG, rounding=ROUND_HALF_UP)
-    receiver = transfer.recipient_service
+    co2e = (unit.co2e_kg * row.quantity).quantize(KG, rounding=ROUND_HALF_UP)
     return {
-        "listing_id": listing.pk,
-        "date": timezone.localtime(transfer.created_at, PARIS).date(),
-        "family": category.parent.name if category.parent_id else "",
-        "category": category.name,
+        "listing_id": row.listing_id,
+        "date": timezone.localtime(row.created_at, PARIS).date(),
+        "family": row.family,
+        "category": row.category,
         "reference_code": code,
         "destination": destination.value,
-        "quantity": transfer.quantity,
-        "value_eur": transfer.value.quantize(CENTS, rounding=ROUND_HALF_UP),
+        "quantity": row.quantity,
+        "value_eur": row.value.quantize(CENTS, rounding=ROUND_HALF_UP),
         "weight_kg": weight,
-        "weight_is_estimated": transfer.weight_is_estimated,
+        "weight_is_estimated": row.weight_is_estimated,
         "weight_avoided_kg": weight if reused else Decimal("0.000"),
         "co2e_avoided_kg": co2e if reused else Decimal("0.000"),
         "factors_version": unit.version,
-        "giver_service": listing.service.name if listing.service_id else "",
-        "receiver_service": receiver.name if receiver is not None else "",
-        "receiver_authority_id": _receiving_authority_id(authority, transfer, receivers),
-        "receiver_partner_id": (transfer.recipient_partner_id
+        "giver_service": row.giver_service,
+        "receiver_service": row.receiver_service,
+        "receiver_authority_id": row.receiver_authority_id,
+        "receiver_partner_id": (row.recipient_partner_id
                                 if destination == Destination.PARTNER else None),
     }
 
 
-def _receiving_authority_id(authority: Authority, transfer: Transfer,
-                            receivers: dict[int, int] | None = None) -> int | None:
-    """The receiving authority of `transfer` once it confirmed receipt, else None: a
-    giver alone never puts anything in another authority's figures."""
-    if transfer.reason != ClosureReason.EXCHANGED_OTHER_AUTHORITY:
-        return None
-    if not transfer.recipient_authority_slug:
-        return None
-    if receivers is not None:
-        return receivers.get(transfer.pk)
-    from exchange.sharing.receipt_selectors import confirmed_receivers
-
-    return confirmed_receivers(authority, [transfer.pk]).get(transfer.pk)
-
-
 def set_fact_receiver(giver_id: int, transfer_id: int, receiver_id: int | None) -> int:
     """The receiver answered a receipt request: its figures count the fact (confirmed)
-    or not (declined). A fact not written yet gets it from `fact_values` later."""
+    or not (declined). A fact not written yet gets it from its row later."""
     return TransferFact.objects.filter(authority_id=giver_id, transfer_id=transfer_id).update(
         receiver_authority_id=receiver_id, updated_at=timezone.now())
 
 
-def _transfers():
-    """Transfers that count: not those still awaiting a moderator's confirmation (above
-    the legal cap of a free transfer), which are not done yet."""
-    return (Transfer.objects.exclude(confirmation_required=True, confirmed_at__isnull=True)
-            .select_related("listing__category__parent", "listing__service",
-                            "recipient_service"))
-
-
-def record_transfer(transfer_id: int) -> TransferFact | None:
-    """Write (or rewrite) the fact of one transfer of the current schema's authority.
-
-    Runs after commit: a failure is logged, never raised into the request that closed
-    the listing; `manage.py rebuild_facts` repairs any fact missed."""
-    try:
-        authority = current_authority()
-        if authority is None:
-            log.warning("record_transfer(%s) outside an authority's schema", transfer_id)
-            return None
-        with transaction.atomic():  # a savepoint when a caller's transaction is open
-            transfer = _transfers().filter(pk=transfer_id).first()
-            if transfer is None:
-                return None
-            before = TransferFact.objects.filter(
-                authority=authority, transfer_id=transfer_id).values_list(
-                "weight_avoided_kg", flat=True).first()
-            fact, _created = TransferFact.objects.update_or_create(
-                authority=authority, transfer_id=transfer_id,
-                defaults={**fact_values(authority, transfer), "updated_at": timezone.now()})
-            note_fact_change(authority.pk, transfer_id, fact.date, fact.category, before,
-                             fact.weight_avoided_kg)
-        return fact
-    except Exception:  # after commit: log it; `rebuild_facts` repairs the fact
-        log.exception("Could not record the fact of transfer %s", transfer_id)
-        return None
+def write_fact(authority: Authority, row: TransferRow) -> TransferFact:
+    """Write (or rewrite) the fact of one transfer of `authority`; the weight campaigns
+    follow (analytics.campaigns). Atomic (a savepoint inside a caller's transaction)."""
+    with transaction.atomic():
+        before = TransferFact.objects.filter(
+            authority=authority, transfer_id=row.transfer_id).values_list(
+            "weight_avoided_kg", flat=True).first()
+        fact, _created = TransferFact.objects.update_or_create(
+            authority=authority, transfer_id=row.transfer_id,
+            defaults={**fact_values(authority, row), "updated_at": timezone.now()})
+        note_fact_change(authority.pk, row.transfer_id, fact.date, fact.category, before,
+                         fact.weight_avoided_kg)
+    return fact
 
 
 def _differs(fact: TransferFact, values: dict) -> bool:
     return any(getattr(fact, name) != value for name, value in values.items())
 
 
-def rebuild_facts(authority: Authority) -> dict[str, int]:
-    """Recompute every fact of `authority` from its schema, in bulk.
+def replace_facts(authority: Authority, rows: Iterable[TransferRow]) -> dict[str, int]:
+    """Make `authority`'s facts those of `rows` (every transfer that counts), in bulk.
 
     Creates missing facts, updates those that differ (e.g. after a change of factors),
-    deletes those whose transfer no longer exists. Idempotent: a second run reports
+    deletes those whose transfer is not in `rows`. Idempotent: a second run reports
     0 created, updated and deleted. Returns the counts."""
-    from exchange.sharing.receipt_selectors import confirmed_receivers
-
-    with in_authority(authority, ground=PlatformWork("rebuild statistics facts")):
-        table = factor_table(authority)
-        receivers = confirmed_receivers(authority)
-        wanted = {transfer.pk: fact_values(authority, transfer, table, receivers)
-                  for transfer in _transfers().order_by("pk").iterator(chunk_size=2000)}
+    table = factor_table(authority)
+    wanted = {row.transfer_id: fact_values(authority, row, table) for row in rows}
     now = timezone.now()
     counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
     with transaction.atomic():
@@ -276,3 +244,10 @@ def rebuild_facts(authority: Authority) -> dict[str, int]:
               for transfer_id, f in existing.items() if transfer_id not in wanted)])
     counts.update(created=len(to_create), updated=len(to_update), deleted=len(orphans))
     return counts
+
+
+def rebuild_facts(authority: Authority) -> dict[str, int]:
+    """Recompute every fact of `authority` from its schema: the listings app reads its
+    transfers (exchange.listings.projections.rebuild_facts, registered as the fact
+    source) and `replace_facts` writes them. Returns the counts."""
+    return fact_source().rebuild_facts(authority)

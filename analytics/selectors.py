@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from statistics import median
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Min, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from analytics.models import REUSE_DESTINATIONS, TransferFact
+from analytics.sources import fact_source
 from tenants.models import Authority
 
 ZERO_KG = Decimal("0.000")
@@ -85,19 +87,9 @@ def listings_posted_by_month(start: date, end: date) -> dict[date, int]:
     """Listings of the current tenant schema posted per month of [start, end].
 
     "Posted" means submitted for review (submitted_at, Europe/Paris date, in the period)
-    and not back to draft. Call it inside the authority's schema."""
-    from exchange.listings.models import Listing, ListingStatus
-
-    rows = (Listing.objects.filter(submitted_at__date__range=(start, end))
-            .exclude(status=ListingStatus.DRAFT)
-            .annotate(month=TruncMonth("submitted_at")).values("month")
-            .annotate(count=Count("id")).order_by())
-    counts: dict[date, int] = {}
-    for row in rows:
-        month = row["month"]
-        month = month.date() if hasattr(month, "date") else month
-        counts[month] = counts.get(month, 0) + row["count"]
-    return counts
+    and not back to draft. Read from the listings (analytics.sources: the facts hold
+    transfers, not listings); call it inside the authority's schema."""
+    return fact_source().listings_posted_by_month(start, end)
 
 
 def taker_figures(authority: Authority, start: date, end: date) -> dict:
@@ -110,29 +102,18 @@ def taker_figures(authority: Authority, start: date, end: date) -> dict:
     - median days: over the listings whose *first* giving transfer is dated in
       [start, end], the median of (date of that first giving transfer − Europe/Paris
       date of publication), in days. None when there is no such listing.
-    Call it inside the authority's schema (three queries, whatever the number of rows).
+    Publication dates come from the listings (analytics.sources), the giving transfers
+    from the facts. Call it inside the authority's schema (three queries, whatever the
+    number of rows).
     """
-    from statistics import median
-
-    from django.db.models import Min
-    from django.utils import timezone
-
-    from exchange.listings.models import Listing
-
     given = TransferFact.objects.filter(authority=authority,
                                         destination__in=REUSE_DESTINATIONS).order_by()
-    published = {
-        pk: timezone.localtime(at).date() for pk, at in Listing.objects.filter(
-            published_at__date__range=(start, end)).values_list("id", "published_at")
-    }
+    published = fact_source().listings_published_between(start, end)
     taken = set(given.filter(listing_id__in=list(published)).values_list(
         "listing_id", flat=True).distinct()) if published else set()
     firsts = dict(given.values("listing_id").annotate(first=Min("date")).filter(
         first__range=(start, end)).values_list("listing_id", "first"))
-    publication = {
-        pk: timezone.localtime(at).date() for pk, at in Listing.objects.filter(
-            pk__in=list(firsts), published_at__isnull=False).values_list("id", "published_at")
-    } if firsts else {}
+    publication = fact_source().publication_dates(list(firsts)) if firsts else {}
     delays = [(firsts[pk] - day).days for pk, day in publication.items()]
     return {
         "listings_published": len(published),
@@ -321,14 +302,11 @@ def public_impact() -> dict:
 def agent_figures(authority: Authority, user) -> dict:
     """Non-monetary figures of `user`'s own activity: items they gave (transfers of their
     listings that were reused) and items their service received, with kg and CO2e from
-    the facts. Never a € figure. Call it inside the authority's schema."""
-    from exchange.listings.models import ClosureReason, Transfer
+    the facts. Never a € figure. Which transfers are theirs comes from the listings
+    (analytics.sources: facts name no person); call it inside the authority's schema."""
+    source = fact_source()
 
-    reused = (ClosureReason.EXCHANGED_INTERNAL, ClosureReason.EXCHANGED_OTHER_AUTHORITY,
-              ClosureReason.GIVEN_TO_PARTNER)
-
-    def figures(transfers) -> dict:
-        ids = list(transfers.filter(reason__in=reused).values_list("pk", flat=True))
+    def figures(ids: list[int]) -> dict:
         totals = TransferFact.objects.filter(authority=authority, transfer_id__in=ids).aggregate(
             quantity=Sum("quantity"), weight=Sum("weight_avoided_kg"),
             co2e=Sum("co2e_avoided_kg")) if ids else {}
@@ -338,7 +316,7 @@ def agent_figures(authority: Authority, user) -> dict:
 
     service_id = getattr(user, "service_id", None)
     return {
-        "given": figures(Transfer.objects.filter(listing__poster=user)),
-        "received_by_service": figures(Transfer.objects.filter(
-            recipient_service_id=service_id)) if service_id else None,
+        "given": figures(source.reused_transfer_ids(poster=user)),
+        "received_by_service": figures(source.reused_transfer_ids(
+            service_id=service_id)) if service_id else None,
     }

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from analytics.facts import rebuild_facts
 from analytics.models import FactorOverride, ReferenceItem, RetiredITStock, StatsSettings
 from tenants.identity import save_siret
 from tenants.models import Authority
@@ -49,8 +50,6 @@ def record_it_stock(authority: Authority, *, year: int, items_in_stock: int) -> 
 
 
 def _refresh_facts(authority: Authority) -> None:
-    from analytics.facts import rebuild_facts
-
     try:
         counts = rebuild_facts(authority)
         log.info("Facts of %s rebuilt after a factor change: %s", authority.slug, counts)

@@ -14,7 +14,7 @@ from tenants.background import in_a_live_authority, queue_in_every_authority
 def open_weight_campaign() -> str:
     """Open this authority's weight campaign for the semester just ended (idempotent)."""
     from analytics.campaigns import open_campaign, previous_semester
-    from analytics.facts import current_authority
+    from tenants.selectors import current_authority
 
     if not in_a_live_authority("analytics.open_weight_campaign"):
         return "not in a live authority"

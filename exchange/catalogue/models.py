@@ -1,9 +1,10 @@
 """CatalogueEntry: one published listing of one authority, as outsiders may see it.
 
 A projection, never the source of truth: the listing in its authority's schema is.
-Written after commit by exchange/catalogue/projection.py and rebuilt by
-`manage.py rebuild_catalogue`. It holds what other authorities' agents and partners may
-read: no € value, no person (poster, service, site address).
+Computed by exchange/listings/projections.py, written after commit through
+exchange/catalogue/services.py, and rebuilt by `manage.py rebuild_catalogue`. It holds
+what other authorities' agents and partners may read: no € value, no person (poster,
+service, site address).
 """
 
 from django.contrib.postgres.fields import ArrayField

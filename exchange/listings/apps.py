@@ -12,3 +12,11 @@ class ListingsConfig(AppConfig):
     name = "exchange.listings"
     label = "exchange"
     verbose_name = _("Listings")
+
+    def ready(self) -> None:
+        """Be the source of the statistics facts (analytics.sources)."""
+        # Imported here: an AppConfig imports models only once Django has loaded them.
+        from analytics.sources import register_fact_source
+        from exchange.listings.fact_source import ListingsFactSource
+
+        register_fact_source(ListingsFactSource())

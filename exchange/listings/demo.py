@@ -39,6 +39,7 @@ from exchange.listings.models import (
     Transfer,
     WantedRequest,
 )
+from exchange.listings.projections import rebuild_facts
 from exchange.listings.recipients import Recipient
 
 # (title, description, item type, quantity, condition, value €, dimensions)
@@ -350,7 +351,6 @@ def seed_demo_settings(slug: str) -> int:
 def seed_demo_listings(slug: str) -> int:
     """Create the demo listings of the current schema's authority (the catalogue and a
     year of history) and its settings. Returns how many objects were created."""
-    from analytics.facts import rebuild_facts
     from tenants.selectors import current_authority
 
     created = seed_demo_settings(slug)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-SEARCH_CONFIG = "public.french_unaccent"
+from core.search import SEARCH_CONFIG as SEARCH_CONFIG  # the listings' searches use it
 
 
 class CategoryKind(models.TextChoices):

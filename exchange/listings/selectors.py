@@ -8,13 +8,14 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from analytics import selectors as fact_selectors
 from exchange.listings.models import (
     SEARCH_CONFIG,
     Category,
+    ClosureReason,
     ContactRequest,
     Listing,
     ListingStatus,
@@ -153,15 +154,67 @@ def moderator_figures(authority, start: date, end: date) -> Figures:
     """Figures over [start, end] (dates included), inside `authority`'s schema.
 
     Where each number comes from:
-    - listings posted, listings that found a taker, € given, kg and kg CO2e avoided:
+    - listings that found a taker, € given, kg and kg CO2e avoided:
       `analytics.selectors.period_totals`, the statistics facts the report also reads
       (a listing "found a taker" when at least one of its items was given to a service,
       an authority or a partner; transfers awaiting a moderator's confirmation do not
-      count; "posted" is the report's: submitted for review in the period);
+      count);
+    - listings posted: the report's definition (`listings_posted_by_month`: submitted
+      for review in the period), read from the listings (facts hold transfers only);
     - by_status: how many listings are in each status today, read from the listings
       (a count of listings, not a figure of transfers)."""
-    totals = fact_selectors.period_totals(authority, start, end)
+    totals = fact_selectors.period_totals(authority, start, end,
+                                          listings_posted_by_month(start, end))
     return Figures(**totals, by_status=status_counts())
+
+
+# --- What the statistics read from the listings (analytics.sources) ------------------
+# The facts hold transfers, never listings nor people: these few figures come from the
+# listings of the current schema (call them inside the authority's schema).
+
+# Reasons whose items were reused (the facts' reuse destinations).
+REUSE_REASONS = (ClosureReason.EXCHANGED_INTERNAL, ClosureReason.EXCHANGED_OTHER_AUTHORITY,
+                 ClosureReason.GIVEN_TO_PARTNER)
+
+
+def listings_posted_by_month(start: date, end: date) -> dict[date, int]:
+    """Listings posted per month of [start, end]: submitted for review (submitted_at,
+    Europe/Paris date, in the period) and not back to draft. Keys: first days of month."""
+    rows = (Listing.objects.filter(submitted_at__date__range=(start, end))
+            .exclude(status=ListingStatus.DRAFT)
+            .annotate(month=TruncMonth("submitted_at")).values("month")
+            .annotate(count=Count("id")).order_by())
+    counts: dict[date, int] = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        counts[month] = counts.get(month, 0) + row["count"]
+    return counts
+
+
+def listings_published_between(start: date, end: date) -> dict[int, date]:
+    """Listing id → Europe/Paris date of publication, for the listings published
+    (published_at's date) in [start, end]. One query."""
+    return {pk: timezone.localtime(at).date() for pk, at in Listing.objects.filter(
+        published_at__date__range=(start, end)).values_list("id", "published_at")}
+
+
+def publication_dates(listing_ids: list[int]) -> dict[int, date]:
+    """Listing id → Europe/Paris date of publication, for those of `listing_ids` that
+    were published. One query."""
+    return {pk: timezone.localtime(at).date() for pk, at in Listing.objects.filter(
+        pk__in=list(listing_ids), published_at__isnull=False).values_list(
+        "id", "published_at")}
+
+
+def reused_transfer_ids(*, poster=None, service_id: int | None = None) -> list[int]:
+    """Ids of the transfers whose items were reused (REUSE_REASONS): of the listings of
+    `poster`, or received by service `service_id` (exactly one of the two)."""
+    if (poster is None) == (service_id is None):
+        raise ValueError("Give a poster or a service id, not both.")
+    transfers = (Transfer.objects.filter(listing__poster=poster) if poster is not None
+                 else Transfer.objects.filter(recipient_service_id=service_id))
+    return list(transfers.filter(reason__in=REUSE_REASONS).values_list("pk", flat=True))
 
 
 def held_by_someone_else(listing: Listing, user):

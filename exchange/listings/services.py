@@ -18,7 +18,6 @@ from accounts.models import User
 from accounts.permissions import can_moderate
 from analytics.models import REFERENCE_FACTORS_VERSION, ReferenceItem
 from analytics.reference_data import APPLIANCE_FAMILIES, IT_FAMILIES, read_reference_rows
-from exchange.catalogue.projection import sync_after_commit
 from exchange.listings import notifications
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import (
@@ -48,6 +47,7 @@ from exchange.listings.permissions import (
     can_moderate_as_other,
     can_submit,
 )
+from exchange.listings.projections import record_transfer_fact, sync_after_commit
 from exchange.listings.recipients import (
     Recipient,
     RecipientKind,
@@ -693,10 +693,7 @@ def _transfer_done(listing: Listing, transfer: Transfer, actor: User, *, closes:
     else:
         _record(listing, actor, ModerationAction.TRANSFERRED,
                 message=f"{transfer.reason} × {transfer.quantity}")
-    # Statistics fact, after commit (imported here: analytics.facts imports this app).
-    from analytics.facts import record_transfer as record_transfer_fact
-
-    after_commit(record_transfer_fact, transfer.pk)
+    after_commit(record_transfer_fact, transfer.pk)  # the statistics fact
     if transfer.recipient_partner_id is not None:
         # Partner API: answer the partners' requests (the partner it went to: accepted),
         # BEFORE the catalogue sync, whose withdrawal declines the requests still open.

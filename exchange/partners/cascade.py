@@ -1,8 +1,8 @@
 """The offer cascade: listings nobody took inside the authority go to partners.
 
 Runs in an authority's schema (task `partners.offer_due_listings`, fanned out daily).
-The catalogue projection (exchange/catalogue/projection.py) then shows them in the
-partner feed and announces them by webhook.
+The catalogue projection (exchange/listings/projections.py) then shows them in the
+partner feed, and the catalogue's offer watchers announce them by webhook.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from exchange.catalogue.projection import sync_after_commit, sync_listing
 from exchange.listings.models import Listing, ListingStatus, Transfer
+from exchange.listings.projections import sync_after_commit, sync_listing
 from exchange.listings.services import exchange_settings
 from exchange.partners.services import answer_requests
 from exchange.partners.webhooks import announce_answers

@@ -107,7 +107,8 @@ def listing_data(authority: Authority, listing_id: int) -> dict:
 
 def offer_changed(authority: Authority, listing_id: int, was_offered: bool,
                   is_offered: bool) -> None:
-    """Called by the catalogue projection when a listing enters or leaves the offer."""
+    """An offer watcher (exchange.catalogue.services.watch_offers, registered by
+    exchange/partners/apps.py): a listing entered or left the offer."""
     if was_offered == is_offered:
         return
     if is_offered:

@@ -9,14 +9,18 @@ class SharingConfig(AppConfig):
 
     def ready(self) -> None:
         """Take part in recording transfers and in showing their receipts
-        (exchange.listings.recipients)."""
+        (exchange.listings.recipients), and tell the statistics facts which receipts
+        were confirmed (exchange.listings.projections)."""
         # Imported here: models are not loaded when this module is.
+        from exchange.listings.projections import register_receipts
         from exchange.listings.recipients import (
             RecipientKind,
             register_directory,
             register_receipt_reader,
         )
+        from exchange.sharing.receipt_selectors import confirmed_receivers
         from exchange.sharing.recipients import AuthorityDirectory, receipts_of_sent
 
         register_directory(RecipientKind.AUTHORITY, AuthorityDirectory())
         register_receipt_reader(RecipientKind.AUTHORITY, receipts_of_sent)
+        register_receipts(confirmed_receivers)

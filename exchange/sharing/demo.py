@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.test.utils import override_settings
 
 from accounts.models import User
-from exchange.catalogue.projection import rebuild
 from exchange.listings import services
 from exchange.listings.models import Listing, ListingStatus, Visibility
+from exchange.listings.projections import rebuild_catalogue
 from exchange.sharing import services as sharing
 from exchange.sharing.models import AgreementStatus, SharingAgreement
 from tenants.crossing import PlatformWork, in_authority
@@ -55,5 +55,5 @@ SHARED_TITLES listings of each. Returns how many objects it created."""
                     services.set_visibility(listing=listing, actor=listing.poster,
                                             visibility=Visibility.SHARED)
                     created += 1
-            rebuild(authority)  # also projects demo databases seeded before the catalogue
+            rebuild_catalogue(authority)  # also projects demo databases seeded before the catalogue
     return created

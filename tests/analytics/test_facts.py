@@ -3,16 +3,13 @@ computed from the reference factors (or the authority's overrides), no personal 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
-from analytics.facts import OVERRIDE_SUFFIX, factors_for, record_transfer
+from analytics.facts import OVERRIDE_SUFFIX, factors_for
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, TransferFact
-from exchange.listings.models import Transfer
 from exchange.listings.recipients import Recipient
 from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
 from tests.conftest import in_authority
@@ -148,27 +145,3 @@ def test_a_fact_carries_no_personal_data(town, chatellerault,
             value = str(getattr(fact, field.attname)).lower()
             for word in forbidden:
                 assert word not in value, (field.name, value)
-
-
-def test_the_date_is_the_day_in_paris(town, chatellerault):
-    with in_authority(chatellerault):
-        listing = chairs_listing(town, quantity=2)
-        transfer = give(town, listing, 2)
-        # 23:30 UTC on 31 December is already 1 January in Paris.
-        Transfer.objects.filter(pk=transfer.pk).update(
-            created_at=datetime(2025, 12, 31, 23, 30, tzinfo=UTC))
-        fact = record_transfer(transfer.pk)
-    assert fact is not None
-    assert fact.date.isoformat() == "2026-01-01"
-    # Recording twice rewrites the same row.
-    with in_authority(chatellerault):
-        record_transfer(transfer.pk)
-    assert TransferFact.objects.filter(authority=chatellerault).count() == 1
-
-
-def test_recording_outside_an_authority_writes_nothing(town, chatellerault):
-    with in_authority(chatellerault):
-        transfer = give(town, chairs_listing(town, quantity=1), 1)
-    with schema_context("public"):
-        assert record_transfer(transfer.pk) is None
-    assert not TransferFact.objects.exists()

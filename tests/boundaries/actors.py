@@ -211,8 +211,8 @@ def _share(first: Authority, second: Authority, first_admin, second_admin):
 
 
 def _offer(listing) -> None:
-    from exchange.catalogue.projection import sync_listing
     from exchange.listings.models import Listing
+    from exchange.listings.projections import sync_listing
 
     Listing.objects.filter(pk=listing.pk).update(offered_to_partners_at=timezone.now())
     sync_listing(listing.pk)

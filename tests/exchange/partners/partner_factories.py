@@ -6,8 +6,8 @@ import itertools
 
 from django.utils import timezone
 
-from exchange.catalogue.projection import sync_listing
 from exchange.listings.models import Listing
+from exchange.listings.projections import sync_listing
 from exchange.partners import services
 from exchange.partners.models import Partner, Scope
 from tests.conftest import in_authority

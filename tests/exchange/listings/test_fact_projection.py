@@ -1,16 +1,28 @@
-"""`rebuild_facts` and `manage.py rebuild_facts` (issue 5, item 1): recompute one or all
-authorities' facts from their schemas, idempotently, and report the differences."""
+"""The statistics facts as a projection of the transfers (exchange/listings/projections.py):
+`record_transfer_fact` after commit, `rebuild_facts` and `manage.py rebuild_facts`
+(issue 5, item 1), which recompute one or all authorities' facts from their schemas,
+idempotently, and report the differences."""
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django_tenants.utils import schema_context
 
-from analytics.facts import OVERRIDE_SUFFIX, rebuild_facts
+from analytics import facts as analytics_facts
+from analytics.facts import OVERRIDE_SUFFIX
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, TransferFact
+from exchange.catalogue.models import CatalogueEntry
+from exchange.listings.models import Listing, Transfer, Visibility
+from exchange.listings.projections import (
+    rebuild_facts,
+    rebuild_projections,
+    record_transfer_fact,
+)
 from tests.analytics.factories import (
     TransferFactFactory,
     chairs_listing,
@@ -19,6 +31,7 @@ from tests.analytics.factories import (
     reference_figures,
 )
 from tests.conftest import in_authority
+from tests.exchange.factories import published_listing
 
 OVERRIDDEN_VERSION = REFERENCE_FACTORS_VERSION + OVERRIDE_SUFFIX
 
@@ -107,6 +120,36 @@ def test_a_rebuild_touches_only_its_authority(chatellerault, grand_chatellerault
     assert TransferFact.objects.count() == 4
 
 
+@pytest.fixture
+def town(chatellerault):
+    with in_authority(chatellerault):
+        yield make_town()
+
+
+def test_the_date_is_the_day_in_paris(town, chatellerault):
+    with in_authority(chatellerault):
+        listing = chairs_listing(town, quantity=2)
+        transfer = give(town, listing, 2)
+        # 23:30 UTC on 31 December is already 1 January in Paris.
+        Transfer.objects.filter(pk=transfer.pk).update(
+            created_at=datetime(2025, 12, 31, 23, 30, tzinfo=UTC))
+        fact = record_transfer_fact(transfer.pk)
+    assert fact is not None
+    assert fact.date.isoformat() == "2026-01-01"
+    # Recording twice rewrites the same row.
+    with in_authority(chatellerault):
+        record_transfer_fact(transfer.pk)
+    assert TransferFact.objects.filter(authority=chatellerault).count() == 1
+
+
+def test_recording_outside_an_authority_writes_nothing(town, chatellerault):
+    with in_authority(chatellerault):
+        transfer = give(town, chairs_listing(town, quantity=1), 1)
+    with schema_context("public"):
+        assert record_transfer_fact(transfer.pk) is None
+    assert not TransferFact.objects.exists()
+
+
 def run(*args) -> list[str]:
     out = io.StringIO()
     call_command("rebuild_facts", *args, stdout=out)
@@ -125,3 +168,24 @@ def test_the_command_reports_each_authority_and_the_total(
     assert lines[-1] == "total: 0 created, 0 updated, 0 deleted, 3 unchanged"
     with pytest.raises(CommandError):
         run("--authority", "nowhere")
+
+
+def test_the_statistics_rebuild_their_facts_through_the_listings(chatellerault, transfers):
+    """analytics.facts.rebuild_facts (factor overrides, restores) reaches this routine
+    through the source the listings app registers (analytics.sources)."""
+    assert analytics_facts.rebuild_facts(chatellerault) == {
+        "created": 3, "updated": 0, "deleted": 0, "unchanged": 0}
+    assert set(facts_of(chatellerault)) == {transfer.pk for transfer in transfers}
+
+
+def test_one_rebuild_recomputes_the_facts_and_the_catalogue(chatellerault, transfers):
+    with in_authority(chatellerault):
+        shared = published_listing(title="Armoire partagée")
+        Listing.objects.filter(pk=shared.pk).update(visibility=Visibility.SHARED)
+    assert rebuild_projections(chatellerault) == {
+        "facts": {"created": 3, "updated": 0, "deleted": 0, "unchanged": 0},
+        "catalogue": {"created": 1, "updated": 0, "deleted": 0, "unchanged": 0}}
+    assert list(CatalogueEntry.objects.filter(authority=chatellerault).values_list(
+        "listing_id", flat=True)) == [shared.pk]
+    assert rebuild_projections(chatellerault) == {
+        "facts": {**NOTHING, "unchanged": 3}, "catalogue": {**NOTHING, "unchanged": 1}}

@@ -1,4 +1,5 @@
-"""The catalogue projection (public schema): which listings leave their authority, with
+"""The catalogue projection (exchange/listings/projections.py, written in the public
+schema through exchange.catalogue.services): which listings leave their authority, with
 what, and how `rebuild_catalogue` repairs it."""
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from exchange.catalogue.models import CatalogueEntry
-from exchange.catalogue.projection import rebuild, sync_after_commit, sync_listing
 from exchange.listings import services
 from exchange.listings.models import SEARCH_CONFIG, Listing, Visibility
+from exchange.listings.projections import rebuild_catalogue, sync_after_commit, sync_listing
 from tests.conftest import in_authority
 from tests.exchange.factories import published_listing
 from tests.factories import moderator
@@ -124,13 +125,13 @@ def test_rebuild_restores_an_emptied_projection_then_changes_nothing(chatellerau
         Listing.objects.filter(pk=shared[0].pk).update(title="Chaise renommée")
     CatalogueEntry.objects.filter(listing_id__in=[shared[1].pk, shared[2].pk]).delete()
 
-    assert rebuild(chatellerault) == {"created": 2, "updated": 1, "deleted": 1,
+    assert rebuild_catalogue(chatellerault) == {"created": 2, "updated": 1, "deleted": 1,
                                       "unchanged": 0}
     assert sorted(e.title for e in entries(chatellerault).values()) == [
         "Chaise 1", "Chaise 2", "Chaise renommée"]
     assert CatalogueEntry.objects.filter(search_vector=french("renommee")).count() == 1
-    assert rebuild(chatellerault) == {"created": 0, "updated": 0, "deleted": 0,
-                                      "unchanged": 3}
+    assert rebuild_catalogue(chatellerault) == {"created": 0, "updated": 0, "deleted": 0,
+                                                "unchanged": 3}
 
     CatalogueEntry.objects.filter(authority=chatellerault).delete()
     out = io.StringIO()

@@ -1,0 +1,57 @@
+"""What the statistics ask of the app whose data their facts project: the listings.
+
+The facts (analytics.models.TransferFact) are a projection of the transfers of each
+authority's listings, and the listings app sits above analytics: analytics never
+imports it. The listings app registers its `FactSource` when Django starts
+(exchange/listings/apps.py), which recomputes an authority's facts and answers the few
+reads the facts cannot: they hold transfers, not listings nor people, so "listings
+posted", publication dates and an agent's own transfers come from the listings.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from tenants.models import Authority
+
+
+class FactSource(Protocol):
+    """The listings' side of the statistics (exchange.listings.projections)."""
+
+    def rebuild_facts(self, authority: Authority) -> dict[str, int]:
+        """Recompute every fact of `authority` from its schema; counts of created,
+        updated, deleted and unchanged facts."""
+
+    def listings_posted_by_month(self, start: date, end: date) -> dict[date, int]:
+        """Listings of the current schema submitted for review in [start, end] and not
+        back to draft, per first day of month."""
+
+    def listings_published_between(self, start: date, end: date) -> dict[int, date]:
+        """Listing id → Europe/Paris date of publication, for the listings of the
+        current schema published in [start, end]."""
+
+    def publication_dates(self, listing_ids: list[int]) -> dict[int, date]:
+        """Listing id → Europe/Paris date of publication, for those of `listing_ids`
+        (current schema) that were published."""
+
+    def reused_transfer_ids(self, *, poster=None, service_id: int | None = None) -> list[int]:
+        """Ids of the current schema's transfers whose items were reused (given to a
+        service, an authority or a partner): of `poster`'s listings, or received by
+        service `service_id`."""
+
+
+_SOURCE: list[FactSource] = []
+
+
+def register_fact_source(source: FactSource) -> None:
+    """Called once, by the listings app, from its AppConfig.ready()."""
+    _SOURCE[:] = [source]
+
+
+def fact_source() -> FactSource:
+    """The registered source; RuntimeError when the listings app is not installed."""
+    if not _SOURCE:
+        raise RuntimeError("No fact source: the listings app registers one when it starts.")
+    return _SOURCE[0]
