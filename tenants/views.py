@@ -18,8 +18,8 @@ from tenants.forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeFo
 from tenants.lifecycle import LifecycleError, allowed_statuses, change_status
 from tenants.models import Authority
 from tenants.offboarding.export import exports_of
-from tenants.provisioning import provision_authority
 from tenants.selectors import authorities_for_console
+from tenants.services import provision_authority
 
 
 def unknown_authority(request):

@@ -12,3 +12,13 @@ class ListingsConfig(AppConfig):
     name = "exchange.listings"
     label = "exchange"
     verbose_name = _("Listings")
+
+    def ready(self) -> None:
+        """Take part in provisioning authorities (their categories and exchange
+        settings); tenants sits below and never imports this app."""
+        # Imported here: these modules load models, which the app registry has only now.
+        from exchange.listings import services
+        from tenants.provisioning import on_provisioned
+
+        # services.seed_categories is looked up at each call (a test makes it fail).
+        on_provisioned(self.label, lambda _authority: services.seed_categories())

@@ -178,7 +178,7 @@ def _lock_accounts(authority: Authority) -> list[tuple[str, str]]:
     choose a new one) for each active user. Runs inside the import's transaction."""
     from accounts.models import User
     from core.links import authority_host
-    from tenants.provisioning import invitation_url
+    from tenants.services import invitation_url
 
     host = authority_host(authority.slug)
     with in_authority(authority, ground=GROUND):
