@@ -15,10 +15,14 @@ class ListingsConfig(AppConfig):
 
     def ready(self) -> None:
         """Take part in provisioning authorities (their categories and exchange
-        settings); tenants sits below and never imports this app."""
+        settings) and in importing them (statistics facts rebuilt from the imported
+        transfers); tenants sits below and never imports this app."""
         # Imported here: these modules load models, which the app registry has only now.
+        from analytics.facts import rebuild_facts
         from exchange.listings import services
+        from tenants.offboarding.public_data import PublicData, declare_public_data
         from tenants.provisioning import on_provisioned
 
         # services.seed_categories is looked up at each call (a test makes it fail).
         on_provisioned(self.label, lambda _authority: services.seed_categories())
+        declare_public_data(self.label, PublicData(rebuild=rebuild_facts))
