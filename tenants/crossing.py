@@ -17,9 +17,11 @@ flag and a `holds(target)` method. The grounds that only the platform knows live
 domain (`exchange.sharing.grounds.SharingAgreementGround`,
 `exchange.partners.grounds.PartnerGrantGround`), so this module never imports upwards.
 
-The "live" rule is written once, here: an authority is live when its status is trial or
-active and its data were not deleted (`live_authorities`, `is_live`). Shared and partner
-surfaces, periodic jobs and crossings all use it.
+The "live" rule: an authority is live when its status is trial or active and its data
+were not deleted. Its statuses and its test of one row are the model's
+(`tenants.models.LIVE_STATUSES`, `Authority.serves_data`); this module applies it to
+querysets and crossings (`live_authorities`, `is_live`). Shared and partner surfaces,
+periodic jobs and crossings all use it.
 
 `django_tenants.utils.schema_context` and `tenant_context` are used nowhere else in the
 application code (tests/platform_core/test_tenancy_layer.py greps for them).
@@ -38,11 +40,9 @@ from django.db import connection
 from django.db.models import QuerySet
 from django_tenants.utils import schema_context, tenant_context
 
-from tenants.models import Authority, AuthorityStatus
+from tenants.models import LIVE_STATUSES, Authority
 
 log = logging.getLogger(__name__)
-
-LIVE_STATUSES = (AuthorityStatus.TRIAL, AuthorityStatus.ACTIVE)
 
 
 class CrossingRefused(PermissionError):
@@ -78,9 +78,8 @@ def live_authorities() -> QuerySet[Authority]:
 
 
 def is_live(authority: Authority | None) -> bool:
-    """The same rule for one authority already loaded."""
-    return (authority is not None and not authority.is_public
-            and authority.status in LIVE_STATUSES and authority.data_deleted_at is None)
+    """The same rule for one authority already loaded (None: not live)."""
+    return authority is not None and authority.serves_data
 
 
 # --- Grounds only the platform knows --------------------------------------------------

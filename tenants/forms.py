@@ -38,7 +38,7 @@ class StatusChangeForm(forms.Form):
 
 
 class AuthorityCreateForm(forms.Form):
-    """Onboarding: what tenants.provisioning.provision_authority() needs."""
+    """Onboarding: what tenants.services.provision_authority() needs."""
 
     name = forms.CharField(label=_("Official name"), max_length=200,
                            help_text=_("As in the SIRENE register, e.g. “Commune de Naintré”."))

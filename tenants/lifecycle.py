@@ -3,11 +3,16 @@
 Every change goes through `change_status`: it checks the transition, writes the
 audit log and e-mails the authority's administrators once the transaction commits.
 Suspended and closed authorities show a notice and no data (tenants/middleware.py).
+
+What other parts of the platform do when an authority becomes active (billing: its
+Stripe customer and subscription) they register from their AppConfig.ready()
+(`on_activated`), so that this module never imports them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -38,6 +43,16 @@ TRIAL_REMINDER_DAYS = (7, 1)
 
 class LifecycleError(ValidationError):
     """A status change that is not allowed; the message is meant for the operator."""
+
+
+_ON_ACTIVATED: dict[str, Callable[[Authority], object]] = {}
+
+
+def on_activated(label: str, callback: Callable[[Authority], object]) -> None:
+    """Have `callback(authority)` run whenever an authority becomes active, inside
+    `change_status`'s transaction (after-commit work is queued from there). Called once
+    per app (`label`), from its AppConfig.ready(); calling again replaces it."""
+    _ON_ACTIVATED[label] = callback
 
 
 def allowed_statuses(authority: Authority) -> list[str]:
@@ -93,9 +108,8 @@ def change_status(authority: Authority, new_status: str, actor, reason: str = ""
         "reason": reason,
     })
     if new_status == S.ACTIVE:
-        from tenants.billing.services import schedule_subscription
-
-        schedule_subscription(authority)  # Stripe customer + subscription, after commit
+        for callback in _ON_ACTIVATED.values():
+            callback(authority)  # billing: Stripe customer + subscription, after commit
     log.info("Authority %s: %s → %s", authority.slug, old_status, new_status)
     return authority
 

@@ -35,6 +35,11 @@ class AuthorityStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# THE "live" rule's statuses: a live authority is in one of them, has its data and is
+# not the platform row (`Authority.serves_data`; tenants.crossing.live_authorities is the
+# same rule for querysets).
+LIVE_STATUSES = (AuthorityStatus.TRIAL, AuthorityStatus.ACTIVE)
+
 TRIAL_DAYS = 30
 
 
@@ -132,11 +137,11 @@ class Authority(TenantMixin):
 
     @property
     def serves_data(self) -> bool:
-        """Suspended, closed and deleted authorities show a notice and no data (the one
-        "live" rule: tenants.crossing.is_live)."""
-        from tenants.crossing import is_live
-
-        return is_live(self)
+        """True while the authority is live: trial or active, data not deleted, not the
+        platform row. Suspended, closed and deleted authorities show a notice and no data
+        (tenants.crossing.is_live and live_authorities apply the same rule)."""
+        return (not self.is_public and self.status in LIVE_STATUSES
+                and self.data_deleted_at is None)
 
     def accepts_email(self, email: str) -> bool:
         domain = email.rsplit("@", 1)[-1].strip().lower()

@@ -10,6 +10,11 @@ plus the template's migration records.
 When migrations change, the template's records no longer hold every leaf migration
 of the graph: the template is migrated again (`migrate_schemas` on `_template`) and
 its DDL rendered again, under an advisory lock (one process at a time).
+
+The template holds tables, not rows. The rows a new authority needs from the apps above
+tenants (categories, exchange and statistics settings) are written by the provisioning
+steps those apps register from their AppConfig.ready() (`on_provisioned`), run by
+`tenants.services.create_authority` inside the new schema: tenants never imports them.
 """
 
 from __future__ import annotations
@@ -19,24 +24,18 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_exists
 
-from core.links import absolute_url
-from core.mail import after_commit_in_language
+from tenants.crossing import PlatformWork, in_authority
+from tenants.models import Authority
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +53,6 @@ class TemplateDDL:
     key: tuple[tuple[str, str], ...]  # the leaf migrations the DDL reflects
     statements: str  # DDL with the placeholder schema name `_template`
     migrations: tuple[tuple[str, str], ...]  # (app, name) records to insert
-
-
-@dataclass(frozen=True)
-class Provisioned:
-    authority: object  # tenants.models.Authority
-    invitation_url: str
 
 
 _cache: dict[tuple, TemplateDDL] = {}
@@ -235,7 +228,7 @@ def create_schema_from_template(schema_name: str) -> bool:
     return True
 
 
-def create_schema(authority) -> str:
+def create_schema(authority: Authority) -> str:
     """Create the authority's schema: from the template when possible ("fast"),
     otherwise by django-tenants' migrate ("migrate"). Returns the path taken."""
     try:
@@ -249,75 +242,28 @@ def create_schema(authority) -> str:
     return "migrate"
 
 
-# --- Provisioning an authority ----------------------------------------------------------
-
-def invitation_url(user, host: str) -> str:
-    """One-time link (Django's password-reset token) to choose a first password."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token},
-                   urlconf=settings.ROOT_URLCONF)
-    return absolute_url(path, host)
 
 
-def _send_invitation(email: str, link: str, authority_name: str, host: str) -> None:
-    context = {"link": link, "authority_name": authority_name, "host": host}
-    EmailMessage(
-        subject=render_to_string("tenants/email/invitation_subject.txt", context).strip(),
-        body=render_to_string("tenants/email/invitation_body.txt", context),
-        to=[email],
-    ).send()
+# --- What the apps above add to a new authority -------------------------------------------
+
+ProvisioningStep = Callable[["Authority"], object]
+_STEPS: dict[str, ProvisioningStep] = {}
 
 
-def provision_authority(*, name: str, kind: str, siren: str, slug: str, admin_email: str,
-                        email_domains: list[str] | None = None,
-                        status: str | None = None, departement: str = "",
-                        population: int | None = None, operator=None,
-                        via: str = "platform") -> Provisioned:
-    """Create an authority ready to use and invite its first administrator.
+def on_provisioned(label: str, step: ProvisioningStep) -> None:
+    """Have `step(authority)` run for every new authority, inside its new schema and in
+    the transaction that creates it: the rows an app's pages read and never create on a
+    GET (an authority's categories and exchange settings, its statistics settings).
 
-    Validation errors (bad SIREN, reserved or taken slug, bad e-mail) raise
-    ValidationError before anything is written; any later failure rolls everything
-    back, schema included. The invitation leaves after commit.
-
-    Audited here, whoever calls it: the console's audit log gets "authority_created"
-    (by `operator`, or by the platform when run from the command line, `via` saying
-    which), and the authority's access journal gets its first administrator's roles.
+    Called by the apps above tenants from their AppConfig.ready(), once per app
+    (`label`, the app's label: calling again replaces the step). Steps run in the order
+    the apps are installed; a step that raises rolls the whole authority back.
     """
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
+    _STEPS[label] = step
 
-    from accounts.models import AccessChannel, Role, User
-    from accounts.services import person_label, record_access_change
-    from core.links import authority_host
-    from tenants.audit import record_action
-    from tenants.crossing import PlatformWork, in_authority
-    from tenants.services import create_authority
 
-    admin_email = User.objects.normalize_email(admin_email or "").strip().lower()
-    try:
-        validate_email(admin_email)
-    except ValidationError as error:
-        raise ValidationError({"admin_email": error.messages}) from error
-    prepare_template()  # a stale template is migrated now, outside the transaction
-    extra = {"status": status} if status else {}
-    with transaction.atomic():
-        authority = create_authority(name=name, kind=kind, siren=siren, slug=slug,
-                                     email_domains=email_domains, departement=departement,
-                                     population=population, **extra)
-        host = authority_host(authority.slug)
-        with in_authority(authority, ground=PlatformWork("provisioning: first admin")):
-            admin = User(email=admin_email, first_name="", last_name="",
-                         roles=[Role.AGENT, Role.MODERATOR, Role.AUTHORITY_ADMIN],
-                         email_verified_at=timezone.now())
-            admin.set_unusable_password()
-            admin.save()
-            record_access_change(
-                member=admin, roles_before=[], was_active=None,
-                via=AccessChannel.ONBOARDING,
-                actor_label=(person_label(operator) if operator is not None
-                             else "manage.py onboard_authority"))
-            link = invitation_url(admin, host)
-        record_action(operator, "authority_created", authority, slug=authority.slug, via=via)
-        after_commit_in_language(_send_invitation, admin_email, link, authority.name, host)
-    return Provisioned(authority=authority, invitation_url=link)
+def run_provisioning_steps(authority: Authority) -> None:
+    """Run every registered step for `authority`, whose schema was just created."""
+    with in_authority(authority, ground=PlatformWork("provision a new authority")):
+        for step in _STEPS.values():
+            step(authority)

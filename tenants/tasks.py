@@ -1,4 +1,5 @@
-"""Scheduled jobs of the platform itself (public schema)."""
+"""Scheduled jobs of the platform itself (public schema). The export task is
+tenants/offboarding/tasks.py's; billing's are tenants/billing/tasks.py's."""
 
 from celery import shared_task
 
@@ -9,11 +10,3 @@ from tenants.lifecycle import send_trial_reminders as _send_trial_reminders
 def send_trial_reminders() -> int:
     """Daily (CELERY_BEAT_SCHEDULE): trial-end reminders to authorities' administrators."""
     return _send_trial_reminders()
-
-
-@shared_task(name="tenants.build_authority_export")
-def build_authority_export(export_id: int) -> None:
-    """Build one authority export (tenants/offboarding/export.py), progress on its row."""
-    from tenants.offboarding.export import build_export
-
-    build_export(export_id)

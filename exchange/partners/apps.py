@@ -9,14 +9,18 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         """Take part in recording transfers (exchange.listings.recipients), hear when a
-        listing enters or leaves the partners' offer (exchange.catalogue.services), and
-        register the Celery tasks that services and webhooks queue by name (queueing.py)."""
+        listing enters or leaves the partners' offer (exchange.catalogue.services),
+        register the Celery tasks that services and webhooks queue by name (queueing.py),
+        and take part in offboarding authorities (tenants/offboarding/public_data.py)."""
         # Here, not at the top: these modules use models, which need the app registry.
         from exchange.catalogue.services import watch_offers
         from exchange.listings.recipients import RecipientKind, register_directory
+        from exchange.partners import offboarding
         from exchange.partners import tasks  # noqa: F401 (registers the tasks' names)
         from exchange.partners.recipients import PartnerDirectory
         from exchange.partners.webhooks import offer_changed
+        from tenants.offboarding.public_data import PublicData, declare_public_data
 
         register_directory(RecipientKind.PARTNER, PartnerDirectory())
         watch_offers(offer_changed)
+        declare_public_data(self.label, PublicData(withdraw=offboarding.withdraw))

@@ -6,7 +6,6 @@ line, the onboarding of an authority, sign-up."""
 
 from __future__ import annotations
 
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -23,7 +22,6 @@ from accounts.selectors import members_with_role
 from accounts.tokens import email_verification_token
 from core.links import absolute_url
 from core.mail import after_commit_in_language
-from tenants.crossing import in_public
 
 
 class SignupError(ValidationError):
@@ -135,24 +133,3 @@ def update_member(*, actor: User | None, member: User, roles: list[str],
                          roles_before=roles_before, was_active=was_active, via=via)
     return member
 
-
-def create_operator(*, email: str, first_name: str = "", last_name: str = "",
-                    password: str | None = None) -> tuple[User, bool]:
-    """A platform operator in the public schema, e-mail address taken as verified.
-
-    Without `password` the account gets an unusable one, to be chosen through a
-    password-set link. Idempotent: an existing account with this address is returned
-    unchanged, with created=False. Raises ValidationError for a weak password.
-    """
-    email = User.objects.normalize_email(email).strip().lower()
-    with in_public(purpose="create an operator"), transaction.atomic():
-        existing = User.objects.filter(email__iexact=email).first()
-        if existing is not None:
-            return existing, False
-        user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(),
-                    roles=[Role.OPERATOR], email_verified_at=timezone.now())
-        if password is not None:
-            password_validation.validate_password(password, user)
-        user.set_password(password)  # None: unusable
-        user.save()
-    return user, True

@@ -15,6 +15,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collectivrecup.settings.local")
 app = TenantAwareCeleryApp("collectivrecup")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Packages inside an app that hold tasks of their own (not apps: not found above).
+app.autodiscover_tasks(["tenants.offboarding"])
 
 log = logging.getLogger(__name__)
 

@@ -7,21 +7,22 @@ from django.views.generic import TemplateView
 from accounts.forms import LoginForm
 from analytics.views import impact as analytics_views
 from exchange.partners import console as partner_console
+from tenants import console as operator_console
 from tenants import views as tenant_views
 from tenants.billing import views as billing_views
 from tenants.offboarding import views as offboarding_views
 
 operator_patterns = (
     [
-        path("", tenant_views.console, name="console"),
+        path("", operator_console.console, name="console"),
         path("verify/", tenant_views.verify, name="verify"),
         path("impact/", analytics_views.operator_impact, name="impact"),
         path("two-factor/", tenant_views.enrol, name="enrol"),
         path("two-factor/link/<str:token>/", tenant_views.enrol_link, name="enrol_link"),
-        path("operators/<int:pk>/two-factor-link/", tenant_views.send_enrol_link,
+        path("operators/<int:pk>/two-factor-link/", operator_console.send_enrol_link,
              name="send_enrol_link"),
-        path("authorities/new/", tenant_views.authority_create, name="authority_create"),
-        path("authorities/<slug:slug>/", tenant_views.authority_detail,
+        path("authorities/new/", operator_console.authority_create, name="authority_create"),
+        path("authorities/<slug:slug>/", operator_console.authority_detail,
              name="authority_detail"),
         path("authorities/<slug:slug>/exports/", offboarding_views.operator_export_request,
              name="export_request"),

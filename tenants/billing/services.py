@@ -1,9 +1,11 @@
 """Billing writes: the Stripe customer and subscription of an authority that becomes
-active, its billing details, and the invoice updates Stripe's webhook sends.
+active, its customer details pushed to Stripe, overdue invoices, and the invoice updates
+Stripe's webhook sends.
 
 Manual mode (no STRIPE_SECRET_KEY): nothing calls Stripe; the operator invoices by hand
-and the console says so. Stripe calls happen in tasks after commit, never inside a
-request's transaction.
+and the console says so. Stripe calls happen in tasks after commit (tasks.py runs
+`start_subscription` and `push_customer_details`), never inside a request's
+transaction: the writes that queue them are changes.py's, which sits above the tasks.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from tenants.audit import record_action
 from tenants.billing import stripe_api
 from tenants.billing.models import BillingProfile, Invoice, InvoiceStatus, StripeEvent
 from tenants.billing.plans import plan_by_code, plan_for
-from tenants.identity import save_siret
 from tenants.models import Authority
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,6 @@ def _customer_params(profile: BillingProfile) -> dict:
     return params
 
 
-def schedule_subscription(authority: Authority) -> None:
-    """After commit, have a worker create the Stripe customer and subscription."""
-    from tenants.billing.tasks import start_subscription as task
-
-    if stripe_api.is_manual():
-        return
-    transaction.on_commit(lambda: task.delay(authority.pk))
-
-
 def start_subscription(authority: Authority) -> BillingProfile:
     """Create (once) the authority's Stripe customer and its yearly subscription, paid
     on invoice by bank transfer within 30 days. Idempotent: ids already stored are kept,
@@ -112,28 +104,6 @@ def start_subscription(authority: Authority) -> BillingProfile:
     profile.plan = plan.code
     profile.save(update_fields=["stripe_subscription_id", "plan", "updated_at"])
     log.info("Authority %s: Stripe subscription on plan %s", authority.slug, plan.code)
-    return profile
-
-
-def update_billing_details(authority: Authority, *, data: dict, actor=None,
-                           by_operator: bool) -> BillingProfile:
-    """Save the details shown on invoices (audited); Stripe's customer follows after
-    commit when there is one."""
-    from tenants.billing.tasks import push_customer_details
-
-    data = dict(data)
-    with transaction.atomic():
-        if "siret" in data:  # the authority's own field, shared with the AGEC declaration
-            save_siret(authority, data.pop("siret"))
-        profile = profile_for(authority)
-        for name, value in data.items():
-            setattr(profile, name, value)
-        profile.full_clean()
-        profile.save()
-        record_action(actor, "billing_updated", authority,
-                      by="operator" if by_operator else "authority_admin")
-        if profile.stripe_customer_id and not stripe_api.is_manual():
-            transaction.on_commit(lambda: push_customer_details.delay(authority.pk))
     return profile
 
 

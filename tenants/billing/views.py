@@ -17,8 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import authority_admin_required, operator_required
 from tenants.billing import stripe_api
+from tenants.billing.changes import update_billing_details
 from tenants.billing.forms import BillingDetailsForm
-from tenants.billing.services import handle_event, profile_for, update_billing_details
+from tenants.billing.services import handle_event, profile_for
 from tenants.crossing import in_public
 from tenants.models import Authority
 

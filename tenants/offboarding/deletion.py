@@ -1,12 +1,14 @@
 """Deleting an authority's data once it has left: its schema, its media, and every
 copy of its data in the public schema that would be served to others.
 
-Removed from the public schema (`withdraw_from_shared_surfaces`): its catalogue entries
-(what other authorities and partners read, including partner offers), its webhook
-deliveries (payloads copied from its listings, sent or waiting to be sent), its
-partners' waiting requests (declined), its partner grants and the keys its admins
-created (revoked), its sharing agreements (ended) and network memberships (left), and
-its consent to be named on the public impact page.
+Removed from the public schema (`withdraw_from_shared_surfaces`), by what each app
+declares it keeps about an authority (public_data.py, filled from the apps'
+AppConfig.ready()): its catalogue entries (what other authorities and partners read,
+including partner offers: exchange.catalogue), its webhook deliveries (payloads copied
+from its listings, sent or waiting to be sent), its partners' waiting requests
+(declined), its partner grants and the keys its admins created (revoked:
+exchange.partners), its sharing agreements (ended) and network memberships (left:
+exchange.sharing), and its consent to be named on the public impact page (analytics).
 
 Only the anonymised statistics facts (analytics.TransferFact: no person, no free text)
 and the authority's own row stay in the public schema, with its exports (files under
@@ -22,7 +24,6 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,7 @@ from tenants.crossing import in_dropped_schema, in_public
 from tenants.models import Authority, AuthorityStatus, ExportStatus
 from tenants.offboarding import catalog
 from tenants.offboarding.export import _media_files
+from tenants.offboarding.public_data import Withdrawal, withdraw_everywhere
 
 log = logging.getLogger(__name__)
 
@@ -68,47 +70,9 @@ def _delete_media(schema: str) -> int:
 
 def withdraw_from_shared_surfaces(authority: Authority) -> dict[str, int]:
     """Remove or close every public-schema row that serves `authority`'s data to
-    others; returns how many rows of each kind changed (for the audit log).
-    Anonymised statistics facts are kept."""
-    from analytics.models import StatsSettings
-    from exchange.catalogue.models import CatalogueEntry
-    from exchange.partners.models import (
-        ApiKey,
-        PartnerGrant,
-        PartnerRequest,
-        RequestStatus,
-        WebhookDelivery,
-    )
-    from exchange.sharing.models import (
-        AgreementStatus,
-        MembershipStatus,
-        NetworkMembership,
-        SharingAgreement,
-    )
-
-    now, by = timezone.now(), "platform: data deleted"
-    agreements = SharingAgreement.objects.filter(
-        Q(proposer=authority) | Q(recipient=authority),
-        status__in=[AgreementStatus.PROPOSED, AgreementStatus.ACTIVE])
-    return {
-        "catalogue_entries": CatalogueEntry.objects.filter(authority=authority).delete()[0],
-        "webhook_deliveries": WebhookDelivery.objects.filter(authority=authority)
-        .delete()[0],
-        "partner_requests": PartnerRequest.objects.filter(
-            authority=authority, status__in=[RequestStatus.PENDING, RequestStatus.SENT])
-        .update(status=RequestStatus.DECLINED, answered_at=now),
-        "partner_grants": PartnerGrant.objects.filter(
-            authority=authority, revoked_at__isnull=True).update(revoked_at=now, revoked_by=by),
-        "api_keys": ApiKey.objects.filter(authority=authority, revoked_at__isnull=True)
-        .update(revoked_at=now, revoked_by=by),
-        "sharing_agreements": agreements.update(status=AgreementStatus.ENDED, ended_at=now,
-                                                ended_by=by),
-        "network_memberships": NetworkMembership.objects.filter(
-            authority=authority, status__in=[MembershipStatus.INVITED, MembershipStatus.MEMBER])
-        .update(status=MembershipStatus.LEFT, decided_at=now, decided_by=by),
-        "public_impact": StatsSettings.objects.filter(authority=authority, public_impact=True)
-        .update(public_impact=False),
-    }
+    others, as each app declared (public_data.py); returns how many rows of each kind
+    changed (for the audit log). Anonymised statistics facts are kept."""
+    return withdraw_everywhere(authority, Withdrawal(at=timezone.now()))
 
 
 def delete_authority_data(authority: Authority, *, actor, confirmation: str) -> int:

@@ -15,8 +15,9 @@ Tables are found in pg_catalog (catalog.py), so tables added later are exported 
 Credentials never are: sessions, API tokens, password hashes (the column is exported
 empty), lockout records, key hashes and secrets are withheld by the one list in
 withheld.py, and the manifest says what was withheld and why.
-`request_export` records the request and queues `build_export` (a Celery task) after
-commit; the task stores its progress on the AuthorityExport row as it goes.
+`services.request_export` records the request and queues `build_export` (the task
+`tenants.build_authority_export`, tasks.py) after commit; the task stores its progress on
+the AuthorityExport row as it goes.
 """
 
 from __future__ import annotations
@@ -29,19 +30,16 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from tenants.audit import record_action
 from tenants.crossing import PlatformWork, in_authority, in_public
-from tenants.models import Authority, AuthorityExport, ExportStatus
+from tenants.models import Authority, AuthorityExport, ExportStatus, OperatorAction
 from tenants.offboarding import catalog, withheld
 
 log = logging.getLogger(__name__)
@@ -51,13 +49,6 @@ FORMAT = "collectivrecup-authority-export"
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 CHUNK = 1024 * 1024
-# An export still pending or running after this long died with its worker: it no longer
-# blocks a new request.
-STALE_AFTER = timedelta(hours=6)
-
-
-class ExportError(RuntimeError):
-    """The export cannot be made or requested; the message is meant for the user."""
 
 
 # --- Writing the ZIP --------------------------------------------------------------------
@@ -220,34 +211,7 @@ def write_export(authority: Authority, target,
     return manifest
 
 
-# --- Requests and the task body ---------------------------------------------------------
-
-def request_export(authority: Authority, *, user, by_operator: bool) -> AuthorityExport:
-    """Record an export request (audited) and queue its build after commit.
-
-    `user` asked: an operator (public-schema user, the audit line's actor) or one of
-    the authority's administrators (recorded by account id and role: no personal data
-    in the audit log; the export row keeps the requester's e-mail for the page).
-    Raises ExportError for the platform's row or an authority whose data is deleted,
-    or while another export of the authority is being built.
-    """
-    from tenants.tasks import build_authority_export
-
-    if authority.is_public or authority.data_deleted_at:
-        raise ExportError(_("This authority has no data to export."))
-    with in_public(purpose="record an export request"), transaction.atomic():
-        Authority.all_objects.select_for_update().get(pk=authority.pk)
-        if authority.exports.filter(
-                status__in=[ExportStatus.PENDING, ExportStatus.RUNNING],
-                created_at__gte=timezone.now() - STALE_AFTER).exists():
-            raise ExportError(_("An export of this authority is already being prepared."))
-        export = AuthorityExport.objects.create(authority=authority, requested_by=user.email,
-                                                by_operator=by_operator)
-        actor, who = _audited_by(user, by_operator)
-        record_action(actor, "export_requested", authority, export=export.pk, **who)
-        transaction.on_commit(lambda: build_authority_export.delay(export.pk))
-    return export
-
+# --- The task body, and reads -----------------------------------------------------------
 
 def _set(export_id: int, **fields) -> None:
     AuthorityExport.objects.filter(pk=export_id).update(**fields)
@@ -293,31 +257,6 @@ def build_export(export_id: int) -> AuthorityExport:
         return export
 
 
-def _audited_by(user, by_operator: bool) -> tuple[object, dict]:
-    """(actor, details) naming who acted: the operator as the log's actor; an
-    authority's administrator by its account id in the authority's schema and its role
-    (no e-mail or name in the public audit log)."""
-    if by_operator:
-        return user, {"by": "operator"}
-    return None, {"by": "authority_admin", "user_id": getattr(user, "pk", None)}
-
-
-def open_export(export: AuthorityExport, *, user, by_operator: bool):
-    """The export's file opened for reading, and the download written to the audit
-    log (who, which export, its checksum; the log line's date says when)."""
-    if export.status != ExportStatus.DONE or not export.file_name:
-        raise ExportError(_("This export is not ready."))
-    actor, who = _audited_by(user, by_operator)
-    with in_public(purpose="download an export"):
-        try:
-            stream = default_storage.open(export.file_name, "rb")
-        except FileNotFoundError as error:
-            raise ExportError(_("This export's file is missing.")) from error
-        record_action(actor, "export_downloaded", export.authority, export=export.pk,
-                      sha256=export.sha256, **who)
-    return stream
-
-
 def exports_of(authority: Authority):
     """The authority's exports, newest first (public schema)."""
     with in_public(purpose="list an authority's exports"):
@@ -338,8 +277,6 @@ class Download:
 def downloads_of(authority: Authority, limit: int = 20) -> list[Download]:
     """The latest downloads of `authority`'s exports, newest first, from the audit log
     (so that its administrators see who took their data, and when)."""
-    from tenants.models import OperatorAction
-
     with in_public(purpose="list an authority's export downloads"):
         lines = (OperatorAction.objects.filter(authority=authority, action="export_downloaded")
                  .values_list("created_at", "details")[:limit])

@@ -8,8 +8,9 @@
    empties its tables and loads every table's CSV with COPY (foreign keys are checked at
    commit: Django creates them DEFERRABLE INITIALLY DEFERRED), sets every sequence to
    its exported state, and writes the media files back under the new schema;
-3. restores the authority's factor overrides and rebuilds its statistics facts from
-   its transfers (facts are derived data), all in one transaction;
+3. brings back what the apps keep about it in the public schema, as each declared
+   (public_data.py: its factor overrides, then its statistics facts rebuilt from its
+   transfers, facts being derived data), all in one transaction;
 4. gives every account an unusable password (exports carry no password hashes, and an
    older archive's hashes are overwritten) and, after commit, e-mails each active user
    a one-time link to choose a new one on the new authority's host (Django's password
@@ -34,12 +35,17 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from core.links import authority_host
 from core.mail import after_commit_in_language
 from tenants.audit import record_action
 from tenants.crossing import PlatformWork, in_authority, in_public
 from tenants.models import Authority, AuthorityStatus
 from tenants.offboarding import catalog, withheld
 from tenants.offboarding.export import CHUNK, FORMAT, READABLE_VERSIONS
+from tenants.offboarding.public_data import restore_everywhere
+from tenants.provisioning import prepare_template
+from tenants.services import create_authority, invitation_url
 
 GROUND = PlatformWork("import an export")
 
@@ -145,19 +151,15 @@ def _restore_media(archive: zipfile.ZipFile, authority: Authority, media: list[d
 
 
 def _restore_public(archive: zipfile.ZipFile, manifest: dict, authority: Authority) -> None:
-    """Factor overrides back under the new authority; facts rebuilt from the transfers."""
-    from analytics.facts import rebuild_facts
-    from analytics.models import FactorOverride
-
+    """The apps' public rows that are data brought back under the new authority, then
+    what they derive rebuilt (public_data.py: factor overrides copied, statistics facts
+    rebuilt from the transfers)."""
     names = {entry["name"]: entry for entry in manifest["public"]}
-    override_table = FactorOverride._meta.db_table
-    if override_table in names:
-        for row in _rows(archive, names[override_table]["json"]):
-            FactorOverride.objects.create(
-                authority=authority, reference_code=row["reference_code"],
-                weight_kg=row["weight_kg"], co2e_kg_per_item=row["co2e_kg_per_item"],
-                source=row["source"])
-    rebuild_facts(authority)
+
+    def rows(table: str) -> list[dict]:
+        return _rows(archive, names[table]["json"]) if table in names else []
+
+    restore_everywhere(authority, rows)
 
 
 def _empty_withheld_columns(schema: str, loaded: list[str]) -> None:
@@ -176,10 +178,6 @@ def _empty_withheld_columns(schema: str, loaded: list[str]) -> None:
 def _lock_accounts(authority: Authority) -> list[tuple[str, str]]:
     """Every account gets an unusable password; returns (e-mail, one-time link to
     choose a new one) for each active user. Runs inside the import's transaction."""
-    from accounts.models import User
-    from core.links import authority_host
-    from tenants.provisioning import invitation_url
-
     host = authority_host(authority.slug)
     with in_authority(authority, ground=GROUND):
         users = list(User.objects.order_by("pk"))
@@ -191,8 +189,6 @@ def _lock_accounts(authority: Authority) -> list[tuple[str, str]]:
 
 def _send_password_links(links: list[tuple[str, str]], authority: Authority) -> None:
     """One e-mail per active user with its link (sent after commit, one connection)."""
-    from core.links import authority_host
-
     context = {"authority_name": authority.name, "host": authority_host(authority.slug)}
     subject = render_to_string("tenants/email/restored_account_subject.txt", context).strip()
     messages = [EmailMessage(subject=subject, to=[email],
@@ -213,9 +209,6 @@ def import_authority(path: str | Path, *, slug: str, name: str = "", siren: str 
     Restored accounts cannot sign in with their old password: each active user is
     e-mailed a link to choose a new one once the import is committed.
     """
-    from tenants.provisioning import prepare_template
-    from tenants.services import create_authority
-
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as error:

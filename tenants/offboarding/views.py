@@ -1,6 +1,6 @@
 """Export pages: the authority administrator's (on its host) and the operator's (console).
 
-Both go through the same services (export.py, deletion.py); each view checks its role,
+Both go through the same services (services.py, deletion.py); each view checks its role,
 and an export is always looked up with its authority, so one authority's administrator
 can never reach another's export.
 """
@@ -16,13 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import authority_admin_required, operator_required
 from tenants.models import Authority, AuthorityExport
 from tenants.offboarding.deletion import DeletionError, delete_authority_data
-from tenants.offboarding.export import (
-    ExportError,
-    downloads_of,
-    exports_of,
-    open_export,
-    request_export,
-)
+from tenants.offboarding.export import downloads_of, exports_of
+from tenants.offboarding.services import ExportError, open_export, request_export
 
 
 def _export_of(authority: Authority, pk: int) -> AuthorityExport:

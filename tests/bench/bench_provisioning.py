@@ -25,7 +25,8 @@ def generate() -> dict:
 
 def run(data: dict) -> list[Result]:
     from tenants.models import Authority
-    from tenants.provisioning import create_schema_from_template, provision_authority
+    from tenants.provisioning import create_schema_from_template
+    from tenants.services import provision_authority
 
     counter = itertools.count()
 

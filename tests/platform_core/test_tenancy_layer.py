@@ -65,7 +65,7 @@ def test_the_search_covers_the_application_code():
     for expected in ("tenants/crossing.py", "exchange/sharing/views.py",
                      "exchange/listings/tasks.py",
                      "analytics/facts.py", "platform/accounts/services.py",
-                     "tenants/management/commands/seed_demo.py"):
+                     "platform/collectivrecup/management/commands/seed_demo.py"):
         assert expected in paths, expected
     assert not [path for path in paths if path.startswith(("tests/", "docs/"))]
     assert not [path for path in paths if "/migrations/" in path]

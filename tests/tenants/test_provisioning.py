@@ -18,7 +18,7 @@ from django.test import Client
 from accounts.models import Role, User
 from exchange.listings.models import Category, ExchangeSettings
 from exchange.listings.services import seed_categories
-from tenants import provisioning
+from tenants import provisioning, services
 from tenants.models import Authority, Domain
 from tests.conftest import in_authority
 
@@ -124,7 +124,7 @@ def test_provisioning_takes_the_fast_path(monkeypatch):
         raise AssertionError("migrations were replayed")
 
     monkeypatch.setattr(Authority, "create_schema", no_migrate)
-    provisioned = provisioning.provision_authority(**NAINTRE)
+    provisioned = services.provision_authority(**NAINTRE)
     assert provisioned.authority.slug == "naintre"
     assert schema_exists("naintre")
     # django-tenants sees nothing to apply: the migration records came with the DDL.
@@ -146,7 +146,7 @@ def test_bad_input_is_refused_and_creates_nothing(changes, field):
     authorities = Authority.objects.count()
     spec = {**NAINTRE, **changes}
     with pytest.raises(ValidationError) as error:
-        provisioning.provision_authority(**spec)
+        services.provision_authority(**spec)
     assert field in error.value.message_dict
     assert Authority.objects.count() == authorities
     assert not schema_exists("naintre") and not schema_exists("admin")
@@ -157,17 +157,29 @@ def test_a_failure_after_the_schema_rolls_everything_back(monkeypatch):
     def broken():
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("tenants.services.seed_categories", broken)
+    monkeypatch.setattr("exchange.listings.services.seed_categories", broken)
     with pytest.raises(RuntimeError):
-        provisioning.provision_authority(**NAINTRE)
+        services.provision_authority(**NAINTRE)
     assert not Authority.objects.filter(slug="naintre").exists()
     assert not schema_exists("naintre")
+
+
+def test_registered_steps_run_inside_the_new_schema_after_its_domain(monkeypatch):
+    seen = []
+
+    def probe(authority):
+        seen.append((authority.slug, connection.schema_name,
+                     Domain.objects.filter(tenant=authority).exists()))
+
+    monkeypatch.setitem(provisioning._STEPS, "probe", probe)
+    services.provision_authority(**NAINTRE)
+    assert seen == [("naintre", "naintre", True)]
 
 
 def test_new_authority_answers_on_its_subdomain_with_categories(
         django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        authority = provisioning.provision_authority(**NAINTRE).authority
+        authority = services.provision_authority(**NAINTRE).authority
     assert Domain.objects.get(tenant=authority).domain == "naintre.localhost"
     with in_authority(authority):
         assert Category.objects.filter(parent=None).exists()
@@ -187,7 +199,7 @@ def test_new_authority_answers_on_its_subdomain_with_categories(
 def test_invitation_lets_the_admin_choose_a_password_and_sign_in(
         django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        provisioned = provisioning.provision_authority(**NAINTRE)
+        provisioned = services.provision_authority(**NAINTRE)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["dgs@naintre.example"]
@@ -251,7 +263,7 @@ def test_a_stale_template_is_detected_and_never_replayed(monkeypatch):
     assert not provisioning.template_is_current()
     assert provisioning.template_ddl() is None
     assert not provisioning.create_schema_from_template("stale")
-    authority = provisioning.provision_authority(**NAINTRE).authority
+    authority = services.provision_authority(**NAINTRE).authority
     assert schema_exists("naintre")
     assert catalog_snapshot("naintre")["migrations"] == catalog_snapshot(
         provisioning.TEMPLATE_SCHEMA)["migrations"]

@@ -23,9 +23,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Role, User
 from accounts.selectors import members_with_role
-from accounts.services import create_operator
 from core.links import absolute_url
 from tenants.crossing import in_public
+from tenants.services import create_operator
 from tenants.two_factor import confirmed_device, send_enrolment_link
 
 

@@ -13,8 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.links import absolute_url, authority_host
 from tenants.models import AuthorityKind
-from tenants.provisioning import provision_authority
-from tenants.services import ensure_public_tenant
+from tenants.services import ensure_public_tenant, provision_authority
 
 
 def _messages(error: ValidationError) -> list[str]:

@@ -1,6 +1,8 @@
 """Create the demo authorities, their services, sites and users, and the operator.
 
-Idempotent: what exists is kept as it is (a second `make run` loses nothing).
+Idempotent: what exists is kept as it is (a second `make run` loses nothing). The demo
+composes every app (authorities, listings, sharing, partners), so the command is the
+project's, not one app's.
 """
 
 from django.conf import settings
