@@ -15,8 +15,10 @@ class PartnersConfig(AppConfig):
         # Here, not at the top: these modules use models, which need the app registry.
         from exchange.catalogue.services import watch_offers
         from exchange.listings.recipients import RecipientKind, register_directory
-        from exchange.partners import offboarding
-        from exchange.partners import tasks  # noqa: F401 (registers the tasks' names)
+        from exchange.partners import (
+            offboarding,
+            tasks,  # noqa: F401 (registers the tasks' names)
+        )
         from exchange.partners.recipients import PartnerDirectory
         from exchange.partners.webhooks import offer_changed
         from tenants.offboarding.public_data import PublicData, declare_public_data
