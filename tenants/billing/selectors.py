@@ -3,6 +3,8 @@
 from django.db.models import QuerySet
 
 from tenants.billing.models import BillingProfile, Invoice, InvoiceStatus
+from tenants.billing.plans import plan_for
+from tenants.billing.stripe_api import is_manual
 from tenants.models import Authority
 
 
@@ -12,9 +14,6 @@ def overdue_invoices() -> QuerySet[Invoice]:
 
 
 def billing_of(authority: Authority) -> dict:
-    from tenants.billing.plans import plan_for
-    from tenants.billing.stripe_api import is_manual
-
     profile = BillingProfile.objects.filter(authority=authority).first()
     return {
         "manual": is_manual(), "profile": profile,

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from accounts.permissions import authority_admin_required, operator_required
 from tenants.models import Authority, AuthorityExport
 from tenants.offboarding.deletion import DeletionError, delete_authority_data
@@ -54,8 +55,6 @@ def _request(request, authority: Authority, *, by_operator: bool):
 @require_GET
 def admin_exports(request):
     """The authority's exports and who downloaded them (names read in its own schema)."""
-    from accounts.models import User
-
     downloads = downloads_of(request.tenant)
     names = {user.pk: str(user) for user in User.objects.filter(
         pk__in={d.user_id for d in downloads if d.user_id})}
