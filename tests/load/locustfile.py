@@ -70,7 +70,6 @@ SHARED_LISTING = re.compile(r"/listings/shared/[a-z0-9-]+/\d+/")
 SHARED_THUMB = re.compile(r"/listings/shared/[a-z0-9-]+/\d+/photos/\d+/thumb/")
 CONTACT = re.compile(r"/listings/\d+/contact/$")
 LOGOUT = re.compile(r"/accounts/logout/$")
-REVIEW = re.compile(r"/listings/moderation/(\d+)/$")
 # What agents type in the search box: words of the demo's catalogue, and a miss.
 SEARCHES = ["chaise", "bureau", "écran", "table", "armoire", "lampe", "hêtre", "vélo",
             "barrière", "réfrigérateur", "toner", "caisson"]
@@ -78,6 +77,7 @@ CONDITIONS = ["new", "good", "used", "to_repair"]
 TITLES = ["Chaises de réunion", "Bureau d'angle", "Écran 27 pouces", "Armoire basse",
           "Table pliante", "Lampadaire", "Rayonnage métallique", "Micro-ondes"]
 VISIT_ACTIONS = (15, 40)
+MODERATOR_VISIT_ACTIONS = (60, 120)  # a moderator's day is longer
 THUMBS_PER_PAGE = 8  # what a browser loads of a page's lazy thumbnails: the first rows
 
 
@@ -119,19 +119,16 @@ class Browser(FastHttpUser):
 
     def call(self, route: str, path: str, *, method: str = "GET", body: bytes | None = None,
              content_type: str | None = None, headers: dict | None = None,
-             ok: tuple[int, ...] = (200,), slug: str | None = "", anonymous: bool = False):
-        """One request under `route`; a status outside `ok` is a failure. Returns the
-        response (status 0 when the connection failed)."""
-        slug = self.slug if slug == "" else slug
-        sent = {"Host": PLAN.host(slug), "Accept-Language": "fr-FR,fr;q=0.9",
+             ok: tuple[int, ...] = (200,)):
+        """One request under `route` on the user's authority; a status outside `ok` is a
+        failure. Returns the response (status 0 when the connection failed)."""
+        sent = {"Host": PLAN.host(self.slug), "Accept-Language": "fr-FR,fr;q=0.9",
                 **(headers or {})}
         if method == "POST":
-            sent["Origin"] = PLAN.origin(slug)
-            sent["Referer"] = PLAN.origin(slug) + path
+            sent["Origin"] = PLAN.origin(self.slug)
+            sent["Referer"] = PLAN.origin(self.slug) + path
         if content_type:
             sent["Content-Type"] = content_type
-        if anonymous:
-            sent["Cookie"] = ""
         with self.client.request(method, path, name=route, data=body, headers=sent,
                                  allow_redirects=False, catch_response=True) as response:
             if response.status_code in ok:
@@ -197,8 +194,9 @@ class Member(Browser):
     def start_visit(self) -> None:
         self.slug = PLAN.authorities[next(_next_authority) % len(PLAN.authorities)]
         self.clear_cookies()
-        self.listings: list[str] = []
-        self.with_photos: list[str] = []  # listings whose card shows a thumbnail
+        self.listings: list[str] = []  # the last list's
+        self.with_photos: list[str] = []  # those of them whose card shows a thumbnail
+        self.known: set[str] = set()  # every listing seen on this visit
         self.seen: set[str] = set()  # the browser's cache: photos are private, 1 h
         self.logout_form: pages.Form | None = None
         self.actions_left = random.randint(*VISIT_ACTIONS)
@@ -230,6 +228,7 @@ class Member(Browser):
         found = page.links(LISTING)
         if found:
             self.listings = found
+            self.known.update(found)
             self.with_photos = _unique(
                 LISTING.match(src).group(0) for src in page.images(THUMB)) or self.with_photos
         self.load_images(page.images(THUMB)[:THUMBS_PER_PAGE], "photo: thumb")
@@ -326,9 +325,12 @@ class Member(Browser):
         self.action_done()
 
     def contact(self):
-        """Contact the poster of a listing that offers the form (not one's own)."""
-        for _attempt in range(3 if self.tour_done else 8):
-            page = self.open_one()
+        """Contact the poster of a listing that offers the form (not one's own): among
+        the listings this visit has seen, a few at random (all of them on the tour)."""
+        candidates = list(self.known)
+        random.shuffle(candidates)
+        for path in candidates[:3] if self.tour_done else candidates:
+            page = self.open_one(path)
             form = page and page.form(CONTACT)
             if form is None:
                 continue
@@ -371,7 +373,9 @@ def _htmx() -> dict:
 
 
 class Moderator(Member):
-    """A moderator of one authority: the queue first, browsing in between."""
+    """The moderators of every authority, played by one user: a session on each (signed
+    in at first use), and each authority's queue in turn, browsing in between. One user
+    per authority would leave most queues unattended when users are few."""
 
     weight = 1
     fixed_count = 1
@@ -380,6 +384,46 @@ class Moderator(Member):
 
     def tour(self):
         return [self.approve, self.request_changes, self.feed, self.open_listing]
+
+    def start_visit(self) -> None:
+        # slug → (cookies, listings, with photos, known, sign-out form) of that desk.
+        self.desks: dict[str, tuple] = {}
+        self.seen = set()
+        self.slug = None
+        self.turn = next(_next_authority)
+        self.actions_left = random.randint(*MODERATOR_VISIT_ACTIONS)
+        self.next_desk()
+
+    def next_desk(self) -> None:
+        """Leave this authority's session aside and take up the next one's."""
+        self.take_desk(PLAN.authorities[self.turn % len(PLAN.authorities)])
+        self.turn += 1
+
+    def take_desk(self, slug: str) -> None:
+        if slug == self.slug:
+            return
+        if self.slug is not None:
+            self.desks[self.slug] = (list(self.client.cookiejar), self.listings,
+                                     self.with_photos, self.known, self.logout_form)
+        self.clear_cookies()
+        self.slug = slug
+        if slug in self.desks:
+            (cookies, self.listings, self.with_photos, self.known,
+             self.logout_form) = self.desks.pop(slug)
+            for cookie in cookies:
+                self.client.cookiejar.set_cookie(cookie)
+        else:
+            self.listings, self.with_photos, self.known, self.logout_form = [], [], set(), None
+            self.sign_in(PLAN.email(self.account, slug))
+
+    def sign_out(self) -> None:
+        """The end of the day: signed out on every desk."""
+        while True:
+            super().sign_out()
+            self.slug = None  # signed out: nothing to set aside
+            if not self.desks:
+                return
+            self.take_desk(next(iter(self.desks)))
 
     def review_next(self) -> tuple[str, pages.Page] | None:
         """Open the queue and the first listing nobody else holds (the review holds it)."""
@@ -398,6 +442,7 @@ class Moderator(Member):
         return (path, review) if review is not None else None
 
     def decide(self, route: str, action: str, **fields: str) -> None:
+        self.next_desk()
         found = self.review_next()
         if found is None:  # nothing to moderate: browse like an agent meanwhile
             random.choice([self.feed, self.search, self.open_listing])()

@@ -4,6 +4,7 @@ gunicorn + Celery worker + beat under honcho) and stopped at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psutil
 import requests
 
 from tests.load.plan import ROOT, Plan
@@ -45,8 +47,8 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
 
 
 class Stack:
-    """`python -m collectivrecup.localdev run` on the plan's port, in a process group
-    of its own: stopped like Ctrl-C stops `make run` (SIGINT to the group)."""
+    """`python -m collectivrecup.localdev run` on the plan's port, in a session of its
+    own (a Ctrl-C typed at the load test does not reach it; stop() does)."""
 
     def __init__(self, plan: Plan, log_path: Path):
         self.plan = plan
@@ -84,33 +86,51 @@ class Stack:
             time.sleep(1)
 
     def stop(self) -> None:
-        """Ctrl-C to the whole group (localdev, honcho, gunicorn, Celery), then harder if
-        something still runs after its grace time."""
+        """Stop honcho the way it expects (SIGINT: it stops gunicorn, the worker and beat,
+        each in a session of its own, and waits for them); then localdev returns. Any
+        process of the stack still there after its grace time is stopped by its pid.
+
+        Not SIGINT to localdev itself: on KeyboardInterrupt, its subprocess.call kills
+        honcho outright, which can leave a Celery pool process behind."""
         if self.process is None:
             return
-        group = self.process.pid  # start_new_session: the leader's pid names the group
-        for sig, grace in ((signal.SIGINT, 40), (signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-            if not self._group_alive(group):
-                break
-            os.killpg(group, sig)
-            deadline = time.monotonic() + grace
-            while time.monotonic() < deadline and self._group_alive(group):
-                time.sleep(0.2)
-        self.process = None
-
-    def _group_alive(self, group: int) -> bool:
-        self.process.poll()  # reap the leader, or it counts as alive
         try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return False
-        return True
+            leader = psutil.Process(self.process.pid)
+            family = leader.children(recursive=True)
+        except psutil.NoSuchProcess:
+            family = []
+        honchos = [p for p in family if "honcho" in " ".join(_cmdline(p))]
+        for sig, grace in ((signal.SIGINT, 40), (signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+            alive = [p for p in family if p.is_running()]
+            if sig == signal.SIGINT:
+                targets = [p for p in honchos if p.is_running()] or alive
+            else:
+                targets = alive
+            if not alive:
+                break
+            for process in targets:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.send_signal(sig)
+            psutil.wait_procs(alive, timeout=grace)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
 
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text().splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return []
 
 
 def seed(authorities: int, log_path: Path) -> None:

@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 
+import psutil
+
 from exchange.partners.demo import demo_key
 from tests.load.plan import DEMO_PARTNER_KEY, MIX_ROUTES, PROBE_FEED, PROBE_TRIVIAL, ROOT
 from tests.scratch_databases import create_database, drop_database
@@ -33,6 +35,19 @@ def _listening(port: int) -> bool:
         return False
 
 
+def _processes_of(var_dir: str) -> list[psutil.Process]:
+    """Live processes started with VAR_DIR=var_dir: the stack's, whatever their session."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if (process.status() != psutil.STATUS_ZOMBIE
+                    and process.environ().get("VAR_DIR") == var_dir):
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
 def test_the_load_test_plays_every_route_and_writes_the_ratio(tmp_path):
     base_url = os.environ.get("DATABASE_URL")
     assert base_url, "the load smoke test needs DATABASE_URL (run it through `make test`)"
@@ -40,7 +55,8 @@ def test_the_load_test_plays_every_route_and_writes_the_ratio(tmp_path):
     database_url = create_database(base_url, db_name)
     port = _free_port()
     output = tmp_path / "load.json"
-    env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(tmp_path / "var"),
+    var_dir = str(tmp_path / "var")
+    env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": var_dir,
            "PORT": str(port), "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}"}
     for name in ("DJANGO_SETTINGS_MODULE", "DEMO_PASSWORD", "LOAD_URL", "DEBUG"):
         env.pop(name, None)  # the stack's own defaults, as `make loadtest` has them
@@ -54,7 +70,11 @@ def test_the_load_test_plays_every_route_and_writes_the_ratio(tmp_path):
         assert run.returncode == 0, (run.stdout[-4000:], run.stderr[-4000:],
                                      log.read_text()[-4000:] if log.exists() else "")
         assert not _listening(port), "the stack started by the load test still runs"
+        left = _processes_of(var_dir)
+        assert left == [], [process.cmdline() for process in left]
     finally:
+        for process in _processes_of(var_dir):  # never leave a stack behind
+            process.kill()
         drop_database(base_url, db_name)
 
     result = json.loads(output.read_text())
