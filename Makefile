@@ -10,7 +10,7 @@ LOCAL  := $(BIN)/python -m collectivrecup.localdev
 TOOLS  := .venv-tools
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: run test lint bench audit messages manage install tools browser lock clean-var
+.PHONY: run test lint bench loadtest audit messages manage install tools browser lock clean-var
 
 # Every install path (this one, the image, CI) installs the pinned, hashed lock files of
 # requirements/, never version ranges: two machines a week apart run the same code.
@@ -54,6 +54,17 @@ lint: install
 ## Benchmarks: prints a table and writes var/bench/latest.json.
 bench: install
 	$(LOCAL) exec -- $(BIN)/python -m tests.bench
+
+## Load test of the served product (Locust, headless, stops by itself): agents, moderators
+## and a partner over LOAD_AUTHORITIES authorities, then the feed / sign-in page throughput
+## ratio. Against LOAD_URL (default http://localhost:$${PORT:-8000}, `make run`'s stack),
+## started and stopped here if nothing listens. Prints a table, writes var/bench/load.json.
+LOAD_USERS ?= 4
+LOAD_DURATION ?= 60
+LOAD_AUTHORITIES ?= 4
+loadtest: install
+	$(LOCAL) exec -- $(BIN)/python -m tests.load --users $(LOAD_USERS) \
+		--duration $(LOAD_DURATION) --authorities $(LOAD_AUTHORITIES) $(if $(LOAD_URL),--url $(LOAD_URL))
 
 ## Refresh the lock files from pyproject.toml's ranges (newest versions allowed); name the
 ## upgrades in CHANGELOG.md. requirements/base.txt is the image's, dev.txt everyone else's.

@@ -1,6 +1,12 @@
 """Demo data for `make run`: two authorities of the Châtellerault area that work
 together in real life, with services, sites and one account per role. Each has a
-SIRET (its SIREN + an establishment number) for its AGEC declaration and invoices."""
+SIRET (its SIREN + an establishment number) for its AGEC declaration and invoices.
+
+`seed_demo --authorities N` adds made-up communes beyond those two (the load test,
+`make loadtest`, spreads its traffic over several authorities): see
+load_authority_specs()."""
+
+from stdnum import luhn
 
 DEMO_AUTHORITIES = [
     {
@@ -58,3 +64,28 @@ DEMO_OPERATOR_EMAIL = "operateur@collectivrecup.example"
 
 def demo_email(local_part: str, slug: str) -> str:
     return f"{local_part}@{slug}.example"
+
+
+# Made-up communes of the load test: slugs charge-3, charge-4… (French "test de charge").
+LOAD_SLUG_PREFIX = "charge-"
+
+
+def load_authority_specs(total: int) -> list[dict]:
+    """The authorities beyond the demo's own, up to `total` in all: made-up communes with
+    the first demo authority's services and sites and a SIREN whose check digit holds
+    (29999…, no real body). Each gets the demo's accounts and listings from seed_demo."""
+    first = DEMO_AUTHORITIES[0]
+    specs = []
+    for number in range(len(DEMO_AUTHORITIES) + 1, total + 1):
+        base = f"2999{number:04d}"
+        specs.append({
+            "slug": f"{LOAD_SLUG_PREFIX}{number}",
+            "name": f"Commune de charge n° {number}",
+            "kind": "commune",
+            "siren": base + luhn.calc_check_digit(base),
+            "departement": "86",
+            "population": 5000 + 1000 * number,
+            "services": first["services"],
+            "sites": first["sites"],
+        })
+    return specs

@@ -33,3 +33,19 @@ def test_production_settings_refuse_demo_allowed_on_a_real_domain(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="DEMO_ALLOWED"):
         importlib.import_module("collectivrecup.settings.production")
     monkeypatch.delitem(sys.modules, "collectivrecup.settings.production", raising=False)
+
+
+def test_load_authorities_extend_the_demo_with_valid_distinct_communes():
+    """`seed_demo --authorities N` (the load test) adds N - 2 made-up communes whose
+    SIREN passes the check digit and collides with neither demo authority."""
+    from tenants.demo import DEMO_AUTHORITIES, load_authority_specs
+    from tenants.validators import validate_siren
+
+    assert load_authority_specs(len(DEMO_AUTHORITIES)) == []
+    specs = load_authority_specs(5)
+    assert [spec["slug"] for spec in specs] == ["charge-3", "charge-4", "charge-5"]
+    sirens = [spec["siren"] for spec in [*DEMO_AUTHORITIES, *specs]]
+    assert len(set(sirens)) == len(sirens)
+    for spec in specs:
+        validate_siren(spec["siren"])
+        assert spec["services"] and spec["sites"]

@@ -19,7 +19,13 @@ from exchange.partners.cascade import offer_due_listings
 from exchange.partners.demo import DEMO_PARTNER, demo_key, is_local, seed_demo_partner
 from exchange.sharing.demo import seed_demo_sharing
 from tenants.crossing import PlatformWork, in_authority, in_public
-from tenants.demo import DEMO_AUTHORITIES, DEMO_OPERATOR_EMAIL, DEMO_USERS, demo_email
+from tenants.demo import (
+    DEMO_AUTHORITIES,
+    DEMO_OPERATOR_EMAIL,
+    DEMO_USERS,
+    demo_email,
+    load_authority_specs,
+)
 from tenants.models import Authority, AuthorityStatus
 from tenants.services import create_authority, ensure_public_tenant
 from tenants.two_factor import DEMO_TOTP_SECRET, ensure_device
@@ -45,8 +51,14 @@ class Command(BaseCommand):
         parser.add_argument("--banner", action="store_true",
                             help="Print the URLs and demo logins afterwards.")
         parser.add_argument("--port", default="8000")
+        # `make run` keeps the two demo authorities (its default costs nothing more); the
+        # load test (`make loadtest`) asks for more, each seeded like a demo one.
+        parser.add_argument(
+            "--authorities", type=int, default=len(DEMO_AUTHORITIES),
+            help="How many authorities in all: beyond the demo's two, made-up communes "
+                 "(slugs charge-3, charge-4…) with the same accounts and listings.")
 
-    def handle(self, *args, banner: bool, port: str, **options):
+    def handle(self, *args, banner: bool, port: str, authorities: int, **options):
         # The demo operator's password and TOTP secret are published: never on a real
         # platform. DEMO_ALLOWED is true only in local settings (and docker-compose).
         if not getattr(settings, "DEMO_ALLOWED", False):
@@ -55,7 +67,8 @@ class Command(BaseCommand):
                 "it runs only with DEMO_ALLOWED (local and test settings). Nothing created.")
         created = 0
         ensure_public_tenant()
-        for spec in DEMO_AUTHORITIES:
+        specs = DEMO_AUTHORITIES + load_authority_specs(authorities)
+        for spec in specs:
             created += self._seed_authority(spec)
         # Sharing between the two demo authorities (issue 4), both ways.
         first, second = (Authority.objects.get(slug=spec["slug"]) for spec in DEMO_AUTHORITIES)
@@ -67,8 +80,9 @@ class Command(BaseCommand):
             ensure_device(User.objects.get(email__iexact=DEMO_OPERATOR_EMAIL),
                           DEMO_TOTP_SECRET)
         with in_public(purpose="demo seeding"), transaction.atomic():
-            created += seed_demo_partner([spec["slug"] for spec in DEMO_AUTHORITIES])
-        for authority in (first, second):  # the daily offer cascade: the partner feed shows
+            created += seed_demo_partner([spec["slug"] for spec in specs])
+        seeded = Authority.objects.filter(slug__in=[spec["slug"] for spec in specs])
+        for authority in seeded:  # the daily offer cascade: the partner feed shows
             with in_authority(authority, ground=DEMO), transaction.atomic():
                 created += offer_due_listings()
         if options["verbosity"]:
