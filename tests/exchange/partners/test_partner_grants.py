@@ -426,6 +426,14 @@ def test_a_pending_request_of_a_suspended_authority_is_not_mailed(chatellerault,
     assert partner_request.status == "pending"
 
 
+def recording_sender(sent: list):
+    """A `send` for webhooks.deliver that records each call in `sent` and answers 200."""
+    def send(*args):
+        sent.append(args)
+        return 200
+    return send
+
+
 def test_pending_deliveries_of_a_suspended_authority_are_skipped_not_sent(
         chatellerault, ressourcerie):
     WebhookEndpointFactory(partner=ressourcerie, url="http://127.0.0.1:9/h", secret="s")
@@ -433,8 +441,7 @@ def test_pending_deliveries_of_a_suspended_authority_are_skipped_not_sent(
     delivery = WebhookDelivery.objects.get()
     stop_serving(chatellerault, "suspended")
     sent = []
-    assert webhooks.deliver(delivery.pk, send=lambda *args: sent.append(args) or 200) \
-        == DeliveryStatus.SKIPPED
+    assert webhooks.deliver(delivery.pk, send=recording_sender(sent)) == DeliveryStatus.SKIPPED
     delivery.refresh_from_db()
     assert sent == [] and delivery.status == DeliveryStatus.SKIPPED
     assert delivery.next_retry_at is None
@@ -449,7 +456,7 @@ def test_a_delivery_whose_grant_was_revoked_is_skipped(chatellerault, ressourcer
     services.revoke_grant(grant=ressourcerie.grants.get(), actor_email="a@b.example")
     sent = []
     assert webhooks.deliver(WebhookDelivery.objects.get().pk,
-                            send=lambda *args: sent.append(args) or 200) == "skipped"
+                            send=recording_sender(sent)) == "skipped"
     assert sent == []
 
 
@@ -458,7 +465,7 @@ def test_a_live_authoritys_delivery_still_goes_out(chatellerault, ressourcerie):
     webhooks.enqueue("listing.offered", chatellerault, {"listing_id": 7})
     sent = []
     assert webhooks.deliver(WebhookDelivery.objects.get().pk,
-                            send=lambda *args: sent.append(args) or 200) == "delivered"
+                            send=recording_sender(sent)) == "delivered"
     assert len(sent) == 1
 
 
