@@ -19,8 +19,14 @@ from accounts import services
 from accounts.models import AccessChange, Role, User
 from tenants.models import Authority, OperatorAction
 from tenants.validators import luhn_is_valid
+from tests.accounts.factories import (
+    AccessChangeFactory,
+    agent,
+    authority_admin,
+    moderator,
+    operator,
+)
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.factories import agent, authority_admin, moderator, operator
 
 pytestmark = pytest.mark.django_db
 
@@ -185,11 +191,10 @@ def test_the_journal_page_lists_the_latest_changes_first_paginated(chatellerault
         member = agent(first_name="Marc", last_name="Petit")
         start = timezone.now() - timedelta(days=1)
         for minute in range(60):
-            AccessChange.objects.create(
+            AccessChangeFactory(
                 created_at=start + timedelta(minutes=minute), actor=admin,
                 actor_label="Anne Durand", member=member, member_label=f"Membre {minute:02}",
-                roles_before=[Role.AGENT], roles_after=[Role.AGENT, Role.MODERATOR],
-                was_active=True, is_active=True, via="admin_page")
+                roles_before=[Role.AGENT], roles_after=[Role.AGENT, Role.MODERATOR])
     client = client_for(chatellerault, admin)
     first = client.get("/accounts/admin/journal/").content.decode()
     assert first.count('class="access-change"') == 50

@@ -1,4 +1,5 @@
-"""Helpers of the statistics tests: a small authority that gives chairs away, and the
+"""Factories and helpers of the statistics tests (analytics, public schema: build the
+rows outside `in_authority(...)`): a small authority that gives chairs away, and the
 reference figures read straight from the CSV (not through the code under test)."""
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from zoneinfo import ZoneInfo
 
 import factory
 
-from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
+from analytics.models import (
+    REFERENCE_FACTORS_VERSION,
+    FactorOverride,
+    RetiredITStock,
+    TransferFact,
+)
 from exchange.listings import services
 from exchange.listings.models import Category, Transfer
 from exchange.listings.recipients import Recipient
-from tests.exchange.factories import published_listing
-from tests.factories import ServiceFactory, SiteFactory, agent, moderator
+from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
+from tests.exchange.listings.factories import published_listing
 
 REFERENCE_CSV = Path(__file__).resolve().parents[2] / "analytics" / "data" / "reference_items.csv"
 PARIS = ZoneInfo("Europe/Paris")
@@ -42,6 +48,28 @@ class TransferFactFactory(factory.django.DjangoModelFactory):
     weight_avoided_kg = Decimal("35.000")
     co2e_avoided_kg = Decimal("45.000")
     factors_version = REFERENCE_FACTORS_VERSION
+
+
+class FactorOverrideFactory(factory.django.DjangoModelFactory):
+    """An authority's own figures for the visitor chairs. Pass `authority` and the
+    figure(s) it overrides (`weight_kg`, `co2e_kg_per_item`): the one left empty keeps
+    the reference figure, as in the product."""
+
+    class Meta:
+        model = FactorOverride
+
+    reference_code = "chaise-visiteur"
+    source = "Pesée du centre technique"
+
+
+class RetiredITStockFactory(factory.django.DjangoModelFactory):
+    """Retired IT items in stock on 1 January 2025 (décret n° 2023-266). Pass `authority`."""
+
+    class Meta:
+        model = RetiredITStock
+
+    year = 2025
+    items_in_stock = 12
 
 
 def reference_figures(code: str) -> tuple[Decimal, Decimal]:

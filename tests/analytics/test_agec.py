@@ -14,12 +14,12 @@ import pytest
 from django.urls import reverse
 
 from analytics import agec
-from analytics.models import REFERENCE_FACTORS_VERSION, RetiredITStock, StatsSettings, TransferFact
+from analytics.models import RetiredITStock, StatsSettings
 from tenants.billing.services import _customer_params, profile_for
 from tenants.models import Authority
-from tests.analytics.factories import make_town
+from tests.accounts.factories import agent, authority_admin, moderator
+from tests.analytics.factories import RetiredITStockFactory, TransferFactFactory, make_town
 from tests.conftest import client_for, in_authority
-from tests.factories import agent, authority_admin, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,12 @@ OFFICIAL = ["annee", "siret", "raison_sociale", "type_produit_acquis", "montant_
 
 def fact(authority, transfer_id, code, destination, value, *, receiver=None, day=None,
          quantity=1):
-    return TransferFact.objects.create(
+    return TransferFactFactory(
         authority=authority, transfer_id=transfer_id, listing_id=transfer_id,
         date=day or date(2025, 5, 1), category=code, reference_code=code,
         destination=destination, quantity=quantity, value_eur=Decimal(value),
         weight_kg=Decimal("1"), weight_avoided_kg=Decimal("1"), co2e_avoided_kg=Decimal("1"),
-        factors_version=REFERENCE_FACTORS_VERSION, receiver_authority=receiver)
+        receiver_authority=receiver)
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_agec_page(year_2025, chatellerault):
 def test_it_share(year_2025, chatellerault):
     assert agec.it_reuse_share(chatellerault, 2025).stock is None
     assert agec.it_reuse_share(chatellerault, 2025).share is None
-    RetiredITStock.objects.create(authority=chatellerault, year=2025, items_in_stock=12)
+    RetiredITStockFactory(authority=chatellerault, year=2025, items_in_stock=12)
     share = agec.it_reuse_share(chatellerault, 2025)
     assert share.sent_to_reuse == 3  # the 3 screens; the received ones are not ours
     assert share.share == Decimal("25.0")

@@ -11,7 +11,13 @@ from django.utils import timezone
 from analytics.facts import OVERRIDE_SUFFIX, factors_for
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, TransferFact
 from exchange.listings.recipients import Recipient
-from tests.analytics.factories import chairs_listing, give, make_town, reference_figures
+from tests.analytics.factories import (
+    FactorOverrideFactory,
+    chairs_listing,
+    give,
+    make_town,
+    reference_figures,
+)
 from tests.conftest import in_authority
 
 OVERRIDDEN_VERSION = REFERENCE_FACTORS_VERSION + OVERRIDE_SUFFIX
@@ -97,8 +103,8 @@ def test_factors_come_from_the_reference_unless_the_authority_overrides_them(
         chatellerault, grand_chatellerault):
     weight, co2e = reference_figures(CHAIR)
     assert factors_for(chatellerault, CHAIR) == (weight, co2e, REFERENCE_FACTORS_VERSION)
-    FactorOverride.objects.create(authority=chatellerault, reference_code=CHAIR,
-                                  co2e_kg_per_item=Decimal("25"), source="Fiche FDES 2025")
+    FactorOverrideFactory(authority=chatellerault, reference_code=CHAIR,
+                          co2e_kg_per_item=Decimal("25"), source="Fiche FDES 2025")
     assert factors_for(chatellerault, CHAIR) == (weight, Decimal("25"), OVERRIDDEN_VERSION)
     FactorOverride.objects.filter(authority=chatellerault).update(weight_kg=Decimal("7.5"))
     assert factors_for(chatellerault, CHAIR) == (Decimal("7.5"), Decimal("25"),
@@ -109,8 +115,8 @@ def test_factors_come_from_the_reference_unless_the_authority_overrides_them(
 
 def test_an_override_applies_to_the_next_fact(town, chatellerault,
                                               django_capture_on_commit_callbacks):
-    FactorOverride.objects.create(authority=chatellerault, reference_code=CHAIR,
-                                  weight_kg=Decimal("8"), co2e_kg_per_item=Decimal("20"))
+    FactorOverrideFactory(authority=chatellerault, reference_code=CHAIR,
+                          weight_kg=Decimal("8"), co2e_kg_per_item=Decimal("20"))
     with in_authority(chatellerault):
         listing = chairs_listing(town, quantity=3)
         with django_capture_on_commit_callbacks(execute=True):

@@ -15,7 +15,9 @@ from django.urls import reverse
 from analytics.facts import OVERRIDE_SUFFIX
 from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, StatsSettings, TransferFact
 from exchange.listings.recipients import Recipient
+from tests.accounts.factories import agent, authority_admin, moderator, operator
 from tests.analytics.factories import (
+    FactorOverrideFactory,
     TransferFactFactory,
     chairs_listing,
     give,
@@ -23,7 +25,6 @@ from tests.analytics.factories import (
     reference_figures,
 )
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.factories import agent, authority_admin, moderator, operator
 
 OVERRIDDEN_VERSION = REFERENCE_FACTORS_VERSION + OVERRIDE_SUFFIX
 
@@ -103,8 +104,8 @@ def test_factor_page_roles(chatellerault, grand_chatellerault):
     assert client_for(chatellerault, admin).get(page).status_code == 200
     assert client_for(chatellerault).get(page).status_code == 302
     # Overrides of one authority never show in another's page.
-    FactorOverride.objects.create(authority=chatellerault, reference_code=CHAIR,
-                                  weight_kg=Decimal("9.9"), source="Châtellerault seul")
+    FactorOverrideFactory(authority=chatellerault, reference_code=CHAIR,
+                          weight_kg=Decimal("9.9"), source="Châtellerault seul")
     with in_authority(grand_chatellerault):
         other = moderator(email="mod.factors@grand-chatellerault.example")
     html = client_for(grand_chatellerault, other).get(page).content.decode()

@@ -27,7 +27,7 @@ from tests.analytics.factories import (
     reference_figures,
 )
 from tests.conftest import client_for, host_of, in_authority
-from tests.exchange.factories import published_listing
+from tests.exchange.listings.factories import published_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -265,13 +265,13 @@ def test_xlsx_export(world, chatellerault):
 
 def _facts(authority, count: int, listing_id: int) -> None:
     today = timezone.localdate()
-    TransferFact.objects.bulk_create(TransferFact(
+    TransferFact.objects.bulk_create(TransferFactFactory.build(
         authority=authority, transfer_id=500_000 + n, listing_id=listing_id + n % 7,
         date=today - timedelta(days=n % 200), family=f"Famille {n % 5}", category="Chaise",
         destination=("same_authority", "partner", "discarded")[n % 3], quantity=1 + n % 4,
         value_eur=Decimal("10.00"), weight_kg=Decimal("2"), weight_avoided_kg=Decimal("2"),
-        co2e_avoided_kg=Decimal("3"), factors_version=REFERENCE_FACTORS_VERSION,
-        giver_service=f"Service {n % 6}", receiver_service=f"Service {n % 4}")
+        co2e_avoided_kg=Decimal("3"), giver_service=f"Service {n % 6}",
+        receiver_service=f"Service {n % 4}")
         for n in range(count))
 
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from analytics.exports import spreadsheet_text
-from analytics.models import TransferFact
+from tests.accounts.factories import moderator
+from tests.analytics.factories import TransferFactFactory
 from tests.conftest import client_for, in_authority
-from tests.factories import moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_spreadsheet_text_quotes_only_formula_starts(raw, shown):
 def hostile(chatellerault):
     with in_authority(chatellerault):
         reader = moderator()
-    TransferFact.objects.create(
+    TransferFactFactory(
         authority=chatellerault, transfer_id=900_001, listing_id=900_001,
         date=timezone.localdate(), destination="same_authority", quantity=2,
         value_eur=Decimal("-12.50"), weight_kg=Decimal("2"), weight_avoided_kg=Decimal("2"),

@@ -18,13 +18,14 @@ from analytics import campaigns
 from analytics.facts import rebuild_facts
 from analytics.models import (
     AdjustmentKind,
-    FactorOverride,
     TransferFact,
     WeightAdjustment,
     WeightCampaign,
 )
 from exchange.listings.recipients import Recipient
+from tests.accounts.factories import agent, moderator
 from tests.analytics.factories import (
+    FactorOverrideFactory,
     chairs_listing,
     date_transfer,
     give,
@@ -32,7 +33,6 @@ from tests.analytics.factories import (
     reference_figures,
 )
 from tests.conftest import client_for, in_authority
-from tests.factories import agent, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -143,8 +143,8 @@ def test_correct_validate_lock_and_adjust(semester, chatellerault,
     assert (late_adjustment.before_kg, late_adjustment.after_kg) == (0, 2 * weight)
 
     # A rebuild with new factors records the changes of each fact.
-    FactorOverride.objects.create(authority=chatellerault, reference_code=CHAIR,
-                                  weight_kg=Decimal("8"), source="pesée 2026")
+    FactorOverrideFactory(authority=chatellerault, reference_code=CHAIR,
+                          weight_kg=Decimal("8"), source="pesée 2026")
     counts = rebuild_facts(chatellerault)
     assert counts["updated"] >= 3
     changed = WeightAdjustment.objects.filter(campaign=campaign,

@@ -160,7 +160,7 @@ def _cookies(client: Client) -> dict[str, str]:
 def accept_grant(grant) -> None:
     """The partner accepts `grant`, as its e-mailed link would (issue 12: a grant takes
     effect when the partner accepts it)."""
-    from tests.exchange.partners.partner_factories import accept
+    from tests.exchange.partners.factories import accept
 
     accept(grant)
 
@@ -168,7 +168,7 @@ def accept_grant(grant) -> None:
 def grant_by(authority: Authority, partner, admin):
     """`admin` of `authority` grants `partner` every access (not yet accepted)."""
     from exchange.partners import services
-    from tests.exchange.partners.partner_factories import ALL_SCOPES
+    from tests.exchange.partners.factories import ALL_SCOPES
 
     return services.grant_partner(authority=authority, partner=partner, scopes=ALL_SCOPES,
                                   actor_email=admin.email)
@@ -220,7 +220,7 @@ def _offer(listing) -> None:
 
 def _build(a: Authority, b: Authority, c: Authority) -> World:
     from exchange.listings import photos, services
-    from exchange.listings.models import Category, ClosureReason, Listing, StandardReply, Visibility
+    from exchange.listings.models import ClosureReason, Listing, Visibility
     from exchange.listings.recipients import Recipient
     from exchange.partners.models import ApiKey
     from exchange.partners.services import revoke_api_key, revoke_grant
@@ -228,10 +228,15 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
     from exchange.sharing.models import NetworkMembership, TransferReceipt
     from exchange.sharing.receipts import confirm_receipt
     from tenants.lifecycle import change_status
-    from tenants.models import AuthorityExport
-    from tests.exchange.factories import image_upload, published_listing
-    from tests.exchange.partners.partner_factories import partner
-    from tests.factories import agent, authority_admin, moderator, operator
+    from tests.accounts.factories import agent, authority_admin, moderator, operator
+    from tests.exchange.listings.factories import (
+        CategoryFactory,
+        StandardReplyFactory,
+        image_upload,
+        published_listing,
+    )
+    from tests.exchange.partners.factories import partner
+    from tests.tenants.factories import AuthorityExportFactory
 
     objects: dict[str, object] = {}
     credentials: dict[str, Credentials] = {ANONYMOUS: Credentials()}
@@ -261,8 +266,8 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
                 a_agent=a_agent, a_listing=listing, a_shared=shared, a_offered=offered,
                 a_photo=photo, a_shared_photo=shared_photo, a_given=given,
                 a_service=a_agent.service, a_site=listing.site,
-                a_category=Category.objects.create(name="Catégorie MTXA"),
-                a_reply=StandardReply.objects.create(title="Réponse MTXA", body="…"),
+                a_category=CategoryFactory(name="Catégorie MTXA"),
+                a_reply=StandardReplyFactory(title="Réponse MTXA", body="…"),
                 a_wanted=services.create_wanted_request(author=a_agent,
                                                         title="Recherche MTXA"),
                 a_saved_search=services.save_search(user=a_agent, query="chaise"),
@@ -345,8 +350,7 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
                    key_a=ApiKey.objects.filter(authority=a).order_by("-pk").first())
 
     # An export of A under way (pending: no file yet), as its admin asked for it.
-    objects["a_export"] = AuthorityExport.objects.create(authority=a,
-                                                         requested_by=a_admin.email)
+    objects["a_export"] = AuthorityExportFactory(authority=a, requested_by=a_admin.email)
 
     the_operator = operator()
     objects["operator_without_device"] = operator()

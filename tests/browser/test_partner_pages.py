@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from exchange.partners.demo import demo_key
 from tests.browser.test_login import sign_in
-from tests.exchange.partners.partner_factories import siret
+from tests.exchange.partners.factories import siret
 
 pytestmark = pytest.mark.browser
 

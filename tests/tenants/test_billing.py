@@ -14,8 +14,9 @@ from tenants.billing.models import BillingProfile, Invoice, InvoiceStatus, Strip
 from tenants.billing.plans import plan_for
 from tenants.lifecycle import change_status
 from tenants.models import Authority, AuthorityStatus, OperatorAction
+from tests.accounts.factories import agent, authority_admin, operator
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.factories import agent, authority_admin, operator
+from tests.tenants.factories import BillingProfileFactory, InvoiceFactory
 from tests.tenants.stripe_fake import RecordedStripe, event_payload, recorded_invoice, sign
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def in_trial(authority: Authority) -> Authority:
 def with_details(authority: Authority) -> BillingProfile:
     Authority.objects.filter(pk=authority.pk).update(siret="21860066600018")
     authority.refresh_from_db()
-    return BillingProfile.objects.create(
+    return BillingProfileFactory(
         authority=authority, legal_name="Ville de Châtellerault",
         address_line1="78 boulevard Blossac", postal_code="86100", city="Châtellerault",
         billing_email="comptabilite@chatellerault.example",
@@ -253,9 +254,8 @@ def test_an_overdue_invoice_alerts_the_operators_once(customer,
 
 
 def test_open_invoices_past_due_become_overdue_daily(customer):
-    Invoice.objects.create(authority=customer.authority, stripe_invoice_id="in_TEST0009",
-                           status=InvoiceStatus.OPEN, due_date=date(2026, 1, 31),
-                           amount_due=100)
+    InvoiceFactory(authority=customer.authority, stripe_invoice_id="in_TEST0009",
+                   status=InvoiceStatus.OPEN, due_date=date(2026, 1, 31), amount_due=100)
     assert services.flag_overdue_invoices(today=date(2026, 1, 31)) == 0
     assert services.flag_overdue_invoices(today=date(2026, 2, 1)) == 1
     assert Invoice.objects.get().status == InvoiceStatus.OVERDUE

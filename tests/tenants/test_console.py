@@ -21,8 +21,9 @@ from tenants.two_factor import (
     ensure_device,
     send_enrolment_link,
 )
+from tests.accounts.factories import PASSWORD, agent, operator
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.factories import PASSWORD, agent, operator
+from tests.tenants.factories import AuthorityFactory, OperatorActionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -162,14 +163,10 @@ def test_console_queries_do_not_grow_with_authorities_or_actions(chatellerault):
         return len(queries)
 
     few = count()
-    for _ in range(30):
-        OperatorAction.objects.create(actor=olivier, action="status_changed",
-                                      authority=chatellerault,
-                                      details={"old": "active", "new": "suspended"})
-    for i in range(5):
-        Authority.objects.bulk_create([Authority(
-            schema_name=f"fake_{i}", name=f"Commune {i}", kind="commune",
-            siren=f"{100000000 + i}", slug=f"fake-{i}")])
+    OperatorActionFactory.create_batch(30, actor=olivier, action="status_changed",
+                                       authority=chatellerault,
+                                       details={"old": "active", "new": "suspended"})
+    AuthorityFactory.create_batch(5)
     many = count()
     assert many == few
     assert few <= 11  # + operators still without a second factor (enrolment links)
@@ -178,10 +175,9 @@ def test_console_queries_do_not_grow_with_authorities_or_actions(chatellerault):
 def test_console_shows_the_last_50_actions(chatellerault):
     olivier = operator()
     client = verified_operator_client(olivier)
-    OperatorAction.objects.bulk_create([
-        OperatorAction(actor=olivier, action="status_changed", authority=chatellerault,
-                       details={"operator": olivier.email, "old": "active", "new": "active"})
-        for _ in range(60)])
+    OperatorActionFactory.create_batch(
+        60, actor=olivier, action="status_changed", authority=chatellerault,
+        details={"operator": olivier.email, "old": "active", "new": "active"})
     html = client.get("/operator/").content.decode()
     assert html.count('data-action="status_changed"') == 50
 

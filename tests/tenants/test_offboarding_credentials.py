@@ -20,8 +20,27 @@ from django.utils import timezone
 from tenants.offboarding import withheld
 from tenants.offboarding.export import write_export
 from tenants.offboarding.restore import import_authority
+from tests.accounts.factories import (
+    AccessAttemptFactory,
+    AccessLogFactory,
+    TokenFactory,
+    agent,
+    authority_admin,
+    operator,
+)
+from tests.analytics.factories import TransferFactFactory
 from tests.conftest import client_for, in_authority
-from tests.factories import agent, authority_admin, operator
+from tests.exchange.partners.factories import (
+    PartnerRequestFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
+    api_key,
+    grant,
+    offered_listing,
+    partner,
+)
+from tests.exchange.sharing.factories import SharingAgreementFactory
+from tests.tenants.factories import AuthorityExportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,22 +69,17 @@ def every_member(archive: zipfile.ZipFile) -> bytes:
 def seed_credentials(authority) -> dict:
     """A signed-in session, an API token, a lockout record with a client address, a
     password hash, and a partner key created by the authority's admin."""
-    from axes.models import AccessAttempt, AccessLog
     from django.contrib.sessions.models import Session
-    from rest_framework.authtoken.models import Token
 
     from exchange.partners.models import ApiKey
-    from tests.exchange.partners.partner_factories import api_key, grant, partner
 
     with in_authority(authority):
         user = agent(email="titulaire@chatellerault.example")
         authority_admin(email="admin-cred@chatellerault.example")
-        token = Token.objects.create(user=user)
-        AccessAttempt.objects.create(username=user.email, ip_address=CLIENT_ADDRESS,
-                                     user_agent="curl", http_accept="*/*", path_info="/",
-                                     get_data="", post_data="", failures_since_start=3)
-        AccessLog.objects.create(username=user.email, ip_address=CLIENT_ADDRESS,
-                                 user_agent="curl", http_accept="*/*", path_info="/")
+        token = TokenFactory(user=user)
+        AccessAttemptFactory(username=user.email, ip_address=CLIENT_ADDRESS, path_info="/",
+                             failures_since_start=3)
+        AccessLogFactory(username=user.email, ip_address=CLIENT_ADDRESS, path_info="/")
     client_for(authority, user)  # a session stored in the authority's schema
     with in_authority(authority):
         session_key = Session.objects.get().session_key
@@ -250,13 +264,11 @@ def test_deletion_removes_catalogue_entries_and_public_copies_but_keeps_facts(
         PartnerRequest,
         RequestStatus,
         WebhookDelivery,
-        WebhookEndpoint,
     )
-    from exchange.sharing.models import AgreementStatus, SharingAgreement
+    from exchange.sharing.models import AgreementStatus
     from tenants.lifecycle import change_status
-    from tenants.models import AuthorityExport, ExportStatus, OperatorAction
+    from tenants.models import ExportStatus, OperatorAction
     from tenants.offboarding.deletion import delete_authority_data
-    from tests.exchange.partners.partner_factories import api_key, grant, offered_listing, partner
 
     ours = offered_listing(chatellerault, title="Bureau offert")
     theirs = offered_listing(grand_chatellerault, title="Armoire offerte")
@@ -264,26 +276,24 @@ def test_deletion_removes_catalogue_entries_and_public_copies_but_keeps_facts(
     grant(chatellerault, the_partner)
     grant(grand_chatellerault, the_partner)
     our_key, _secret = api_key(the_partner, authority=chatellerault)
-    endpoint = WebhookEndpoint.objects.create(partner=the_partner, url="https://p.example/h",
-                                              secret="s" * 32)
+    endpoint = WebhookEndpointFactory(partner=the_partner, url="https://p.example/h",
+                                      secret="s" * 32)
     for authority in (chatellerault, grand_chatellerault):
-        WebhookDelivery.objects.create(endpoint=endpoint, authority=authority,
-                                       event="listing.offered", payload={"title": "x"})
-    PartnerRequest.objects.create(partner=the_partner, authority=chatellerault,
-                                  listing_id=ours.pk, message="Pour notre atelier")
-    agreement = SharingAgreement.objects.create(proposer=chatellerault,
-                                                recipient=grand_chatellerault,
-                                                status=AgreementStatus.ACTIVE)
+        WebhookDeliveryFactory(endpoint=endpoint, authority=authority,
+                               event="listing.offered", payload={"title": "x"})
+    PartnerRequestFactory(partner=the_partner, authority=chatellerault, listing_id=ours.pk,
+                          message="Pour notre atelier")
+    agreement = SharingAgreementFactory(proposer=chatellerault, recipient=grand_chatellerault,
+                                        status=AgreementStatus.ACTIVE)
     StatsSettings.objects.filter(authority=chatellerault).update(public_impact=True)
-    TransferFact.objects.create(authority=chatellerault, transfer_id=1, listing_id=ours.pk,
-                                date=timezone.localdate(), category="Bureau",
-                                destination="same_authority", quantity=1, value_eur=120,
-                                weight_kg=30, weight_avoided_kg=30, co2e_avoided_kg=90,
-                                factors_version="test")
+    TransferFactFactory(authority=chatellerault, transfer_id=1, listing_id=ours.pk,
+                        date=timezone.localdate(), category="Bureau",
+                        destination="same_authority", quantity=1, value_eur=120,
+                        weight_kg=30, weight_avoided_kg=30, co2e_avoided_kg=90)
     assert CatalogueEntry.objects.filter(authority=chatellerault).count() == 1
     who = operator()
     change_status(chatellerault, "closed", who)
-    AuthorityExport.objects.create(authority=chatellerault, status=ExportStatus.DONE)
+    AuthorityExportFactory(authority=chatellerault, status=ExportStatus.DONE)
 
     delete_authority_data(chatellerault, actor=who, confirmation="chatellerault")
 

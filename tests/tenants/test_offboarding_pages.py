@@ -12,8 +12,9 @@ import pytest
 from tenants.lifecycle import change_status
 from tenants.models import AuthorityExport, AuthorityStatus, ExportStatus, OperatorAction
 from tenants.offboarding import catalog
+from tests.accounts.factories import agent, authority_admin, operator
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.factories import agent, authority_admin, operator
+from tests.tenants.factories import AuthorityExportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +74,8 @@ def test_an_admin_exports_its_authority_and_downloads_the_zip(
 
 def test_a_running_export_is_polled_with_its_progress(chatellerault):
     admin = admin_of(chatellerault)
-    export = AuthorityExport.objects.create(authority=chatellerault, status=ExportStatus.RUNNING,
-                                            progress=42)
+    export = AuthorityExportFactory(authority=chatellerault, status=ExportStatus.RUNNING,
+                                    progress=42)
     row = client_for(chatellerault, admin).get(f"/admin/export/{export.pk}/").content.decode()
     assert 'hx-trigger="every 2s"' in row and "42 %" in row
     assert client_for(chatellerault, admin).get(
@@ -83,7 +84,7 @@ def test_a_running_export_is_polled_with_its_progress(chatellerault):
 
 def test_a_second_request_while_one_is_running_is_refused(chatellerault):
     admin = admin_of(chatellerault)
-    AuthorityExport.objects.create(authority=chatellerault, status=ExportStatus.RUNNING)
+    AuthorityExportFactory(authority=chatellerault, status=ExportStatus.RUNNING)
     response = client_for(chatellerault, admin).post("/admin/export/new/", follow=True)
     assert "déjà en préparation" in response.content.decode()
     assert AuthorityExport.objects.filter(authority=chatellerault).count() == 1
@@ -100,8 +101,8 @@ def test_a_second_request_while_one_is_running_is_refused(chatellerault):
 @pytest.mark.parametrize("path", ["/admin/export/", "/admin/export/{pk}/",
                                   "/admin/export/{pk}/download/"])
 def test_agents_and_moderators_cannot_reach_exports(chatellerault, path):
-    export = AuthorityExport.objects.create(authority=chatellerault, status=ExportStatus.DONE,
-                                            file_name="exports/chatellerault/x.zip")
+    export = AuthorityExportFactory(authority=chatellerault, status=ExportStatus.DONE,
+                                    file_name="exports/chatellerault/x.zip")
     with in_authority(chatellerault):
         member = agent()
     url = path.format(pk=export.pk)
@@ -160,8 +161,8 @@ def test_the_operator_exports_downloads_and_deletes_from_the_console(
 
 
 def test_console_export_views_need_a_verified_operator(chatellerault):
-    export = AuthorityExport.objects.create(authority=chatellerault, status=ExportStatus.DONE,
-                                            file_name="exports/chatellerault/x.zip")
+    export = AuthorityExportFactory(authority=chatellerault, status=ExportStatus.DONE,
+                                    file_name="exports/chatellerault/x.zip")
     unverified, verified = client_for(None, operator()), verified_operator_client(operator())
     for path in [f"/operator/authorities/chatellerault/exports/{export.pk}/",
                  f"/operator/authorities/chatellerault/exports/{export.pk}/download/"]:
@@ -181,9 +182,9 @@ def test_export_lists_stay_within_a_bounded_number_of_queries(
         chatellerault, django_assert_max_num_queries):
     console = verified_operator_client(operator())
     admin = admin_of(chatellerault)
-    for _ in range(15):
-        AuthorityExport.objects.create(authority=chatellerault, status=ExportStatus.DONE,
-                                       file_name="exports/chatellerault/x.zip", size=10)
+    for _ in range(15):  # not create_batch: its own `size` argument takes the export's
+        AuthorityExportFactory(authority=chatellerault, status=ExportStatus.DONE,
+                               file_name="exports/chatellerault/x.zip", size=10)
     client = client_for(chatellerault, admin)
     with django_assert_max_num_queries(12):
         assert client.get("/admin/export/").status_code == 200

@@ -12,8 +12,9 @@ from accounts.models import Role
 from exchange.listings import categories, selectors, services
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Category, CategoryKind, ExchangeSettings, ModerationMode
+from tests.accounts.factories import agent, authority_admin, moderator
 from tests.conftest import client_for, host_of, in_authority
-from tests.factories import agent, authority_admin, moderator
+from tests.exchange.listings.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -297,7 +298,7 @@ def test_agents_and_moderators_get_403_anonymous_users_the_login_page(world):
 
 def test_a_category_of_another_authority_is_not_found(world, grand_chatellerault):
     with in_authority(grand_chatellerault):
-        foreign = Category.objects.create(pk=FOREIGN_PK, name="Catégorie étrangère")
+        foreign = CategoryFactory(pk=FOREIGN_PK, name="Catégorie étrangère")
     client = client_for(world.authority, world.admin)
     assert client.get(url("category_edit", foreign.pk)).status_code == 404
     assert client.post(url("category_edit", foreign.pk),

@@ -14,23 +14,31 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.validation import validate_schema
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from accounts.models import Site
 from exchange.listings import services
 from exchange.listings.models import (
     Category,
     ContactRequest,
     Listing,
-    ListingPhoto,
     ListingStatus,
     Transfer,
 )
+from tests.accounts.factories import (
+    PASSWORD,
+    ServiceFactory,
+    SiteFactory,
+    TokenFactory,
+    agent,
+    moderator,
+)
 from tests.conftest import client_for, host_of, in_authority
-from tests.exchange.factories import ListingFactory
-from tests.factories import PASSWORD, ServiceFactory, SiteFactory, agent, moderator
+from tests.exchange.listings.factories import (
+    ListingFactory,
+    ListingPhotoFactory,
+    TransferFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +51,7 @@ def api(authority, user=None) -> APIClient:
     client = APIClient(HTTP_HOST=host_of(authority))
     if user is not None:
         with in_authority(authority):
-            token, _ = Token.objects.get_or_create(user=user)
+            token = TokenFactory(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
 
@@ -159,7 +167,7 @@ def test_token_endpoint_is_throttled_per_address(world, chatellerault, monkeypat
 def test_a_token_of_one_authority_means_nothing_on_another(world, chatellerault,
                                                             grand_chatellerault):
     with in_authority(chatellerault):
-        token = Token.objects.create(user=world["poster"])
+        token = TokenFactory(user=world["poster"])
     client = APIClient(HTTP_HOST=host_of(grand_chatellerault))
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert client.get(f"{API}/listings/").status_code == 401
@@ -221,8 +229,8 @@ def test_an_account_without_an_exchange_role_gets_403(world, chatellerault):
 
 def test_reference_lists(world, chatellerault):
     with in_authority(chatellerault):
-        Site.objects.create(name="Ancien dépôt", address="1 rue", postcode="86100",
-                            city="Châtellerault", is_active=False)
+        SiteFactory(name="Ancien dépôt", address="1 rue", postcode="86100",
+                    city="Châtellerault", is_active=False)
         hidden = Category.objects.get(name="Écran")
         hidden.is_hidden = True
         hidden.save()
@@ -324,10 +332,10 @@ def test_listing_list_query_count_does_not_grow_with_rows(world, chatellerault):
         with in_authority(chatellerault):
             for listing in ListingFactory.create_batch(n, status=ListingStatus.PUBLISHED,
                                                        site=world["site"]):
-                ListingPhoto.objects.create(listing=listing, image="a.jpg", thumbnail="b.jpg",
-                                            width=10, height=10)
-                Transfer.objects.create(listing=listing, reason="discarded", quantity=1,
-                                        value=Decimal("1"), weight_kg=Decimal("1"))
+                ListingPhotoFactory(listing=listing, image="a.jpg", thumbnail="b.jpg",
+                                    width=10, height=10)
+                TransferFactory(listing=listing, reason="discarded", quantity=1,
+                                value=Decimal("1"), weight_kg=Decimal("1"))
 
     add_rows(3)
     few, rows_few = count(world["other"])

@@ -15,7 +15,7 @@ from django_tenants.utils import schema_context
 
 from analytics import facts as analytics_facts
 from analytics.facts import OVERRIDE_SUFFIX
-from analytics.models import REFERENCE_FACTORS_VERSION, FactorOverride, TransferFact
+from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
 from exchange.catalogue.models import CatalogueEntry
 from exchange.listings.models import Listing, Transfer, Visibility
 from exchange.listings.projections import (
@@ -24,6 +24,7 @@ from exchange.listings.projections import (
     record_transfer_fact,
 )
 from tests.analytics.factories import (
+    FactorOverrideFactory,
     TransferFactFactory,
     chairs_listing,
     give,
@@ -31,7 +32,7 @@ from tests.analytics.factories import (
     reference_figures,
 )
 from tests.conftest import in_authority
-from tests.exchange.factories import published_listing
+from tests.exchange.listings.factories import published_listing
 
 OVERRIDDEN_VERSION = REFERENCE_FACTORS_VERSION + OVERRIDE_SUFFIX
 
@@ -92,9 +93,9 @@ def test_rebuild_restores_deleted_facts_and_removes_orphans(chatellerault, trans
 
 def test_an_override_changes_the_next_rebuild(chatellerault, transfers):
     rebuild_facts(chatellerault)
-    FactorOverride.objects.create(authority=chatellerault, reference_code="chaise-visiteur",
-                                  weight_kg=Decimal("7"), co2e_kg_per_item=Decimal("20"),
-                                  source="Pesée du centre technique, 2026")
+    FactorOverrideFactory(authority=chatellerault, reference_code="chaise-visiteur",
+                          weight_kg=Decimal("7"), co2e_kg_per_item=Decimal("20"),
+                          source="Pesée du centre technique, 2026")
     # All three change: the version of each, the figures of the estimated ones.
     assert differences(rebuild_facts(chatellerault)) == {"created": 0, "updated": 3,
                                                          "deleted": 0}

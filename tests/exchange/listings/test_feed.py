@@ -11,9 +11,15 @@ from django.utils import timezone
 
 from exchange.listings import photos
 from exchange.listings.models import Category, Listing, ListingStatus, SavedSearch
+from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import ListingFactory, image_upload, item_type, published_listing
-from tests.factories import ServiceFactory, SiteFactory, agent, moderator
+from tests.exchange.listings.factories import (
+    ListingFactory,
+    SavedSearchFactory,
+    image_upload,
+    item_type,
+    published_listing,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +223,7 @@ def test_saving_a_search(chatellerault):
 def test_deleting_a_saved_search_is_for_its_owner(chatellerault):
     with in_authority(chatellerault):
         owner, other = agent(), agent()
-        saved = SavedSearch.objects.create(user=owner, query="chaise")
+        saved = SavedSearchFactory(user=owner, query="chaise")
     path = f"/listings/saved-searches/{saved.pk}/delete/"
     assert client_for(chatellerault, other).post(path).status_code == 404
     mine = client_for(chatellerault, owner).get("/listings/mine/").content.decode()

@@ -24,15 +24,16 @@ from exchange.listings.models import (
     WantedRequest,
 )
 from tenants.models import Authority
+from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import (
+from tests.exchange.listings.factories import (
     ContactRequestFactory,
     ListingFactory,
+    WantedRequestFactory,
     image_upload,
     item_type,
     published_listing,
 )
-from tests.factories import ServiceFactory, SiteFactory, agent, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_a_listing_of_another_authority_is_a_404(chatellerault, grand_chatellera
     with in_authority(grand_chatellerault):
         foreign = ListingFactory(pk=FOREIGN_PK, status=ListingStatus.PUBLISHED)
         photo = photos.add_photo(listing=foreign, actor=moderator(), upload=image_upload())
-        wanted = WantedRequest.objects.create(author=foreign.poster, title="Tables")
+        wanted = WantedRequestFactory(author=foreign.poster, title="Tables")
     with in_authority(chatellerault):
         mod = moderator()  # even a moderator: the listing is not in this authority
     client = client_for(chatellerault, mod)
@@ -633,8 +634,8 @@ def test_my_listings_runs_the_same_queries_whatever_the_number_of_listings(chate
 def test_wanted_requests_are_listed_with_their_author_and_service(chatellerault):
     with in_authority(chatellerault):
         author = agent(service=ServiceFactory(name="Direction des sports"))
-        WantedRequest.objects.create(author=author, title="Tapis de gymnastique")
-        WantedRequest.objects.create(author=author, title="Déjà trouvé", is_active=False)
+        WantedRequestFactory(author=author, title="Tapis de gymnastique")
+        WantedRequestFactory(author=author, title="Déjà trouvé", is_active=False)
         reader = agent(last_name="Zyxwvut")  # the header shows the reader's name
     response = client_for(chatellerault, reader).get("/listings/wanted/")
     html = response.content.decode()
@@ -681,13 +682,12 @@ def test_the_wanted_page_runs_the_same_queries_whatever_the_number_of_requests(c
 
     with in_authority(chatellerault):
         reader = agent()
-        WantedRequest.objects.create(author=agent(), title="Tables", category=item_type())
+        WantedRequestFactory(title="Tables", category=item_type())
     client = client_for(chatellerault, reader)
     few = count(client)
     with in_authority(chatellerault):
         for n in range(15):
-            WantedRequest.objects.create(author=agent(), title=f"Demande {n}",
-                                         category=item_type())
+            WantedRequestFactory(title=f"Demande {n}", category=item_type())
     assert count(client) == few
 
 

@@ -16,16 +16,20 @@ from accounts.models import Service
 from exchange.listings import services
 from exchange.listings.models import (
     Listing,
-    ListingPhoto,
     ListingStatus,
     ModerationAction,
     StandardReply,
 )
 from exchange.listings.recipients import Recipient
 from exchange.listings.views.moderation import periods
+from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
 from tests.conftest import client_for, host_of, in_authority
-from tests.exchange.factories import ListingFactory, StandardReplyFactory, item_type
-from tests.factories import ServiceFactory, SiteFactory, agent, moderator
+from tests.exchange.listings.factories import (
+    ListingFactory,
+    ListingPhotoFactory,
+    StandardReplyFactory,
+    item_type,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -243,8 +247,8 @@ def test_a_decision_on_a_listing_in_the_wrong_state_is_refused(world):
 def test_review_page_shows_everything_a_moderator_needs(world):
     with in_authority(world.authority):
         listing = submitted(world, dimensions="45 × 50 × 80 cm")
-        photo = ListingPhoto.objects.create(listing=listing, image="a.jpg", thumbnail="a_t.jpg",
-                                             width=800, height=600)
+        photo = ListingPhotoFactory(listing=listing, image="a.jpg", thumbnail="a_t.jpg",
+                                    width=800, height=600)
         services.update_listing(listing=listing, actor=world.nadia, quantity=12)
     html = client_for(world.authority, world.nadia).get(
         url("moderation_review", listing.pk)).content.decode()
@@ -323,8 +327,8 @@ def _queue_queries(world, count: int, *, total: int) -> int:
                                      status=ListingStatus.PENDING, submitted_at=timezone.now(),
                                      held_by=world.bruno if n % 2 else None,
                                      held_until=timezone.now() + timezone.timedelta(minutes=5))
-            ListingPhoto.objects.create(listing=listing, image=f"{n}.jpg", width=800, height=600,
-                                        thumbnail=f"{n}_t.jpg")
+            ListingPhotoFactory(listing=listing, image=f"{n}.jpg", width=800, height=600,
+                                thumbnail=f"{n}_t.jpg")
     client = client_for(world.authority, world.nadia)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url("moderation_queue"))

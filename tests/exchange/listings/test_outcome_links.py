@@ -19,7 +19,6 @@ from exchange.listings import reminders, services
 from exchange.listings.models import (
     Category,
     ClosureReason,
-    ContactRequest,
     Listing,
     ListingStatus,
     ModerationAction,
@@ -27,8 +26,9 @@ from exchange.listings.models import (
 )
 from exchange.listings.recipients import Recipient
 from exchange.listings.reminders import OutcomeAction
+from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
 from tests.conftest import client_for, host_of
-from tests.factories import ServiceFactory, SiteFactory, agent, moderator
+from tests.exchange.listings.factories import ContactRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -247,7 +247,7 @@ def test_a_contact_of_another_listing_is_refused(world):
                 category=world["listing"].category, quantity=1, condition="used",
                 estimated_value=Decimal("50"), site=world["listing"].site),
             actor=world["moderator"])
-        stray = ContactRequest.objects.create(listing=other_listing, sender=world["other"])
+        stray = ContactRequestFactory(listing=other_listing, sender=world["other"])
     path = link(world, OutcomeAction.GIVEN, stray)
     assert anonymous(world["authority"]).post(path).status_code == 400
     assert state(world)[0] == ListingStatus.PUBLISHED

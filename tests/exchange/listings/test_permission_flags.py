@@ -5,13 +5,11 @@ both. Templates read flags (`can`, `wanted.can_close`), never role names."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from exchange.listings.models import WantedRequest
+from tests.accounts.factories import TokenFactory, agent, authority_admin, moderator
 from tests.conftest import client_for, host_of, in_authority
-from tests.exchange.factories import published_listing
-from tests.factories import agent, authority_admin, moderator
+from tests.exchange.listings.factories import WantedRequestFactory, published_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +20,7 @@ API = "/api/v1"
 def _api(authority, user) -> APIClient:
     client = APIClient(HTTP_HOST=host_of(authority))
     with in_authority(authority):
-        token, _ = Token.objects.get_or_create(user=user)
+        token = TokenFactory(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
 
@@ -84,7 +82,7 @@ def test_the_close_button_of_a_wanted_request_is_for_its_author_and_the_moderato
         chatellerault):
     with in_authority(chatellerault):
         author, other, mod = agent(), agent(), moderator()
-        wanted = WantedRequest.objects.create(author=author, title="Tapis de gymnastique")
+        wanted = WantedRequestFactory(author=author, title="Tapis de gymnastique")
     close_action = f'action="/listings/wanted/{wanted.pk}/close/"'
     for member, shown in ((author, True), (mod, True), (other, False)):
         html = client_for(chatellerault, member).get("/listings/wanted/").content.decode()

@@ -17,8 +17,9 @@ from exchange.listings.models import (
     ModerationMode,
 )
 from exchange.listings.recipients import Recipient
+from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
 from tests.conftest import in_authority
-from tests.factories import ServiceFactory, SiteFactory, agent, moderator
+from tests.exchange.listings.factories import WantedRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -280,9 +281,7 @@ def test_expiry_and_extension(world):
 
 
 def test_alerts_reach_matching_wanted_requests(world, django_capture_on_commit_callbacks):
-    from exchange.listings.models import WantedRequest
-
-    WantedRequest.objects.create(author=world["other"], title="chaise")
+    WantedRequestFactory(author=world["other"], title="chaise")
     listing = new_listing(world, submit=True)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

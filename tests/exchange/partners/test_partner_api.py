@@ -10,7 +10,6 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from exchange.catalogue.models import CatalogueEntry
 from exchange.listings import services as exchange_services
@@ -18,16 +17,16 @@ from exchange.listings.models import Listing
 from exchange.listings.recipients import Recipient
 from exchange.partners import services
 from exchange.partners.models import ApiKey, PartnerRequest, Scope
+from tests.accounts.factories import TokenFactory, agent, moderator
 from tests.conftest import client_for, host_of, in_authority
-from tests.exchange.factories import published_listing
-from tests.exchange.partners.partner_factories import (
+from tests.exchange.listings.factories import published_listing
+from tests.exchange.partners.factories import (
     api_key,
     grant,
     offer,
     offered_listing,
     partner,
 )
-from tests.factories import agent, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +150,7 @@ def test_a_key_granted_by_a_sees_nothing_of_b(ressourcerie, chatellerault, grand
 
 def test_agents_tokens_are_refused_on_the_partner_api(chatellerault, ressourcerie):
     with in_authority(chatellerault):
-        token = Token.objects.create(user=agent())
+        token = TokenFactory()
     assert_problem(partner_client(token.key, "Token").get(FEED), 401)
     # The partner API does not exist on an authority's host.
     response = client_for(chatellerault).get(
@@ -376,7 +375,7 @@ def test_the_schema_describes_the_key_and_the_problems():
 def test_photos_of_an_offered_listing_are_served_to_granted_keys_only(
         ressourcerie, chatellerault, grand_chatellerault):
     from exchange.listings import photos
-    from tests.exchange.factories import image_upload
+    from tests.exchange.listings.factories import image_upload
 
     with in_authority(chatellerault):
         poster = agent()

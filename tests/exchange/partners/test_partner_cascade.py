@@ -18,11 +18,11 @@ from exchange.listings.recipients import Recipient
 from exchange.partners.cascade import offer_due_listings
 from exchange.partners.models import PartnerRequest
 from exchange.partners.tasks import offer_due_listings_everywhere
+from tests.accounts.factories import TokenFactory, agent, authority_admin, moderator
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import published_listing
-from tests.exchange.partners.partner_factories import api_key, grant, partner
+from tests.exchange.listings.factories import published_listing
+from tests.exchange.partners.factories import api_key, grant, offer, partner
 from tests.exchange.partners.test_partner_api import FEED, STATS, partner_client, request_path
-from tests.factories import agent, authority_admin, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -166,14 +166,12 @@ def test_the_close_service_refuses_a_partner_the_authority_does_not_grant(
 
 def test_the_agents_api_closes_with_a_partner(chatellerault,
                                               django_capture_on_commit_callbacks):
-    from rest_framework.authtoken.models import Token
-
     ressourcerie = partner()
     grant(chatellerault, ressourcerie)
     with in_authority(chatellerault):
         poster = agent()
         listing = published_listing(poster=poster)
-        token = Token.objects.create(user=poster)
+        token = TokenFactory(user=poster)
     api = client_for(chatellerault)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"/api/v1/listings/{listing.pk}/close/",
@@ -187,12 +185,10 @@ def test_the_agents_api_closes_with_a_partner(chatellerault,
 
 
 def test_the_agents_api_shows_and_switches_the_opt_out(chatellerault):
-    from rest_framework.authtoken.models import Token
-
     with in_authority(chatellerault):
         poster, other = agent(), agent()
         listing = published_listing(poster=poster)
-        token, other_token = Token.objects.create(user=poster), Token.objects.create(user=other)
+        token, other_token = TokenFactory(user=poster), TokenFactory(user=other)
     api = client_for(chatellerault)
     path = f"/api/v1/listings/{listing.pk}/partner-offer/"
     response = api.post(path, {"opt_out": True}, content_type="application/json",
@@ -227,8 +223,6 @@ def test_a_donation_above_the_cap_waits_for_a_moderator_and_its_record_names_the
         poster = agent()
         listing = published_listing(poster=poster, title="Lave-vaisselle professionnel",
                                     quantity=1, estimated_value=Decimal("450"))
-        from tests.exchange.partners.partner_factories import offer
-
         offer(listing)
     with django_capture_on_commit_callbacks(execute=True):
         assert partner_client(key).post(request_path(chatellerault, listing), {},
@@ -267,8 +261,6 @@ def test_the_request_email_links_to_the_close_form_with_the_partner_chosen(
     with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
         poster = agent()
         listing = published_listing(poster=poster, title="Étagères métalliques")
-        from tests.exchange.partners.partner_factories import offer
-
         offer(listing)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

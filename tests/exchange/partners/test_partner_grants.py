@@ -22,13 +22,17 @@ from exchange.partners.models import (
     PartnerRequest,
     Scope,
     WebhookDelivery,
-    WebhookEndpoint,
 )
 from tenants.crossing import may_cross
 from tenants.models import Authority
+from tests.accounts.factories import agent, authority_admin
 from tests.conftest import client_for, host_of, in_authority
-from tests.exchange.factories import published_listing
-from tests.exchange.partners.partner_factories import (
+from tests.exchange.listings.factories import published_listing
+from tests.exchange.partners.factories import (
+    ApiKeyFactory,
+    PartnerGrantFactory,
+    PartnerRequestFactory,
+    WebhookEndpointFactory,
     accept,
     api_key,
     grant,
@@ -37,7 +41,6 @@ from tests.exchange.partners.partner_factories import (
     partner,
 )
 from tests.exchange.partners.test_partner_api import FEED, STATS, assert_problem, partner_client
-from tests.factories import agent, authority_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +61,7 @@ def photo_path(authority, listing, photo) -> str:
 def listing_with_photo(authority):
     from exchange.listings import photos
     from exchange.listings.models import Listing
-    from tests.exchange.factories import image_upload
+    from tests.exchange.listings.factories import image_upload
 
     with in_authority(authority):
         poster = agent()
@@ -355,7 +358,7 @@ def test_an_unaccepted_grant_gives_no_donation_choice_nor_webhook(chatellerault)
 
     pending = partner()
     grant(chatellerault, pending, accepted=False)
-    WebhookEndpoint.objects.create(partner=pending, url="http://127.0.0.1:9/hooks", secret="s")
+    WebhookEndpointFactory(partner=pending, url="http://127.0.0.1:9/hooks", secret="s")
     assert not partners_granted_by(chatellerault).filter(pk=pending.pk).exists()
     assert webhooks.enqueue("listing.offered", chatellerault, {"listing_id": 1}) == 0
 
@@ -411,7 +414,7 @@ def test_a_pending_request_of_a_suspended_authority_is_not_mailed(chatellerault,
     from exchange.partners.tasks import send_request_mail
 
     listing = offered_listing(chatellerault)
-    partner_request = PartnerRequest.objects.create(
+    partner_request = PartnerRequestFactory(
         partner=ressourcerie, authority=chatellerault, listing_id=listing.pk)
     stop_serving(chatellerault, "suspended")
     mail.outbox.clear()
@@ -423,16 +426,22 @@ def test_a_pending_request_of_a_suspended_authority_is_not_mailed(chatellerault,
     assert partner_request.status == "pending"
 
 
+def recording_sender(sent: list):
+    """A `send` for webhooks.deliver that records each call in `sent` and answers 200."""
+    def send(*args):
+        sent.append(args)
+        return 200
+    return send
+
+
 def test_pending_deliveries_of_a_suspended_authority_are_skipped_not_sent(
         chatellerault, ressourcerie):
-    WebhookEndpoint.objects.create(partner=ressourcerie, url="http://127.0.0.1:9/h",
-                                   secret="s")
+    WebhookEndpointFactory(partner=ressourcerie, url="http://127.0.0.1:9/h", secret="s")
     assert webhooks.enqueue("listing.offered", chatellerault, {"listing_id": 7}) == 1
     delivery = WebhookDelivery.objects.get()
     stop_serving(chatellerault, "suspended")
     sent = []
-    assert webhooks.deliver(delivery.pk, send=lambda *args: sent.append(args) or 200) \
-        == DeliveryStatus.SKIPPED
+    assert webhooks.deliver(delivery.pk, send=recording_sender(sent)) == DeliveryStatus.SKIPPED
     delivery.refresh_from_db()
     assert sent == [] and delivery.status == DeliveryStatus.SKIPPED
     assert delivery.next_retry_at is None
@@ -442,23 +451,21 @@ def test_pending_deliveries_of_a_suspended_authority_are_skipped_not_sent(
 
 
 def test_a_delivery_whose_grant_was_revoked_is_skipped(chatellerault, ressourcerie):
-    WebhookEndpoint.objects.create(partner=ressourcerie, url="http://127.0.0.1:9/h",
-                                   secret="s")
+    WebhookEndpointFactory(partner=ressourcerie, url="http://127.0.0.1:9/h", secret="s")
     webhooks.enqueue("listing.offered", chatellerault, {"listing_id": 7})
     services.revoke_grant(grant=ressourcerie.grants.get(), actor_email="a@b.example")
     sent = []
     assert webhooks.deliver(WebhookDelivery.objects.get().pk,
-                            send=lambda *args: sent.append(args) or 200) == "skipped"
+                            send=recording_sender(sent)) == "skipped"
     assert sent == []
 
 
 def test_a_live_authoritys_delivery_still_goes_out(chatellerault, ressourcerie):
-    WebhookEndpoint.objects.create(partner=ressourcerie, url="http://127.0.0.1:9/h",
-                                   secret="s")
+    WebhookEndpointFactory(partner=ressourcerie, url="http://127.0.0.1:9/h", secret="s")
     webhooks.enqueue("listing.offered", chatellerault, {"listing_id": 7})
     sent = []
     assert webhooks.deliver(WebhookDelivery.objects.get().pk,
-                            send=lambda *args: sent.append(args) or 200) == "delivered"
+                            send=recording_sender(sent)) == "delivered"
     assert len(sent) == 1
 
 
@@ -473,16 +480,16 @@ def test_the_data_migration_accepts_old_grants_and_binds_admin_keys(
     migration = importlib.import_module(
         "exchange.partners.migrations.0003_existing_grants_accepted_keys_bound")
     old_partner = partner()
-    old_grant = PartnerGrant.objects.create(authority=chatellerault, partner=old_partner,
-                                            scopes=[Scope.LISTINGS_READ])
-    bound = ApiKey.objects.create(partner=old_partner, name="a", prefix="cr_aaaa000001",
-                                  secret_hash="x", authority=chatellerault, created_by="a")
-    orphan = ApiKey.objects.create(partner=old_partner, name="b", prefix="cr_aaaa000002",
-                                   secret_hash="x", authority=grand_chatellerault,
-                                   created_by="b")
-    operator_made = ApiKey.objects.create(partner=old_partner, name="c",
-                                          prefix="cr_aaaa000003", secret_hash="x",
-                                          created_by="operator")
+    # Rows as they were before the migration: a grant nobody accepted (acceptance did
+    # not exist), admins' keys bound to no grant, an operator's key.
+    old_grant = PartnerGrantFactory(authority=chatellerault, partner=old_partner,
+                                    scopes=[Scope.LISTINGS_READ], accepted_at=None,
+                                    accepted_by="")
+    bound = ApiKeyFactory(partner=old_partner, name="a", authority=chatellerault,
+                          created_by="a")
+    orphan = ApiKeyFactory(partner=old_partner, name="b", authority=grand_chatellerault,
+                           created_by="b")
+    operator_made = ApiKeyFactory(partner=old_partner, name="c", created_by="operator")
     migration.forwards(apps, None)
     old_grant.refresh_from_db()
     assert old_grant.accepted_at == old_grant.created_at

@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from exchange.partners.models import ApiKey, Partner, PartnerAuditEntry, PartnerGrant
 from tenants.models import OperatorAction
+from tests.accounts.factories import agent, authority_admin, moderator, operator
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.exchange.partners.partner_factories import accept, api_key, grant, partner, siret
+from tests.exchange.partners.factories import accept, api_key, grant, partner, siret
 from tests.exchange.partners.test_partner_api import FEED, partner_client
-from tests.factories import agent, authority_admin, moderator, operator
 
 pytestmark = pytest.mark.django_db
 

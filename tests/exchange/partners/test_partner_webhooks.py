@@ -16,13 +16,19 @@ from django.utils import timezone
 from exchange.listings import services as exchange_services
 from exchange.listings.recipients import Recipient
 from exchange.partners import webhooks
-from exchange.partners.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from exchange.partners.models import DeliveryStatus, WebhookDelivery
 from exchange.partners.tasks import retry_webhooks
+from tests.accounts.factories import agent
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import published_listing
-from tests.exchange.partners.partner_factories import api_key, grant, offer, partner
+from tests.exchange.listings.factories import published_listing
+from tests.exchange.partners.factories import (
+    WebhookEndpointFactory,
+    api_key,
+    grant,
+    offer,
+    partner,
+)
 from tests.exchange.partners.test_partner_api import partner_client, request_path
-from tests.factories import agent
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +72,7 @@ def receiver():
 def hooked(chatellerault, receiver):
     the_partner = partner()
     grant(chatellerault, the_partner)
-    WebhookEndpoint.objects.create(partner=the_partner, url=receiver.url, secret=SECRET)
+    WebhookEndpointFactory(partner=the_partner, url=receiver.url, secret=SECRET)
     return the_partner
 
 
@@ -76,7 +82,7 @@ def test_an_offered_listing_is_posted_signed_to_the_granted_partner(
     # Another partner with a webhook but no grant from Châtellerault hears nothing.
     stranger = partner()
     grant(grand_chatellerault, stranger)
-    WebhookEndpoint.objects.create(partner=stranger, url=receiver.url + "/other", secret="x")
+    WebhookEndpointFactory(partner=stranger, url=receiver.url + "/other", secret="x")
     with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
         listing = published_listing()
         offer(listing)
@@ -166,7 +172,7 @@ def test_the_sweep_delivers_what_is_due(chatellerault, hooked, receiver):
 
 def test_the_delivery_log_is_read_by_the_granting_admin_only(
         chatellerault, grand_chatellerault, hooked):
-    from tests.factories import authority_admin
+    from tests.accounts.factories import authority_admin
 
     webhooks.enqueue("listing.offered", chatellerault, {"listing_id": 1})
     webhooks.deliver(WebhookDelivery.objects.get().pk, send=lambda *a: 410)
