@@ -28,9 +28,9 @@ from exchange.partners.models import (
     RequestStatus,
     Scope,
 )
-from exchange.partners.queueing import SEND_REQUEST_MAIL, registered
+from exchange.partners.queueing import SEND_REQUEST_MAIL
 from exchange.partners.selectors import grant_of
-from tenants.background import queue_quietly
+from tenants.background import queue_by_name
 from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
 
@@ -314,7 +314,7 @@ def queue_request_mail(partner_request_id: int) -> None:
     ground = PartnerGrantGround(partner_request.partner, Scope.LISTINGS_REQUEST)
     try:
         with in_authority(partner_request.authority, ground=ground):
-            queue_quietly(registered(SEND_REQUEST_MAIL), partner_request_id)
+            queue_by_name(SEND_REQUEST_MAIL, partner_request_id)
     except CrossingRefused:
         log.info("partner request %s not mailed: access ended", partner_request_id)
 
