@@ -14,9 +14,12 @@ class ListingsConfig(AppConfig):
     verbose_name = _("Listings")
 
     def ready(self) -> None:
-        """Be the source of the statistics facts (analytics.sources)."""
-        # Imported here: an AppConfig imports models only once Django has loaded them.
+        """Be the source of the statistics facts (analytics.sources), and register the
+        Celery tasks that the services queue by name (tenants.background.queue_by_name)."""
+        # Imported here: an AppConfig imports modules that load models only once Django
+        # has loaded them (so for each import below).
         from analytics.sources import register_fact_source
-        from exchange.listings.fact_source import ListingsFactSource
+        from exchange.listings import tasks  # noqa: F401 (registers the tasks' names)
+        from exchange.listings.fact_source import ListingsFactSource  # loads models too
 
         register_fact_source(ListingsFactSource())

@@ -27,7 +27,6 @@ from django.utils import timezone
 
 from accounts.models import Service, Site, User
 from analytics.periods import months_back
-from exchange.listings import services
 from exchange.listings.models import (
     Category,
     ClosureReason,
@@ -41,6 +40,12 @@ from exchange.listings.models import (
 )
 from exchange.listings.projections import rebuild_facts
 from exchange.listings.recipients import Recipient
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.contact import contact_poster
+from exchange.listings.services.expiry import expire_due_listings
+from exchange.listings.services.moderation import approve_listing, reject_listing, request_changes
+from exchange.listings.services.posting import create_listing, submit_listing
+from exchange.listings.services.reservation import set_reservation
 
 # (title, description, item type, quantity, condition, value €, dimensions)
 CATALOGUE = [
@@ -285,27 +290,27 @@ def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[S
         for outcome in [None] * taken + [other_outcome]:
             title, description, item, quantity, condition, value, size = rng.choice(CATALOGUE)
             owner = rng.choice(posters)
-            listing = services.create_listing(
+            listing = create_listing(
                 poster=owner, title=title, description=description,
                 category=Category.objects.get(name=item, parent__isnull=False),
                 quantity=quantity, condition=condition, estimated_value=Decimal(value),
                 dimensions=size, site=rng.choice(sites))
             if rng.random() < 0.6:
                 add_photo(listing=listing, actor=owner, upload=_demo_image(listing.category))
-            services.submit_listing(listing=listing, actor=owner)
-            services.approve_listing(listing=listing, actor=moderator)
+            submit_listing(listing=listing, actor=owner)
+            approve_listing(listing=listing, actor=moderator)
             if outcome is not None:
-                services.close_listing(listing=listing, actor=owner, reason=outcome)
+                close_listing(listing=listing, actor=owner, reason=outcome)
             elif (Decimal(value) / quantity <= PARTNER_MAX_UNIT_VALUE
                   and rng.random() < 0.25):
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.GIVEN_TO_PARTNER,
-                                       recipient=Recipient.named(rng.choice(HISTORY_PARTNERS)))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.GIVEN_TO_PARTNER,
+                              recipient=Recipient.named(rng.choice(HISTORY_PARTNERS)))
             else:
                 receivers = [s for s in services_ if s.pk != listing.service_id]
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient=Recipient.service(rng.choice(receivers)))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.EXCHANGED_INTERNAL,
+                              recipient=Recipient.service(rng.choice(receivers)))
             last_day = calendar.monthrange(month.year, month.month)[1]
             closed_at = datetime(month.year, month.month, rng.randint(1, last_day),
                                  rng.randint(9, 17), rng.randint(0, 59), tzinfo=PARIS)
@@ -370,7 +375,7 @@ def seed_demo_listings(slug: str) -> int:
         for index, (title, description, item, quantity, condition, value, size) in enumerate(
                 CATALOGUE):
             owner = posters[index % len(posters)]
-            listing = services.create_listing(
+            listing = create_listing(
                 poster=owner, title=title, description=description,
                 category=Category.objects.get(name=item, parent__isnull=False),
                 quantity=quantity, condition=condition, estimated_value=Decimal(value),
@@ -381,19 +386,19 @@ def seed_demo_listings(slug: str) -> int:
             plan = PLAN.get(index, "published")
             if plan == "draft":
                 continue
-            services.submit_listing(listing=listing, actor=owner)
+            submit_listing(listing=listing, actor=owner)
             if plan == "pending":
                 continue
             if plan == "changes_requested":
-                services.request_changes(listing=listing, actor=moderator,
-                                         message="Merci d'ajouter les dimensions et une photo.")
+                request_changes(listing=listing, actor=moderator,
+                                message="Merci d'ajouter les dimensions et une photo.")
                 continue
             if plan == "rejected":
-                services.reject_listing(listing=listing, actor=moderator,
-                                        reason="Matériel à déposer à la déchèterie (hors "
-                                               "d'usage), pas de réemploi possible.")
+                reject_listing(listing=listing, actor=moderator,
+                               reason="Matériel à déposer à la déchèterie (hors "
+                                      "d'usage), pas de réemploi possible.")
                 continue
-            services.approve_listing(listing=listing, actor=moderator)
+            approve_listing(listing=listing, actor=moderator)
             age = timedelta(days=2 + (len(CATALOGUE) - index) * 1.5)  # under 60 days
             Listing.objects.filter(pk=listing.pk).update(
                 published_at=now - age, created_at=now - age - timedelta(days=1),
@@ -401,7 +406,7 @@ def seed_demo_listings(slug: str) -> int:
                 expires_at=now - age + timedelta(days=60))
             interested = other if owner != other else poster
             if index % 2 == 0 or plan.startswith("closed"):
-                contact = services.contact_poster(
+                contact = contact_poster(
                     listing=listing, sender=interested,
                     message="Bonjour, ce serait parfait pour notre service. Quand puis-je "
                             "passer ?")
@@ -413,28 +418,28 @@ def seed_demo_listings(slug: str) -> int:
                     attempts=1)
             if plan == "expired":
                 Listing.objects.filter(pk=listing.pk).update(expires_at=now - timedelta(days=1))
-                services.expire_due_listings()
+                expire_due_listings()
             elif plan == "reserved":
-                services.set_reservation(listing=listing, actor=owner,
-                                         reserved_for=interested.full_name)
+                set_reservation(listing=listing, actor=owner,
+                                reserved_for=interested.full_name)
             elif plan == "closed_parts":
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.EXCHANGED_INTERNAL, quantity=6,
-                                       recipient=Recipient.service(interested.service))
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient=Recipient.service(services_[-1]))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.EXCHANGED_INTERNAL, quantity=6,
+                              recipient=Recipient.service(interested.service))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.EXCHANGED_INTERNAL,
+                              recipient=Recipient.service(services_[-1]))
             elif plan == "closed":
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient=Recipient.service(interested.service))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.EXCHANGED_INTERNAL,
+                              recipient=Recipient.service(interested.service))
             elif plan == "closed_partner":
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.GIVEN_TO_PARTNER,
-                                       recipient=Recipient.named("Emmaüs Châtellerault"))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.GIVEN_TO_PARTNER,
+                              recipient=Recipient.named("Emmaüs Châtellerault"))
             elif plan == "closed_discarded":
-                services.close_listing(listing=listing, actor=moderator,
-                                       reason=ClosureReason.DISCARDED)
+                close_listing(listing=listing, actor=moderator,
+                              reason=ClosureReason.DISCARDED)
         for title, description in WANTED:
             WantedRequest.objects.create(author=other, title=title, description=description)
         created += _seed_history(slug, posters, moderator, sites, services_)

@@ -2,7 +2,7 @@
 
 A transfer to another authority (closure reason `exchanged_other_authority`, receiver
 named by its slug) needs a live sharing agreement when it is recorded
-(exchange.listings.services.close_listing). Once it counts on the giver's side, a
+(exchange.listings.services.closure.close_listing). Once it counts on the giver's side, a
 `TransferReceipt` (public schema) asks the receiving authority to confirm it; its
 moderators are e-mailed after commit. Only a confirmed receipt puts the transfer in the
 receiver's figures (analytics.facts sets the fact's `receiver_authority` then); a

@@ -91,10 +91,10 @@ def month(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
                     data["recipient"] = Recipient.authority("grand-chatellerault")
                 elif reason == "given_to_partner":
                     data["recipient"] = Recipient.named("Emmaüs Châtellerault")
-                from exchange.listings import services
+                from exchange.listings.services.closure import close_listing
 
-                transfer = services.close_listing(listing=listing, actor=town["poster"],
-                                                  quantity=quantity, **data)
+                transfer = close_listing(listing=listing, actor=town["poster"],
+                                         quantity=quantity, **data)
                 day = 3 + i % 25
                 Transfer.objects.filter(pk=transfer.pk).update(
                     created_at=at(day),

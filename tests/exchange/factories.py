@@ -57,7 +57,8 @@ class StandardReplyFactory(factory.django.DjangoModelFactory):
 def published_listing(*, poster=None, approver=None, **data) -> Listing:
     """A listing posted, submitted and approved through exchange.listings.services, as in the
     product (so that it is searchable). Build it inside `in_authority(...)`."""
-    from exchange.listings import services
+    from exchange.listings.services.moderation import approve_listing
+    from exchange.listings.services.posting import create_listing
     from tests.factories import moderator
 
     poster = poster or UserFactory()
@@ -69,9 +70,9 @@ def published_listing(*, poster=None, approver=None, **data) -> Listing:
     data.setdefault("estimated_value", Decimal("345.67"))
     if "site" not in data:
         data["site"] = SiteFactory()
-    listing = services.create_listing(poster=poster, submit=True, **data)
+    listing = create_listing(poster=poster, submit=True, **data)
     if listing.status != ListingStatus.PUBLISHED:
-        services.approve_listing(listing=listing, actor=approver or moderator())
+        approve_listing(listing=listing, actor=approver or moderator())
     # Loaded with its relations, so tests may read them outside `in_authority`.
     return Listing.objects.select_related("poster__service", "service", "site",
                                           "category__parent").get(pk=listing.pk)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test.utils import CaptureQueriesContext  # noqa: F401 - re-exported for tests
 
-from exchange.listings import services
 from exchange.listings.models import Visibility
+from exchange.listings.services.visibility import set_visibility
 from exchange.sharing import services as sharing
 from tenants.models import Authority
 from tenants.validators import luhn_is_valid
@@ -58,8 +58,8 @@ def shared_listing(authority: Authority, capture, **data):
     """A published listing of `authority`, made shared, projected (after-commit run)."""
     with in_authority(authority), capture(execute=True):
         listing = published_listing(**data)
-        services.set_visibility(listing=listing, actor=listing.poster,
-                                visibility=Visibility.SHARED)
+        set_visibility(listing=listing, actor=listing.poster,
+                       visibility=Visibility.SHARED)
     return listing
 
 
