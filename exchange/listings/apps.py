@@ -17,9 +17,9 @@ class ListingsConfig(AppConfig):
         """Be the source of the statistics facts (analytics.sources), and register the
         Celery tasks that the services queue by name (tenants.background.queue_by_name)."""
         # Imported here: an AppConfig imports modules that load models only once Django
-        # has loaded them (so for each import below).
+        # has loaded them (so for each import below: "idem").
         from analytics.sources import register_fact_source
         from exchange.listings import tasks  # noqa: F401 (registers the tasks' names)
-        from exchange.listings.fact_source import ListingsFactSource  # loads models too
+        from exchange.listings.fact_source import ListingsFactSource  # idem
 
         register_fact_source(ListingsFactSource())

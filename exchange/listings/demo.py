@@ -24,9 +24,11 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import Service, Site, User
 from analytics.periods import months_back
+from analytics.services import save_stats_settings
 from exchange.listings.models import (
     Category,
     ClosureReason,
@@ -38,6 +40,7 @@ from exchange.listings.models import (
     Transfer,
     WantedRequest,
 )
+from exchange.listings.photos import add_photo
 from exchange.listings.projections import rebuild_facts
 from exchange.listings.recipients import Recipient
 from exchange.listings.services.closure import close_listing
@@ -46,6 +49,9 @@ from exchange.listings.services.expiry import expire_due_listings
 from exchange.listings.services.moderation import approve_listing, reject_listing, request_changes
 from exchange.listings.services.posting import create_listing, submit_listing
 from exchange.listings.services.reservation import set_reservation
+from tenants.crossing import in_public
+from tenants.demo import DEMO_AUTHORITIES
+from tenants.selectors import current_authority
 
 # (title, description, item type, quantity, condition, value €, dimensions)
 CATALOGUE = [
@@ -234,8 +240,6 @@ def _draw_shape(draw, shape: str, fill: tuple, line: tuple) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _drawing(shape: str, colour: tuple) -> bytes:
-    from PIL import Image, ImageDraw
-
     background = tuple(255 - (255 - c) // 8 for c in colour)  # a pale tint of the colour
     image = Image.new("RGB", (800, 600), background)
     draw = ImageDraw.Draw(image)
@@ -277,8 +281,6 @@ def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[S
     """A year of closed listings, each month of the twelve before the current one: some
     given to another service or to a partner, one thrown away or no longer available.
     Created through the services, then back-dated. Returns how many listings."""
-    from exchange.listings.photos import add_photo
-
     rng = random.Random(f"history-{slug}")  # noqa: S311 - demo data, not security
     today = timezone.localdate()
     dates: list[tuple[int, datetime, datetime]] = []
@@ -336,11 +338,6 @@ def seed_demo_settings(slug: str) -> int:
     the AGEC declaration and the invoices show) and its opt-in to the public impact page — only
     where no SIRET is set yet, so an admin's own choice is kept. Returns how many
     settings were written."""
-    from analytics.services import save_stats_settings
-    from tenants.crossing import in_public
-    from tenants.demo import DEMO_AUTHORITIES
-    from tenants.selectors import current_authority
-
     spec = next((spec for spec in DEMO_AUTHORITIES if spec["slug"] == slug), None)
     authority = current_authority()
     if spec is None or authority is None:
@@ -356,13 +353,9 @@ def seed_demo_settings(slug: str) -> int:
 def seed_demo_listings(slug: str) -> int:
     """Create the demo listings of the current schema's authority (the catalogue and a
     year of history) and its settings. Returns how many objects were created."""
-    from tenants.selectors import current_authority
-
     created = seed_demo_settings(slug)
     if Listing.objects.exists():
         return created
-    from exchange.listings.photos import add_photo
-
     users = {u.email.split("@")[0]: u for u in User.objects.all()}
     poster, other = users["agent"], users["agent2"]
     moderator = users["moderateur"]
