@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from analytics import selectors as fact_selectors
+from analytics.models import ReferenceItem
 from exchange.listings.models import (
     SEARCH_CONFIG,
     Category,
@@ -24,6 +25,7 @@ from exchange.listings.models import (
     WantedRequest,
 )
 from exchange.listings.permissions import can_see_every_status, is_held_by_someone_else
+from tenants.models import Authority
 
 SORTS = {
     "recent": ("-published_at", "-id"),
@@ -141,6 +143,31 @@ def visible_categories() -> QuerySet[Category]:
     if not rules.appliances_enabled:
         categories = categories.exclude(kind="appliance")
     return categories.exclude(parent__is_hidden=True)
+
+
+def category_tree() -> list[Category]:
+    """The families, each with its item types (`children`), every item type with the
+    label of its reference item (`reference_label`, "" when unknown): two queries."""
+    families = list(Category.objects.filter(parent=None).prefetch_related("children"))
+    references = dict(ReferenceItem.objects.values_list("code", "label_fr"))
+    for family in families:
+        for item in family.children.all():
+            item.reference_label = references.get(item.reference_code, "")
+    return families
+
+
+def reference_item_of(category: Category) -> ReferenceItem | None:
+    """The reference item an item type stands for (None for a family)."""
+    if not category.reference_code:
+        return None
+    return ReferenceItem.objects.filter(code=category.reference_code).first()
+
+
+def receiving_authority(transfer: Transfer) -> Authority | None:
+    """The authority of the platform `transfer` went to, if any (its record names it)."""
+    if not transfer.recipient_authority_slug:
+        return None
+    return Authority.objects.filter(slug=transfer.recipient_authority_slug).first()
 
 
 def active_wanted_requests() -> QuerySet[WantedRequest]:

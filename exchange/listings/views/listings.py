@@ -468,11 +468,8 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 
 def _record_of(transfer: Transfer, giver: Authority) -> HttpResponse:
-    receiver = None
-    if transfer.recipient_authority_slug:
-        receiver = Authority.objects.filter(slug=transfer.recipient_authority_slug).first()
     content = transfer_records.transfer_record_pdf(
-        transfer=transfer, giver=giver, receiver=receiver,
+        transfer=transfer, giver=giver, receiver=selectors.receiving_authority(transfer),
         partner_lines=transfer_records.partner_lines(transfer.recipient_partner_id))
     return _pdf(content, transfer_records.record_filename(giver, transfer))
 

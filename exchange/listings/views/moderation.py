@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import authority_admin_required, moderator_required
-from analytics.models import ReferenceItem
 from analytics.periods import month_end, months_back
 from exchange.listings import selectors
 from exchange.listings.errors import ExchangeError
@@ -309,12 +308,7 @@ def exchange_settings_edit(request):
 @authority_admin_required
 @require_GET
 def category_list(request):
-    families = list(Category.objects.filter(parent=None).prefetch_related("children"))
-    references = dict(ReferenceItem.objects.values_list("code", "label_fr"))
-    for family in families:
-        for item in family.children.all():
-            item.reference_label = references.get(item.reference_code, "")
-    return _render(request, "category_list.html", {"families": families},
+    return _render(request, "category_list.html", {"families": selectors.category_tree()},
                    section="categories")
 
 
@@ -352,10 +346,8 @@ def category_edit(request, pk: int | None = None):
             else:
                 messages.success(request, _("“%(name)s” was updated.") % {"name": category.name})
                 return redirect("exchange:category_list")
-    reference = (ReferenceItem.objects.filter(code=category.reference_code).first()
-                 if category.reference_code else None)
     return _render(request, "category_edit.html", {
-        "form": form, "category": category, "reference": reference,
+        "form": form, "category": category, "reference": selectors.reference_item_of(category),
     }, section="categories", status=status)
 
 
