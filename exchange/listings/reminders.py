@@ -36,6 +36,7 @@ from core.links import authority_url
 from exchange.listings import notifications
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ClosureReason, ContactRequest, Listing, ListingStatus, Transfer
+from exchange.listings.permissions import is_poster
 from exchange.listings.recipients import Recipient
 from exchange.listings.services import closure
 
@@ -279,7 +280,7 @@ def keep_available(*, listing: Listing, actor) -> Listing:
     """The poster says the listing is still available: restart the reminder clock, and
     nothing else (no event, no change to the listing)."""
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
-    if listing.poster_id != actor.pk:
+    if not is_poster(actor, listing):
         raise ExchangeError(_("Only the poster can say this."), code="forbidden")
     if listing.status != ListingStatus.PUBLISHED:
         raise ExchangeError(_("This listing is no longer available."), code="state")

@@ -58,6 +58,7 @@ from exchange.listings.permissions import (
     can_see_value,
     can_submit,
     can_view,
+    is_poster,
 )
 from exchange.listings.recipients import RecipientKind, receipts_of, recipient_choices
 from exchange.listings.services.closure import close_listing, quantity_left, unit_value
@@ -133,7 +134,7 @@ def _render_detail(request, listing: Listing, *, contact_form=None, reserve_form
         "photos": listing.photos.all(),
         "quantity_left": quantity_left(listing),
         "shows_value": manages,
-        "is_poster": listing.poster_id == user.pk,
+        "is_poster": is_poster(user, listing),
         "can_edit": can_edit(user, listing),
         "can_submit": can_submit(user, listing),
         "can_extend": can_extend(user, listing),
