@@ -48,8 +48,10 @@ test: browser install lint tools
 audit: install
 	$(BIN)/python -m pytest -m network tests/platform_core/test_dependencies.py
 
+## ruff, then the layers between and inside apps (import-linter, [tool.importlinter]).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 ## Benchmarks: prints a table and writes var/bench/latest.json.
 bench: install

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics.models import (
     REUSE_DESTINATIONS,
@@ -29,6 +30,8 @@ from analytics.models import (
     WeightCampaignCategory,
     WeightCampaignLine,
 )
+from analytics.notifications import campaign_opened
+from tenants.crossing import OwnWork, in_authority
 from tenants.models import Authority
 
 log = logging.getLogger(__name__)
@@ -69,9 +72,6 @@ def open_campaign(authority: Authority, year: int, semester: int) -> tuple[Weigh
 
 
 def _notify(authority: Authority, campaign_id: int) -> None:
-    from analytics.notifications import campaign_opened
-    from tenants.crossing import OwnWork, in_authority
-
     try:
         with in_authority(authority, ground=OwnWork("weight campaign e-mail")):
             campaign_opened(WeightCampaign.objects.get(pk=campaign_id))
@@ -158,8 +158,6 @@ def _locked(campaign: WeightCampaign) -> WeightCampaign:
 def correct_line(campaign: WeightCampaign, transfer_id: int, weight_kg: Decimal | None,
                  actor) -> None:
     """Correct one line's weight (None: back to the estimate). Open campaigns only."""
-    from django.utils.translation import gettext as _
-
     with transaction.atomic():
         if _locked(campaign).is_locked:
             raise CampaignError(_("This semester is validated: record a correction instead."))
@@ -172,8 +170,6 @@ def correct_category(campaign: WeightCampaign, category: str, total_kg: Decimal 
                      actor) -> None:
     """Set a category total (None: back to the sum of its lines). On a validated
     campaign, records a correction adjustment instead (before/after, who, when)."""
-    from django.utils.translation import gettext as _
-
     with transaction.atomic():
         campaign = _locked(campaign)
         row = campaign.categories.filter(category=category).first()
@@ -196,8 +192,6 @@ def correct_category(campaign: WeightCampaign, category: str, total_kg: Decimal 
 def validate(campaign: WeightCampaign, actor) -> WeightCampaign:
     """Lock the campaign: each category's figure and the total become the validated
     ones; from now on changes are adjustments."""
-    from django.utils.translation import gettext as _
-
     with transaction.atomic():
         campaign = _locked(campaign)
         if campaign.is_locked:

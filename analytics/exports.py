@@ -141,8 +141,10 @@ def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict],
     """A workbook of three sheets, « Transferts » (one row per fact), « Par mois » and
     « Reçus d'autres collectivités » (items received, purchases avoided),
     French headers in bold, numbers and dates as such (not text)."""
+    # openpyxl is heavy and only this export (one view) needs it: loaded on the first
+    # spreadsheet, not by every process that imports the statistics.
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # (same reason)
 
     workbook = Workbook()
     bold = Font(bold=True)

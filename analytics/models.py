@@ -93,9 +93,9 @@ REUSE_DESTINATIONS = (Destination.SAME_AUTHORITY, Destination.OTHER_AUTHORITY,
 class TransferFact(models.Model):
     """One exchange.Transfer of one authority, as statistics need it.
 
-    Written after commit by exchange.listings.services.close_listing (analytics.facts), rebuilt
-    by `manage.py rebuild_facts`. Holds no personal data: no person's name, no e-mail,
-    no free text — services are organisational units.
+    Written after commit by exchange.listings.services.closure.close_listing
+    (analytics.facts), rebuilt by `manage.py rebuild_facts`. Holds no personal data: no
+    person's name, no e-mail, no free text — services are organisational units.
     """
 
     authority = models.ForeignKey("tenants.Authority", on_delete=models.PROTECT,

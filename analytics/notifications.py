@@ -12,6 +12,7 @@ from django.utils import translation
 
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
+from core.links import authority_url
 
 
 def moderator_emails() -> list[str]:
@@ -20,14 +21,12 @@ def moderator_emails() -> list[str]:
 
 def campaign_opened(campaign) -> int:
     """Mail every moderator of the current schema the link to the campaign page."""
-    from core.links import authority_url as absolute_url
-
     to = moderator_emails()
     if not to:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         context = {"campaign": campaign, "authority": getattr(connection, "tenant", None),
-                   "url": absolute_url(reverse("statistics:weight_campaign",
+                   "url": authority_url(reverse("statistics:weight_campaign",
                                                args=[campaign.year, campaign.semester]))}
         message = EmailMessage(
             subject=render_to_string("analytics/email/campaign_subject.txt", context).strip(),

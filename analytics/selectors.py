@@ -9,10 +9,11 @@ from decimal import Decimal
 from statistics import median
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.db.models import Count, Min, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from analytics.models import REUSE_DESTINATIONS, TransferFact
+from analytics.models import REUSE_DESTINATIONS, StatsSettings, TransferFact
 from analytics.sources import fact_source
 from tenants.models import Authority
 
@@ -245,8 +246,6 @@ GROUP BY GROUPING SETS ((a.kind), (a.departement), ())
 
 
 def _aggregate(extra: str = "", params: dict | None = None) -> list[dict]:
-    from django.db import connection
-
     params = {"destinations": [str(d) for d in REUSE_DESTINATIONS], **(params or {})}
     with connection.cursor() as cursor:
         cursor.execute(AGGREGATE_SQL.format(extra=extra), params)
@@ -277,8 +276,6 @@ def cross_authority_totals(start: date | None = None, end: date | None = None) -
 
 def public_impact() -> dict:
     """Totals of the authorities that opted in to the public impact page (one query)."""
-    from analytics.models import StatsSettings
-
     opted = StatsSettings.objects.filter(public_impact=True).values("authority_id")
     facts = TransferFact.objects.filter(authority_id__in=opted,
                                         destination__in=REUSE_DESTINATIONS).order_by()

@@ -8,6 +8,7 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from analytics.facts import rebuild_facts
 from analytics.models import FactorOverride, ReferenceItem, RetiredITStock, StatsSettings
@@ -62,8 +63,6 @@ def save_override(authority: Authority, *, reference_code: str, weight_kg: Decim
     """Set (or, with both figures empty, remove) the authority's override of one
     reference item type, then recompute its facts after commit (figures of validated
     semesters move through adjustments)."""
-    from django.utils.translation import gettext as _
-
     if not ReferenceItem.objects.filter(code=reference_code).exists():
         raise StatsError(_("Unknown reference item type."))
     with transaction.atomic():

@@ -7,15 +7,14 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from analytics.campaigns import open_campaign, previous_semester
 from tenants.background import in_a_live_authority, queue_in_every_authority
+from tenants.selectors import current_authority
 
 
 @shared_task(name="analytics.open_weight_campaign")
 def open_weight_campaign() -> str:
     """Open this authority's weight campaign for the semester just ended (idempotent)."""
-    from analytics.campaigns import open_campaign, previous_semester
-    from tenants.selectors import current_authority
-
     if not in_a_live_authority("analytics.open_weight_campaign"):
         return "not in a live authority"
     year, semester = previous_semester(timezone.localdate())

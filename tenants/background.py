@@ -3,13 +3,15 @@
 The one after-commit helper that knows schemas (`after_commit`) and the one runner of
 per-authority jobs (`queue_in_every_authority`), both on the tenancy layer's live rule
 (tenants.crossing): nothing is sent or run for an authority that stopped being live
-between the write (or the queueing) and the run.
+between the write (or the queueing) and the run. And the one way for code below an
+app's tasks.py to queue one of its tasks (`registered_task`, `queue_by_name`).
 """
 
 from __future__ import annotations
 
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 
@@ -62,6 +64,24 @@ def queue_quietly(task, *args, **kwargs) -> bool:
                     exc_info=True)
         return False
     return True
+
+
+def registered_task(task_name: str):
+    """The Celery task registered under `task_name`.
+
+    An app's tasks.py runs the work of its services (and of the modules beside them),
+    so those cannot import it back to queue one of its tasks without closing an import
+    circle: they name the task instead. The app's AppConfig.ready() imports its tasks.py,
+    so every process that runs Django (web, worker, shell, tests) knows the name. A task
+    found this way behaves as if imported: it runs eagerly where Celery is set to (tests)
+    and carries the schema it is queued from. KeyError when the app's tasks.py was not
+    imported: a programming error, never a broker outage."""
+    return current_app.tasks[task_name]
+
+
+def queue_by_name(task_name: str, *args, **kwargs) -> bool:
+    """`queue_quietly` the task registered under `task_name` (see `registered_task`)."""
+    return queue_quietly(registered_task(task_name), *args, **kwargs)
 
 
 def queue_in_every_authority(task, **kwargs) -> int:

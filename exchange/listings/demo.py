@@ -24,10 +24,11 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import Service, Site, User
 from analytics.periods import months_back
-from exchange.listings import services
+from analytics.services import save_stats_settings
 from exchange.listings.models import (
     Category,
     ClosureReason,
@@ -39,8 +40,18 @@ from exchange.listings.models import (
     Transfer,
     WantedRequest,
 )
+from exchange.listings.photos import add_photo
 from exchange.listings.projections import rebuild_facts
 from exchange.listings.recipients import Recipient
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.contact import contact_poster
+from exchange.listings.services.expiry import expire_due_listings
+from exchange.listings.services.moderation import approve_listing, reject_listing, request_changes
+from exchange.listings.services.posting import create_listing, submit_listing
+from exchange.listings.services.reservation import set_reservation
+from tenants.crossing import in_public
+from tenants.demo import DEMO_AUTHORITIES
+from tenants.selectors import current_authority
 
 # (title, description, item type, quantity, condition, value €, dimensions)
 CATALOGUE = [
@@ -229,8 +240,6 @@ def _draw_shape(draw, shape: str, fill: tuple, line: tuple) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _drawing(shape: str, colour: tuple) -> bytes:
-    from PIL import Image, ImageDraw
-
     background = tuple(255 - (255 - c) // 8 for c in colour)  # a pale tint of the colour
     image = Image.new("RGB", (800, 600), background)
     draw = ImageDraw.Draw(image)
@@ -272,8 +281,6 @@ def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[S
     """A year of closed listings, each month of the twelve before the current one: some
     given to another service or to a partner, one thrown away or no longer available.
     Created through the services, then back-dated. Returns how many listings."""
-    from exchange.listings.photos import add_photo
-
     rng = random.Random(f"history-{slug}")  # noqa: S311 - demo data, not security
     today = timezone.localdate()
     dates: list[tuple[int, datetime, datetime]] = []
@@ -285,27 +292,27 @@ def _seed_history(slug: str, posters: list[User], moderator: User, sites: list[S
         for outcome in [None] * taken + [other_outcome]:
             title, description, item, quantity, condition, value, size = rng.choice(CATALOGUE)
             owner = rng.choice(posters)
-            listing = services.create_listing(
+            listing = create_listing(
                 poster=owner, title=title, description=description,
                 category=Category.objects.get(name=item, parent__isnull=False),
                 quantity=quantity, condition=condition, estimated_value=Decimal(value),
                 dimensions=size, site=rng.choice(sites))
             if rng.random() < 0.6:
                 add_photo(listing=listing, actor=owner, upload=_demo_image(listing.category))
-            services.submit_listing(listing=listing, actor=owner)
-            services.approve_listing(listing=listing, actor=moderator)
+            submit_listing(listing=listing, actor=owner)
+            approve_listing(listing=listing, actor=moderator)
             if outcome is not None:
-                services.close_listing(listing=listing, actor=owner, reason=outcome)
+                close_listing(listing=listing, actor=owner, reason=outcome)
             elif (Decimal(value) / quantity <= PARTNER_MAX_UNIT_VALUE
                   and rng.random() < 0.25):
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.GIVEN_TO_PARTNER,
-                                       recipient=Recipient.named(rng.choice(HISTORY_PARTNERS)))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.GIVEN_TO_PARTNER,
+                              recipient=Recipient.named(rng.choice(HISTORY_PARTNERS)))
             else:
                 receivers = [s for s in services_ if s.pk != listing.service_id]
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient=Recipient.service(rng.choice(receivers)))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.EXCHANGED_INTERNAL,
+                              recipient=Recipient.service(rng.choice(receivers)))
             last_day = calendar.monthrange(month.year, month.month)[1]
             closed_at = datetime(month.year, month.month, rng.randint(1, last_day),
                                  rng.randint(9, 17), rng.randint(0, 59), tzinfo=PARIS)
@@ -331,11 +338,6 @@ def seed_demo_settings(slug: str) -> int:
     the AGEC declaration and the invoices show) and its opt-in to the public impact page — only
     where no SIRET is set yet, so an admin's own choice is kept. Returns how many
     settings were written."""
-    from analytics.services import save_stats_settings
-    from tenants.crossing import in_public
-    from tenants.demo import DEMO_AUTHORITIES
-    from tenants.selectors import current_authority
-
     spec = next((spec for spec in DEMO_AUTHORITIES if spec["slug"] == slug), None)
     authority = current_authority()
     if spec is None or authority is None:
@@ -351,13 +353,9 @@ def seed_demo_settings(slug: str) -> int:
 def seed_demo_listings(slug: str) -> int:
     """Create the demo listings of the current schema's authority (the catalogue and a
     year of history) and its settings. Returns how many objects were created."""
-    from tenants.selectors import current_authority
-
     created = seed_demo_settings(slug)
     if Listing.objects.exists():
         return created
-    from exchange.listings.photos import add_photo
-
     users = {u.email.split("@")[0]: u for u in User.objects.all()}
     poster, other = users["agent"], users["agent2"]
     moderator = users["moderateur"]
@@ -370,7 +368,7 @@ def seed_demo_listings(slug: str) -> int:
         for index, (title, description, item, quantity, condition, value, size) in enumerate(
                 CATALOGUE):
             owner = posters[index % len(posters)]
-            listing = services.create_listing(
+            listing = create_listing(
                 poster=owner, title=title, description=description,
                 category=Category.objects.get(name=item, parent__isnull=False),
                 quantity=quantity, condition=condition, estimated_value=Decimal(value),
@@ -381,19 +379,19 @@ def seed_demo_listings(slug: str) -> int:
             plan = PLAN.get(index, "published")
             if plan == "draft":
                 continue
-            services.submit_listing(listing=listing, actor=owner)
+            submit_listing(listing=listing, actor=owner)
             if plan == "pending":
                 continue
             if plan == "changes_requested":
-                services.request_changes(listing=listing, actor=moderator,
-                                         message="Merci d'ajouter les dimensions et une photo.")
+                request_changes(listing=listing, actor=moderator,
+                                message="Merci d'ajouter les dimensions et une photo.")
                 continue
             if plan == "rejected":
-                services.reject_listing(listing=listing, actor=moderator,
-                                        reason="Matériel à déposer à la déchèterie (hors "
-                                               "d'usage), pas de réemploi possible.")
+                reject_listing(listing=listing, actor=moderator,
+                               reason="Matériel à déposer à la déchèterie (hors "
+                                      "d'usage), pas de réemploi possible.")
                 continue
-            services.approve_listing(listing=listing, actor=moderator)
+            approve_listing(listing=listing, actor=moderator)
             age = timedelta(days=2 + (len(CATALOGUE) - index) * 1.5)  # under 60 days
             Listing.objects.filter(pk=listing.pk).update(
                 published_at=now - age, created_at=now - age - timedelta(days=1),
@@ -401,7 +399,7 @@ def seed_demo_listings(slug: str) -> int:
                 expires_at=now - age + timedelta(days=60))
             interested = other if owner != other else poster
             if index % 2 == 0 or plan.startswith("closed"):
-                contact = services.contact_poster(
+                contact = contact_poster(
                     listing=listing, sender=interested,
                     message="Bonjour, ce serait parfait pour notre service. Quand puis-je "
                             "passer ?")
@@ -413,28 +411,28 @@ def seed_demo_listings(slug: str) -> int:
                     attempts=1)
             if plan == "expired":
                 Listing.objects.filter(pk=listing.pk).update(expires_at=now - timedelta(days=1))
-                services.expire_due_listings()
+                expire_due_listings()
             elif plan == "reserved":
-                services.set_reservation(listing=listing, actor=owner,
-                                         reserved_for=interested.full_name)
+                set_reservation(listing=listing, actor=owner,
+                                reserved_for=interested.full_name)
             elif plan == "closed_parts":
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.EXCHANGED_INTERNAL, quantity=6,
-                                       recipient=Recipient.service(interested.service))
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient=Recipient.service(services_[-1]))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.EXCHANGED_INTERNAL, quantity=6,
+                              recipient=Recipient.service(interested.service))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.EXCHANGED_INTERNAL,
+                              recipient=Recipient.service(services_[-1]))
             elif plan == "closed":
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.EXCHANGED_INTERNAL,
-                                       recipient=Recipient.service(interested.service))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.EXCHANGED_INTERNAL,
+                              recipient=Recipient.service(interested.service))
             elif plan == "closed_partner":
-                services.close_listing(listing=listing, actor=owner,
-                                       reason=ClosureReason.GIVEN_TO_PARTNER,
-                                       recipient=Recipient.named("Emmaüs Châtellerault"))
+                close_listing(listing=listing, actor=owner,
+                              reason=ClosureReason.GIVEN_TO_PARTNER,
+                              recipient=Recipient.named("Emmaüs Châtellerault"))
             elif plan == "closed_discarded":
-                services.close_listing(listing=listing, actor=moderator,
-                                       reason=ClosureReason.DISCARDED)
+                close_listing(listing=listing, actor=moderator,
+                              reason=ClosureReason.DISCARDED)
         for title, description in WANTED:
             WantedRequest.objects.create(author=other, title=title, description=description)
         created += _seed_history(slug, posters, moderator, sites, services_)

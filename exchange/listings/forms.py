@@ -1,6 +1,7 @@
 """Forms of the agents' pages. They only translate HTTP input into service arguments;
-the rules (quantities, values, dates, categories, recipients…) live in services.py,
-whose ExchangeError lands on the field it concerns (see `ServiceErrorsMixin`)."""
+the rules (quantities, values, dates, categories, recipients…) live in the services
+(exchange/listings/services/), whose ExchangeError lands on the field it concerns (see
+`ServiceErrorsMixin`)."""
 
 from __future__ import annotations
 
@@ -155,9 +156,7 @@ class NewListingForm(ListingForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from exchange.listings.services import exchange_settings
-
-        self.fields["visibility"].initial = exchange_settings().default_visibility
+        self.fields["visibility"].initial = selectors.exchange_settings().default_visibility
 
     def listing_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "photos"}

@@ -1,7 +1,7 @@
 """Forms of the moderators' and authority admins' pages. They read input; the rules
 (a reason is required, a hold blocks others, a category name is unique…) live in
-exchange.listings.services and exchange.listings.categories, whose
-errors the views put back on the form."""
+exchange.listings.services (moderation, categories), whose errors the views put back on
+the form."""
 
 from __future__ import annotations
 

@@ -1,10 +1,14 @@
 """E-mails of the exchange. Everything here runs after commit (see `after_commit`),
-in the authority's language and with links on the authority's host."""
+in the authority's language and with links on the authority's host.
+
+Below the services (which queue these e-mails) and the tasks (which send contact
+requests): this module reads (selectors, models) and mails, nothing else."""
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.core.mail import EmailMessage
 from django.db import connection
@@ -14,6 +18,8 @@ from django.urls import reverse
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
 from core.links import authority_url
+from exchange.listings.models import Listing, SavedSearch, WantedRequest
+from exchange.listings.selectors import exchange_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +36,6 @@ def moderator_accounts_addresses() -> list[str]:
 def moderator_addresses() -> list[str]:
     """Who is copied on contact requests: the authority's `contact_cc` addresses when
     set (any address, e.g. a shared mailbox), else its moderators."""
-    from exchange.listings.services import exchange_settings
-
     configured = exchange_settings().contact_cc
     if configured:
         return list(configured)
@@ -58,8 +62,6 @@ def transfer_awaits_confirmation(transfer) -> None:
 
     The e-mail reveals the listing's value: it goes to the moderator accounts only,
     never to the `contact_cc` addresses (which may be anyone's)."""
-    from django.conf import settings as django_settings
-
     to = moderator_accounts_addresses()
     if not to:
         return
@@ -67,21 +69,9 @@ def transfer_awaits_confirmation(transfer) -> None:
     _send("transfer_confirmation", {
         "listing": listing, "transfer": transfer,
         "recipient": transfer.recipient_authority or transfer.recipient_partner,
-        "cap": django_settings.FREE_TRANSFER_CAP_PER_UNIT_EUR,
+        "cap": settings.FREE_TRANSFER_CAP_PER_UNIT_EUR,
         "url": authority_url(reverse("exchange:transfer_confirmations")),
     }, to)
-
-
-def queue_contact(contact) -> None:
-    """Hand a stored contact request to the worker. If the broker is down, the request
-    stays pending and `resend_pending_contacts` queues it again later."""
-    from exchange.listings.tasks import send_contact_request
-
-    try:
-        send_contact_request.delay(contact.pk)
-    except Exception:  # broker down, or eager run that exhausted its retries
-        log.warning("contact request %s not sent now; it will be retried", contact.pk,
-                    exc_info=True)
 
 
 def contact_message(contact) -> EmailMessage:
@@ -107,8 +97,6 @@ def shared_contact_confirmation(email: str, entry, url: str) -> None:
 
 def alerts_for_new_listing(listing) -> None:
     """Mail agents whose wanted request or saved search matches a newly published listing."""
-    from exchange.listings.models import Listing, SavedSearch, WantedRequest
-
     recipients: dict[str, str] = {}
     candidates = Listing.objects.filter(pk=listing.pk)
     for wanted in WantedRequest.objects.filter(is_active=True).exclude(

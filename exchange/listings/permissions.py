@@ -2,18 +2,21 @@
 rules of accounts.permissions. Used by web views, the API, forms, templates (as flags)
 and services alike: a service refuses with these, never with its own copy of a rule."""
 
+from django.utils import timezone
+
 from accounts.permissions import can_moderate, is_agent
-from exchange.listings.models import Listing, ListingStatus, WantedRequest
+from exchange.listings.models import Listing, ListingStatus, SavedSearch, WantedRequest
 
 
-def _is_poster(user, listing: Listing) -> bool:
+def is_poster(user, listing: Listing) -> bool:
+    """`user` posted `listing` (nobody contacts their own listing)."""
     return listing.poster_id is not None and listing.poster_id == getattr(user, "pk", None)
 
 
 def can_manage(user, listing: Listing) -> bool:
     """The poster and the moderators: whoever may act on the listing at all (submit,
     extend, close, partner offer), whatever its status."""
-    return _is_poster(user, listing) or can_moderate(user)
+    return is_poster(user, listing) or can_moderate(user)
 
 
 def can_see_value(user, listing: Listing) -> bool:
@@ -32,7 +35,7 @@ def can_view(user, listing: Listing) -> bool:
 def can_edit(user, listing: Listing) -> bool:
     if can_moderate(user):
         return listing.status not in (ListingStatus.CLOSED,)
-    return _is_poster(user, listing) and listing.status in (
+    return is_poster(user, listing) and listing.status in (
         ListingStatus.DRAFT, ListingStatus.PENDING, ListingStatus.CHANGES_REQUESTED,
         ListingStatus.PUBLISHED, ListingStatus.EXPIRED)
 
@@ -55,7 +58,7 @@ def can_extend(user, listing: Listing) -> bool:
 def can_contact(user, listing: Listing) -> bool:
     """"Je suis intéressé·e": any other agent, on a published listing."""
     return (listing.status == ListingStatus.PUBLISHED
-            and not _is_poster(user, listing)
+            and not is_poster(user, listing)
             and is_agent(user))
 
 
@@ -67,7 +70,7 @@ def can_contact_shared(user) -> bool:
 def can_moderate_as_other(user, listing: Listing) -> bool:
     """The change is a moderator's decision on someone else's listing (mailed to the
     poster, never sent back to review)."""
-    return can_moderate(user) and not _is_poster(user, listing)
+    return can_moderate(user) and not is_poster(user, listing)
 
 
 def can_see_every_status(user) -> bool:
@@ -90,3 +93,15 @@ def can_answer_receipt(user) -> bool:
     """Confirm or decline receipt of a transfer from another authority (it then counts,
     or not, in this authority's figures): its moderators only."""
     return can_moderate(user)
+
+
+def is_held_by_someone_else(user, listing: Listing) -> bool:
+    """Another moderator opened `listing` for review and the hold still runs: nobody
+    else decides on it meanwhile (exchange.listings.services.moderation.hold_listing)."""
+    return bool(listing.held_by_id and listing.held_by_id != getattr(user, "pk", None)
+                and listing.held_until and listing.held_until > timezone.now())
+
+
+def can_delete_saved_search(user, saved_search: SavedSearch) -> bool:
+    """A saved search is its owner's alone."""
+    return saved_search.user_id == getattr(user, "pk", None)

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
-from exchange.listings import services
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing, ListingPhoto
 from exchange.listings.permissions import can_edit
+from exchange.listings.services.posting import record_edit
 
 MAX_PHOTOS = 8
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -116,8 +116,8 @@ def add_photo(*, listing: Listing, actor: User, upload) -> ListingPhoto:
     photo.width, photo.height = width, height  # known: no need to read the file back
     try:
         photo.save()
-        services.record_edit(listing=listing, actor=actor,
-                             changes={"photos": [str(count), str(count + 1)]})
+        record_edit(listing=listing, actor=actor,
+                    changes={"photos": [str(count), str(count + 1)]})
     except Exception:
         _delete_files([photo.image.name, photo.thumbnail.name])
         raise
@@ -134,8 +134,8 @@ def delete_photo(*, photo: ListingPhoto, actor: User) -> None:
     count = listing.photos.count()
     names = [photo.image.name, photo.thumbnail.name]
     photo.delete()
-    services.record_edit(listing=listing, actor=actor,
-                         changes={"photos": [str(count), str(count - 1)]})
+    record_edit(listing=listing, actor=actor,
+                changes={"photos": [str(count), str(count - 1)]})
     transaction.on_commit(lambda: _delete_files(names))
 
 

@@ -3,8 +3,8 @@
 The listings of each authority (in its schema) are the source. Two projections in the
 public schema follow them, each written through its own app's writes from plain values:
 - the statistics facts (analytics.facts): one per transfer that counts. Written after
-  commit of a transfer (`record_transfer_fact`, queued by services.close_listing and
-  confirm_transfer); recomputed by `rebuild_facts` (`manage.py rebuild_facts`, and
+  commit of a transfer (`record_transfer_fact`, queued by services.closure.close_listing
+  and confirm_transfer); recomputed by `rebuild_facts` (`manage.py rebuild_facts`, and
   analytics.facts.rebuild_facts through `ListingsFactSource`).
 - the catalogue (exchange.catalogue.services): one entry per listing seen outside its
   authority. Written after commit of every change that alters what it shows

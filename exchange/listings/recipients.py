@@ -1,5 +1,5 @@
 """Who received the items of a transfer: one `Recipient` value instead of five
-overlapping arguments of `services.close_listing`.
+overlapping arguments of `services.closure.close_listing`.
 
 A recipient is one of four kinds: a service of the authority, another authority of the
 platform (by slug), a partner the authority grants access to (by id), or a name alone

@@ -33,10 +33,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.links import authority_url
-from exchange.listings import notifications, services
+from exchange.listings import notifications
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ClosureReason, ContactRequest, Listing, ListingStatus, Transfer
+from exchange.listings.permissions import is_poster
 from exchange.listings.recipients import Recipient
+from exchange.listings.services import closure
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +252,7 @@ def plan_outcome(link: OutcomeLink, listing: Listing) -> OutcomePlan:
                 _("This agent has no service: close the listing from its page instead."),
                 code="no_service")
     return OutcomePlan(link=link, listing=listing, contact=contact,
-                       quantity_left=services.quantity_left(listing))
+                       quantity_left=closure.quantity_left(listing))
 
 
 def apply_outcome(plan: OutcomePlan) -> Transfer | None:
@@ -258,7 +260,7 @@ def apply_outcome(plan: OutcomePlan) -> Transfer | None:
 
     "Given" closes the listing as exchanged with the asking agent's service and
     "withdrawn" closes it as withdrawn, both for every item left, through
-    `services.close_listing` (which checks everything again). "Still available"
+    `closure.close_listing` (which checks everything again). "Still available"
     only resets the reminder clock. Raises ExchangeError.
     """
     poster = plan.listing.poster
@@ -266,11 +268,11 @@ def apply_outcome(plan: OutcomePlan) -> Transfer | None:
         keep_available(listing=plan.listing, actor=poster)
         return None
     if plan.action == OutcomeAction.GIVEN:
-        return services.close_listing(
+        return closure.close_listing(
             listing=plan.listing, actor=poster, reason=ClosureReason.EXCHANGED_INTERNAL,
             recipient=Recipient.service(plan.contact.sender.service))
-    return services.close_listing(listing=plan.listing, actor=poster,
-                                  reason=ClosureReason.WITHDRAWN)
+    return closure.close_listing(listing=plan.listing, actor=poster,
+                                 reason=ClosureReason.WITHDRAWN)
 
 
 @transaction.atomic
@@ -278,7 +280,7 @@ def keep_available(*, listing: Listing, actor) -> Listing:
     """The poster says the listing is still available: restart the reminder clock, and
     nothing else (no event, no change to the listing)."""
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
-    if listing.poster_id != actor.pk:
+    if not is_poster(actor, listing):
         raise ExchangeError(_("Only the poster can say this."), code="forbidden")
     if listing.status != ListingStatus.PUBLISHED:
         raise ExchangeError(_("This listing is no longer available."), code="state")

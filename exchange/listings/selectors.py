@@ -12,23 +12,36 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from analytics import selectors as fact_selectors
+from analytics.models import ReferenceItem
 from exchange.listings.models import (
     SEARCH_CONFIG,
     Category,
     ClosureReason,
     ContactRequest,
+    ExchangeSettings,
     Listing,
     ListingStatus,
     Transfer,
     WantedRequest,
 )
-from exchange.listings.permissions import can_see_every_status
+from exchange.listings.permissions import can_see_every_status, is_held_by_someone_else
+from tenants.models import Authority
 
 SORTS = {
     "recent": ("-published_at", "-id"),
     "oldest": ("published_at", "id"),
     "title": ("title", "id"),
 }
+
+
+def exchange_settings() -> ExchangeSettings:
+    """The authority's settings row (a read: never writes).
+
+    The row is created when the authority is provisioned (`ensure_exchange_settings`,
+    called by `seed_categories`, exchange.listings.services; a data migration for older
+    authorities). Should it be missing all the same, the defaults are returned unsaved
+    (pk 1, so that saving the settings form creates the row)."""
+    return ExchangeSettings.objects.filter(pk=1).first() or ExchangeSettings(pk=1)
 
 
 @dataclass
@@ -96,7 +109,7 @@ def listings_visible_to(user, filters: FeedFilters | None = None,
 
 def with_quantity_left(listings: QuerySet[Listing]) -> QuerySet[Listing]:
     """Annotate `quantity_left` (quantity minus the items already transferred) in the
-    same query, as services.quantity_left computes it for one listing."""
+    same query, as services.closure.quantity_left computes it for one listing."""
     given = (Transfer.objects.filter(listing=OuterRef("pk")).values("listing")
              .annotate(total=Sum("quantity")).values("total"))
     return listings.annotate(
@@ -123,8 +136,6 @@ def contacts_on(listing: Listing) -> QuerySet[ContactRequest]:
 
 
 def visible_categories() -> QuerySet[Category]:
-    from exchange.listings.services import exchange_settings
-
     rules = exchange_settings()
     categories = Category.objects.filter(is_hidden=False).select_related("parent")
     if not rules.it_enabled:
@@ -132,6 +143,31 @@ def visible_categories() -> QuerySet[Category]:
     if not rules.appliances_enabled:
         categories = categories.exclude(kind="appliance")
     return categories.exclude(parent__is_hidden=True)
+
+
+def category_tree() -> list[Category]:
+    """The families, each with its item types (`children`), every item type with the
+    label of its reference item (`reference_label`, "" when unknown): two queries."""
+    families = list(Category.objects.filter(parent=None).prefetch_related("children"))
+    references = dict(ReferenceItem.objects.values_list("code", "label_fr"))
+    for family in families:
+        for item in family.children.all():
+            item.reference_label = references.get(item.reference_code, "")
+    return families
+
+
+def reference_item_of(category: Category) -> ReferenceItem | None:
+    """The reference item an item type stands for (None for a family)."""
+    if not category.reference_code:
+        return None
+    return ReferenceItem.objects.filter(code=category.reference_code).first()
+
+
+def receiving_authority(transfer: Transfer) -> Authority | None:
+    """The authority of the platform `transfer` went to, if any (its record names it)."""
+    if not transfer.recipient_authority_slug:
+        return None
+    return Authority.objects.filter(slug=transfer.recipient_authority_slug).first()
 
 
 def active_wanted_requests() -> QuerySet[WantedRequest]:
@@ -220,10 +256,7 @@ def reused_transfer_ids(*, poster=None, service_id: int | None = None) -> list[i
 def held_by_someone_else(listing: Listing, user):
     """The moderator holding `listing` when that is not `user` and the hold still runs
     (services refuse anyone else's decision meanwhile); None otherwise."""
-    if (listing.held_by_id and listing.held_by_id != getattr(user, "pk", None)
-            and listing.held_until and listing.held_until > timezone.now()):
-        return listing.held_by
-    return None
+    return listing.held_by if is_held_by_someone_else(user, listing) else None
 
 
 # --- Agent pages ---------------------------------------------------------------------

@@ -5,6 +5,11 @@ Periodic jobs (CELERY_BEAT_SCHEDULE) come in pairs: beat queues `<job>_everywher
 the public schema; it queues `<job>` once per live authority, inside that authority's
 schema (tenants.crossing.for_each_live_authority), so the worker runs each there. A body
 is a call to a service; a failure in one authority never stops the others.
+
+An entry point, like the views: it imports the services, the reminders and the
+notifications it runs, and none of them imports it back (services queue a task by its
+registered name, tenants.background.queue_by_name; ListingsConfig.ready() imports this
+module so that every process knows the names).
 """
 
 from __future__ import annotations
@@ -17,7 +22,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
+from exchange.listings import reminders
 from exchange.listings.models import ContactRequest, ContactStatus
+from exchange.listings.notifications import contact_message
+from exchange.listings.services import expiry, visibility
+from exchange.listings.services.contact import SEND_CONTACT_REQUEST
 from tenants.background import (
     in_a_live_authority,
     queue_in_every_authority,
@@ -32,7 +41,7 @@ RETRY_DELAYS = [30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600]
 RESEND_WINDOW = timedelta(days=7)
 
 
-@shared_task(bind=True, max_retries=len(RETRY_DELAYS), name="exchange.send_contact_request")
+@shared_task(bind=True, max_retries=len(RETRY_DELAYS), name=SEND_CONTACT_REQUEST)
 def send_contact_request(self, contact_id: int, retry: bool = True) -> str:
     """Mail one stored contact request; on failure record it and retry with backoff
     (`retry=False`: one attempt only, used when a later sweep tries again).
@@ -40,8 +49,6 @@ def send_contact_request(self, contact_id: int, retry: bool = True) -> str:
     Idempotent: the row is locked and a request already sent is skipped, so a retry,
     a sweep and a redelivered message never mail twice.
     """
-    from exchange.listings.notifications import contact_message
-
     with transaction.atomic():
         contact = (ContactRequest.objects.select_for_update(of=("self",))
                    .select_related("listing__poster", "sender__service")
@@ -98,31 +105,25 @@ def resend_pending_contacts_here(older_than: timedelta = timedelta(minutes=2)) -
 @shared_task(name="exchange.expire_listings")
 def expire_listings() -> int:
     """Published listings past their date become expired, in this authority."""
-    from exchange.listings.services import expire_due_listings
-
-    return expire_due_listings() if in_a_live_authority("exchange.expire_listings") else 0
+    return expiry.expire_due_listings() if in_a_live_authority("exchange.expire_listings") else 0
 
 
 @shared_task(name="exchange.send_expiry_reminders")
 def send_expiry_reminders() -> int:
     """Tell posters, a week ahead, that their listing expires (once), in this authority."""
-    from exchange.listings.reminders import send_expiry_reminders as send
-
     if not in_a_live_authority("exchange.send_expiry_reminders"):
         return 0
     with translation.override(settings.LANGUAGE_CODE):
-        return send()
+        return reminders.send_expiry_reminders()
 
 
 @shared_task(name="exchange.send_outcome_reminders")
 def send_outcome_reminders() -> int:
     """Ask posters of contacted, still open listings what happened, in this authority."""
-    from exchange.listings.reminders import send_outcome_reminders as send
-
     if not in_a_live_authority("exchange.send_outcome_reminders"):
         return 0
     with translation.override(settings.LANGUAGE_CODE):
-        return send()
+        return reminders.send_outcome_reminders()
 
 
 @shared_task(name="exchange.resend_pending_contacts")
@@ -157,9 +158,9 @@ def resend_pending_contacts_everywhere() -> int:
 def share_waiting_listings() -> int:
     """The sharing cascade: internal listings without taker after the authority's
     `share_after_days` become shared, in this authority."""
-    from exchange.listings.services import share_waiting_listings as share
-
-    return share() if in_a_live_authority("exchange.share_waiting_listings") else 0
+    if not in_a_live_authority("exchange.share_waiting_listings"):
+        return 0
+    return visibility.share_waiting_listings()
 
 
 @shared_task(name="exchange.share_waiting_listings_everywhere")

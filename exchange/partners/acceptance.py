@@ -17,6 +17,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core.links import absolute_url
 from exchange.partners.models import PartnerGrant
@@ -36,8 +37,6 @@ def make_token(grant: PartnerGrant) -> str:
 
 def read_token(token: str) -> tuple[int, int]:
     """(grant id, partner id) of a valid token; raises LinkRefused otherwise."""
-    from django.utils.translation import gettext as _
-
     try:
         data = signing.loads(token, salt=SALT, max_age=LINK_LIFETIME)
     except signing.SignatureExpired:

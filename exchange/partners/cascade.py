@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from exchange.listings.models import Listing, ListingStatus, Transfer
 from exchange.listings.projections import sync_after_commit, sync_listing
-from exchange.listings.services import exchange_settings
+from exchange.listings.selectors import exchange_settings
 from exchange.partners.services import answer_requests
 from exchange.partners.webhooks import announce_answers
 from tenants.crossing import CrossingRefused, OwnWork, in_schema

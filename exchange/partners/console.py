@@ -3,8 +3,6 @@ its grants and keys; create partners, keys and webhook endpoints; every delivery
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,8 +13,7 @@ from accounts.permissions import operator_required
 from exchange.listings.errors import ExchangeError
 from exchange.partners import selectors, services
 from exchange.partners.forms import KeyForm, PartnerForm, WebhookForm
-from exchange.partners.models import ApiKey, Partner, WebhookEndpoint
-from tenants.audit import record_action
+from exchange.partners.models import ApiKey, Partner
 
 
 def _page(request, *, status: int = 200, **extra):
@@ -89,10 +86,9 @@ def key_revoke(request, pk: int):
 def webhook_create(request):
     form = WebhookForm(request.POST)
     if form.is_valid():
-        endpoint = WebhookEndpoint.objects.create(
+        endpoint = services.create_webhook_endpoint(
             partner=form.cleaned_data["partner"], url=form.cleaned_data["url"],
-            secret=secrets.token_urlsafe(32))
-        record_action(request.user, "partner_webhook_created", partner=endpoint.partner_id)
+            operator=request.user)
         response = _page(request, new_webhook=endpoint)
         response["Cache-Control"] = "no-store"
         return response

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exchange.partners.models import ApiKey, Partner
+from exchange.partners.selectors import readable_grants
 from tenants.models import Authority
 
 
@@ -29,7 +30,5 @@ class PartnerGrantGround:
         return f"partner grant: {self.scope}"
 
     def holds(self, target: Authority) -> bool:
-        from exchange.partners.selectors import readable_grants
-
         return readable_grants(self.partner, self.scope, self.key).filter(
             authority=target).exists()

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from analytics.models import TransferFact
 from exchange.catalogue.models import CatalogueEntry
+from exchange.listings.models import ListingPhoto
 from exchange.partners.models import (
     ApiKey,
     Partner,
     PartnerAuditEntry,
     PartnerGrant,
+    PartnerRequest,
     WebhookDelivery,
 )
 from tenants.crossing import live_authorities
 from tenants.models import Authority
+from tenants.selectors import current_authority
 
 
 def live_grants(today: date | None = None) -> QuerySet[PartnerGrant]:
@@ -133,8 +137,6 @@ def offered_entries(partner: Partner, *, key: ApiKey | None = None, category: st
 
 def granted_partner_name(partner_id: int) -> str:
     """The name of partner `partner_id` if the current authority grants it access, else ""."""
-    from tenants.selectors import current_authority
-
     authority = current_authority()
     if authority is None:
         return ""
@@ -156,10 +158,6 @@ def partner_stats(authority_ids: list[int], start: date | None = None,
                   end: date | None = None) -> list[dict]:
     """Aggregates of the facts of `authority_ids` (three queries whatever their number):
     per authority, totals, by destination and by item type. Never a single listing."""
-    from django.db.models import Sum
-
-    from analytics.models import TransferFact
-
     facts = TransferFact.objects.filter(authority_id__in=authority_ids).order_by()
     if start:
         facts = facts.filter(date__gte=start)
@@ -204,8 +202,6 @@ def donation_agreement(authority: Authority, partner_id: int) -> PartnerGrant | 
 
 def requests_to(authority: Authority, limit: int = 50) -> QuerySet:
     """The partners' latest requests for `authority`'s listings, with their partner."""
-    from exchange.partners.models import PartnerRequest
-
     return (PartnerRequest.objects.filter(authority=authority).select_related("partner")
             [:limit])
 
@@ -215,8 +211,6 @@ def offered_photo_name(partner: Partner, authority: Authority, listing_id: int,
     """The stored file of a photo of an offered listing `key` may read (scope
     `listings:read` from `authority`), or None. `size` is "full" or "thumb".
     Call it inside `in_authority(authority, ground=PartnerGrantGround(...))`."""
-    from exchange.listings.models import ListingPhoto
-
     if not CatalogueEntry.objects.filter(authority=authority, listing_id=listing_id,
                                          offered_at__isnull=False,
                                          photo_ids__contains=[photo_id]).exists():

@@ -8,6 +8,7 @@ admin or an operator); `authority` is the admin's authority (None for an operato
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from exchange.catalogue.models import CatalogueEntry
 from exchange.listings.errors import ExchangeError
 from exchange.partners import keys
+from exchange.partners.acceptance import send_invitation
 from exchange.partners.grounds import PartnerGrantGround
 from exchange.partners.models import (
     ApiKey,
@@ -27,10 +29,12 @@ from exchange.partners.models import (
     PartnerRequest,
     RequestStatus,
     Scope,
+    WebhookEndpoint,
 )
-from exchange.partners.queueing import SEND_REQUEST_MAIL, registered
+from exchange.partners.queueing import SEND_REQUEST_MAIL
 from exchange.partners.selectors import grant_of
-from tenants.background import queue_quietly
+from tenants.audit import record_action
+from tenants.background import queue_by_name
 from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
 
@@ -51,8 +55,6 @@ def _operator_audit(action: str, actor, partner: Partner, **details) -> None:
     """Operators' actions also go to the console's audit log."""
     if actor is None:
         return
-    from tenants.audit import record_action
-
     record_action(actor, action, partner=partner.pk, **details)
 
 
@@ -117,8 +119,6 @@ def grant_partner(*, authority: Authority, partner: Partner, scopes: list[str],
            scopes=scopes)
     if grant.accepted_at is None:
         # The grant reads nothing until the partner accepts it: (re)send the link.
-        from exchange.partners.acceptance import send_invitation
-
         grant_id = grant.pk
         transaction.on_commit(lambda: send_invitation(grant_id))
     return grant
@@ -133,8 +133,6 @@ def resend_invitation(*, grant: PartnerGrant, actor_email: str,
     if not grant.is_pending:
         raise ExchangeError(_("This access does not wait for the partner any more."),
                             code="not_pending")
-    from exchange.partners.acceptance import send_invitation
-
     grant_id = grant.pk
     transaction.on_commit(lambda: send_invitation(grant_id))
     _audit("grant_link_resent", actor_email, grant.authority, grant.partner)
@@ -277,6 +275,18 @@ def authenticate_key(raw: str) -> ApiKey:
     return api_key
 
 
+# --- Webhooks ---------------------------------------------------------------------------
+
+@transaction.atomic
+def create_webhook_endpoint(*, partner: Partner, url: str, operator) -> WebhookEndpoint:
+    """An operator registers where `partner` hears of its offers (webhooks.py signs each
+    delivery with the endpoint's secret, shown once); the console's audit log keeps it."""
+    endpoint = WebhookEndpoint.objects.create(partner=partner, url=url,
+                                              secret=secrets.token_urlsafe(32))
+    _operator_audit("partner_webhook_created", operator, partner)
+    return endpoint
+
+
 # --- Partner requests -------------------------------------------------------------------
 
 @transaction.atomic
@@ -314,7 +324,7 @@ def queue_request_mail(partner_request_id: int) -> None:
     ground = PartnerGrantGround(partner_request.partner, Scope.LISTINGS_REQUEST)
     try:
         with in_authority(partner_request.authority, ground=ground):
-            queue_quietly(registered(SEND_REQUEST_MAIL), partner_request_id)
+            queue_by_name(SEND_REQUEST_MAIL, partner_request_id)
     except CrossingRefused:
         log.info("partner request %s not mailed: access ended", partner_request_id)
 

@@ -29,9 +29,10 @@ from exchange.partners.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from exchange.partners.queueing import DELIVER_WEBHOOK, registered
+from exchange.partners.queueing import DELIVER_WEBHOOK
 from exchange.partners.selectors import effective_grants
 from exchange.partners.services import answer_requests
+from tenants.background import registered_task
 from tenants.crossing import may_cross
 from tenants.models import Authority
 
@@ -92,7 +93,7 @@ def enqueue(event: str, authority: Authority, data: dict, partner_ids=None) -> i
 
 
 def _queue(ids: list[int]) -> None:
-    deliver_webhook = registered(DELIVER_WEBHOOK)  # tasks.py, by name (queueing.py)
+    deliver_webhook = registered_task(DELIVER_WEBHOOK)  # tasks.py, by name (queueing.py)
     for delivery_id in ids:
         try:
             deliver_webhook.delay(delivery_id)

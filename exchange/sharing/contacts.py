@@ -1,6 +1,6 @@
 """An agent contacts a listing of another authority: the request is stored in the
-owner's schema (exchange.listings.services.contact_poster_from_outside), mailed to its poster
-with its moderators in Cc, and the agent gets a confirmation from their own host."""
+owner's schema (exchange.listings.services.contact.contact_poster_from_outside), mailed to
+its poster with its moderators in Cc, and the agent gets a confirmation from their own host."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.links import authority_url
-from exchange.listings import notifications, services
+from exchange.listings import notifications
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ContactRequest, Listing
 from exchange.listings.permissions import can_contact_shared
+from exchange.listings.services.contact import contact_poster_from_outside
 from exchange.sharing.grounds import SharingAgreementGround
 from exchange.sharing.selectors import shared_entry
 from tenants.background import after_commit
@@ -37,7 +38,7 @@ def contact_shared_listing(*, viewer: Authority, sender: User, owner_slug: str,
             if listing is None:
                 raise ExchangeError(_("This listing is no longer available."),
                                     code="not_found")
-            contact = services.contact_poster_from_outside(
+            contact = contact_poster_from_outside(
                 listing=listing, name=name, email=email, service=service,
                 authority_slug=viewer.slug, authority_name=viewer.name, message=message)
     except CrossingRefused as refused:  # the agreement ended, or a side is not live

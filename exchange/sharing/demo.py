@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.test.utils import override_settings
 
 from accounts.models import User
-from exchange.listings import services
 from exchange.listings.models import Listing, ListingStatus, Visibility
 from exchange.listings.projections import rebuild_catalogue
+from exchange.listings.services.visibility import set_visibility
 from exchange.sharing import services as sharing
 from exchange.sharing.models import AgreementStatus, SharingAgreement
 from tenants.crossing import PlatformWork, in_authority
@@ -52,8 +52,8 @@ SHARED_TITLES listings of each. Returns how many objects it created."""
                 for listing in Listing.objects.filter(
                         title__in=SHARED_TITLES, status=ListingStatus.PUBLISHED,
                         visibility=Visibility.INTERNAL).select_related("poster"):
-                    services.set_visibility(listing=listing, actor=listing.poster,
-                                            visibility=Visibility.SHARED)
+                    set_visibility(listing=listing, actor=listing.poster,
+                                   visibility=Visibility.SHARED)
                     created += 1
             rebuild_catalogue(authority)  # also projects demo databases seeded before the catalogue
     return created

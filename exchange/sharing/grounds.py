@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analytics.models import Destination, TransferFact
+from exchange.sharing.selectors import shares_with
 from tenants.crossing import is_live
 from tenants.models import Authority
 
@@ -26,8 +28,6 @@ class SharingAgreementGround:
     requires_live: bool = True
 
     def holds(self, target: Authority) -> bool:
-        from exchange.sharing.selectors import shares_with
-
         return is_live(self.viewer) and shares_with(self.viewer, target)
 
 
@@ -44,8 +44,6 @@ class ReceivedTransferGround:
     requires_live: bool = False
 
     def holds(self, target: Authority) -> bool:
-        from analytics.models import Destination, TransferFact
-
         return TransferFact.objects.filter(
             authority=target, receiver_authority=self.receiver, transfer_id=self.transfer_id,
             destination=Destination.OTHER_AUTHORITY).exists()

@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 
 from exchange.listings.models import ListingPhoto
 from exchange.sharing.grounds import SharingAgreementGround
+from exchange.sharing.selectors import shared_entry
 from tenants.crossing import CrossingRefused, in_authority
 from tenants.models import Authority
 
@@ -17,8 +18,6 @@ SIZES = {"full": "image", "thumb": "thumbnail"}
 def open_shared_photo(viewer: Authority, owner_slug: str, listing_id: int, photo_id: int,
                       size: str):
     """An open file of the photo, or None when the viewer may not see it (or it is gone)."""
-    from exchange.sharing.selectors import shared_entry
-
     if size not in SIZES:
         return None
     entry = shared_entry(viewer, owner_slug, listing_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from analytics.models import Destination, TransferFact
 from exchange.sharing.models import ReceiptStatus, TransferReceipt
 from tenants.models import Authority
 
@@ -22,6 +23,23 @@ def receipts_answered(receiver: Authority, limit: int = 20) -> QuerySet[Transfer
     return (TransferReceipt.objects.filter(receiver=receiver)
             .exclude(status=ReceiptStatus.PENDING).select_related("giver")
             .order_by("-decided_at", "-id")[:limit])
+
+
+def received_transfers(receiver: Authority) -> QuerySet[TransferFact]:
+    """Transfers other authorities made to `receiver` (the statistics facts, public
+    schema), newest first, with their giver."""
+    return (TransferFact.objects.filter(receiver_authority=receiver,
+                                        destination=Destination.OTHER_AUTHORITY)
+            .select_related("authority").order_by("-date", "-id"))
+
+
+def received_transfer(receiver: Authority, giver_slug: str,
+                      transfer_id: int) -> TransferFact | None:
+    """The fact saying `receiver` received transfer `transfer_id` of authority
+    `giver_slug`, with its giver; None when it did not."""
+    return (TransferFact.objects.filter(receiver_authority=receiver,
+                                        authority__slug=giver_slug, transfer_id=transfer_id)
+            .select_related("authority").first())
 
 
 def receipts_of_transfers(giver: Authority, transfer_ids) -> dict[int, TransferReceipt]:

@@ -2,7 +2,7 @@
 
 A transfer to another authority (closure reason `exchanged_other_authority`, receiver
 named by its slug) needs a live sharing agreement when it is recorded
-(exchange.listings.services.close_listing). Once it counts on the giver's side, a
+(exchange.listings.services.closure.close_listing). Once it counts on the giver's side, a
 `TransferReceipt` (public schema) asks the receiving authority to confirm it; its
 moderators are e-mailed after commit. Only a confirmed receipt puts the transfer in the
 receiver's figures (analytics.facts sets the fact's `receiver_authority` then); a
@@ -15,12 +15,17 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
+from accounts.selectors import addresses_of_role
+from analytics.facts import set_fact_receiver
+from core.links import authority_url
 from exchange.listings.errors import ExchangeError
 from exchange.listings.permissions import can_answer_receipt
 from exchange.sharing.models import ReceiptStatus, TransferReceipt
@@ -55,12 +60,6 @@ def notify_receiver(receipt_id: int, language: str = "") -> int:
     copies) that a receipt awaits them, with a link on their own host. Runs after
     commit: a failure is logged, never raised; the page lists the request anyway.
     Returns how many addresses were mailed."""
-    from django.core.mail import EmailMessage
-
-    from accounts.models import Role
-    from accounts.selectors import addresses_of_role
-    from core.links import authority_url as absolute_url
-
     receipt = (TransferReceipt.objects.select_related("giver", "receiver")
                .filter(pk=receipt_id, status=ReceiptStatus.PENDING).first())
     if receipt is None:
@@ -73,7 +72,7 @@ def notify_receiver(receipt_id: int, language: str = "") -> int:
                 return 0
             context = {"receipt": receipt, "authority": receipt.receiver,
                        "days": settings.TRANSFER_RECEIPT_EXPIRY_DAYS,
-                       "url": absolute_url(reverse("exchange:transfer_receipts"))}
+                       "url": authority_url(reverse("exchange:transfer_receipts"))}
             EmailMessage(
                 subject=render_to_string("exchange/email/receipt_request_subject.txt",
                                          context).strip(),
@@ -100,8 +99,6 @@ def _pending_of(receipt_id: int, authority: Authority, actor) -> TransferReceipt
 
 
 def _decided(receipt: TransferReceipt, actor, status: str, reason: str = "") -> None:
-    from analytics.facts import set_fact_receiver
-
     receipt.status = status
     receipt.decided_at = timezone.now()
     receipt.decided_by = (actor.full_name or "")[:200]

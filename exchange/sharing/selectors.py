@@ -3,10 +3,16 @@ search, photos and contacts all go through it (and through `shared_entries_for`)
 
 from __future__ import annotations
 
-from django.db.models import Exists, Q, QuerySet
+from datetime import datetime, time
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Exists, F, Q, QuerySet
+from django.utils import timezone
 
 from exchange.catalogue.models import CatalogueEntry
 from exchange.catalogue.selectors import live_entries
+from exchange.listings.models import SEARCH_CONFIG, Category
+from exchange.listings.selectors import SORTS, FeedFilters
 from exchange.sharing.models import (
     AgreementStatus,
     MembershipStatus,
@@ -99,15 +105,6 @@ def shared_feed(authority: Authority, filters=None,
     without accents, category or family, condition, published since, sort) and by
     owner authority. Categories are matched by name: every authority's tree is seeded
     from the same reference items."""
-    from datetime import datetime, time
-
-    from django.contrib.postgres.search import SearchQuery, SearchRank
-    from django.db.models import F
-    from django.utils import timezone
-
-    from exchange.listings.models import SEARCH_CONFIG, Category
-    from exchange.listings.selectors import SORTS, FeedFilters
-
     filters = filters or FeedFilters()
     entries = shared_entries_for(authority)
     if owner_slug:

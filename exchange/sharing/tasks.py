@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from exchange.sharing.receipts import expire_receipts
+
 
 @shared_task(name="sharing.expire_transfer_receipts")
 def expire_transfer_receipts() -> int:
     """Daily: receipt requests unanswered past their date expire (issue 12)."""
-    from exchange.sharing.receipts import expire_receipts
-
     return expire_receipts()

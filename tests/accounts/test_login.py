@@ -3,8 +3,8 @@
 import pytest
 from django.conf import settings
 
+from tests.accounts.factories import PASSWORD, agent, operator
 from tests.conftest import client_for, in_authority
-from tests.factories import PASSWORD, agent, operator
 
 pytestmark = pytest.mark.django_db
 

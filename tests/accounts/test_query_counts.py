@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tenants.services import create_authority
+from tests.accounts.factories import SiteFactory, UserFactory, authority_admin, operator
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.factories import SiteFactory, UserFactory, authority_admin, operator
 
 pytestmark = pytest.mark.django_db
 

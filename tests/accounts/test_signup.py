@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 
 from accounts.models import Role, User
+from tests.accounts.factories import ServiceFactory
 from tests.conftest import client_for, in_authority
-from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from analytics.models import (
     RetiredITStock,
     TransferFact,
 )
-from exchange.listings import services
 from exchange.listings.models import Category, Transfer
 from exchange.listings.recipients import Recipient
+from exchange.listings.services.closure import close_listing
 from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
 from tests.exchange.listings.factories import published_listing
 
@@ -112,8 +112,8 @@ def give(town: dict, listing, quantity: int, **data) -> Transfer:
     data.setdefault("reason", "exchanged_internal")
     if data["reason"] == "exchanged_internal":
         data.setdefault("recipient", Recipient.service(town["sports"]))
-    return services.close_listing(listing=listing, actor=town["poster"], quantity=quantity,
-                                  **data)
+    return close_listing(listing=listing, actor=town["poster"], quantity=quantity,
+                         **data)
 
 
 def date_transfer(transfer: Transfer, year: int, month: int, day: int, hour: int = 12) -> None:

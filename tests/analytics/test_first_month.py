@@ -23,7 +23,7 @@ from exchange.listings.models import Category, Listing, Transfer
 from exchange.listings.recipients import Recipient
 from tests.analytics.factories import PARIS, make_town, reference_figures
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import published_listing
+from tests.exchange.listings.factories import published_listing
 from tests.exchange.sharing.sharing_world import confirm_receipts, share
 
 pytestmark = pytest.mark.django_db
@@ -91,10 +91,10 @@ def month(chatellerault, grand_chatellerault, django_capture_on_commit_callbacks
                     data["recipient"] = Recipient.authority("grand-chatellerault")
                 elif reason == "given_to_partner":
                     data["recipient"] = Recipient.named("Emmaüs Châtellerault")
-                from exchange.listings import services
+                from exchange.listings.services.closure import close_listing
 
-                transfer = services.close_listing(listing=listing, actor=town["poster"],
-                                                  quantity=quantity, **data)
+                transfer = close_listing(listing=listing, actor=town["poster"],
+                                         quantity=quantity, **data)
                 day = 3 + i % 25
                 Transfer.objects.filter(pk=transfer.pk).update(
                     created_at=at(day),
@@ -161,7 +161,7 @@ def test_report_page_figures(month, chatellerault):
 
 
 def test_receiver_side_counts_the_received_items(month, grand_chatellerault):
-    from tests.factories import moderator
+    from tests.accounts.factories import moderator
 
     want = month["expected"]
     with in_authority(grand_chatellerault):

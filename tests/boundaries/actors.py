@@ -219,9 +219,14 @@ def _offer(listing) -> None:
 
 
 def _build(a: Authority, b: Authority, c: Authority) -> World:
-    from exchange.listings import photos, services
+    from exchange.listings import photos
     from exchange.listings.models import ClosureReason, Listing, Visibility
     from exchange.listings.recipients import Recipient
+    from exchange.listings.services.closure import close_listing
+    from exchange.listings.services.moderation import approve_listing
+    from exchange.listings.services.saved_searches import save_search
+    from exchange.listings.services.visibility import set_visibility
+    from exchange.listings.services.wanted import create_wanted_request
     from exchange.partners.models import ApiKey
     from exchange.partners.services import revoke_api_key, revoke_grant
     from exchange.sharing import services as sharing
@@ -250,16 +255,16 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
                                         estimated_value=VALUE_PRIVATE)
             shared = published_listing(poster=a_agent, approver=a_moderator,
                                        title=TITLE_SHARED_A, estimated_value=VALUE_SHARED)
-            services.set_visibility(listing=shared, actor=a_agent,
-                                    visibility=Visibility.SHARED)
+            set_visibility(listing=shared, actor=a_agent,
+                           visibility=Visibility.SHARED)
             offered = published_listing(poster=a_agent, approver=a_moderator,
                                         title=TITLE_OFFERED_A, estimated_value=VALUE_OFFERED)
             photo = photos.add_photo(listing=offered, actor=a_agent, upload=image_upload())
             shared_photo = photos.add_photo(listing=shared, actor=a_agent,
                                             upload=image_upload())
             for edited in (offered, shared):  # a new photo sends it back to moderation
-                services.approve_listing(listing=Listing.objects.get(pk=edited.pk),
-                                         actor=a_moderator)
+                approve_listing(listing=Listing.objects.get(pk=edited.pk),
+                                actor=a_moderator)
             given = published_listing(poster=a_agent, approver=a_moderator,
                                       estimated_value=Decimal("600.00"))
             objects.update(
@@ -268,9 +273,9 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
                 a_service=a_agent.service, a_site=listing.site,
                 a_category=CategoryFactory(name="Catégorie MTXA"),
                 a_reply=StandardReplyFactory(title="Réponse MTXA", body="…"),
-                a_wanted=services.create_wanted_request(author=a_agent,
-                                                        title="Recherche MTXA"),
-                a_saved_search=services.save_search(user=a_agent, query="chaise"),
+                a_wanted=create_wanted_request(author=a_agent,
+                                               title="Recherche MTXA"),
+                a_saved_search=save_search(user=a_agent, query="chaise"),
             )
             credentials[AGENT_A] = Credentials(_cookies(client_for(a, a_agent)))
         with in_authority(b):
@@ -291,17 +296,17 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
             objects["a_network"] = sharing.create_network(authority=a, actor=a_admin,
                                                           name="Réseau MTXA")
         with in_authority(c):
-            services.set_visibility(listing=c_shared, actor=c_shared.poster,
-                                    visibility=Visibility.SHARED)
+            set_visibility(listing=c_shared, actor=c_shared.poster,
+                           visibility=Visibility.SHARED)
             c_offered = published_listing(title=TITLE_OFFERED_C)
         with in_authority(a):
             _offer(offered)
             # Two transfers of A to B (A and B share): B confirms receipt of the first,
             # the second awaits B's moderators.
             objects["a_transfer"], objects["a_transfer_pending"] = (
-                services.close_listing(listing=given, actor=a_agent, quantity=2,
-                                       reason=ClosureReason.EXCHANGED_OTHER_AUTHORITY,
-                                       recipient=Recipient.authority(b.slug))
+                close_listing(listing=given, actor=a_agent, quantity=2,
+                              reason=ClosureReason.EXCHANGED_OTHER_AUTHORITY,
+                              recipient=Recipient.authority(b.slug))
                 for _ in range(2))
         with in_authority(c):
             _offer(c_offered)

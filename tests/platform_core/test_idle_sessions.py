@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.accounts.factories import agent, operator
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.factories import agent, operator
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from collectivrecup.logging_config import (
     RequestContextFilter,
     request_context,
 )
+from tests.accounts.factories import ServiceFactory, agent
 from tests.conftest import client_for, in_authority
-from tests.factories import ServiceFactory, agent
 
 ROOT = Path(__file__).resolve().parents[2]
 HEX_ID = re.compile(r"[0-9a-f]{32}")

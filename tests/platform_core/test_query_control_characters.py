@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.accounts.factories import agent
 from tests.conftest import client_for, host_of, in_authority
-from tests.exchange.factories import published_listing
-from tests.factories import agent
+from tests.exchange.listings.factories import published_listing
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import logging
 import pytest
 from django.conf import settings
 
+from tests.accounts.factories import agent
 from tests.conftest import client_for, in_authority
-from tests.factories import agent
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django_tenants.utils import schema_exists
 from accounts.models import Role, User
 from tenants.models import Authority, OperatorAction
 from tenants.two_factor import DEMO_TOTP_SECRET, ensure_device
+from tests.accounts.factories import PASSWORD, agent, authority_admin, operator
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.factories import PASSWORD, agent, authority_admin, operator
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from tenants.crossing import (
     may_cross,
 )
 from tenants.models import Authority
+from tests.accounts.factories import agent
 from tests.conftest import in_authority as inside_for_setup
-from tests.factories import agent
 from tests.tenants.gone import GONE, make_gone
 
 pytestmark = pytest.mark.django_db

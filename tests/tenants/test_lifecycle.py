@@ -12,8 +12,8 @@ from django.utils import timezone
 from tenants.lifecycle import LifecycleError, change_status, send_trial_reminders
 from tenants.models import Authority, AuthorityStatus, OperatorAction
 from tenants.tasks import send_trial_reminders as trial_reminders_task
+from tests.accounts.factories import agent, authority_admin, operator
 from tests.conftest import client_for, in_authority, verified_operator_client
-from tests.factories import agent, authority_admin, operator
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,15 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from analytics.models import FactorOverride, TransferFact
-from exchange.listings import photos, services
+from exchange.listings import photos
 from exchange.listings.models import ClosureReason, Listing
 from exchange.listings.recipients import Recipient
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.contact import contact_poster
+from exchange.listings.services.moderation import reject_listing
+from exchange.listings.services.posting import create_listing
+from exchange.listings.services.saved_searches import save_search
+from exchange.listings.services.wanted import create_wanted_request
 from tenants.models import Authority, AuthorityStatus, OperatorAction
 from tenants.offboarding import catalog
 from tenants.offboarding.deletion import DeletionError, delete_authority_data
@@ -62,22 +68,22 @@ def seed_a_life(authority, capture) -> dict:
         listing = published_listing(poster=poster, approver=checker,
                                     title="Bureaux en chêne massif", quantity=6)
         with capture(execute=True):
-            services.contact_poster(listing=listing, sender=taker, message="Pour l'école")
-            services.close_listing(listing=Listing.objects.get(pk=listing.pk), actor=poster,
-                                   reason=ClosureReason.EXCHANGED_INTERNAL, quantity=4,
-                                   recipient=Recipient.service(taker.service))
-        other = services.create_listing(poster=poster, submit=True, title="Armoire",
-                                        description="Armoire métallique",
-                                        category=listing.category, quantity=1,
-                                        condition="good", estimated_value=Decimal("50"),
-                                        site=listing.site)
-        services.reject_listing(listing=other, actor=checker, reason="Doublon")
+            contact_poster(listing=listing, sender=taker, message="Pour l'école")
+            close_listing(listing=Listing.objects.get(pk=listing.pk), actor=poster,
+                          reason=ClosureReason.EXCHANGED_INTERNAL, quantity=4,
+                          recipient=Recipient.service(taker.service))
+        other = create_listing(poster=poster, submit=True, title="Armoire",
+                               description="Armoire métallique",
+                               category=listing.category, quantity=1,
+                               condition="good", estimated_value=Decimal("50"),
+                               site=listing.site)
+        reject_listing(listing=other, actor=checker, reason="Doublon")
         photos.add_photo(listing=listing, actor=poster, upload=image_upload("bureau.jpg"))
         photos.add_photo(listing=listing, actor=poster,
                          upload=image_upload("bureau2.png", image_format="PNG",
                                              content_type="image/png"))
-        services.create_wanted_request(author=taker, title="Je recherche des chaises")
-        services.save_search(user=taker, query="chaise")
+        create_wanted_request(author=taker, title="Je recherche des chaises")
+        save_search(user=taker, query="chaise")
         # A deleted row: the sequence must keep its value, not restart at max(id).
         published_listing(poster=poster, approver=checker, title="Supprimée").delete()
     FactorOverrideFactory(authority=authority, reference_code="bureau",

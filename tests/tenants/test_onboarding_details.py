@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 
 from tenants.billing.plans import plan_for
 from tenants.models import Authority
+from tests.accounts.factories import operator
 from tests.conftest import verified_operator_client
-from tests.factories import operator
 
 pytestmark = pytest.mark.django_db
 

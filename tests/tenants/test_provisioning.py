@@ -17,7 +17,7 @@ from django.test import Client
 
 from accounts.models import Role, User
 from exchange.listings.models import Category, ExchangeSettings
-from exchange.listings.services import seed_categories
+from exchange.listings.services.categories import seed_categories
 from tenants import provisioning, services
 from tenants.models import Authority, Domain
 from tests.conftest import in_authority
@@ -157,7 +157,7 @@ def test_a_failure_after_the_schema_rolls_everything_back(monkeypatch):
     def broken():
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("exchange.listings.services.seed_categories", broken)
+    monkeypatch.setattr("exchange.listings.services.categories.seed_categories", broken)
     with pytest.raises(RuntimeError):
         services.provision_authority(**NAINTRE)
     assert not Authority.objects.filter(slug="naintre").exists()

@@ -4,8 +4,8 @@ import pytest
 
 from accounts.models import User
 from tenants.models import AuthorityStatus
+from tests.accounts.factories import agent
 from tests.conftest import client_for, in_authority
-from tests.factories import agent
 
 pytestmark = pytest.mark.django_db
 

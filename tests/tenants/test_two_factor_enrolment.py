@@ -17,8 +17,8 @@ from accounts.models import User
 from tenants import two_factor
 from tenants.models import OperatorAction
 from tenants.two_factor import current_code, send_enrolment_link
+from tests.accounts.factories import PASSWORD, operator
 from tests.conftest import client_for, verified_operator_client
-from tests.factories import PASSWORD, operator
 
 pytestmark = pytest.mark.django_db
 

@@ -3,6 +3,7 @@ on 1 January and 1 July for the semester just ended): after an outage of the
 scheduler, or to start a campaign early. Idempotent; mails the moderators once."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from analytics.campaigns import open_campaign, previous_semester
 from tenants.models import Authority
@@ -17,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--semester", type=int, choices=[1, 2])
 
     def handle(self, *args, authority, year=None, semester=None, **options):
-        from django.utils import timezone
-
         row = Authority.objects.filter(slug=authority).exclude(schema_name="public").first()
         if row is None:
             raise CommandError(f"No authority {authority!r}.")

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Service, Site
-from exchange.listings import services
 from exchange.listings.models import (
     Category,
     ClosureReason,
@@ -21,6 +20,7 @@ from exchange.listings.models import (
 )
 from exchange.listings.permissions import can_see_value
 from exchange.listings.recipients import recipient_from_fields
+from exchange.listings.services import closure
 
 
 class StrictTextMixin:
@@ -123,7 +123,7 @@ class ListingSerializer(serializers.ModelSerializer):
 
     def get_quantity_left(self, listing: Listing) -> int:
         left = getattr(listing, "quantity_left", None)  # annotated by the selectors
-        return left if left is not None else services.quantity_left(listing)
+        return left if left is not None else closure.quantity_left(listing)
 
     def to_representation(self, listing: Listing) -> dict:
         data = super().to_representation(listing)
@@ -223,7 +223,7 @@ class CloseSerializer(StrictTextMixin, serializers.Serializer):
                     "above the plausibility bounds (otherwise refused)."))
 
     def close_arguments(self) -> dict:
-        """The validated fields as `services.close_listing` takes them: the recipient
+        """The validated fields as `closure.close_listing` takes them: the recipient
         fields of the request become one `Recipient` (exchange.listings.recipients)."""
         data = dict(self.validated_data)
         data["recipient"] = recipient_from_fields(
@@ -252,7 +252,7 @@ class TransferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_quantity_left(self, transfer: Transfer) -> int:
-        return services.quantity_left(transfer.listing)
+        return closure.quantity_left(transfer.listing)
 
 
 class PhotoUploadSerializer(serializers.Serializer):

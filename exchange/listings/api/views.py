@@ -46,10 +46,15 @@ from core.api.errors import problem
 from core.api.schema import ERRORS as COMMON_ERRORS
 from core.api.serializers import ErrorSerializer
 from core.api.views import AgentsAPIMixin
-from exchange.listings import photos, selectors, services
+from exchange.listings import photos, selectors
 from exchange.listings.api import serializers as s
 from exchange.listings.models import Listing, ListingPhoto, ListingStatus
 from exchange.listings.permissions import can_view
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.contact import contact_poster
+from exchange.listings.services.moderation import approve_listing, reject_listing, request_changes
+from exchange.listings.services.posting import create_listing, submit_listing, update_listing
+from exchange.listings.services.visibility import set_partner_offer_opt_out, set_visibility
 
 PHOTO_FIELDS = {"full": "image", "thumb": "thumbnail"}
 
@@ -295,7 +300,7 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         fields = dict(data.validated_data)
         submit = fields.pop("submit", False)
         try:
-            listing = services.create_listing(poster=request.user, submit=submit, **fields)
+            listing = create_listing(poster=request.user, submit=submit, **fields)
         except DjangoValidationError as error:
             _on_field(error)
         return self._answer(listing, status.HTTP_201_CREATED)
@@ -310,13 +315,13 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         visibility = fields.pop("visibility", None)
         with transaction.atomic():
             try:
-                listing = services.update_listing(listing=listing, actor=request.user,
-                                                  **fields)
+                listing = update_listing(listing=listing, actor=request.user,
+                                         **fields)
             except DjangoValidationError as error:
                 _on_field(error)
             if visibility is not None:
-                listing = services.set_visibility(listing=listing, actor=request.user,
-                                                  visibility=visibility)
+                listing = set_visibility(listing=listing, actor=request.user,
+                                         visibility=visibility)
         return self._answer(listing)
 
     @_listing_action(
@@ -364,20 +369,20 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         listing = self.get_object()
         data = s.PartnerOfferSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._answer(services.set_partner_offer_opt_out(
+        return self._answer(set_partner_offer_opt_out(
             listing=listing, actor=request.user, opt_out=data.validated_data["opt_out"]))
 
     @_listing_action("Submit for moderation (or publish, under post-moderation)")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._answer(services.submit_listing(listing=self.get_object(),
-                                                    actor=request.user))
+        return self._answer(submit_listing(listing=self.get_object(),
+                                           actor=request.user))
 
     @_listing_action("Approve (moderators)")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._answer(services.approve_listing(listing=self.get_object(),
-                                                     actor=request.user))
+        return self._answer(approve_listing(listing=self.get_object(),
+                                            actor=request.user))
 
     @_listing_action("Reject with a reason (moderators)", request=s.ReasonSerializer)
     @action(detail=True, methods=["post"])
@@ -385,7 +390,7 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         listing = self.get_object()
         data = s.ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._answer(services.reject_listing(
+        return self._answer(reject_listing(
             listing=listing, actor=request.user, reason=data.validated_data["reason"]))
 
     @_listing_action("Request changes with a message (moderators)", request=s.MessageSerializer)
@@ -394,7 +399,7 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         listing = self.get_object()
         data = s.MessageSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._answer(services.request_changes(
+        return self._answer(request_changes(
             listing=listing, actor=request.user, message=data.validated_data["message"]))
 
     @_listing_action(
@@ -409,8 +414,8 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         listing = self.get_object()
         data = s.MessageSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        contact = services.contact_poster(listing=listing, sender=request.user,
-                                          message=data.validated_data["message"])
+        contact = contact_poster(listing=listing, sender=request.user,
+                                 message=data.validated_data["message"])
         return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     @_listing_action(
@@ -424,8 +429,8 @@ class ListingViewSet(AgentsAPIMixin, viewsets.GenericViewSet):
         data = s.CloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            transfer = services.close_listing(listing=listing, actor=request.user,
-                                              **data.close_arguments())
+            transfer = close_listing(listing=listing, actor=request.user,
+                                     **data.close_arguments())
         except DjangoValidationError as error:
             to_authority = data.validated_data["reason"] == "exchanged_other_authority"
             recipient = {"recipient": "recipient_authority_slug"} if (

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import agent_required, exchange_member_required
-from exchange.listings import photos, selectors, services, transfer_records
+from exchange.listings import photos, selectors, transfer_records
 from exchange.listings.errors import ExchangeError
 from exchange.listings.forms import (
     CloseForm,
@@ -58,8 +58,18 @@ from exchange.listings.permissions import (
     can_see_value,
     can_submit,
     can_view,
+    is_poster,
 )
 from exchange.listings.recipients import RecipientKind, receipts_of, recipient_choices
+from exchange.listings.services.closure import close_listing, quantity_left, unit_value
+from exchange.listings.services.contact import contact_poster
+from exchange.listings.services.expiry import extend_listing
+from exchange.listings.services.plausibility import needs_outlier_confirmation
+from exchange.listings.services.posting import create_listing, submit_listing, update_listing
+from exchange.listings.services.reservation import set_reservation
+from exchange.listings.services.saved_searches import delete_saved_search, save_search
+from exchange.listings.services.visibility import set_partner_offer_opt_out, set_visibility
+from exchange.listings.services.wanted import close_wanted_request, create_wanted_request
 from tenants.models import Authority
 
 FEED_PAGE_SIZE = 24
@@ -122,9 +132,9 @@ def _render_detail(request, listing: Listing, *, contact_form=None, reserve_form
     context = {
         "listing": listing,
         "photos": listing.photos.all(),
-        "quantity_left": services.quantity_left(listing),
+        "quantity_left": quantity_left(listing),
         "shows_value": manages,
-        "is_poster": listing.poster_id == user.pk,
+        "is_poster": is_poster(user, listing),
         "can_edit": can_edit(user, listing),
         "can_submit": can_submit(user, listing),
         "can_extend": can_extend(user, listing),
@@ -165,11 +175,11 @@ def listing_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                listing = services.create_listing(poster=request.user, **form.listing_data())
+                listing = create_listing(poster=request.user, **form.listing_data())
                 for upload in form.cleaned_data["photos"]:
                     photos.add_photo(listing=listing, actor=request.user, upload=upload)
                 if "submit" in request.POST:
-                    listing = services.submit_listing(listing=listing, actor=request.user)
+                    listing = submit_listing(listing=listing, actor=request.user)
         except ExchangeError as error:
             form.add_service_error(error)
         else:
@@ -204,10 +214,10 @@ def listing_edit(request, pk: int):
         was_published = listing.status == ListingStatus.PUBLISHED
         try:
             with transaction.atomic():
-                listing = services.update_listing(listing=listing, actor=request.user,
-                                                  **form.cleaned_data)
+                listing = update_listing(listing=listing, actor=request.user,
+                                         **form.cleaned_data)
                 if submit:
-                    listing = services.submit_listing(listing=listing, actor=request.user)
+                    listing = submit_listing(listing=listing, actor=request.user)
         except ExchangeError as error:
             _forbidden_or(error)
             form.add_service_error(error)
@@ -228,7 +238,7 @@ def listing_edit(request, pk: int):
 def listing_submit(request, pk: int):
     listing = _listing_or_404(request, pk)
     try:
-        listing = services.submit_listing(listing=listing, actor=request.user)
+        listing = submit_listing(listing=listing, actor=request.user)
     except ExchangeError as error:
         _forbidden_or(error)
         messages.error(request, error.messages[0])
@@ -246,7 +256,7 @@ def listing_partner_offer(request, pk: int):
     if not can_close(request.user, listing):
         raise PermissionDenied
     opt_out = request.POST.get("opt_out") == "1"
-    services.set_partner_offer_opt_out(listing=listing, actor=request.user, opt_out=opt_out)
+    set_partner_offer_opt_out(listing=listing, actor=request.user, opt_out=opt_out)
     messages.success(request, _("This listing will not be offered to partners.") if opt_out
                      else _("This listing may be offered to partners."))
     return _to_detail(listing)
@@ -257,7 +267,7 @@ def listing_partner_offer(request, pk: int):
 def listing_extend(request, pk: int):
     listing = _listing_or_404(request, pk)
     try:
-        listing = services.extend_listing(listing=listing, actor=request.user)
+        listing = extend_listing(listing=listing, actor=request.user)
     except ExchangeError as error:
         _forbidden_or(error)
         messages.error(request, error.messages[0])
@@ -276,8 +286,8 @@ def listing_visibility(request, pk: int):
         messages.error(request, _("Choose who may see the listing."))
         return _to_detail(listing)
     try:
-        listing = services.set_visibility(listing=listing, actor=request.user,
-                                          visibility=form.cleaned_data["visibility"])
+        listing = set_visibility(listing=listing, actor=request.user,
+                                 visibility=form.cleaned_data["visibility"])
     except ExchangeError as error:
         _forbidden_or(error)
         messages.error(request, error.messages[0])
@@ -357,8 +367,8 @@ def listing_contact(request, pk: int):
     form = ContactForm(request.POST)
     if form.is_valid():
         try:
-            services.contact_poster(listing=listing, sender=request.user,
-                                    message=form.cleaned_data["message"])
+            contact_poster(listing=listing, sender=request.user,
+                           message=form.cleaned_data["message"])
         except ExchangeError as error:
             form.add_service_error(error)
         else:
@@ -377,8 +387,8 @@ def listing_reserve(request, pk: int):
     if form.is_valid():
         reserved_for = "" if "unreserve" in request.POST else form.cleaned_data["reserved_for"]
         try:
-            listing = services.set_reservation(listing=listing, actor=request.user,
-                                               reserved_for=reserved_for)
+            listing = set_reservation(listing=listing, actor=request.user,
+                                      reserved_for=reserved_for)
         except ExchangeError as error:
             _forbidden_or(error)
             form.add_service_error(error)
@@ -411,15 +421,15 @@ def listing_close(request, pk: int):
         return _to_detail(listing)
     if not can_close(request.user, listing):
         raise PermissionDenied
-    left = services.quantity_left(listing)
+    left = quantity_left(listing)
     form = CloseForm(request.POST or None, initial=_close_initial(request, left),
                      authorities=recipient_choices(RecipientKind.AUTHORITY, request.tenant),
                      can_confirm_outlier=can_confirm_outlier(request.user)
-                     and services.needs_outlier_confirmation(listing))
+                     and needs_outlier_confirmation(listing))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            transfer = services.close_listing(
+            transfer = close_listing(
                 listing=listing, actor=request.user, reason=data["reason"],
                 quantity=data["quantity"], recipient=form.recipient(),
                 weight_kg=data["weight_kg"], inventory_number=data["inventory_number"],
@@ -446,7 +456,7 @@ def listing_close(request, pk: int):
     return render(request, "exchange/listings/close.html", {
         "listing": listing, "form": form, "quantity_left": left,
         "cap": settings.FREE_TRANSFER_CAP_PER_UNIT_EUR,
-        "above_cap": services.unit_value(listing) > settings.FREE_TRANSFER_CAP_PER_UNIT_EUR})
+        "above_cap": unit_value(listing) > settings.FREE_TRANSFER_CAP_PER_UNIT_EUR})
 
 
 # --- Transfer records -------------------------------------------------------------------
@@ -459,11 +469,8 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 
 def _record_of(transfer: Transfer, giver: Authority) -> HttpResponse:
-    receiver = None
-    if transfer.recipient_authority_slug:
-        receiver = Authority.objects.filter(slug=transfer.recipient_authority_slug).first()
     content = transfer_records.transfer_record_pdf(
-        transfer=transfer, giver=giver, receiver=receiver,
+        transfer=transfer, giver=giver, receiver=selectors.receiving_authority(transfer),
         partner_lines=transfer_records.partner_lines(transfer.recipient_partner_id))
     return _pdf(content, transfer_records.record_filename(giver, transfer))
 
@@ -517,7 +524,7 @@ def wanted_create(request):
     form = WantedForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.create_wanted_request(author=request.user, **form.cleaned_data)
+            create_wanted_request(author=request.user, **form.cleaned_data)
         except ExchangeError as error:
             form.add_service_error(error)
         else:
@@ -532,7 +539,7 @@ def wanted_create(request):
 def wanted_close(request, pk: int):
     wanted = get_object_or_404(WantedRequest, pk=pk)
     try:
-        services.close_wanted_request(wanted=wanted, actor=request.user)
+        close_wanted_request(wanted=wanted, actor=request.user)
     except ExchangeError as error:
         _forbidden_or(error)
         raise
@@ -553,7 +560,7 @@ def saved_search_create(request):
                                    ("category", data["category"] and data["category"].pk)) if v}
         back = f"{back}?{urlencode(query)}" if query else back
         try:
-            services.save_search(user=request.user, query=data["q"], category=data["category"])
+            save_search(user=request.user, query=data["q"], category=data["category"])
         except ExchangeError as error:
             messages.error(request, error.messages[0])
         else:
@@ -568,6 +575,6 @@ def saved_search_create(request):
 @require_POST
 def saved_search_delete(request, pk: int):
     saved = get_object_or_404(selectors.saved_searches_of(request.user), pk=pk)
-    services.delete_saved_search(saved_search=saved, actor=request.user)
+    delete_saved_search(saved_search=saved, actor=request.user)
     messages.success(request, _("The saved search was deleted."))
     return redirect("exchange:my_listings")

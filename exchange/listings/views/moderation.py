@@ -1,8 +1,9 @@
 """Pages of the moderators (queue, review and decisions, transfers above the legal cap,
 standard replies, figures) and of the authority admins (exchange settings, categories).
 
-Views translate: they read a form, call exchange.listings.services / exchange.listings.categories /
-exchange.listings.selectors, and put a refused action's message back on the page (status 400).
+Views translate: they read a form, call exchange.listings.services (moderation, closure,
+categories) / exchange.listings.selectors, and put a refused action's message back on the
+page (status 400).
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import authority_admin_required, moderator_required
-from analytics.models import ReferenceItem
 from analytics.periods import month_end, months_back
-from exchange.listings import categories, selectors, services
+from exchange.listings import selectors
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Category, Listing, ListingStatus, StandardReply, Transfer
 from exchange.listings.moderation_forms import (
@@ -35,6 +35,7 @@ from exchange.listings.moderation_forms import (
     RequestChangesForm,
     StandardReplyForm,
 )
+from exchange.listings.services import categories, closure, moderation
 
 QUEUE_PAGE_SIZE = 50
 REJECT_PREFIX = "reject"
@@ -80,8 +81,8 @@ def bulk_approve(request):
             for error in errors:
                 messages.error(request, error)
         return redirect("exchange:moderation_queue")
-    approved, refused = services.bulk_approve(listings=form.cleaned_data["listings"],
-                                              actor=request.user)
+    approved, refused = moderation.bulk_approve(listings=form.cleaned_data["listings"],
+                                                actor=request.user)
     if approved:
         messages.success(request, _("%(count)s listing(s) approved.") % {"count": len(approved)})
     for listing, reason in refused:
@@ -122,7 +123,7 @@ def review(request, pk: int):
     """Show a listing to moderate and hold it, so that nobody else decides meanwhile."""
     listing = _listing_for_review(pk)
     try:
-        services.hold_listing(listing=listing, actor=request.user)
+        moderation.hold_listing(listing=listing, actor=request.user)
     except ExchangeError:
         pass  # held by someone else: the page says who and disables the actions
     else:
@@ -135,7 +136,7 @@ def review(request, pk: int):
 def approve(request, pk: int):
     listing = _listing_for_review(pk)
     try:
-        services.approve_listing(listing=listing, actor=request.user)
+        moderation.approve_listing(listing=listing, actor=request.user)
     except ExchangeError as error:
         return _review_page(request, listing, error=error.messages[0], status=400)
     messages.success(request, _("“%(title)s” is published.") % {"title": listing.title})
@@ -164,7 +165,7 @@ def _decide(request, pk: int, form_class, prefix: str, decide, done_message: str
 @require_POST
 def reject(request, pk: int):
     return _decide(request, pk, RejectForm, REJECT_PREFIX,
-                   lambda listing, text: services.reject_listing(
+                   lambda listing, text: moderation.reject_listing(
                        listing=listing, actor=request.user, reason=text),
                    _("“%(title)s” was rejected; its poster is told why."))
 
@@ -173,7 +174,7 @@ def reject(request, pk: int):
 @require_POST
 def request_changes(request, pk: int):
     return _decide(request, pk, RequestChangesForm, CHANGES_PREFIX,
-                   lambda listing, text: services.request_changes(
+                   lambda listing, text: moderation.request_changes(
                        listing=listing, actor=request.user, message=text),
                    _("Changes were requested on “%(title)s”."))
 
@@ -232,7 +233,7 @@ def _awaiting(pk: int) -> Transfer:
 @require_POST
 def transfer_confirm(request, transfer_pk: int):
     try:
-        transfer = services.confirm_transfer(transfer=_awaiting(transfer_pk), actor=request.user)
+        transfer = closure.confirm_transfer(transfer=_awaiting(transfer_pk), actor=request.user)
     except ExchangeError as error:
         messages.error(request, error.messages[0])
     else:
@@ -245,8 +246,8 @@ def transfer_confirm(request, transfer_pk: int):
 @require_POST
 def transfer_refuse(request, transfer_pk: int):
     try:
-        listing = services.refuse_transfer(transfer=_awaiting(transfer_pk), actor=request.user,
-                                           reason=request.POST.get("reason", "")[:500])
+        listing = closure.refuse_transfer(transfer=_awaiting(transfer_pk), actor=request.user,
+                                          reason=request.POST.get("reason", "")[:500])
     except ExchangeError as error:
         messages.error(request, error.messages[0])
     else:
@@ -293,7 +294,7 @@ def reply_edit(request, pk: int | None = None):
 @require_http_methods(["GET", "POST"])
 def exchange_settings_edit(request):
     """The authority's exchange rules: one row, validated by the form and the model."""
-    form = ExchangeSettingsForm(request.POST or None, instance=services.exchange_settings())
+    form = ExchangeSettingsForm(request.POST or None, instance=selectors.exchange_settings())
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -307,12 +308,7 @@ def exchange_settings_edit(request):
 @authority_admin_required
 @require_GET
 def category_list(request):
-    families = list(Category.objects.filter(parent=None).prefetch_related("children"))
-    references = dict(ReferenceItem.objects.values_list("code", "label_fr"))
-    for family in families:
-        for item in family.children.all():
-            item.reference_label = references.get(item.reference_code, "")
-    return _render(request, "category_list.html", {"families": families},
+    return _render(request, "category_list.html", {"families": selectors.category_tree()},
                    section="categories")
 
 
@@ -350,10 +346,8 @@ def category_edit(request, pk: int | None = None):
             else:
                 messages.success(request, _("“%(name)s” was updated.") % {"name": category.name})
                 return redirect("exchange:category_list")
-    reference = (ReferenceItem.objects.filter(code=category.reference_code).first()
-                 if category.reference_code else None)
     return _render(request, "category_edit.html", {
-        "form": form, "category": category, "reference": reference,
+        "form": form, "category": category, "reference": selectors.reference_item_of(category),
     }, section="categories", status=status)
 
 

@@ -15,10 +15,10 @@ def outcome_confirm(request, token: str):
     """Confirm, then record, what became of a listing, from a signed e-mail link.
 
     The link stands for the listing's poster: whoever opens it acts as the poster, signed
-    in or not, and `services.close_listing` is called with actor = the poster. That is
-    the point of a one-click link (a poster reading mail on a phone is rarely signed in);
-    the signed, salted token (30 days, one listing, one action, one authority) is the
-    credential, and the e-mail asks not to forward it.
+    in or not, and `services.closure.close_listing` is called with actor = the poster.
+    That is the point of a one-click link (a poster reading mail on a phone is rarely
+    signed in); the signed, salted token (30 days, one listing, one action, one
+    authority) is the credential, and the e-mail asks not to forward it.
 
     GET (and HEAD) only show what will happen: mail scanners follow links. POST does it.
     A closed or expired listing shows "already done", which makes every link of the

@@ -14,7 +14,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from analytics.models import REFERENCE_FACTORS_VERSION
-from exchange.listings import services
 from exchange.listings.models import (
     Category,
     ClosureReason,
@@ -27,6 +26,7 @@ from exchange.listings.models import (
     Transfer,
     WantedRequest,
 )
+from exchange.listings.services import moderation, posting
 from tests.accounts.factories import SiteFactory, UserFactory, moderator
 
 
@@ -142,9 +142,9 @@ def published_listing(*, poster=None, approver=None, **data) -> Listing:
     data.setdefault("estimated_value", Decimal("345.67"))
     if "site" not in data:
         data["site"] = SiteFactory()
-    listing = services.create_listing(poster=poster, submit=True, **data)
+    listing = posting.create_listing(poster=poster, submit=True, **data)
     if listing.status != ListingStatus.PUBLISHED:
-        services.approve_listing(listing=listing, actor=approver or moderator())
+        moderation.approve_listing(listing=listing, actor=approver or moderator())
     # Loaded with its relations, so tests may read them outside `in_authority`.
     return Listing.objects.select_related("poster__service", "service", "site",
                                           "category__parent").get(pk=listing.pk)

@@ -1,5 +1,5 @@
 """Authority admins' pages of the exchange: its settings and the category tree, plus the
-category services (exchange/listings/categories.py) behind them."""
+category services (exchange/listings/services/categories.py) behind them."""
 
 from types import SimpleNamespace
 
@@ -9,9 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from exchange.listings import categories, selectors, services
+from exchange.listings import selectors
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Category, CategoryKind, ExchangeSettings, ModerationMode
+from exchange.listings.selectors import exchange_settings
+from exchange.listings.services import categories
 from tests.accounts.factories import agent, authority_admin, moderator
 from tests.conftest import client_for, host_of, in_authority
 from tests.exchange.listings.factories import CategoryFactory
@@ -41,7 +43,7 @@ def url(name, *args):
 
 def current_settings(world) -> ExchangeSettings:
     with in_authority(world.authority):
-        return services.exchange_settings()
+        return exchange_settings()
 
 
 VALID_SETTINGS = {
@@ -238,7 +240,7 @@ def test_an_item_type_takes_the_kind_of_its_family(world):
         tablet = categories.add_category(actor=world.admin, name="Borne interactive",
                                          parent=world.computers, reference_code="bureau-droit")
         assert tablet.kind == CategoryKind.IT
-        rules = services.exchange_settings()
+        rules = exchange_settings()
         rules.it_enabled = False
         rules.save()
         assert tablet not in selectors.visible_categories()
@@ -335,4 +337,4 @@ def test_settings_of_one_authority_do_not_touch_the_other(world, grand_chateller
     response = client_for(world.authority, world.admin).post(url("settings"), VALID_SETTINGS)
     assert response.status_code == 302
     with in_authority(grand_chatellerault):
-        assert services.exchange_settings().expiry_days == 60
+        assert exchange_settings().expiry_days == 60

@@ -17,7 +17,6 @@ from PIL import Image
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from exchange.listings import services
 from exchange.listings.models import (
     Category,
     ContactRequest,
@@ -25,6 +24,9 @@ from exchange.listings.models import (
     ListingStatus,
     Transfer,
 )
+from exchange.listings.selectors import exchange_settings
+from exchange.listings.services.moderation import approve_listing
+from exchange.listings.services.posting import create_listing
 from tests.accounts.factories import (
     PASSWORD,
     ServiceFactory,
@@ -67,12 +69,12 @@ def world(chatellerault):
         mod = moderator(email="nadia@chatellerault.example")
         site = SiteFactory(name="Centre technique")
         chairs = Category.objects.get(name="Chaise visiteur / empilable")
-        listing = services.create_listing(
+        listing = create_listing(
             poster=poster, title="Chaises empilables en hêtre",
             description="Lot de chaises visiteur", category=chairs, quantity=10,
             condition="good", estimated_value=Decimal("300.00"), site=site, submit=True)
-        services.approve_listing(listing=listing, actor=mod)
-        draft = services.create_listing(
+        approve_listing(listing=listing, actor=mod)
+        draft = create_listing(
             poster=poster, title="Armoire métallique", description="", category=chairs,
             quantity=1, condition="used", estimated_value=Decimal("40"), site=site)
         yield {
@@ -210,9 +212,9 @@ def test_anonymous_callers_get_401(world, chatellerault, method, path):
 ])
 def test_agents_get_403_on_moderator_endpoints(world, chatellerault, method, path):
     with in_authority(chatellerault):
-        services.create_listing(poster=world["other"], title="Table", category=world["chairs"],
-                                quantity=1, condition="good", estimated_value=Decimal("5"),
-                                site=world["site"], submit=True)
+        create_listing(poster=world["other"], title="Table", category=world["chairs"],
+                       quantity=1, condition="good", estimated_value=Decimal("5"),
+                       site=world["site"], submit=True)
         pending = Listing.objects.get(status=ListingStatus.PENDING)
     response = getattr(api(chatellerault, world["other"]), method)(
         API + path.format(id=pending.pk), {"reason": "non", "message": "non"}, format="json")
@@ -409,7 +411,7 @@ def test_negative_quantity_on_edit_is_a_400(world, chatellerault):
 
 def test_a_rule_of_the_services_answers_detail_and_code(world, chatellerault):
     with in_authority(chatellerault):
-        settings_row = services.exchange_settings()
+        settings_row = exchange_settings()
         settings_row.it_enabled = False
         settings_row.save()
         screen = Category.objects.get(name="Écran")
@@ -443,7 +445,7 @@ def pending_listing(world, chatellerault, **overrides):
         data = {"title": "Table de réunion", "description": "Chêne massif",
                 "category": world["chairs"], "quantity": 1, "condition": "good",
                 "estimated_value": Decimal("150"), "site": world["site"], **overrides}
-        return services.create_listing(poster=world["other"], submit=True, **data)
+        return create_listing(poster=world["other"], submit=True, **data)
 
 
 def test_moderation_queue_and_decisions(world, chatellerault):

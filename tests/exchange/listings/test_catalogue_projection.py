@@ -13,12 +13,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from exchange.catalogue.models import CatalogueEntry
-from exchange.listings import services
 from exchange.listings.models import SEARCH_CONFIG, Listing, Visibility
 from exchange.listings.projections import rebuild_catalogue, sync_after_commit, sync_listing
+from exchange.listings.services.closure import close_listing
+from tests.accounts.factories import moderator
 from tests.conftest import in_authority
-from tests.exchange.factories import published_listing
-from tests.factories import moderator
+from tests.exchange.listings.factories import published_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -64,12 +64,12 @@ def test_closing_removes_the_entry_and_a_partial_transfer_updates_the_quantity(
         listing = published_listing(quantity=10)
         Listing.objects.filter(pk=listing.pk).update(visibility=Visibility.SHARED)
         sync_listing(listing.pk)
-        services.close_listing(listing=listing, actor=listing.poster, reason="discarded",
-                               quantity=4)
+        close_listing(listing=listing, actor=listing.poster, reason="discarded",
+                      quantity=4)
         assert sync_listing(listing.pk) == "updated"
         assert entries(chatellerault)[listing.pk].quantity == 6
         assert sync_listing(listing.pk) == "unchanged"
-        services.close_listing(listing=listing, actor=listing.poster, reason="discarded")
+        close_listing(listing=listing, actor=listing.poster, reason="discarded")
         assert sync_listing(listing.pk) == "deleted"
 
 
@@ -121,7 +121,7 @@ def test_rebuild_restores_an_emptied_projection_then_changes_nothing(chatellerau
         Listing.objects.filter(pk=gone.pk).update(visibility=Visibility.SHARED)
         for listing in [*shared, gone]:
             sync_listing(listing.pk)
-        services.close_listing(listing=gone, actor=moderator(), reason="unavailable")
+        close_listing(listing=gone, actor=moderator(), reason="unavailable")
         Listing.objects.filter(pk=shared[0].pk).update(title="Chaise renommée")
     CatalogueEntry.objects.filter(listing_id__in=[shared[1].pk, shared[2].pk]).delete()
 

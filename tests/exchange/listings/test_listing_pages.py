@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from exchange.listings import photos, services
+from exchange.listings import photos
 from exchange.listings.models import (
     Category,
     CategoryKind,
@@ -23,6 +23,9 @@ from exchange.listings.models import (
     Transfer,
     WantedRequest,
 )
+from exchange.listings.selectors import exchange_settings
+from exchange.listings.services.closure import close_listing, quantity_left
+from exchange.listings.services.moderation import approve_listing
 from tenants.models import Authority
 from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
 from tests.conftest import client_for, in_authority
@@ -270,7 +273,7 @@ def test_a_hidden_or_disabled_category_is_refused_on_its_field(chatellerault):
         hidden = item_type()
         Category.objects.filter(pk=hidden.pk).update(is_hidden=True)
         computer = Category.objects.filter(kind=CategoryKind.IT, parent__isnull=False).first()
-        rules = services.exchange_settings()
+        rules = exchange_settings()
         rules.it_enabled = False
         rules.save()
     client = client_for(chatellerault, poster)
@@ -454,7 +457,7 @@ def test_contact_mails_the_poster_with_moderators_in_copy(
 
 def test_contact_rate_limit_is_shown_on_the_form(chatellerault):
     with in_authority(chatellerault):
-        rules = services.exchange_settings()
+        rules = exchange_settings()
         rules.contacts_per_hour = 1
         rules.save()
         first, second = published_listing(), published_listing()
@@ -531,7 +534,7 @@ def test_closing_in_parts(chatellerault):
     with in_authority(chatellerault):
         listing.refresh_from_db()
         assert listing.status == ListingStatus.PUBLISHED
-        assert services.quantity_left(listing) == 4
+        assert quantity_left(listing) == 4
     assert client.get(f"/listings/{listing.pk}/close/").context["quantity_left"] == 4
     response = client.post(f"/listings/{listing.pk}/close/", {
         "reason": "exchanged_internal", "quantity": "4", "recipient_service": schools.pk})
@@ -721,7 +724,7 @@ def test_the_agent_journey(chatellerault, django_capture_on_commit_callbacks):
         assert listing.status == ListingStatus.PENDING
         # 2. The moderator approves it.
         with django_capture_on_commit_callbacks(execute=True):
-            services.approve_listing(listing=listing, actor=mod)
+            approve_listing(listing=listing, actor=mod)
         listing.refresh_from_db()
         assert listing.status == ListingStatus.PUBLISHED
         photo = listing.photos.get()
@@ -775,8 +778,8 @@ def test_the_agent_journey(chatellerault, django_capture_on_commit_callbacks):
 def test_close_page_of_a_closed_listing_sends_the_poster_back_to_it(chatellerault):
     with in_authority(chatellerault):
         listing = published_listing()
-        services.close_listing(listing=listing, actor=listing.poster,
-                               reason=ClosureReason.WITHDRAWN)
+        close_listing(listing=listing, actor=listing.poster,
+                      reason=ClosureReason.WITHDRAWN)
         poster = listing.poster
     response = client_for(chatellerault, poster).get(f"/listings/{listing.pk}/close/")
     assert response.status_code == 302

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Service
-from exchange.listings import services
 from exchange.listings.models import (
     Listing,
     ListingStatus,
@@ -21,6 +20,9 @@ from exchange.listings.models import (
     StandardReply,
 )
 from exchange.listings.recipients import Recipient
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.moderation import approve_listing, hold_listing
+from exchange.listings.services.posting import create_listing, update_listing
 from exchange.listings.views.moderation import periods
 from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
 from tests.conftest import client_for, host_of, in_authority
@@ -63,7 +65,7 @@ def submitted(world, **overrides) -> Listing:
             "category": item_type(), "quantity": 10, "condition": "good",
             "estimated_value": Decimal("345.50"), "site": world.site}
     data.update(overrides)
-    return services.create_listing(poster=world.poster, submit=True, **data)
+    return create_listing(poster=world.poster, submit=True, **data)
 
 
 def url(name, *args):
@@ -231,9 +233,9 @@ def test_request_changes_without_message_keeps_the_page(world):
 
 def test_a_decision_on_a_listing_in_the_wrong_state_is_refused(world):
     with in_authority(world.authority):
-        draft = services.create_listing(poster=world.poster, title="Brouillon",
-                                        category=item_type(), quantity=1, condition="good",
-                                        estimated_value=Decimal("10"), site=world.site)
+        draft = create_listing(poster=world.poster, title="Brouillon",
+                               category=item_type(), quantity=1, condition="good",
+                               estimated_value=Decimal("10"), site=world.site)
     nadia = client_for(world.authority, world.nadia)
     assert nadia.post(url("moderation_approve", draft.pk)).status_code == 400
     response = nadia.post(url("moderation_reject", draft.pk), {"reject-reason": "Non"})
@@ -249,7 +251,7 @@ def test_review_page_shows_everything_a_moderator_needs(world):
         listing = submitted(world, dimensions="45 × 50 × 80 cm")
         photo = ListingPhotoFactory(listing=listing, image="a.jpg", thumbnail="a_t.jpg",
                                     width=800, height=600)
-        services.update_listing(listing=listing, actor=world.nadia, quantity=12)
+        update_listing(listing=listing, actor=world.nadia, quantity=12)
     html = client_for(world.authority, world.nadia).get(
         url("moderation_review", listing.pk)).content.decode()
     assert "345,50" in html
@@ -271,7 +273,7 @@ def test_review_page_shows_everything_a_moderator_needs(world):
 def test_bulk_approve_reports_approved_and_refused(world):
     with in_authority(world.authority):
         first, second, held = (submitted(world, title=f"Lot {n}") for n in range(3))
-        services.hold_listing(listing=held, actor=world.bruno)
+        hold_listing(listing=held, actor=world.bruno)
     nadia = client_for(world.authority, world.nadia)
     response = nadia.post(url("moderation_bulk_approve"),
                           {"listings": [first.pk, second.pk, held.pk]}, follow=True)
@@ -299,7 +301,7 @@ def test_queue_lists_pending_listings_oldest_first_with_counts(world):
         Listing.objects.filter(pk=older.pk).update(
             submitted_at=timezone.now() - timezone.timedelta(days=2))
         published = submitted(world, title="Table ronde")
-        services.approve_listing(listing=published, actor=world.bruno)
+        approve_listing(listing=published, actor=world.bruno)
     html = client_for(world.authority, world.nadia).get(url("moderation_queue")).content.decode()
     assert html.index("Armoire haute") < html.index("Bureau droit")
     assert "Table ronde" not in html
@@ -394,13 +396,13 @@ def test_dashboard_totals_after_two_closures(world, django_capture_on_commit_cal
         desks = submitted(world, title="Bureaux droits", quantity=4,
                           category=item_type("Bureau droit"), estimated_value=Decimal("200"))
         for listing in (chairs, desks):
-            services.approve_listing(listing=listing, actor=world.nadia)
-        services.close_listing(listing=chairs, actor=world.poster, reason="exchanged_internal",
-                               recipient=Recipient.service(Service.objects.get(pk=world.sports.pk)))
-        services.close_listing(listing=desks, actor=world.poster, reason="given_to_partner",
-                               quantity=2, recipient=Recipient.named("École Jules Ferry"))
-        services.close_listing(listing=desks, actor=world.poster, reason="discarded",
-                               quantity=1)
+            approve_listing(listing=listing, actor=world.nadia)
+        close_listing(listing=chairs, actor=world.poster, reason="exchanged_internal",
+                      recipient=Recipient.service(Service.objects.get(pk=world.sports.pk)))
+        close_listing(listing=desks, actor=world.poster, reason="given_to_partner",
+                      quantity=2, recipient=Recipient.named("École Jules Ferry"))
+        close_listing(listing=desks, actor=world.poster, reason="discarded",
+                      quantity=1)
         submitted(world, title="En attente")
     response = client_for(world.authority, world.nadia).get(url("moderation_dashboard"))
     assert response.status_code == 200
@@ -420,9 +422,9 @@ def test_dashboard_totals_after_two_closures(world, django_capture_on_commit_cal
 def test_dashboard_period_and_quick_links(world):
     with in_authority(world.authority):
         listing = submitted(world)
-        services.approve_listing(listing=listing, actor=world.nadia)
-        services.close_listing(listing=listing, actor=world.poster,
-                               reason="given_to_partner", recipient=Recipient.named("Emmaüs"))
+        approve_listing(listing=listing, actor=world.nadia)
+        close_listing(listing=listing, actor=world.poster,
+                      reason="given_to_partner", recipient=Recipient.named("Emmaüs"))
     nadia = client_for(world.authority, world.nadia)
     last_year = timezone.localdate().year - 1
     response = nadia.get(url("moderation_dashboard"),

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 
-from exchange.listings import reminders, services
+from exchange.listings import reminders
 from exchange.listings.models import (
     Category,
     ClosureReason,
@@ -26,6 +26,10 @@ from exchange.listings.models import (
 )
 from exchange.listings.recipients import Recipient
 from exchange.listings.reminders import OutcomeAction
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.contact import contact_poster
+from exchange.listings.services.moderation import approve_listing
+from exchange.listings.services.posting import create_listing
 from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
 from tests.conftest import client_for, host_of
 from tests.exchange.listings.factories import ContactRequestFactory
@@ -46,13 +50,13 @@ def make_world(authority, domain):
         "moderator": moderator(email=f"nadia@{domain}"),
         "sports": sports,
     }
-    listing = services.create_listing(
+    listing = create_listing(
         poster=world["poster"], submit=True, title="Chaises empilables en hêtre",
         category=Category.objects.get(name="Chaise visiteur / empilable"), quantity=10,
         condition="good", estimated_value=VALUE, site=SiteFactory(name="Centre technique"))
-    world["listing"] = services.approve_listing(listing=listing, actor=world["moderator"])
-    world["contact"] = services.contact_poster(listing=world["listing"],
-                                               sender=world["other"])
+    world["listing"] = approve_listing(listing=listing, actor=world["moderator"])
+    world["contact"] = contact_poster(listing=world["listing"],
+                                      sender=world["other"])
     return world
 
 
@@ -111,9 +115,9 @@ def test_opening_a_link_only_shows_what_will_happen(world, action):
 
 def test_given_closes_the_listing_for_the_asking_agents_service(world):
     with tenant_context(world["authority"]):  # 3 chairs already went elsewhere
-        services.close_listing(listing=world["listing"], actor=world["poster"],
-                               reason=ClosureReason.GIVEN_TO_PARTNER, quantity=3,
-                               recipient=Recipient.named("Emmaüs"))
+        close_listing(listing=world["listing"], actor=world["poster"],
+                      reason=ClosureReason.GIVEN_TO_PARTNER, quantity=3,
+                      recipient=Recipient.named("Emmaüs"))
 
     response = anonymous(world["authority"]).post(given_link(world))
 
@@ -241,8 +245,8 @@ def test_a_token_signed_for_something_else_is_refused(world):
 
 def test_a_contact_of_another_listing_is_refused(world):
     with tenant_context(world["authority"]):
-        other_listing = services.approve_listing(
-            listing=services.create_listing(
+        other_listing = approve_listing(
+            listing=create_listing(
                 poster=world["poster"], submit=True, title="Armoire haute",
                 category=world["listing"].category, quantity=1, condition="used",
                 estimated_value=Decimal("50"), site=world["listing"].site),

@@ -9,9 +9,9 @@ from PIL import Image
 from exchange.listings import photos
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing, ListingPhoto, ListingStatus
+from tests.accounts.factories import agent, moderator
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import ListingFactory, image_upload, published_listing
-from tests.factories import agent, moderator
+from tests.exchange.listings.factories import ListingFactory, image_upload, published_listing
 
 pytestmark = pytest.mark.django_db
 

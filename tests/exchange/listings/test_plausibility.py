@@ -9,14 +9,15 @@ from decimal import Decimal
 
 import pytest
 
-from exchange.listings import services
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.posting import create_listing, update_listing
+from tests.accounts.factories import SiteFactory, agent, moderator
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import item_type, published_listing
+from tests.exchange.listings.factories import item_type, published_listing
 from tests.exchange.listings.test_api import API, api
 from tests.exchange.listings.test_listing_pages import listing_data
-from tests.factories import SiteFactory, agent, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +46,18 @@ def test_an_agent_cannot_create_an_implausible_listing_even_confirming(
         poster = agent()
         for confirm in (False, True):
             with pytest.raises(ExchangeError) as refused:
-                services.create_listing(poster=poster, confirm_outlier=confirm,
-                                        **fields(**figures))
+                create_listing(poster=poster, confirm_outlier=confirm,
+                               **fields(**figures))
             assert refused.value.code == code
         assert not Listing.objects.exists()
 
 
 def test_the_bounds_themselves_are_plausible(chatellerault):
     with in_authority(chatellerault):
-        listing = services.create_listing(poster=agent(), **fields(
+        listing = create_listing(poster=agent(), **fields(
             quantity=10_000, estimated_value=Decimal("1000000000") / 1000))
         assert listing.quantity == 10_000 and listing.outlier_confirmed_at is None
-        single = services.create_listing(poster=agent(), **fields(
+        single = create_listing(poster=agent(), **fields(
             quantity=1, estimated_value=Decimal("100000")))
         assert single.outlier_confirmed_at is None
 
@@ -66,15 +67,15 @@ def test_a_moderator_confirms_an_outlier_which_then_closes_without_asking_again(
     with in_authority(chatellerault):
         nadia = moderator()
         with pytest.raises(ExchangeError):
-            services.create_listing(poster=nadia, **fields(**HUGE))  # not confirmed
-        listing = services.create_listing(poster=nadia, confirm_outlier=True, **fields(**HUGE))
+            create_listing(poster=nadia, **fields(**HUGE))  # not confirmed
+        listing = create_listing(poster=nadia, confirm_outlier=True, **fields(**HUGE))
         assert listing.outlier_confirmed_by == nadia and listing.outlier_confirmed_at
         assert "inhabituelle" in " ".join(listing.events.values_list("message", flat=True))
         # Editing something else keeps the confirmation…
-        services.update_listing(listing=listing, actor=nadia, title="Chaises (lot)")
+        update_listing(listing=listing, actor=nadia, title="Chaises (lot)")
         # … changing a figure drops it.
         with pytest.raises(ExchangeError) as refused:
-            services.update_listing(listing=listing, actor=nadia, quantity=300_000)
+            update_listing(listing=listing, actor=nadia, quantity=300_000)
         assert refused.value.code == "quantity_implausible"
         listing.refresh_from_db()
         assert listing.quantity == 400_000 and listing.outlier_confirmed_at is not None
@@ -84,8 +85,8 @@ def test_an_agent_cannot_raise_a_listing_above_the_bounds(chatellerault):
     with in_authority(chatellerault):
         listing = published_listing(quantity=10, estimated_value=Decimal("300"))
         with pytest.raises(ExchangeError) as refused:
-            services.update_listing(listing=listing, actor=listing.poster,
-                                    estimated_value=Decimal("5000000"), confirm_outlier=True)
+            update_listing(listing=listing, actor=listing.poster,
+                           estimated_value=Decimal("5000000"), confirm_outlier=True)
         assert refused.value.code == "value_implausible"
         listing.refresh_from_db()
         assert listing.estimated_value == Decimal("300.00")
@@ -99,17 +100,17 @@ def test_closing_an_unconfirmed_outlier_needs_a_moderator(
         Listing.objects.filter(pk=listing.pk).update(**HUGE)
         listing.refresh_from_db()
         with pytest.raises(ExchangeError) as refused:
-            services.close_listing(listing=listing, actor=listing.poster, reason="discarded",
-                                   quantity=3, confirm_outlier=True)
+            close_listing(listing=listing, actor=listing.poster, reason="discarded",
+                          quantity=3, confirm_outlier=True)
         assert refused.value.code == "quantity_implausible"
         assert not listing.transfers.exists()
         nadia = moderator()
         with django_capture_on_commit_callbacks(execute=True):
-            services.close_listing(listing=listing, actor=nadia, reason="discarded",
-                                   quantity=3, confirm_outlier=True)
+            close_listing(listing=listing, actor=nadia, reason="discarded",
+                          quantity=3, confirm_outlier=True)
             # Confirmed on the listing: the poster's next closure passes.
-            services.close_listing(listing=listing, actor=listing.poster,
-                                   reason="discarded", quantity=2)
+            close_listing(listing=listing, actor=listing.poster,
+                          reason="discarded", quantity=2)
         assert listing.transfers.count() == 2
 
 

@@ -13,9 +13,9 @@ from analytics import campaigns
 from analytics.facts import rebuild_facts
 from analytics.models import StatsSettings, WeightCampaignLine
 from exchange.listings.models import ExchangeSettings
+from tests.accounts.factories import authority_admin
 from tests.analytics.factories import chairs_listing, date_transfer, give, make_town
 from tests.conftest import client_for, in_authority
-from tests.factories import authority_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -98,8 +98,8 @@ def test_other_authority_pages_and_api_reads_write_nothing(chatellerault,
 
 
 def test_operator_console_reads_write_nothing(chatellerault):
+    from tests.accounts.factories import operator
     from tests.conftest import verified_operator_client
-    from tests.factories import operator
 
     client = verified_operator_client(operator())
     pages = ["/operator/", f"/operator/authorities/{chatellerault.slug}/",

@@ -8,8 +8,8 @@ from accounts.models import Service
 from exchange.listings import recipients, transfer_records
 from exchange.listings.forms import CloseForm
 from exchange.listings.recipients import RecipientKind
+from tests.accounts.factories import agent
 from tests.conftest import in_authority
-from tests.factories import agent
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from exchange.listings import services
 from exchange.listings.models import Category
 from exchange.listings.selectors import FeedFilters, published_listings
+from exchange.listings.services.moderation import approve_listing
+from exchange.listings.services.posting import create_listing
+from tests.accounts.factories import SiteFactory, agent, moderator
 from tests.conftest import in_authority
-from tests.factories import SiteFactory, agent, moderator
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +24,10 @@ def catalogue(chatellerault):
         titles = [("Chaises empilables en hêtre", chairs), ("Écran 24 pouces", screens),
                   ("Bureau d'écolier", Category.objects.get(name="Bureau droit"))]
         for title, category in titles:
-            listing = services.create_listing(
+            listing = create_listing(
                 poster=poster, title=title, description="", category=category, quantity=1,
                 condition="good", estimated_value=Decimal("10"), site=site, submit=True)
-            services.approve_listing(listing=listing, actor=mod)
+            approve_listing(listing=listing, actor=mod)
         yield
 
 

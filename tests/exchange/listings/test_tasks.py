@@ -26,7 +26,7 @@ from kombu.exceptions import OperationalError
 
 from analytics import tasks as analytics_tasks
 from collectivrecup.celery import app
-from exchange.listings import reminders, selectors, services, tasks
+from exchange.listings import reminders, selectors, tasks
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import (
     Category,
@@ -36,10 +36,17 @@ from exchange.listings.models import (
     Listing,
     ListingStatus,
 )
+from exchange.listings.selectors import exchange_settings
+from exchange.listings.services import expiry
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.contact import contact_poster, queue_contact
+from exchange.listings.services.expiry import extend_listing
+from exchange.listings.services.moderation import approve_listing
+from exchange.listings.services.posting import create_listing
 from exchange.partners import tasks as partner_tasks
 from tenants.models import Authority, AuthorityStatus
-from tests.exchange.factories import ContactRequestFactory
-from tests.factories import ServiceFactory, SiteFactory, agent, moderator
+from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
+from tests.exchange.listings.factories import ContactRequestFactory
 
 BROKEN_BACKEND = "tests.exchange.listings.test_tasks.BrokenSMTPBackend"
 FLAKY_BACKEND = "tests.exchange.listings.test_tasks.FlakySMTPBackend"
@@ -116,8 +123,8 @@ def published(world, **overrides) -> Listing:
             "category": world["chairs"], "quantity": 10, "condition": "good",
             "estimated_value": Decimal("300.00"), "site": world["site"]}
     data.update(overrides)
-    listing = services.create_listing(poster=world["poster"], submit=True, **data)
-    return services.approve_listing(listing=listing, actor=world["moderators"][0])
+    listing = create_listing(poster=world["poster"], submit=True, **data)
+    return approve_listing(listing=listing, actor=world["moderators"][0])
 
 
 @pytest.fixture
@@ -147,8 +154,8 @@ def eager_retries():
 def contact(world, listing, capture, message="Pour la salle de réunion du 2e étage"):
     """The other agent clicks "I am interested"; what follows the commit runs."""
     with capture(execute=True):
-        return services.contact_poster(listing=listing, sender=world["other"],
-                                       message=message)
+        return contact_poster(listing=listing, sender=world["other"],
+                              message=message)
 
 
 # --- A failing mail server loses nothing -----------------------------------------------
@@ -192,11 +199,9 @@ def test_a_failing_mail_server_loses_no_contact(world, settings, mail_server_dow
 @pytest.mark.django_db
 def test_every_retry_is_counted_and_the_last_failure_is_swallowed(world, mail_server_down,
                                                                    eager_retries):
-    from exchange.listings import notifications
-
     listing = published(world)
     stored = ContactRequestFactory(listing=listing, sender=world["other"])
-    notifications.queue_contact(stored)  # all retries fail: still no raise
+    queue_contact(stored)  # all retries fail: still no raise
     stored.refresh_from_db()
     assert (stored.status, stored.attempts) == (ContactStatus.FAILED, MAX_ATTEMPTS)
     assert stored.last_error.startswith("SMTPException")
@@ -224,7 +229,7 @@ def test_retries_never_multiply_mails(world, settings, eager_retries,
 
 @pytest.mark.django_db
 def test_contact_cc_follows_the_authority_settings(world, django_capture_on_commit_callbacks):
-    rules = services.exchange_settings()
+    rules = exchange_settings()
     rules.contact_cc = ["reemploi@chatellerault.example"]
     rules.save()
     listing = published(world)
@@ -304,25 +309,25 @@ def test_a_sweep_attempt_records_a_failure_without_starting_a_chain(world, mail_
 
 @pytest.mark.django_db
 def test_contacts_are_rate_limited_per_agent_per_hour(world):
-    rules = services.exchange_settings()
+    rules = exchange_settings()
     rules.contacts_per_hour = 3
     rules.save()
     first, second = published(world), published(world, title="Armoire haute à rideaux")
     for listing in (first, second, first):
-        services.contact_poster(listing=listing, sender=world["other"])
+        contact_poster(listing=listing, sender=world["other"])
     with pytest.raises(ExchangeError) as refused:
-        services.contact_poster(listing=second, sender=world["other"])
+        contact_poster(listing=second, sender=world["other"])
     assert refused.value.code == "rate_limited"
     assert ContactRequest.objects.filter(sender=world["other"]).count() == 3
 
     # Another agent is not held back by Julien's contacts.
     third = agent(email="lea@chatellerault.example", service=world["sports"])
-    services.contact_poster(listing=second, sender=third)
+    contact_poster(listing=second, sender=third)
 
     # An hour later, Julien may contact again.
     ContactRequest.objects.filter(sender=world["other"]).update(
         created_at=timezone.now() - timedelta(minutes=61))
-    services.contact_poster(listing=second, sender=world["other"])
+    contact_poster(listing=second, sender=world["other"])
     assert ContactRequest.objects.filter(sender=world["other"]).count() == 4
 
 
@@ -385,7 +390,7 @@ def test_a_failing_authority_does_not_stop_the_others(world, grand_chatellerault
             raise RuntimeError("boom")
         return 0
 
-    monkeypatch.setattr(services, "expire_due_listings", expire)
+    monkeypatch.setattr(expiry, "expire_due_listings", expire)
     connection.set_schema_to_public()
     tasks.expire_listings_everywhere.delay()
     assert {"chatellerault", "grand_chatellerault"} <= set(seen)
@@ -425,7 +430,7 @@ def test_expiry_reminder_goes_once_a_week_before_with_a_link_to_extend(world):
 
     with tenant_context(world["authority"]):
         # Extended, it will be reminded again a week before its new date.
-        services.extend_listing(listing=soon, actor=world["poster"])
+        extend_listing(listing=soon, actor=world["poster"])
         soon.refresh_from_db()
         assert soon.expiry_reminder_sent_at is None
         assert reminders.send_expiry_reminders(now=soon.expires_at - timedelta(days=3)) == 1
@@ -454,8 +459,8 @@ def test_outcome_reminder_a_week_after_the_first_contact(world):
     lea = agent(email="lea@chatellerault.example", first_name="Léa", last_name="Petit",
                 service=ServiceFactory(name="Médiathèque"))
     for sender in (world["other"], lea, world["other"]):
-        services.contact_poster(listing=listing, sender=sender)
-    services.contact_poster(listing=recent, sender=lea)
+        contact_poster(listing=listing, sender=sender)
+    contact_poster(listing=recent, sender=lea)
     eight_days_ago = timezone.now() - timedelta(days=8)
     ContactRequest.objects.filter(listing=listing).update(created_at=eight_days_ago)
     mail.outbox.clear()
@@ -490,7 +495,7 @@ def test_outcome_reminder_a_week_after_the_first_contact(world):
 @pytest.mark.django_db
 def test_still_available_restarts_the_reminder_clock(world):
     listing = published(world)
-    services.contact_poster(listing=listing, sender=world["other"])
+    contact_poster(listing=listing, sender=world["other"])
     start = timezone.now()
     assert reminders.send_outcome_reminders(now=start + timedelta(days=6)) == 0
     assert reminders.send_outcome_reminders(now=start + timedelta(days=7, hours=1)) == 1
@@ -501,8 +506,8 @@ def test_still_available_restarts_the_reminder_clock(world):
     assert reminders.send_outcome_reminders(now=start + timedelta(days=15)) == 0
     assert reminders.send_outcome_reminders(now=start + timedelta(days=16, hours=1)) == 1
 
-    services.close_listing(listing=listing, actor=world["poster"],
-                           reason=ClosureReason.WITHDRAWN)
+    close_listing(listing=listing, actor=world["poster"],
+                  reason=ClosureReason.WITHDRAWN)
     assert reminders.send_outcome_reminders(now=start + timedelta(days=40)) == 0
 
 
@@ -614,8 +619,8 @@ def test_a_worker_delivers_the_contact_in_the_authority_that_queued_it(filesyste
     def agent_clicks_contact():
         with tenant_context(world["authority"]):
             listing = published(world)
-            stored = services.contact_poster(listing=listing, sender=world["other"],
-                                             message="Je passe jeudi")  # commits, queues
+            stored = contact_poster(listing=listing, sender=world["other"],
+                                    message="Je passe jeudi")  # commits, queues
             return listing, stored
 
     def status_once_sent_or_late(contact_id):

@@ -11,14 +11,15 @@ from pypdf import PdfReader
 
 from accounts.models import Role, User
 from analytics.models import TransferFact
-from exchange.listings import services
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing, ListingStatus
 from exchange.listings.recipients import Recipient
+from exchange.listings.selectors import exchange_settings
+from exchange.listings.services.closure import close_listing, confirm_transfer, quantity_left
+from tests.accounts.factories import agent, moderator
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import published_listing
+from tests.exchange.listings.factories import published_listing
 from tests.exchange.sharing.sharing_world import _outsider_schema, confirm_receipts, naintre, share
-from tests.factories import agent, moderator
 
 __all__ = ["_outsider_schema", "naintre"]
 pytestmark = pytest.mark.django_db
@@ -37,10 +38,10 @@ def _sharing(chatellerault, grand_chatellerault):
 
 def give_to_agglo(listing, capture, **kwargs):
     with capture(execute=True):
-        return services.close_listing(listing=listing, actor=listing.poster,
-                                      reason="exchanged_other_authority",
-                                      recipient=Recipient.authority("grand-chatellerault"),
-                                      **kwargs)
+        return close_listing(listing=listing, actor=listing.poster,
+                             reason="exchanged_other_authority",
+                             recipient=Recipient.authority("grand-chatellerault"),
+                             **kwargs)
 
 
 def test_below_the_cap_the_transfer_counts_at_once(chatellerault, grand_chatellerault,
@@ -64,13 +65,13 @@ def test_above_the_cap_a_moderator_confirms_then_it_closes_and_counts(
         assert transfer.awaits_confirmation
         listing.refresh_from_db()
         assert listing.status == ListingStatus.PUBLISHED  # still open, items reserved
-        assert services.quantity_left(listing) == 0
+        assert quantity_left(listing) == 0
         with pytest.raises(ExchangeError):
-            services.close_listing(listing=listing, actor=listing.poster, reason="discarded")
+            close_listing(listing=listing, actor=listing.poster, reason="discarded")
         assert not TransferFact.objects.filter(transfer_id=transfer.pk,
                                                authority=chatellerault).exists()
         with pytest.raises(ExchangeError) as not_moderator:
-            services.confirm_transfer(transfer=transfer, actor=listing.poster)
+            confirm_transfer(transfer=transfer, actor=listing.poster)
         assert not_moderator.value.code == "forbidden"
         nadia = moderator()
     queue = client_for(chatellerault, nadia)
@@ -100,7 +101,7 @@ def test_a_moderator_refuses_and_the_items_are_available_again(chatellerault, ca
     assert response.status_code == 302
     with in_authority(chatellerault):
         assert not listing.transfers.exists()
-        assert services.quantity_left(listing) == 4
+        assert quantity_left(listing) == 4
         history = list(listing.events.values_list("message", flat=True))
     assert any("délibération" in message for message in history)
 
@@ -165,7 +166,7 @@ def test_a_record_for_a_partner_and_an_agreement_reference(chatellerault, captur
     with in_authority(chatellerault):
         listing = published_listing(quantity=1, estimated_value=Decimal("50"))
         with capture(execute=True):
-            transfer = services.close_listing(
+            transfer = close_listing(
                 listing=listing, actor=listing.poster, reason="given_to_partner",
                 recipient=Recipient.named("Emmaüs Châtellerault"),
                 agreement_reference="CONV-2026-07")
@@ -195,7 +196,7 @@ def test_a_rebuild_leaves_out_transfers_awaiting_confirmation(chatellerault, cap
     assert not TransferFact.objects.filter(authority=chatellerault,
                                            transfer_id=pending.pk).exists()
     with in_authority(chatellerault), capture(execute=True):
-        services.confirm_transfer(transfer=pending, actor=moderator())
+        confirm_transfer(transfer=pending, actor=moderator())
     assert rebuild_facts(chatellerault)["created"] == 0  # written on confirmation already
     assert TransferFact.objects.filter(authority=chatellerault,
                                        transfer_id=pending.pk).exists()
@@ -228,7 +229,7 @@ def test_the_value_above_the_cap_is_emailed_to_active_moderators_only(chatellera
     """Issue 12: the e-mail reveals a value above the cap; `contact_cc` may be any
     address (a shared mailbox, someone outside): it must not receive it."""
     with in_authority(chatellerault):
-        rules = services.exchange_settings()
+        rules = exchange_settings()
         rules.contact_cc = ["achats@outside.example", "dst@chatellerault.example"]
         rules.save()
         nadia = moderator(email="nadia@chatellerault.example")

@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from exchange.catalogue.models import CatalogueEntry
-from exchange.listings import services as exchange_services
 from exchange.listings.models import Listing
 from exchange.listings.recipients import Recipient
+from exchange.listings.services.closure import close_listing
 from exchange.partners import services
 from exchange.partners.models import ApiKey, PartnerRequest, Scope
 from tests.accounts.factories import TokenFactory, agent, moderator
@@ -280,9 +280,9 @@ def test_no_value_nor_agents_email_in_any_partner_response(
         poster = agent(email="jeanne.poster@chatellerault.example")
         listing = published_listing(poster=poster, title="Table de réunion")
         offer(listing)
-        exchange_services.close_listing(listing=published_listing(poster=poster),
-                                        actor=poster, reason="exchanged_internal",
-                                        recipient=Recipient.service(poster.service))
+        close_listing(listing=published_listing(poster=poster),
+                      actor=poster, reason="exchanged_internal",
+                      recipient=Recipient.service(poster.service))
     client = partner_client(ressourcerie["key"])
     responses = [client.get(FEED), client.get(STATS),
                  client.post(request_path(chatellerault, listing),
@@ -343,9 +343,9 @@ def test_stats_give_aggregates_by_destination(ressourcerie, chatellerault,
     with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
         poster = agent()
         listing = published_listing(poster=poster, quantity=4)
-        exchange_services.close_listing(listing=listing, actor=poster,
-                                        reason="exchanged_internal",
-                                        recipient=Recipient.service(poster.service))
+        close_listing(listing=listing, actor=poster,
+                      reason="exchanged_internal",
+                      recipient=Recipient.service(poster.service))
     body = partner_client(ressourcerie["key"]).get(STATS).json()
     [row] = body["authorities"]
     assert row["totals"]["items"] == 4

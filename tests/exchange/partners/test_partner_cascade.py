@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from analytics.models import Destination, TransferFact
 from exchange.catalogue.models import CatalogueEntry
-from exchange.listings import services as exchange_services
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing, Transfer
 from exchange.listings.recipients import Recipient
+from exchange.listings.selectors import exchange_settings
+from exchange.listings.services.closure import close_listing, confirm_transfer
+from exchange.listings.services.visibility import set_partner_offer_opt_out
 from exchange.partners.cascade import offer_due_listings
 from exchange.partners.models import PartnerRequest
 from exchange.partners.tasks import offer_due_listings_everywhere
@@ -109,15 +111,15 @@ def test_the_cascade_skips_opted_out_reserved_given_and_never_settings(chateller
             age(listing, 30)
         Listing.objects.filter(pk=opted_out.pk).update(partner_offer_opt_out=True)
         Listing.objects.filter(pk=reserved.pk).update(reserved_for="Service des sports")
-        exchange_services.close_listing(listing=partly_given, actor=poster, quantity=1,
-                                        reason="exchanged_internal",
-                                        recipient=Recipient.service(poster.service))
+        close_listing(listing=partly_given, actor=poster, quantity=1,
+                      reason="exchanged_internal",
+                      recipient=Recipient.service(poster.service))
         assert offer_due_listings() == 1
         assert offer_due_listings() == 0  # twice changes nothing
         offered = set(Listing.objects.filter(offered_to_partners_at__isnull=False)
                       .values_list("pk", flat=True))
         assert offered == {due.pk}
-        settings_row = exchange_services.exchange_settings()
+        settings_row = exchange_settings()
         settings_row.offer_to_partners_after_days = None
         settings_row.save()
         Listing.objects.filter(pk=due.pk).update(offered_to_partners_at=None)
@@ -144,8 +146,8 @@ def test_poster_or_moderator_opt_out_withdraws_the_entry(chatellerault,
         assert Listing.objects.get(pk=listing.pk).partner_offer_opt_out
         other = agent()
         with pytest.raises(ExchangeError):
-            exchange_services.set_partner_offer_opt_out(listing=listing, actor=other,
-                                                        opt_out=False)
+            set_partner_offer_opt_out(listing=listing, actor=other,
+                                      opt_out=False)
     assert client_for(chatellerault, other).post(
         f"/listings/{listing.pk}/partner-offer/", {"opt_out": "0"}).status_code == 403
 
@@ -158,9 +160,9 @@ def test_the_close_service_refuses_a_partner_the_authority_does_not_grant(
         poster = agent()
         listing = published_listing(poster=poster)
         with pytest.raises(ExchangeError) as refused:
-            exchange_services.close_listing(listing=listing, actor=poster,
-                                            reason="given_to_partner",
-                                            recipient=Recipient.partner(stranger.pk))
+            close_listing(listing=listing, actor=poster,
+                          reason="given_to_partner",
+                          recipient=Recipient.partner(stranger.pk))
         assert refused.value.code == "recipient"
 
 
@@ -228,7 +230,7 @@ def test_a_donation_above_the_cap_waits_for_a_moderator_and_its_record_names_the
         assert partner_client(key).post(request_path(chatellerault, listing), {},
                                         content_type="application/json").status_code == 201
     with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
-        transfer = exchange_services.close_listing(
+        transfer = close_listing(
             listing=listing, actor=poster, reason="given_to_partner",
             recipient=Recipient.partner(envie.pk))
     assert transfer.awaits_confirmation
@@ -238,7 +240,7 @@ def test_a_donation_above_the_cap_waits_for_a_moderator_and_its_record_names_the
                                            transfer_id=transfer.pk).exists()
     assert PartnerRequest.objects.get().status != "accepted"
     with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
-        exchange_services.confirm_transfer(transfer=transfer, actor=moderator())
+        confirm_transfer(transfer=transfer, actor=moderator())
     assert PartnerRequest.objects.get().status == "accepted"
     assert TransferFact.objects.get(authority=chatellerault, transfer_id=transfer.pk
                                     ).receiver_partner_id == envie.pk

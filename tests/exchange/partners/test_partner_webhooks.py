@@ -13,8 +13,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.utils import timezone
 
-from exchange.listings import services as exchange_services
 from exchange.listings.recipients import Recipient
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.visibility import set_partner_offer_opt_out
 from exchange.partners import webhooks
 from exchange.partners.models import DeliveryStatus, WebhookDelivery
 from exchange.partners.tasks import retry_webhooks
@@ -113,9 +114,9 @@ def test_withdrawal_and_answered_requests_are_announced(
         partner_client(key).post(request_path(chatellerault, given), {},
                                  content_type="application/json")
     with in_authority(chatellerault), django_capture_on_commit_callbacks(execute=True):
-        exchange_services.close_listing(listing=given, actor=poster, reason="given_to_partner",
-                                        recipient=Recipient.partner(hooked.pk))
-        exchange_services.set_partner_offer_opt_out(listing=kept, actor=poster, opt_out=True)
+        close_listing(listing=given, actor=poster, reason="given_to_partner",
+                      recipient=Recipient.partner(hooked.pk))
+        set_partner_offer_opt_out(listing=kept, actor=poster, opt_out=True)
     events = [(json.loads(body)["event"], json.loads(body)["data"].get("status"),
                json.loads(body)["data"]["listing_id"]) for _h, body in receiver.received]
     assert events[2:] == [("request.answered", "accepted", given.pk),

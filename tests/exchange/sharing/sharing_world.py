@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from django.test.utils import CaptureQueriesContext  # noqa: F401 - re-exported for tests
 
-from exchange.listings import services
 from exchange.listings.models import Visibility
+from exchange.listings.services.visibility import set_visibility
 from exchange.sharing import services as sharing
 from tenants.models import Authority
 from tenants.validators import luhn_is_valid
+from tests.accounts.factories import authority_admin
 from tests.conftest import in_authority
-from tests.exchange.factories import published_listing
-from tests.factories import authority_admin
+from tests.exchange.listings.factories import published_listing
 
 # A slug no other test uses (tenants tests create and expect to refuse "naintre"…).
 OUTSIDER = {"slug": "sharing-outsider", "name": "Commune hors accord", "kind": "commune",
@@ -58,8 +58,8 @@ def shared_listing(authority: Authority, capture, **data):
     """A published listing of `authority`, made shared, projected (after-commit run)."""
     with in_authority(authority), capture(execute=True):
         listing = published_listing(**data)
-        services.set_visibility(listing=listing, actor=listing.poster,
-                                visibility=Visibility.SHARED)
+        set_visibility(listing=listing, actor=listing.poster,
+                       visibility=Visibility.SHARED)
     return listing
 
 
@@ -68,7 +68,7 @@ def confirm_receipts(receiver: Authority) -> int:
     receipt (through the service, as the "Cessions reçues à confirmer" page does), so
     that they count in its figures. Returns how many."""
     from exchange.sharing import receipt_selectors, receipts
-    from tests.factories import moderator
+    from tests.accounts.factories import moderator
 
     with in_authority(receiver):
         someone = moderator()

@@ -7,11 +7,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from exchange.listings.models import ContactRequest, Listing
+from tests.accounts.factories import SiteFactory, UserFactory, agent
 from tests.conftest import host_of, in_authority
-from tests.exchange.factories import item_type, published_listing
+from tests.exchange.listings.factories import item_type, published_listing
 from tests.exchange.listings.test_api import api
 from tests.exchange.sharing.sharing_world import _outsider_schema, naintre, share, shared_listing
-from tests.factories import SiteFactory, UserFactory, agent
 
 __all__ = ["_outsider_schema", "naintre"]
 pytestmark = pytest.mark.django_db

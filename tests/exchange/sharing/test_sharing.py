@@ -15,10 +15,13 @@ from django.utils import timezone
 
 from analytics.models import TransferFact
 from exchange.catalogue.models import CatalogueEntry
-from exchange.listings import services
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ContactRequest, Listing, ListingStatus, Visibility
 from exchange.listings.recipients import Recipient
+from exchange.listings.selectors import exchange_settings
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.moderation import approve_listing
+from exchange.listings.services.visibility import set_visibility, share_waiting_listings
 from exchange.sharing import services as sharing
 from exchange.sharing.invitations import missing_approvals
 from exchange.sharing.models import (
@@ -29,8 +32,9 @@ from exchange.sharing.models import (
     SharingEvent,
 )
 from exchange.sharing.selectors import sharing_partners_of
+from tests.accounts.factories import agent, authority_admin, moderator
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import image_upload, published_listing
+from tests.exchange.listings.factories import image_upload, published_listing
 from tests.exchange.sharing.sharing_world import (
     _outsider_schema,
     admin_of,
@@ -39,7 +43,6 @@ from tests.exchange.sharing.sharing_world import (
     share,
     shared_listing,
 )
-from tests.factories import agent, authority_admin, moderator
 
 __all__ = ["_outsider_schema", "naintre"]  # fixtures used below
 pytestmark = pytest.mark.django_db
@@ -207,11 +210,11 @@ def test_a_third_authority_sees_nothing_by_page_api_search_or_photo(
         from exchange.listings.photos import add_photo
 
         photo = add_photo(listing=listing, actor=listing.poster, upload=image_upload())
-        services.set_visibility(listing=listing, actor=listing.poster, visibility="shared")
+        set_visibility(listing=listing, actor=listing.poster, visibility="shared")
     # Publishing under pre-moderation: a poster's photo sends it back; publish again.
     with in_authority(chatellerault), capture(execute=True):
         if Listing.objects.get(pk=listing.pk).status != ListingStatus.PUBLISHED:
-            services.approve_listing(listing=listing, actor=moderator())
+            approve_listing(listing=listing, actor=moderator())
     assert CatalogueEntry.objects.get(listing_id=listing.pk).photo_ids == [photo.pk]
     urls = ["/listings/shared/", "/listings/shared/?q=zebulon",
             f"/listings/shared/chatellerault/{listing.pk}/",
@@ -267,14 +270,14 @@ def test_closing_or_making_internal_removes_it_from_the_feed(chatellerault,
     share(chatellerault, grand_chatellerault)
     listing = shared_listing(chatellerault, capture, title="Barnum 3 x 3 m")
     with in_authority(chatellerault), capture(execute=True):
-        services.set_visibility(listing=listing, actor=listing.poster,
-                                visibility=Visibility.INTERNAL)
+        set_visibility(listing=listing, actor=listing.poster,
+                       visibility=Visibility.INTERNAL)
     assert not CatalogueEntry.objects.filter(listing_id=listing.pk,
                                              authority=chatellerault).exists()
     with in_authority(chatellerault), capture(execute=True):
-        services.set_visibility(listing=listing, actor=listing.poster,
-                                visibility=Visibility.SHARED)
-        services.close_listing(listing=listing, actor=listing.poster, reason="discarded")
+        set_visibility(listing=listing, actor=listing.poster,
+                       visibility=Visibility.SHARED)
+        close_listing(listing=listing, actor=listing.poster, reason="discarded")
     assert not CatalogueEntry.objects.filter(listing_id=listing.pk,
                                              authority=chatellerault).exists()
 
@@ -311,7 +314,7 @@ def test_the_shared_feed_has_a_bounded_number_of_queries(chatellerault, grand_ch
 def test_new_listings_take_the_authority_default_and_the_poster_changes_it(chatellerault,
                                                                            capture):
     with in_authority(chatellerault):
-        rules = services.exchange_settings()
+        rules = exchange_settings()
         rules.default_visibility = Visibility.SHARED
         rules.save()
         listing = published_listing()
@@ -336,12 +339,12 @@ def test_the_cascade_shares_internal_listings_without_taker(chatellerault, captu
         old = published_listing(title="Ancienne")
         taken = published_listing(title="Prise", quantity=3)
         fresh = published_listing(title="Récente")
-        services.close_listing(listing=taken, actor=taken.poster, reason="discarded",
-                               quantity=1)
+        close_listing(listing=taken, actor=taken.poster, reason="discarded",
+                      quantity=1)
         Listing.objects.filter(pk__in=[old.pk, taken.pk]).update(
             published_at=timezone.now() - timedelta(days=15))
-        assert services.share_waiting_listings() == 1
-        assert services.share_waiting_listings() == 0  # idempotent
+        assert share_waiting_listings() == 1
+        assert share_waiting_listings() == 0  # idempotent
         states = dict(Listing.objects.values_list("title", "visibility"))
     assert (states["Ancienne"], states["Prise"], states["Récente"]) == (
         "shared", "internal", "internal")
@@ -365,7 +368,7 @@ def test_an_agent_of_another_authority_contacts_the_poster(chatellerault,
         moderator(email="nadia@chatellerault.example")
     listing = shared_listing(chatellerault, capture, poster=poster, title="Écrans 24 pouces")
     with in_authority(grand_chatellerault):
-        from tests.factories import ServiceFactory
+        from tests.accounts.factories import ServiceFactory
 
         julien = agent(email="julien@grand-chatellerault.example", first_name="Julien",
                        last_name="Martin", service=ServiceFactory(name="Médiathèque"))
@@ -400,7 +403,7 @@ def test_contacts_across_authorities_are_rate_limited(chatellerault, grand_chate
                                                       capture):
     share(chatellerault, grand_chatellerault)
     with in_authority(chatellerault):
-        rules = services.exchange_settings()
+        rules = exchange_settings()
         rules.contacts_per_hour = 1
         rules.save()
     listing = shared_listing(chatellerault, capture)
@@ -445,9 +448,9 @@ def test_an_unknown_or_own_authority_slug_is_refused(chatellerault):
         listing = published_listing()
         for slug in ("nulle-part", "chatellerault"):
             with pytest.raises(ExchangeError) as refused:
-                services.close_listing(listing=listing, actor=listing.poster,
-                                       reason="exchanged_other_authority",
-                                       recipient=Recipient.authority(slug))
+                close_listing(listing=listing, actor=listing.poster,
+                              reason="exchanged_other_authority",
+                              recipient=Recipient.authority(slug))
             assert refused.value.code == "recipient"
         assert not listing.transfers.exists()
 
@@ -464,9 +467,9 @@ def test_admins_set_the_default_visibility_and_the_cascade_delay(chatellerault):
         "default_visibility": "shared", "share_after_days": ""})
     assert response.status_code == 302
     with in_authority(chatellerault):
-        rules = services.exchange_settings()
+        rules = exchange_settings()
         assert (rules.default_visibility, rules.share_after_days) == ("shared", None)
-        assert services.share_waiting_listings() == 0  # never, when empty
+        assert share_waiting_listings() == 0  # never, when empty
 
 
 def test_networks_and_listings_of_others_are_out_of_reach(chatellerault, grand_chatellerault,

@@ -12,23 +12,25 @@ import pytest
 
 from exchange.catalogue.models import CatalogueEntry
 from exchange.catalogue.selectors import live_entries
-from exchange.listings import services
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ContactRequest, Listing, ListingStatus, Visibility
 from exchange.listings.photos import add_photo
 from exchange.listings.recipients import Recipient
+from exchange.listings.services.closure import close_listing
+from exchange.listings.services.moderation import approve_listing
+from exchange.listings.services.visibility import set_visibility
 from exchange.sharing import services as sharing
 from exchange.sharing.contacts import contact_shared_listing
 from exchange.sharing.grounds import ReceivedTransferGround, SharingAgreementGround
 from exchange.sharing.photos import open_shared_photo
 from exchange.sharing.selectors import shared_entry, shared_feed, sharing_partners_of
 from tenants.crossing import CrossingRefused, in_authority, may_cross
+from tests.accounts.factories import agent, authority_admin, moderator
 from tests.conftest import client_for
 from tests.conftest import in_authority as inside
-from tests.exchange.factories import image_upload, published_listing
+from tests.exchange.listings.factories import image_upload, published_listing
 from tests.exchange.listings.test_api import api
 from tests.exchange.sharing.sharing_world import confirm_receipts, share
-from tests.factories import agent, authority_admin, moderator
 from tests.tenants.gone import GONE, make_gone
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +47,11 @@ def shared_with_photo(owner, capture) -> tuple[Listing, int]:
     with inside(owner), capture(execute=True):
         listing = published_listing(title=TITLE)
         photo = add_photo(listing=listing, actor=listing.poster, upload=image_upload())
-        services.set_visibility(listing=listing, actor=listing.poster,
-                                visibility=Visibility.SHARED)
+        set_visibility(listing=listing, actor=listing.poster,
+                       visibility=Visibility.SHARED)
     with inside(owner), capture(execute=True):  # a photo under pre-moderation: publish again
         if Listing.objects.get(pk=listing.pk).status != ListingStatus.PUBLISHED:
-            services.approve_listing(listing=listing, actor=moderator())
+            approve_listing(listing=listing, actor=moderator())
     assert CatalogueEntry.objects.get(authority=owner, listing_id=listing.pk).photo_ids == [
         photo.pk]
     return listing, photo.pk
@@ -219,7 +221,7 @@ def test_a_mail_left_after_commit_is_not_sent_once_the_owner_is_not_live(
 def shared_listing_of(owner, capture, poster) -> Listing:
     with inside(owner), capture(execute=True):
         listing = published_listing(title=TITLE, poster=poster)
-        services.set_visibility(listing=listing, actor=poster, visibility=Visibility.SHARED)
+        set_visibility(listing=listing, actor=poster, visibility=Visibility.SHARED)
     return listing
 
 
@@ -236,7 +238,7 @@ def test_the_receiver_keeps_its_transfer_record_until_the_giver_data_are_deleted
         listing = published_listing(title="Tables pliantes", quantity=2,
                                     estimated_value=40)
         with capture(execute=True):
-            transfer = services.close_listing(
+            transfer = close_listing(
                 listing=listing, actor=listing.poster, reason="exchanged_other_authority",
                 recipient=Recipient.authority("grand-chatellerault"), quantity=2)
     assert confirm_receipts(grand_chatellerault) == 1  # it counts once the receiver confirms

@@ -19,19 +19,19 @@ from analytics import selectors as fact_selectors
 from analytics.facts import rebuild_facts
 from analytics.models import TransferFact
 from core.links import authority_host
-from exchange.listings import services
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing, ListingStatus
 from exchange.listings.recipients import Recipient
+from exchange.listings.services.closure import close_listing, confirm_transfer
 from exchange.sharing import receipts
 from exchange.sharing import services as sharing
 from exchange.sharing.models import ReceiptStatus, TransferReceipt
 from exchange.sharing.tasks import expire_transfer_receipts
+from tests.accounts.factories import agent, authority_admin, moderator
 from tests.conftest import client_for, in_authority
-from tests.exchange.factories import published_listing
+from tests.exchange.listings.factories import published_listing
 from tests.exchange.listings.test_api import API, api
 from tests.exchange.sharing.sharing_world import _outsider_schema, naintre, share
-from tests.factories import agent, authority_admin, moderator
 
 __all__ = ["_outsider_schema", "naintre"]
 pytestmark = pytest.mark.django_db
@@ -105,9 +105,9 @@ def test_an_ended_agreement_no_longer_allows_transfers(chatellerault, grand_chat
                               actor=authority_admin())
         listing = published_listing()
         with pytest.raises(ExchangeError) as refused:
-            services.close_listing(listing=listing, actor=listing.poster,
-                                   reason="exchanged_other_authority",
-                                   recipient=Recipient.authority("grand-chatellerault"))
+            close_listing(listing=listing, actor=listing.poster,
+                          reason="exchanged_other_authority",
+                          recipient=Recipient.authority("grand-chatellerault"))
         assert refused.value.code == "recipient"
         assert AGGLO_NAME in refused.value.messages[0]
         assert not listing.transfers.exists()
@@ -244,13 +244,13 @@ def test_above_the_cap_the_receipt_is_asked_once_the_giver_confirms(
     with in_authority(chatellerault):
         listing = published_listing(quantity=1, estimated_value=Decimal("900"))
         with capture(execute=True):
-            transfer = services.close_listing(listing=listing, actor=listing.poster,
-                                              reason="exchanged_other_authority",
-                                              recipient=Recipient.authority("grand-chatellerault"))
+            transfer = close_listing(listing=listing, actor=listing.poster,
+                                     reason="exchanged_other_authority",
+                                     recipient=Recipient.authority("grand-chatellerault"))
         assert transfer.awaits_confirmation
         assert not TransferReceipt.objects.exists()
         with capture(execute=True):
-            services.confirm_transfer(transfer=transfer, actor=moderator())
+            confirm_transfer(transfer=transfer, actor=moderator())
     assert TransferReceipt.objects.get(giver=chatellerault).transfer_id == transfer.pk
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role, Service, Site, User
 from core.links import authority_host
 from exchange.listings.demo import seed_demo_listings
-from exchange.listings.services import seed_categories
+from exchange.listings.services.categories import seed_categories
 from exchange.partners.cascade import offer_due_listings
 from exchange.partners.demo import DEMO_PARTNER, demo_key, is_local, seed_demo_partner
 from exchange.sharing.demo import seed_demo_sharing

@@ -1,9 +1,10 @@
-"""Writes on the category tree, made by the authority's administrators: rename a
-category, hide or show it, add a family or an item type.
+"""Writes on the category tree: seeded from the reference items when an authority is
+provisioned (`seed_categories`), then changed by the authority's administrators: rename
+a category, hide or show it, add a family or an item type.
 
 Families have no parent and no reference item; item types sit under a family and point
 at a reference item (analytics.ReferenceItem, public schema) so that weight and CO2e can
-be estimated. Hiding a family hides its item types (see services._check_category).
+be estimated. Hiding a family hides its item types (see checks.check_category).
 """
 
 from __future__ import annotations
@@ -15,10 +16,68 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import can_administer
 from analytics.models import ReferenceItem
+from analytics.reference_data import APPLIANCE_FAMILIES, IT_FAMILIES, read_reference_rows
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Category, CategoryKind
+from exchange.listings.services.settings import ensure_exchange_settings
 
 NAME_MAX_LENGTH = Category._meta.get_field("name").max_length
+
+
+# --- Seeding (provisioning) ----------------------------------------------------------
+
+def _category_kind(family_name: str) -> str:
+    if family_name in IT_FAMILIES:
+        return CategoryKind.IT
+    if family_name in APPLIANCE_FAMILIES:
+        return CategoryKind.APPLIANCE
+    return CategoryKind.GENERAL
+
+
+def _bulk_seed_categories(rows: list[dict]) -> int:
+    """A new schema's tree in two INSERTs (same rows as the get_or_create path)."""
+    families: dict[str, Category] = {}
+    for position, row in enumerate(rows):
+        families.setdefault(row["family_fr"], Category(
+            parent=None, name=row["family_fr"], kind=_category_kind(row["family_fr"]),
+            position=position))
+    Category.objects.bulk_create(families.values())
+    items: dict[tuple[str, str], Category] = {}
+    for position, row in enumerate(rows):
+        family = families[row["family_fr"]]
+        items.setdefault((row["family_fr"], row["label_fr"]), Category(
+            parent=family, name=row["label_fr"], reference_code=row["code"],
+            kind=family.kind, position=position))
+    Category.objects.bulk_create(items.values())
+    return len(families) + len(items)
+
+
+def seed_categories() -> int:
+    """Create the family/item-type tree from the reference items, and the authority's
+    exchange settings row. Idempotent."""
+    rows = read_reference_rows()
+    if not Category.objects.exists():  # a new authority: no per-row round trips
+        created = _bulk_seed_categories(rows)
+        ensure_exchange_settings()
+        return created
+    created = 0
+    families: dict[str, Category] = {}
+    for position, row in enumerate(rows):
+        family_name = row["family_fr"]
+        kind = _category_kind(family_name)
+        if family_name not in families:
+            families[family_name], new = Category.objects.get_or_create(
+                parent=None, name=family_name, defaults={"kind": kind, "position": position})
+            created += new
+        _, new = Category.objects.get_or_create(
+            parent=families[family_name], name=row["label_fr"],
+            defaults={"reference_code": row["code"], "kind": kind, "position": position})
+        created += new
+    ensure_exchange_settings()
+    return created
+
+
+# --- The administrators' changes -----------------------------------------------------
 
 
 def _require_admin(actor: User) -> None:
