@@ -24,6 +24,9 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.db.migrations.loader import MigrationLoader
 
+from tenants.models import Authority
+from tenants.provisioning import prepare_template
+
 Key = tuple[str, str]  # (app label, migration name)
 
 
@@ -116,8 +119,6 @@ SELECT * FROM pg_temp.collectivrecup_pending(%s::text[], %s);
 
 def plan() -> list[SchemaPlan]:
     """Every authority with the tenant migrations its schema lacks: one round trip."""
-    from tenants.models import Authority
-
     expected = expected_migrations()
     relevant = sorted({_dotted(k) for k in expected}
                       | {_dotted(r) for replaced in expected.values() for r in replaced})
@@ -178,8 +179,6 @@ def execute(items: list[SchemaPlan], *, processes: int = 2,
 
 
 def keep_template_migrated() -> None:
-    from tenants.provisioning import prepare_template
-
     prepare_template()  # migrates `_template` when it lacks a leaf migration
     connection.set_schema_to_public()
 

@@ -99,7 +99,8 @@ def _explained(lines: list[str], number: int) -> bool:
     if "#" in lines[number - 1]:
         return True
     above = number - 2
-    while above >= 0 and IMPORT_PART.match(lines[above].strip()) and lines[above].strip():
+    while above >= 0 and (code := re.sub(r"\s*#.*$", "", lines[above]).strip()) \
+            and IMPORT_PART.match(code):
         above -= 1
     return above >= 0 and lines[above].strip().startswith("#")
 
