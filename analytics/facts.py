@@ -40,6 +40,7 @@ from analytics.models import (
     TransferFact,
 )
 from analytics.sources import fact_source
+from core.rows import plan_changes
 from tenants.models import Authority
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -194,10 +195,6 @@ def write_fact(authority: Authority, row: TransferRow) -> TransferFact:
     return fact
 
 
-def _differs(fact: TransferFact, values: dict) -> bool:
-    return any(getattr(fact, name) != value for name, value in values.items())
-
-
 def replace_facts(authority: Authority, rows: Iterable[TransferRow]) -> dict[str, int]:
     """Make `authority`'s facts those of `rows` (every transfer that counts), in bulk.
 
@@ -211,23 +208,14 @@ def replace_facts(authority: Authority, rows: Iterable[TransferRow]) -> dict[str
     with transaction.atomic():
         existing = {fact.transfer_id: fact for fact in
                     TransferFact.objects.select_for_update().filter(authority=authority)}
-        to_create, to_update = [], []
         before_weights = {transfer_id: fact.weight_avoided_kg
                           for transfer_id, fact in existing.items()}
-        for transfer_id, values in wanted.items():
-            fact = existing.get(transfer_id)
-            if fact is None:
-                to_create.append(TransferFact(authority=authority, transfer_id=transfer_id,
-                                              updated_at=now, **values))
-            elif _differs(fact, values):
-                for name, value in values.items():
-                    setattr(fact, name, value)
-                fact.updated_at = now
-                to_update.append(fact)
-            else:
-                counts["unchanged"] += 1
-        orphans = [fact.pk for transfer_id, fact in existing.items()
-                   if transfer_id not in wanted]
+        changes = plan_changes(existing, wanted, now=now, build=lambda transfer_id, values:
+                               TransferFact(authority=authority, transfer_id=transfer_id,
+                                            updated_at=now, **values))
+        to_create, to_update = changes.to_create, changes.to_update
+        counts["unchanged"] = changes.unchanged
+        orphans = [fact.pk for fact in changes.orphans.values()]
         TransferFact.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
         TransferFact.objects.bulk_update(to_update, [*FACT_FIELDS, "receiver_authority",
                                           "receiver_partner_id", "updated_at"],
@@ -241,7 +229,7 @@ def replace_facts(authority: Authority, rows: Iterable[TransferRow]) -> dict[str
             *((f.transfer_id, f.date, f.category, before_weights[f.transfer_id],
                f.weight_avoided_kg) for f in to_update),
             *((transfer_id, f.date, f.category, f.weight_avoided_kg, None)
-              for transfer_id, f in existing.items() if transfer_id not in wanted)])
+              for transfer_id, f in changes.orphans.items())])
     counts.update(created=len(to_create), updated=len(to_update), deleted=len(orphans))
     return counts
 

@@ -19,6 +19,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.utils import timezone
 
+from core.rows import differs, plan_changes
 from core.search import SEARCH_CONFIG
 from exchange.catalogue.models import CatalogueEntry
 from tenants.models import Authority
@@ -55,10 +56,6 @@ def _refresh_search(entries) -> None:
                    + SearchVector("description", weight="B", config=SEARCH_CONFIG))
 
 
-def _differs(entry: CatalogueEntry, values: dict) -> bool:
-    return any(getattr(entry, name) != value for name, value in values.items())
-
-
 def save_entry(authority: Authority, listing_id: int, values: dict | None) -> str:
     """Make the entry of listing `listing_id` of `authority` hold `values` (its
     PROJECTED_FIELDS, with at least one audience: `is_shared` or `offered_at`), or
@@ -77,7 +74,7 @@ def save_entry(authority: Authority, listing_id: int, values: dict | None) -> st
                 return "unchanged"
             entry.delete()
             return "deleted"
-        if entry is not None and not _differs(entry, values):
+        if entry is not None and not differs(entry, values):
             return "unchanged"
         _entry, created = CatalogueEntry.objects.update_or_create(
             authority=authority, listing_id=listing_id,
@@ -97,25 +94,14 @@ def replace_entries(authority: Authority, expected: dict[int, dict]) -> dict[str
     with transaction.atomic():
         existing = {entry.listing_id: entry for entry in
                     CatalogueEntry.objects.select_for_update().filter(authority=authority)}
-        stale = [pk for listing_id, pk in
-                 ((entry.listing_id, entry.pk) for entry in existing.values())
-                 if listing_id not in expected]
+        changes = plan_changes(existing, expected, now=now, build=lambda listing_id, values:
+                               CatalogueEntry(authority=authority, listing_id=listing_id,
+                                              updated_at=now, **values))
+        stale = [entry.pk for entry in changes.orphans.values()]
         if stale:
             CatalogueEntry.objects.filter(pk__in=stale).delete()
-        counts["deleted"] = len(stale)
-        to_create, to_update = [], []
-        for listing_id, values in expected.items():
-            entry = existing.get(listing_id)
-            if entry is None:
-                to_create.append(CatalogueEntry(authority=authority, listing_id=listing_id,
-                                                updated_at=now, **values))
-            elif _differs(entry, values):
-                for name, value in values.items():
-                    setattr(entry, name, value)
-                entry.updated_at = now
-                to_update.append(entry)
-            else:
-                counts["unchanged"] += 1
+        counts["deleted"], counts["unchanged"] = len(stale), changes.unchanged
+        to_create, to_update = changes.to_create, changes.to_update
         CatalogueEntry.objects.bulk_create(to_create, batch_size=1000)
         CatalogueEntry.objects.bulk_update(to_update, [*PROJECTED_FIELDS, "updated_at"],
                                            batch_size=1000)
