@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import operator_required
-from exchange.listings.errors import ExchangeError
 from exchange.partners import selectors, services
 from exchange.partners.forms import KeyForm, PartnerForm, WebhookForm
 from exchange.partners.models import ApiKey, Partner
+from exchange.partners.views import answer_key_form
 
 
 def _page(request, *, status: int = 200, **extra):
@@ -55,20 +55,8 @@ def partner_create(request):
 @operator_required
 @require_POST
 def key_create(request):
-    form = KeyForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            api_key, full_key = services.create_api_key(
-                partner=data["partner"], name=data["name"], actor_email=request.user.email,
-                operator=request.user, expires_at=form.expires_at())
-        except ExchangeError as error:
-            form.add_error("expires_on" if error.code == "expires_at" else None, error)
-        else:
-            response = _page(request, new_key={"key": api_key, "secret": full_key})
-            response["Cache-Control"] = "no-store"
-            return response
-    return _page(request, key_form=form, status=400)
+    return answer_key_form(request, KeyForm(request.POST), _page,
+                           actor_email=request.user.email, operator=request.user)
 
 
 @operator_required

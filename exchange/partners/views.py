@@ -155,19 +155,28 @@ def grant_agreement(request, pk: int):
 def key_create(request):
     authority = current_authority()
     form = KeyForm(request.POST, partners=selectors.partners_with_open_grant(authority))
+    return answer_key_form(request, form, _page, actor_email=_actor(request),
+                           authority=authority)
+
+
+def answer_key_form(request, form: KeyForm, page, **issuer):
+    """The answer to a key form, on the administrators' page and the operators' console
+    alike: the new key's secret shown once (never cached), or the form with its errors
+    (400). `issuer` names who issues it (`authority=` or `operator=`, and `actor_email`);
+    `page(request, **context)` renders the page that holds the form."""
     if form.is_valid():
         data = form.cleaned_data
         try:
             api_key, full_key = services.create_api_key(
-                partner=data["partner"], name=data["name"], actor_email=_actor(request),
-                authority=authority, expires_at=form.expires_at())
+                partner=data["partner"], name=data["name"], expires_at=form.expires_at(),
+                **issuer)
         except ExchangeError as error:
             form.add_error("expires_on" if error.code == "expires_at" else None, error)
         else:
-            response = _page(request, new_key={"key": api_key, "secret": full_key})
+            response = page(request, new_key={"key": api_key, "secret": full_key})
             response["Cache-Control"] = "no-store"
             return response
-    return _page(request, key_form=form, status=400)
+    return page(request, key_form=form, status=400)
 
 
 @authority_admin_required
