@@ -187,28 +187,47 @@ def _names_schema(statement: str, schema: str) -> bool:
                 or "search_path" in statement.lower())
 
 
-def render(pilot, tenant_labels: set[str], plan: list[Migration] | None = None) -> Rendered:
-    """Render in `pilot` (an Authority) the plan `migrate` would apply there (or `plan`,
-    migrations applied after the schema's current state); raise NotReplayable."""
+def _replayable_plan(executor: MigrationExecutor, tenant_labels: set[str],
+                     plan: list[Migration] | None) -> list[Migration]:
+    """The plan `migrate` would apply in the executor's schema (or `plan`), once checked
+    against the rule; raise NotReplayable. Executes nothing."""
     unknown = unknown_receivers()
     if unknown:
         raise NotReplayable(f"migrate signal receivers: {', '.join(unknown)}")
+    loader = executor.loader
+    if not executor.recorder.has_table():
+        raise NotReplayable("no django_migrations table")
+    loader.check_consistent_history(executor.connection)
+    if plan is None:
+        if loader.detect_conflicts():
+            raise NotReplayable("conflicting migrations")
+        plan = [migration for migration, backwards in
+                executor.migration_plan(loader.graph.leaf_nodes()) if not backwards]
+    for migration in plan:
+        why = not_replayable(migration, tenant_labels)
+        if why:
+            raise NotReplayable(f"{migration.app_label}.{migration.name}: {why}")
+    return plan
+
+
+def why_not(pilot, tenant_labels: set[str]) -> str | None:
+    """For a dry run: why the plan `migrate` would apply in `pilot` would go to the
+    executor, or None when it would be replayed (the rule only; nothing is rendered)."""
+    with in_authority(pilot, ground=PlatformWork("release: plan the pending migrations")):
+        try:
+            _replayable_plan(MigrationExecutor(connection), tenant_labels, None)
+        except NotReplayable as reason:
+            return str(reason)
+    return None
+
+
+def render(pilot, tenant_labels: set[str], plan: list[Migration] | None = None) -> Rendered:
+    """Render in `pilot` (an Authority) the plan `migrate` would apply there (or `plan`,
+    migrations applied after the schema's current state); raise NotReplayable."""
     with in_authority(pilot, ground=PlatformWork("release: render the pending migrations")):
         executor = MigrationExecutor(connection)
         loader = executor.loader
-        if not executor.recorder.has_table():
-            raise NotReplayable("no django_migrations table")
-        loader.check_consistent_history(connection)
-        if plan is None:
-            if loader.detect_conflicts():
-                raise NotReplayable("conflicting migrations")
-            plan = [migration for migration, backwards in
-                    executor.migration_plan(loader.graph.leaf_nodes())
-                    if not backwards]
-        for migration in plan:
-            why = not_replayable(migration, tenant_labels)
-            if why:
-                raise NotReplayable(f"{migration.app_label}.{migration.name}: {why}")
+        plan = _replayable_plan(executor, tenant_labels, plan)
         applied = [key for key in loader.applied_migrations if key in loader.graph.nodes]
         statements: list[str] = []
         with transaction.atomic():

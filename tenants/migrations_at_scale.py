@@ -272,6 +272,22 @@ def _groups(items: list[SchemaPlan]) -> list[list[SchemaPlan]]:
     return list(groups.values())
 
 
+def _dry_run_paths(items: list[SchemaPlan], write: Callable[[str], None]) -> None:
+    """Which path each group would take (the rule, checked in its first schema)."""
+    from tenants.models import Authority
+
+    labels = tenant_app_labels()
+    for members in _groups(items):
+        slugs = ", ".join(item.slug for item in members)
+        why = "no django_migrations table"
+        if members[0].has_table:
+            pilot = Authority.objects.get(schema_name=members[0].schema_name)
+            why = migration_replay.why_not(pilot, labels)
+            connection.set_schema_to_public()
+        write(f"would replay rendered SQL in {slugs}" if why is None
+              else f"would use the executor for {slugs}: {why}")
+
+
 # --- Both paths --------------------------------------------------------------------------
 
 def execute(items: list[SchemaPlan], *, processes: int = 2, tasks_per_child: int = 10,
@@ -360,6 +376,7 @@ def migrate_authorities(*, processes: int = 2, tasks_per_child: int = 10,
                   f"({', '.join(item.missing)})")
     pending = [item for item in plans if item.pending]
     if dry_run:
+        _dry_run_paths(pending, write)
         summary.migrated = len(pending)
         summary.seconds = time.monotonic() - started
         write(f"dry run: {len(pending)} of {len(plans)} authorities would be migrated")

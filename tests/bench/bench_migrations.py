@@ -19,9 +19,9 @@ Three situations:
 The preparation (one DO block) is not timed.
 
 Sizes: `make bench` migrates 100 authorities, 3 runs a case. `BENCH_AUTHORITIES=500
-python -m tests.bench migrations` is the release at scale of the issue (about 10
-minutes, nearly all of it the stock command's runs); above 100 authorities each case
-runs once.
+python -m tests.bench migrations` is the release at scale of the issue (a quarter of an
+hour on a busy 2-core machine, nearly all of it creating the authorities and the stock
+command's runs); above 100 authorities each case runs once.
 """
 
 from __future__ import annotations

@@ -161,6 +161,17 @@ def test_dry_run_changes_nothing(two_more):
     assert not _recorded("migr_0")
 
 
+def test_dry_run_says_which_path_each_schema_would_take(two_more):
+    _forget("migr_0", *PYTHON)
+    _forget("migr_1")
+    out = StringIO()
+    call_command("migrate_authorities", dry_run=True, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert f"would use the executor for migr-0: {'.'.join(PYTHON)}: RunPython" in lines
+    assert "would replay rendered SQL in migr-1" in lines
+    assert not _recorded("migr_0", PYTHON) and not _recorded("migr_1")
+
+
 def test_a_failure_is_reported_and_the_others_go_on(two_more, monkeypatch):
     """The executor's path (`--no-replay`; the replay's: the next test)."""
     _forget("migr_0")

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--tasks-per-child", type=int, default=10,
                             help="Schemas an executor process migrates before it is replaced.")
         parser.add_argument("--dry-run", action="store_true",
-                            help="List what would be migrated; change nothing.")
+                            help="List what would be migrated, and by which path; change nothing.")
         parser.add_argument("--no-replay", action="store_true",
                             help="Migrate every pending schema with Django's executor "
                                  "(no rendered SQL replayed).")
