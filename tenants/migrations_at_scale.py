@@ -278,7 +278,9 @@ def _dry_run_paths(items: list[SchemaPlan], write: Callable[[str], None]) -> Non
 
     labels = tenant_app_labels()
     for members in _groups(items):
-        slugs = ", ".join(item.slug for item in members)
+        slugs = (f"{len(members)} authorities ("
+                 + ", ".join(item.slug for item in members[:3])
+                 + (", …)" if len(members) > 3 else ")"))
         why = "no django_migrations table"
         if members[0].has_table:
             pilot = Authority.objects.get(schema_name=members[0].schema_name)

@@ -167,8 +167,9 @@ def test_dry_run_says_which_path_each_schema_would_take(two_more):
     out = StringIO()
     call_command("migrate_authorities", dry_run=True, stdout=out)
     lines = out.getvalue().splitlines()
-    assert f"would use the executor for migr-0: {'.'.join(PYTHON)}: RunPython" in lines
-    assert "would replay rendered SQL in migr-1" in lines
+    assert (f"would use the executor for 1 authorities (migr-0): {'.'.join(PYTHON)}: "
+            "RunPython") in lines
+    assert "would replay rendered SQL in 1 authorities (migr-1)" in lines
     assert not _recorded("migr_0", PYTHON) and not _recorded("migr_1")
 
 
