@@ -39,8 +39,9 @@ case "$1" in
         shift
         # The shared apps in the public schema first (it holds the authorities table),
         # then only the authority schemas with a migration to apply (one query finds
-        # them), ${RELEASE_PROCESSES:-2} at a time, then the template schema. One line
-        # per authority; exit code 1 if any failed (docs/operations.md).
+        # them), ${RELEASE_PROCESSES:-2} at a time (plain DDL replayed from SQL rendered
+        # once, the executor for the rest), then the template schema. One line per
+        # authority; exit code 1 if any failed (docs/operations.md).
         exec python manage.py migrate_authorities --processes "${RELEASE_PROCESSES:-2}" "$@"
         ;;
     *)
