@@ -83,6 +83,9 @@ FORBIDDEN = _expect("403", 403)
 NOT_FOUND = _expect("404", 404)
 NOT_ALLOWED = _expect("405", 405)
 REFUSED = _expect("refused (401, 403 or 404)", 401, 403, 404)
+# The AGEC declaration of an authority that entered nothing: the gate let the reader
+# through, and no file is served (analytics.agec.DeclarationIncomplete).
+INCOMPLETE = _expect("409 (declaration incomplete, no file)", 409)
 # An unsafe request with an empty body that passed every gate: done, redirected to a
 # result, or refused for its content (the gate did not stop it).
 LET_THROUGH = _expect("let through (2xx, non-login 3xx, 400 or 409)",
@@ -367,7 +370,8 @@ ROWS: dict[str, Row] = {
     "tenant:statistics:moderation_report_xlsx": page("moderator"),
     "tenant:statistics:moderation_report_pdf": page("moderator"),
     "tenant:statistics:agec_report": page("moderator"),
-    "tenant:statistics:agec_csv": page("moderator"),
+    "tenant:statistics:agec_csv": page("moderator", moderator_b=INCOMPLETE,
+                                       admin_b=INCOMPLETE),
     "tenant:statistics:weight_campaigns": page("moderator"),
     "tenant:statistics:weight_campaign": page(
         "moderator", kwargs=lambda w: {"year": date.today().year, "semester": 1},
