@@ -38,7 +38,7 @@ def spreadsheet_text(text: str) -> str:
 CSV_COLUMNS = ("date", "transfer_id", "listing_id", "family", "category", "reference_code",
                "destination", "quantity", "value_eur", "weight_kg", "weight_is_estimated",
                "weight_avoided_kg", "co2e_avoided_kg", "factors_version", "giver_service",
-               "receiver_service")
+               "receiver_service", "family_estimate")
 
 
 def _cell(value) -> str:
@@ -89,6 +89,7 @@ XLSX_FACT_HEADERS = (
     ("weight_avoided_kg", "Poids évité (kg)"), ("co2e_avoided_kg", "CO2e évité (kg)"),
     ("factors_version", "Version des facteurs"), ("giver_service", "Service donneur"),
     ("receiver_service", "Service receveur"),
+    ("family_estimate", "Moyenne de la famille"),
 )
 XLSX_MONTH_HEADERS = (
     ("month", "Mois"), ("listings_posted", "Annonces déposées"),

@@ -9,6 +9,13 @@ bulk (the rebuild). `rebuild_facts` asks the listings app (analytics.sources) to
 recompute an authority's facts, after a fix or a change of reference factors; it is
 idempotent.
 
+A transfer whose item type has no reference figure (a listing posted in a family itself,
+e.g. « Mobilier », or an item type without a reference item) is not counted as 0 kg: it
+gets the average weight and CO2e of its family's reference items (the authority's
+overrides included), computed by one GROUP BY query per fact build (`family_table`), and
+its fact is flagged `family_estimate` so that the report counts it and moderators can
+refine the figure on « Facteurs ».
+
 A transfer to another authority is the giver's fact from the start, but it names its
 receiver (`receiver_authority`, which puts it in the receiver's "received" figures, AGEC
 page and declaration) only once the receiver confirmed receipt (issue 12,
@@ -28,6 +35,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Avg, DecimalField, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from analytics.campaigns import note_fact_change, note_fact_changes
@@ -47,13 +56,14 @@ PARIS = ZoneInfo("Europe/Paris")
 KG = Decimal("0.001")
 CENTS = Decimal("0.01")
 OVERRIDE_SUFFIX = "+override"
+FAMILY_SUFFIX = "+family-average"
 BATCH_SIZE = 1000
 
 # Every field a fact gets from its transfer (all but authority, transfer_id, updated_at).
 FACT_FIELDS = ("listing_id", "date", "family", "category", "reference_code", "destination",
                "quantity", "value_eur", "weight_kg", "weight_is_estimated",
-               "weight_avoided_kg", "co2e_avoided_kg", "factors_version", "giver_service",
-               "receiver_service")
+               "family_estimate", "weight_avoided_kg", "co2e_avoided_kg", "factors_version",
+               "giver_service", "receiver_service")
 
 
 @dataclass(frozen=True)
@@ -133,19 +143,55 @@ def factors_for(authority: Authority, reference_code: str) -> tuple[Decimal, Dec
     return factors.as_tuple()
 
 
-def fact_values(authority: Authority, row: TransferRow,
-                factors: dict[str, Factors] | None = None) -> dict:
-    """The fields of `row`'s fact (no write). `factors` is a `factor_table(authority)`,
-    read when not given.
+def family_table(authority: Authority, family: str | None = None) -> dict[str, Factors]:
+    """Family name → average per-item figures of its reference items for `authority`
+    (an override beats the reference figure it overrides, field by field). One GROUP BY
+    query, whatever the number of items; `family` restricts it to one family."""
+    overrides = FactorOverride.objects.filter(authority=authority,
+                                              reference_code=OuterRef("code"))
+    figure = DecimalField(max_digits=9, decimal_places=3)
+    items = ReferenceItem.objects.all() if family is None else ReferenceItem.objects.filter(
+        family_fr=family)
+    rows = items.annotate(
+        weight=Coalesce(Subquery(overrides.values("weight_kg")[:1], output_field=figure),
+                        F("typical_weight_kg")),
+        co2e=Coalesce(Subquery(overrides.values("co2e_kg_per_item")[:1], output_field=figure),
+                      F("co2e_kg_per_item")),
+    ).order_by().values("family_fr").annotate(average_weight=Avg("weight"),
+                                              average_co2e=Avg("co2e"))
+    return {row["family_fr"]: Factors(row["average_weight"].quantize(KG, ROUND_HALF_UP),
+                                      row["average_co2e"].quantize(KG, ROUND_HALF_UP),
+                                      REFERENCE_FACTORS_VERSION + FAMILY_SUFFIX)
+            for row in rows}
 
-    Weight: the listing's own weighed figure (row.weight_is_estimated False) beats the
-    factor × quantity. Weight and CO2e are avoided only when the items were reused.
+
+def _family_of(row: TransferRow) -> str:
+    """The family of `row`'s category: its parent, or itself when posted in a family."""
+    return row.family or row.category
+
+
+def fact_values(authority: Authority, row: TransferRow,
+                factors: dict[str, Factors] | None = None,
+                families: dict[str, Factors] | None = None) -> dict:
+    """The fields of `row`'s fact (no write). `factors` is a `factor_table(authority)`,
+    `families` a `family_table(authority)`, read when not given.
+
+    Per-item figures: the item type's (reference or override); without one, the average
+    of its family's (`family_estimate`); without a known family, zeros. Weight: the
+    listing's own weighed figure (row.weight_is_estimated False) beats the factor ×
+    quantity. Weight and CO2e are avoided only when the items were reused.
     """
     code = row.reference_code
     if factors is None:
-        unit = Factors(*factors_for(authority, code))
-    else:
-        unit = factors.get(code, NO_FACTORS)
+        factors = factor_table(authority)
+    unit = factors.get(code) if code else None
+    family_estimate = False
+    if unit is None:
+        if families is None:
+            families = family_table(authority, _family_of(row))
+        unit = families.get(_family_of(row))
+        family_estimate = unit is not None
+        unit = unit or NO_FACTORS
     destination = Destination(row.destination)
     weight = (unit.weight_kg * row.quantity if row.weight_is_estimated
               else row.weight_kg).quantize(KG, rounding=ROUND_HALF_UP)
@@ -162,6 +208,7 @@ def fact_values(authority: Authority, row: TransferRow,
         "value_eur": row.value.quantize(CENTS, rounding=ROUND_HALF_UP),
         "weight_kg": weight,
         "weight_is_estimated": row.weight_is_estimated,
+        "family_estimate": family_estimate,
         "weight_avoided_kg": weight if reused else Decimal("0.000"),
         "co2e_avoided_kg": co2e if reused else Decimal("0.000"),
         "factors_version": unit.version,
@@ -201,8 +248,8 @@ def replace_facts(authority: Authority, rows: Iterable[TransferRow]) -> dict[str
     Creates missing facts, updates those that differ (e.g. after a change of factors),
     deletes those whose transfer is not in `rows`. Idempotent: a second run reports
     0 created, updated and deleted. Returns the counts."""
-    table = factor_table(authority)
-    wanted = {row.transfer_id: fact_values(authority, row, table) for row in rows}
+    table, families = factor_table(authority), family_table(authority)
+    wanted = {row.transfer_id: fact_values(authority, row, table, families) for row in rows}
     now = timezone.now()
     counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
     with transaction.atomic():

@@ -112,6 +112,10 @@ class TransferFact(models.Model):
     value_eur = models.DecimalField(max_digits=12, decimal_places=2)
     weight_kg = models.DecimalField(max_digits=12, decimal_places=3)
     weight_is_estimated = models.BooleanField(default=True)
+    # The item type has no reference figure (a listing posted in a family itself, or an
+    # item type without a reference item): weight and CO2e per item are the average of
+    # the family's reference items — an estimate the moderators may refine (« Facteurs »).
+    family_estimate = models.BooleanField(default=False)
     weight_avoided_kg = models.DecimalField(max_digits=12, decimal_places=3)
     co2e_avoided_kg = models.DecimalField(max_digits=12, decimal_places=3)
     factors_version = models.CharField(max_length=40)

@@ -11,7 +11,7 @@ from statistics import median
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Count, Min, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from analytics.agec_categories import agec_categories
@@ -70,8 +70,18 @@ def monthly_series(authority: Authority, start: date, end: date) -> list[dict]:
 
 def factors_versions(authority: Authority, start: date, end: date) -> list[str]:
     """The factor versions that produced the figures of [start, end], sorted."""
-    return sorted(set(facts_between(authority, start, end).order_by().values_list(
-        "factors_version", flat=True).distinct()))
+    return factors_summary(authority, start, end)[0]
+
+
+def factors_summary(authority: Authority, start: date, end: date) -> tuple[list[str], int]:
+    """(factor versions of [start, end], sorted; how many of its facts have weight and
+    CO2e estimated from their family's average, `TransferFact.family_estimate`). One
+    GROUP BY query."""
+    rows = facts_between(authority, start, end).order_by().values(
+        "factors_version").annotate(estimated=Count("id", filter=Q(family_estimate=True)))
+    rows = list(rows)
+    return (sorted({row["factors_version"] for row in rows}),
+            sum(row["estimated"] for row in rows))
 
 
 
@@ -165,6 +175,7 @@ def report(authority: Authority, start: date, end: date) -> dict:
     Facts of `authority` only; "posted" and the taker figures read the current tenant
     schema, so call it inside that authority's schema. A bounded number of queries."""
     reused = _reused(authority, start, end)
+    versions, family_estimates = factors_summary(authority, start, end)
     posted = listings_posted_by_month(start, end)
     months = monthly_series(authority, start, end)
     for row, month in zip(months, months_between(start, end), strict=True):
@@ -185,7 +196,10 @@ def report(authority: Authority, start: date, end: date) -> dict:
                             "quantity": row["quantity"], "value_eur": row["value"]}
                            for row in by_destination],
         "takers": taker_figures(authority, start, end),
-        "factors_versions": factors_versions(authority, start, end),
+        "factors_versions": versions,
+        # Facts whose weight and CO2e are their family's average (no reference figure
+        # for the item type): the page links to « Facteurs » to refine them.
+        "family_estimates": family_estimates,
     }
 
 
