@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 
 from analytics.agec_categories import agec_categories
+from analytics.donation_grid import declaration_comment, received_donations_by_category
 from analytics.models import (
     REUSE_DESTINATIONS,
     Destination,
@@ -65,12 +66,10 @@ DECREE_ACQUISITION_WORDING = (
     "leurs groupements : 1° Au moyen de marchés publics de fournitures […] ; 2° Au moyen "
     "de dons portant sur une liste de produits établie par arrêté […] » "
     "(décret n° 2024-134 du 21 février 2024, art. 1)")
-# When the legal flat-rate grid (arrêté du 29 février 2024) is not applied, the
-# declaration says how the donations were valued.
-ESTIMATED_DONATIONS_NOTE = (
-    "Dons acquis sur Collectiv'Récup : {platform} € (valeur estimée par les agents, "
-    "la grille forfaitaire de l'arrêté du 29 février 2024 n'est pas appliquée)")
-EXTERNAL_DONATIONS_NOTE = "dons acquis hors plateforme : {external} €"
+# How each row's donations were valued and where they come from (`commentaires`); the
+# valuation (grid version, or estimated values) is analytics.donation_grid's to say.
+PLATFORM_DONATIONS_NOTE = "Dons acquis sur Collectiv'Récup : {platform} €."
+EXTERNAL_DONATIONS_NOTE = "Dons acquis hors plateforme : {external} €."
 
 # Décret n° 2023-266: share of retired IT equipment to send to reuse, per year.
 IT_TARGETS = {2023: 25, 2024: 35}
@@ -171,6 +170,7 @@ class AgecRow:
 
 
 def _sum_by_category(facts, agec: dict[str, str]) -> dict[str, Decimal]:
+    """Sum of `facts`' value_eur per AGEC category of their reference code."""
     sums: dict[str, Decimal] = {}
     for row in facts.values("reference_code").annotate(value=Sum("value_eur")).order_by():
         category = agec.get(row["reference_code"], NO_CATEGORY)
@@ -181,12 +181,11 @@ def _sum_by_category(facts, agec: dict[str, str]) -> dict[str, Decimal]:
 
 def platform_donations_by_category(authority: Authority, year: int) -> dict[str, Decimal]:
     """Donations acquired on the platform in `year`, by AGEC category: items received
-    from other authorities (a fact names its receiver once receipt is confirmed), at the
-    value the giver entered. Items without an AGEC category are left out."""
-    received = TransferFact.objects.filter(
-        receiver_authority=authority, date__year=year,
-        destination=Destination.OTHER_AUTHORITY)
-    return _sum_by_category(received, _agec_of_codes())
+    from other authorities (a fact names its receiver once receipt is confirmed), valued
+    by analytics.donation_grid (the arrêté du 29 février 2024's grid when it ships, else
+    the estimated value). Only the categories with a donation."""
+    return {label: value for label, value in
+            received_donations_by_category(authority, year).items() if value}
 
 
 def internal_reuse_by_category(authority: Authority, year: int) -> dict[str, Decimal]:
@@ -303,12 +302,12 @@ def _amount(value: Decimal) -> str:
 def _comment(row: AgecRow) -> str:
     parts = []
     if row.platform_donations_eur:
-        parts.append(ESTIMATED_DONATIONS_NOTE.format(
-            platform=_amount(row.platform_donations_eur)))
+        parts += [PLATFORM_DONATIONS_NOTE.format(platform=_amount(row.platform_donations_eur)),
+                  declaration_comment()]
     if row.external_donations_eur:
         parts.append(EXTERNAL_DONATIONS_NOTE.format(
             external=_amount(row.external_donations_eur)))
-    return " ; ".join(parts)
+    return " ".join(parts)
 
 
 def declaration_csv(authority: Authority, year: int) -> str:

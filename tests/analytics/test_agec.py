@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from analytics import agec
 from analytics.agec_categories import agec_categories
+from analytics.donation_grid import declaration_comment
 from analytics.models import AgecPurchase, ExternalDonation, RetiredITStock, StatsSettings
 from tenants.billing.services import _customer_params, profile_for
 from tenants.models import Authority
@@ -152,6 +153,9 @@ def test_declaration_csv(purchases_2025, chatellerault, tmp_path):
     assert furniture["montant_produits_issus_don"] == "250.00"
     assert furniture["montant_produits_recycles"] == "40.00"
     assert "200.00" in furniture["commentaires"] and "50.00" in furniture["commentaires"]
+    # How the donations were valued (the grid's version, or that they are estimates).
+    assert declaration_comment() in furniture["commentaires"]
+    assert data[0]["commentaires"].startswith("Dons acquis sur Collectiv'Récup : 30.00 €.")
     assert [data[0][k] for k in OFFICIAL[4:8]] == ["3000.00", "300.00", "30.00", "0.00"]
 
 
