@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import (
+    agec_viewer_required,
     agent_required,
     authority_admin_required,
     factor_manager_required,
@@ -42,7 +43,7 @@ def _year(request):
     return form, (form.cleaned_data["year"] if form.is_valid() else None)
 
 
-@moderator_required
+@agec_viewer_required
 @require_GET
 def agec_report(request):
     form, year = _year(request)
@@ -55,7 +56,7 @@ def agec_report(request):
     }, section="agec")
 
 
-@moderator_required
+@agec_viewer_required
 @require_GET
 def agec_csv(request):
     form, year = _year(request)
