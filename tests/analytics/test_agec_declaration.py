@@ -109,6 +109,7 @@ def test_donations_but_no_purchases(chatellerault, grand_chatellerault, mod):
     for category in (FURNITURE, "Jeux et jouets"):
         assert f'data-missing="purchases" data-category="{category}"' in html
     assert "montant_total" in html
+    assert f'href="{reverse("statistics:agec_purchases", kwargs={"year": 2025})}"' in html
     assert 'data-missing="siret"' not in html and 'id="export-agec-csv"' not in html
     page = mod.get(reverse("statistics:agec_report") + "?year=2025")
     assert page.status_code == 200
