@@ -211,3 +211,15 @@ def test_the_fiche_carries_the_share_reached(chatellerault, mod):
     assert "Loi AGEC 2025" in text
     # 100 / 1555 = 6.4 %; 20 % of 1555 = 311 → 211 € still needed.
     assert "1 555,00 €" in text and "6,4 %" in text and "20 %" in text and "211,00 €" in text
+
+
+def test_demo_sirets_are_valid():
+    """The demo's authorities, and the load test's made-up communes, declare with a SIRET
+    of their SIREN whose check digit holds."""
+    from tenants.demo import DEMO_AUTHORITIES, load_authority_specs  # demo data only here
+    from tenants.validators import validate_siret_of  # the check the declaration runs
+
+    specs = DEMO_AUTHORITIES + load_authority_specs(5)
+    assert len(specs) == 5
+    for spec in specs:
+        validate_siret_of(spec["siret"], spec["siren"])

@@ -26,6 +26,7 @@ from tenants.demo import (
     demo_email,
     load_authority_specs,
 )
+from tenants.identity import save_siret
 from tenants.models import Authority, AuthorityStatus
 from tenants.services import create_authority, ensure_public_tenant
 from tenants.two_factor import DEMO_TOTP_SECRET, ensure_device
@@ -125,6 +126,12 @@ class Command(BaseCommand):
         with in_authority(authority, ground=DEMO), override_settings(
                 EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             created += seed_demo_listings(spec["slug"])
+        # The load test's communes get their SIRET here (the demo's two get theirs with
+        # their statistics settings, in seed_demo_listings): an admin's own is kept.
+        authority.refresh_from_db(fields=["siret"])
+        if spec.get("siret") and not authority.siret:
+            save_siret(authority, spec["siret"])
+            created += 1
         return created
 
     def _print_banner(self, port: str) -> None:
