@@ -223,3 +223,34 @@ def test_demo_sirets_are_valid():
     assert len(specs) == 5
     for spec in specs:
         validate_siret_of(spec["siret"], spec["siren"])
+
+
+def test_the_page_queries_do_not_grow_with_the_facts(chatellerault, grand_chatellerault, mod):
+    """GROUP BY queries: ten times the facts of the same year, the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with_siret(chatellerault)
+    purchase(chatellerault, FURNITURE, "1000.00")
+    page = reverse("statistics:agec_report") + "?year=2025"
+
+    def add_facts(first: int, count: int) -> None:
+        for number in range(first, first + count):
+            TransferFactFactory(authority=grand_chatellerault, transfer_id=number,
+                                listing_id=number, date=date(2025, 3, 1),
+                                category="bureau-droit", reference_code="bureau-droit",
+                                destination="other_authority", quantity=1,
+                                value_eur=Decimal("10.00"), receiver_authority=chatellerault)
+            TransferFactFactory(authority=chatellerault, transfer_id=number,
+                                listing_id=number, date=date(2025, 4, 1), category="ecran",
+                                reference_code="ecran", destination="same_authority",
+                                quantity=1, value_eur=Decimal("5.00"))
+
+    add_facts(100, 2)
+    mod.get(page)  # session and caches warm
+    with CaptureQueriesContext(connection) as few:
+        assert mod.get(page).status_code == 200
+    add_facts(200, 20)
+    with CaptureQueriesContext(connection) as many:
+        assert mod.get(page).status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
