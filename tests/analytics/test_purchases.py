@@ -5,6 +5,7 @@ nothing), donations received elsewhere, the audit of every change, who may do wh
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from openpyxl import Workbook
 
 from analytics import purchases
 from analytics.agec_categories import agec_categories
+from analytics.demo import seed_demo_purchases
 from analytics.models import (
     AgecFigureChange,
     AgecPurchase,
@@ -30,6 +32,7 @@ from analytics.selectors import (
     purchase_years,
 )
 from tests.accounts.factories import agent, authority_admin, finance, moderator
+from tests.analytics.factories import TransferFactFactory
 from tests.conftest import client_for, in_authority
 
 pytestmark = pytest.mark.django_db
@@ -346,7 +349,8 @@ def test_form_keeps_typed_values_and_shows_errors_beside_fields(chatellerault, p
     paper, it, furniture = (LABELS.index(x) for x in (PAPER, IT, FURNITURE))
     assert f'name="c{paper}-total" id="id_c{paper}-total" value="1 555,00"' in html
     assert f'name="c{paper}-reuse" id="id_c{paper}-reuse" value="2 000"' in html
-    assert f'id="id_c{paper}-reuse-error">La part issue du réemploi ne peut pas dépasser le total.' in html
+    assert (f'id="id_c{paper}-reuse-error">La part issue du réemploi ne peut pas dépasser '
+            'le total.') in html
     assert f'name="c{it}-total" id="id_c{it}-total" value="abc"' in html
     assert f'id="id_c{it}-total-error">« abc » n&#x27;est pas un montant en euros.' in html
     assert f'id="id_c{furniture}-total-error">Saisissez le total des achats' in html
@@ -437,3 +441,22 @@ def test_history_query_count_bounded(chatellerault, people, django_assert_max_nu
 
 def _named(data: bytes, name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data)
+
+
+# --- Demo -------------------------------------------------------------------------------
+
+def test_demo_purchases_cover_the_reuse_and_are_seeded_once(chatellerault):
+    today = date(2026, 6, 1)
+    TransferFactFactory(authority=chatellerault, transfer_id=1, listing_id=1,
+                        date=date(2026, 3, 1), category="ecran", reference_code="ecran",
+                        destination="same_authority", quantity=1,
+                        value_eur=Decimal("20000.00"))
+    assert seed_demo_purchases(chatellerault, today) > 10
+    current = agec_purchases(chatellerault, 2026)
+    assert set(agec_purchases(chatellerault, 2025)) == set(current)
+    # Ten times the platform's reuse, above the town's usual 95,000 €.
+    assert current[IT].total_eur == Decimal("200000.00")
+    for label, value in current.items():
+        assert value.reuse_eur <= value.total_eur and value.recycled_eur <= value.total_eur
+        assert value.total_eur > 0, label
+    assert seed_demo_purchases(chatellerault, today) == 0
