@@ -57,6 +57,8 @@ DEMO_USERS = [
     ("agent2", "Julien", "Bernard", ["agent"], 1),
     ("moderateur", "Nadia", "Moreau", ["agent", "moderator"], 2),
     ("admin", "Sophie", "Garnier", ["agent", "moderator", "authority_admin"], 3),
+    # The finance team: enters the year's purchases for the AGEC declaration (issue 16).
+    ("finances", "Karim", "Lefèvre", ["finance"], 5),
 ]
 
 DEMO_OPERATOR_EMAIL = "operateur@collectivrecup.example"

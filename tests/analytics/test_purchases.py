@@ -5,6 +5,7 @@ nothing), donations received elsewhere, the audit of every change, who may do wh
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from openpyxl import Workbook
 
 from analytics import purchases
 from analytics.agec_categories import agec_categories
+from analytics.demo import seed_demo_purchases
 from analytics.models import (
     AgecFigureChange,
     AgecPurchase,
@@ -30,6 +32,7 @@ from analytics.selectors import (
     purchase_years,
 )
 from tests.accounts.factories import agent, authority_admin, finance, moderator
+from tests.analytics.factories import TransferFactFactory
 from tests.conftest import client_for, in_authority
 
 pytestmark = pytest.mark.django_db
@@ -99,8 +102,8 @@ def test_rule_errors_write_nothing(chatellerault):
             FURNITURE: figures("100", "50"), IT: figures("100", "150", "101")},
             actor_label="x")
     assert refused.value.by_category == {IT: {
-        "reuse_eur": "The reuse part cannot exceed the total.",
-        "recycled_eur": "The recycled part cannot exceed the total."}}
+        "reuse_eur": "La part issue du réemploi ne peut pas dépasser le total.",
+        "recycled_eur": "La part intégrant des matières recyclées ne peut pas dépasser le total."}}
     assert not AgecPurchase.objects.filter(authority=chatellerault).exists()
     assert not AgecFigureChange.objects.exists()
 
@@ -209,7 +212,7 @@ def test_import_all_or_nothing_with_line_numbers(chatellerault):
     assert "Jeux et jouets" in preview.errors[2][1] and "5" in preview.errors[2][1]
     with pytest.raises(ValidationError) as refused:
         purchases.apply_import(chatellerault, 2025, table, mapping, actor_label="fin")
-    assert any(m.startswith("Line 3:") for m in refused.value.messages)
+    assert any(m.startswith("Ligne 3 :") for m in refused.value.messages)
     assert not AgecPurchase.objects.filter(authority=chatellerault).exists()
     assert not AgecFigureChange.objects.exists()
 
@@ -218,10 +221,10 @@ def test_mapping_must_name_category_and_total():
     table = purchases.read_table("x.csv", b"a;b\nPapier;1\n")
     preview = purchases.build_preview(table, {"category": 0, "total": None, "reuse": None,
                                               "recycled": None})
-    assert preview.errors == [(None, "Choose the column holding the total purchases.")]
+    assert preview.errors == [(None, "Choisissez la colonne du total des achats.")]
     preview = purchases.build_preview(table, {"category": 0, "total": 0, "reuse": None,
                                               "recycled": None})
-    assert (None, "One column cannot serve two purposes.") in preview.errors
+    assert (None, "Une même colonne ne peut pas servir deux fois.") in preview.errors
 
 
 def _xlsx(rows, formula=False) -> bytes:
@@ -346,10 +349,11 @@ def test_form_keeps_typed_values_and_shows_errors_beside_fields(chatellerault, p
     paper, it, furniture = (LABELS.index(x) for x in (PAPER, IT, FURNITURE))
     assert f'name="c{paper}-total" id="id_c{paper}-total" value="1 555,00"' in html
     assert f'name="c{paper}-reuse" id="id_c{paper}-reuse" value="2 000"' in html
-    assert f'id="id_c{paper}-reuse-error">The reuse part cannot exceed the total.' in html
+    assert (f'id="id_c{paper}-reuse-error">La part issue du réemploi ne peut pas dépasser '
+            'le total.') in html
     assert f'name="c{it}-total" id="id_c{it}-total" value="abc"' in html
-    assert f'id="id_c{it}-total-error">“abc” is not an amount in euros.' in html
-    assert f'id="id_c{furniture}-total-error">Enter the total purchases' in html
+    assert f'id="id_c{it}-total-error">« abc » n&#x27;est pas un montant en euros.' in html
+    assert f'id="id_c{furniture}-total-error">Saisissez le total des achats' in html
     assert not AgecPurchase.objects.filter(authority=chatellerault).exists()
 
 
@@ -372,7 +376,7 @@ def test_import_flow_pages(chatellerault, people):
     mapping_url = reverse("statistics:agec_purchases_mapping", kwargs={"year": 2025})
     assert client.get(mapping_url).status_code == 302  # nothing uploaded yet
     bad = client.post(upload_url, {"file": _named(b"%PDF-1.4", "x.pdf")})
-    assert bad.status_code == 400 and "Import a .csv or .xlsx file." in bad.content.decode()
+    assert bad.status_code == 400 and "Importez un fichier .csv ou .xlsx." in bad.content.decode()
     response = client.post(upload_url, {"file": _named(CSV_EXPORT.encode(), "export.csv")})
     assert response.status_code == 302 and response.url == mapping_url
     html = client.get(mapping_url).content.decode()
@@ -396,7 +400,7 @@ def test_import_errors_listed_with_lines(chatellerault, people):
     response = client.post(mapping_url, {**chosen, "action": "apply"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Line 3:" in html and "unknown category “Chaises”" in html
+    assert "Ligne 3 :" in html and "catégorie inconnue « Chaises »" in html
     assert 'id="import-apply"' not in html
     assert not AgecPurchase.objects.exists()
 
@@ -408,8 +412,8 @@ def test_donations_page(chatellerault, people):
                             "description": "Ramettes", "received_on": "2024-03-01"})
     assert bad.status_code == 400
     html = bad.content.decode()
-    assert "“douze” is not an amount in euros." in html
-    assert "The date of receipt must fall in 2025." in html
+    assert "« douze » n&#x27;est pas un montant en euros." in html
+    assert "La date de réception doit être en 2025." in html
     assert 'value="Ramettes"' in html
     assert client.post(url, {"category": PAPER, "amount_eur": "1 200,00",
                              "source": "state_site", "received_on": "2025-03-01"}
@@ -437,3 +441,22 @@ def test_history_query_count_bounded(chatellerault, people, django_assert_max_nu
 
 def _named(data: bytes, name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data)
+
+
+# --- Demo -------------------------------------------------------------------------------
+
+def test_demo_purchases_cover_the_reuse_and_are_seeded_once(chatellerault):
+    today = date(2026, 6, 1)
+    TransferFactFactory(authority=chatellerault, transfer_id=1, listing_id=1,
+                        date=date(2026, 3, 1), category="ecran", reference_code="ecran",
+                        destination="same_authority", quantity=1,
+                        value_eur=Decimal("20000.00"))
+    assert seed_demo_purchases(chatellerault, today) > 10
+    current = agec_purchases(chatellerault, 2026)
+    assert set(agec_purchases(chatellerault, 2025)) == set(current)
+    # Ten times the platform's reuse, above the town's usual 95,000 €.
+    assert current[IT].total_eur == Decimal("200000.00")
+    for label, value in current.items():
+        assert value.reuse_eur <= value.total_eur and value.recycled_eur <= value.total_eur
+        assert value.total_eur > 0, label
+    assert seed_demo_purchases(chatellerault, today) == 0

@@ -225,6 +225,10 @@ def _acceptance_link(w: World) -> dict:
     return {"token": make_token(w.objects["grant_pending"])}
 
 
+def _this_year(w: World) -> dict:
+    return {"year": date.today().year}
+
+
 def _slug_a(w: World) -> dict:
     return {"slug": w.a.slug}
 
@@ -378,6 +382,22 @@ ROWS: dict[str, Row] = {
         names_a_object=True),  # A campaign of A; B has none for that semester
     "tenant:statistics:factor_overrides": page("moderator_or_admin"),
     "tenant:statistics:stats_settings": page("admin"),
+    # AGEC purchases (issue 16): moderators read, the finance team and admins write (the
+    # matrix has no finance actor: tests/analytics/test_purchases.py covers that role).
+    "tenant:statistics:agec_purchases_current": page(
+        "moderator", moderator_b=REDIRECT, admin_b=REDIRECT),
+    "tenant:statistics:agec_purchases": page("moderator", kwargs=_this_year,
+                                             names_a_object=False),
+    "tenant:statistics:agec_purchases_import": page("admin", kwargs=_this_year,
+                                                    names_a_object=False),
+    # Nothing uploaded yet: the admin is sent back to the upload step.
+    "tenant:statistics:agec_purchases_mapping": page("admin", kwargs=_this_year,
+                                                     names_a_object=False, admin_b=REDIRECT),
+    "tenant:statistics:agec_donations": page("moderator", kwargs=_this_year,
+                                            names_a_object=False),
+    "tenant:statistics:agec_donation_delete": page("admin", method=POST,
+                                                   kwargs=_pk("a_donation")),
+    "tenant:statistics:agec_history": page("moderator"),
     "tenant:exchange:reply_list": page("moderator"),
     "tenant:exchange:reply_create": page("moderator"),
     "tenant:exchange:reply_edit": page("moderator", kwargs=_pk("a_reply")),

@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import Role, Service, Site, User
+from analytics.demo import seed_demo_purchases
 from core.links import authority_host
 from exchange.listings.demo import seed_demo_listings
 from exchange.listings.services.categories import seed_categories
@@ -86,6 +87,11 @@ class Command(BaseCommand):
         for authority in seeded:  # the daily offer cascade: the partner feed shows
             with in_authority(authority, ground=DEMO), transaction.atomic():
                 created += offer_due_listings()
+        # The finance team's purchases (issue 16), once the platform's transfers are in.
+        today = timezone.localdate()
+        for authority in seeded:
+            with in_public(purpose="demo seeding"), transaction.atomic():
+                created += seed_demo_purchases(authority, today)
         if options["verbosity"]:
             self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
         if banner:
