@@ -13,6 +13,7 @@ from analytics.agec_categories import declaration_schema
 
 def validation_errors(content: bytes, folder: Path) -> list[str]:
     """The validator's error messages for `content` (a CSV file); [] when valid."""
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "declaration.csv").write_bytes(content)
     # frictionless refuses absolute paths unless trusted: a relative path in basepath.
     report = Resource(path="declaration.csv", basepath=str(folder),
