@@ -254,3 +254,23 @@ def test_the_page_queries_do_not_grow_with_the_facts(chatellerault, grand_chatel
     with CaptureQueriesContext(connection) as many:
         assert mod.get(page).status_code == 200
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_the_siret_entered_once_in_the_settings(chatellerault):
+    """The administrators' settings page (the identity's SIRET, shared with billing):
+    La Poste's exception is accepted for its SIREN, a bad check digit is refused in
+    French and the typed value is kept."""
+    with_siret(chatellerault, "", siren="356000000")
+    with in_authority(chatellerault):
+        admin = UserFactory(email="admin.laposte@chatellerault.example",
+                            roles=[Role.AGENT, Role.AUTHORITY_ADMIN])
+    client = client_for(chatellerault, admin)
+    page = reverse("statistics:stats_settings")
+    bad = client.post(page, {"action": "settings", "siret": "356 000 000 49838"})
+    assert bad.status_code == 400
+    html = bad.content.decode()
+    assert "Ce SIRET n’est pas valide" in html and 'value="356 000 000 49838"' in html
+    assert Authority.objects.get(pk=chatellerault.pk).siret == ""
+    assert client.post(page, {"action": "settings",
+                              "siret": "356 000 000 49837"}).status_code == 302
+    assert Authority.objects.get(pk=chatellerault.pk).siret == "35600000049837"
