@@ -310,6 +310,20 @@ def test_who_may_read_and_write(chatellerault, people, who, get, post):
     assert client.get(reverse("statistics:agec_history")).status_code == get
 
 
+def test_admin_assigns_the_finance_role_on_the_users_page(chatellerault, people):
+    member = people["agent"]
+    client = client_for(chatellerault, people["admin"])
+    form = client.get(f"/accounts/admin/users/{member.pk}/").content.decode()
+    assert 'value="finance"' in form and "Finances" in form
+    assert client.post(f"/accounts/admin/users/{member.pk}/",
+                       {"roles": ["agent", "finance"], "is_active": "on"}).status_code == 302
+    with in_authority(chatellerault):
+        member.refresh_from_db()
+    assert member.roles == ["agent", "finance"]
+    assert client_for(chatellerault, member).post(
+        PAGE, _form_data({PAPER: ("10", "", "")})).status_code == 302
+
+
 def test_finance_reaches_the_agec_page_but_not_moderation(chatellerault, people):
     client = client_for(chatellerault, people["finance"])
     html = client.get(reverse("statistics:agec_report") + "?year=2025").content.decode()
