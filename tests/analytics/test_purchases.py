@@ -34,6 +34,7 @@ from analytics.selectors import (
 from tests.accounts.factories import agent, authority_admin, finance, moderator
 from tests.analytics.factories import TransferFactFactory
 from tests.conftest import client_for, in_authority
+from tests.exchange.listings.test_api import API, api
 
 pytestmark = pytest.mark.django_db
 
@@ -474,3 +475,28 @@ def test_demo_purchases_cover_the_reuse_and_are_seeded_once(chatellerault):
         assert value.reuse_eur <= value.total_eur and value.recycled_eur <= value.total_eur
         assert value.total_eur > 0, label
     assert seed_demo_purchases(chatellerault, today) == 0
+
+
+# --- API ----------------------------------------------------------------------------------
+
+def test_api_reads_the_years_purchases(chatellerault, grand_chatellerault, people):
+    purchases.save_purchases(chatellerault, 2025, {
+        PAPER: figures("1555.00", "0", "900.50"), FURNITURE: figures("100", "10")},
+        actor_label="fin")
+    purchases.add_external_donation(chatellerault, year=2025, category=PAPER,
+                                    amount_eur=Decimal("12.30"), source="partner",
+                                    actor_label="fin")
+    url = f"{API}/stats/agec-purchases/?year=2025"
+    body = api(chatellerault, people["finance"]).get(url).json()
+    assert body == {"year": 2025, "purchases": [
+        {"category": PAPER, "total_eur": 1555.0, "reuse_eur": 0.0, "recycled_eur": 900.5},
+        {"category": FURNITURE, "total_eur": 100.0, "reuse_eur": 10.0, "recycled_eur": 0.0}],
+        "external_donations": [{"category": PAPER, "amount_eur": 12.3}]}
+    assert api(chatellerault, people["moderator"]).get(url).status_code == 200
+    assert api(chatellerault, people["agent"]).get(url).status_code == 403
+    bad = api(chatellerault, people["moderator"]).get(f"{API}/stats/agec-purchases/?year=12")
+    assert bad.status_code == 400 and "year" in bad.json()["errors"]
+    with in_authority(grand_chatellerault):
+        other = moderator(email="mod.api@grand-chatellerault.example")
+    assert api(grand_chatellerault, other).get(url).json() == {
+        "year": 2025, "purchases": [], "external_donations": []}
