@@ -5,6 +5,7 @@ nothing), donations received elsewhere, the audit of every change, who may do wh
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
 from decimal import Decimal
 
@@ -500,3 +501,23 @@ def test_api_reads_the_years_purchases(chatellerault, grand_chatellerault, peopl
         other = moderator(email="mod.api@grand-chatellerault.example")
     assert api(grand_chatellerault, other).get(url).json() == {
         "year": 2025, "purchases": [], "external_donations": []}
+
+
+def test_xlsx_that_inflates_too_much_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (purchases.MAX_XLSX_UNCOMPRESSED + 1))
+    assert len(buffer.getvalue()) < purchases.MAX_IMPORT_BYTES
+    with pytest.raises(ValidationError) as refused:
+        purchases.read_table("bombe.xlsx", buffer.getvalue())
+    assert refused.value.code == "content"
+
+
+def test_history_names_the_fields(chatellerault, people):
+    purchases.save_purchases(chatellerault, 2025, {PAPER: figures("10")}, actor_label="fin")
+    purchases.save_purchases(chatellerault, 2025, {PAPER: figures("12")}, actor_label="fin")
+    html = client_for(chatellerault, people["moderator"]).get(
+        reverse("statistics:agec_history") + "?year=2025").content.decode()
+    assert ('<td class="before">Total des achats HT (€) : 10,00 ; dont issus du réemploi '
+            '(€) : 0,00 ; dont intégrant des matières recyclées (€) : 0,00</td>') in html
+    assert '<td class="after">Total des achats HT (€) : 12,00 ;' in html
