@@ -32,7 +32,7 @@ class PurchasesForm(forms.Form):
             figures = (initial_figures or {}).get(label)
             for part, attr in PARTS:
                 if figures is not None:
-                    initial[f"c{i}-{part}"] = _french(getattr(figures, attr))
+                    initial[f"c{i}-{part}"] = french_amount(getattr(figures, attr))
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         for i, label in enumerate(agec_categories()):
@@ -88,7 +88,7 @@ PART_LABELS = {"total": _("Total purchases excl. VAT (€)"),
                "recycled": _("of which with recycled materials (€)")}
 
 
-def _french(value) -> str:
+def french_amount(value) -> str:
     """1555.00 → "1 555,00" (the way the finance team writes it)."""
     units, cents = f"{value:.2f}".split(".")
     groups = []

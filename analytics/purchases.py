@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -228,6 +229,8 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 2000
 MAX_IMPORT_COLUMNS = 40
 MAX_CELL_CHARS = 300
+MAX_TABLE_CHARS = 1_000_000  # what the session keeps between the import's steps
+MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024  # a workbook that inflates beyond: refused
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
@@ -285,30 +288,34 @@ def _read_csv(data: bytes) -> list[list[str]]:
 def _read_xlsx(data: bytes) -> list[list[str]]:
     if not data.startswith(_ZIP_MAGIC):
         raise ValidationError(_("This file is not an Excel (.xlsx) workbook."), code="content")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise ValidationError(_("This Excel workbook could not be read."),
+                              code="content") from exc
+    if inflated > MAX_XLSX_UNCOMPRESSED:
+        raise ValidationError(_("This Excel workbook could not be read."), code="content")
     # openpyxl is heavy and only the import needs it: loaded on first use.
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException  # (same reason)
 
+    rows: list[list[str]] = []
     try:
         # read_only streams the sheet; data_only reads the values the workbook stored,
         # never a formula (nothing is evaluated here).
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, ValueError, OSError) as exc:
+        try:
+            sheet = workbook.worksheets[0]
+            for row in sheet.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS):
+                rows.append([_cell_text(c) for c in row])
+                if len(rows) > MAX_IMPORT_ROWS + 1:
+                    break
+        finally:
+            workbook.close()
+    except Exception as exc:  # a damaged workbook raises zip, XML or openpyxl errors alike
         raise ValidationError(_("This Excel workbook could not be read."),
                               code="content") from exc
-    except Exception as exc:  # zipfile.BadZipFile and the XML parser's errors
-        raise ValidationError(_("This Excel workbook could not be read."),
-                              code="content") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS):
-            rows.append([_cell_text(c) for c in row])
-            if len(rows) > MAX_IMPORT_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
+    return rows
 
 
 def read_table(name: str, data: bytes) -> Table:
@@ -340,6 +347,9 @@ def read_table(name: str, data: bytes) -> Table:
                 default=0)
     headers = headers[:width]
     body = [row[:width] for row in body]
+    if sum(len(cell) for row in [headers, *body] for cell in row) > MAX_TABLE_CHARS:
+        raise ValidationError(_("The file is larger than %(max)s MB.")
+                              % {"max": MAX_IMPORT_BYTES // (1024 * 1024)}, code="too_large")
     headers = headers + [""] * (width - len(headers))
     body = [row + [""] * (width - len(row)) for row in body]
     return Table(headers, body, first_line=start + 2)

@@ -5,6 +5,8 @@ read them; the finance team and administrators write them (accounts.permissions)
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -21,12 +23,14 @@ from accounts.permissions import (
 from analytics import purchases as purchase_services
 from analytics import selectors as fact_selectors
 from analytics.agec_categories import agec_categories
-from analytics.models import ExternalDonation
+from analytics.models import DonationSource, ExternalDonation
 from analytics.purchase_forms import (
+    PART_LABELS,
     ExternalDonationForm,
     ImportUploadForm,
     MappingForm,
     PurchasesForm,
+    french_amount,
     mapping_initial,
 )
 from analytics.views.back_office import render_section
@@ -202,12 +206,38 @@ def donation_delete(request, pk: int):
 
 # --- History ------------------------------------------------------------------------------
 
+FIELD_LABELS = {"total_eur": PART_LABELS["total"], "reuse_eur": PART_LABELS["reuse"],
+                "recycled_eur": PART_LABELS["recycled"],
+                "amount_eur": ExternalDonation._meta.get_field("amount_eur").verbose_name,
+                "source": ExternalDonation._meta.get_field("source").verbose_name,
+                "description": ExternalDonation._meta.get_field("description").verbose_name,
+                "received_on": ExternalDonation._meta.get_field("received_on").verbose_name}
+SOURCE_LABELS = dict(DonationSource.choices)
+
+
+def _described(values: dict) -> list[tuple[str, str]]:
+    """(label, value) of an audited before/after, as the history shows it: in a fixed
+    order (JSON objects keep none), amounts written the French way."""
+    shown = []
+    for key, label in FIELD_LABELS.items():
+        value = values.get(key)
+        if value in ("", None):
+            continue
+        if key.endswith("_eur"):
+            value = french_amount(Decimal(value))
+        elif key == "source":
+            value = SOURCE_LABELS.get(value, value)
+        shown.append((str(label), str(value)))
+    return shown
+
+
 @agec_viewer_required
 @require_GET
 def history(request):
     year = request.GET.get("year")
     year = int(year) if year and year.isdigit() and len(year) == 4 else None
-    changes = fact_selectors.agec_figure_changes(request.tenant, year)[:500]
+    changes = [(change, _described(change.before), _described(change.after))
+               for change in fact_selectors.agec_figure_changes(request.tenant, year)[:500]]
     return render_section(request, "purchases_history.html", {
         "changes": changes, "year": year,
         "years": fact_selectors.purchase_years(request.tenant),

@@ -5,6 +5,7 @@ nothing), donations received elsewhere, the audit of every change, who may do wh
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
 from decimal import Decimal
 
@@ -34,6 +35,7 @@ from analytics.selectors import (
 from tests.accounts.factories import agent, authority_admin, finance, moderator
 from tests.analytics.factories import TransferFactFactory
 from tests.conftest import client_for, in_authority
+from tests.exchange.listings.test_api import API, api
 
 pytestmark = pytest.mark.django_db
 
@@ -310,6 +312,20 @@ def test_who_may_read_and_write(chatellerault, people, who, get, post):
     assert client.get(reverse("statistics:agec_history")).status_code == get
 
 
+def test_admin_assigns_the_finance_role_on_the_users_page(chatellerault, people):
+    member = people["agent"]
+    client = client_for(chatellerault, people["admin"])
+    form = client.get(f"/accounts/admin/users/{member.pk}/").content.decode()
+    assert 'value="finance"' in form and "Finances" in form
+    assert client.post(f"/accounts/admin/users/{member.pk}/",
+                       {"roles": ["agent", "finance"], "is_active": "on"}).status_code == 302
+    with in_authority(chatellerault):
+        member.refresh_from_db()
+    assert member.roles == ["agent", "finance"]
+    assert client_for(chatellerault, member).post(
+        PAGE, _form_data({PAPER: ("10", "", "")})).status_code == 302
+
+
 def test_finance_reaches_the_agec_page_but_not_moderation(chatellerault, people):
     client = client_for(chatellerault, people["finance"])
     html = client.get(reverse("statistics:agec_report") + "?year=2025").content.decode()
@@ -460,3 +476,48 @@ def test_demo_purchases_cover_the_reuse_and_are_seeded_once(chatellerault):
         assert value.reuse_eur <= value.total_eur and value.recycled_eur <= value.total_eur
         assert value.total_eur > 0, label
     assert seed_demo_purchases(chatellerault, today) == 0
+
+
+# --- API ----------------------------------------------------------------------------------
+
+def test_api_reads_the_years_purchases(chatellerault, grand_chatellerault, people):
+    purchases.save_purchases(chatellerault, 2025, {
+        PAPER: figures("1555.00", "0", "900.50"), FURNITURE: figures("100", "10")},
+        actor_label="fin")
+    purchases.add_external_donation(chatellerault, year=2025, category=PAPER,
+                                    amount_eur=Decimal("12.30"), source="partner",
+                                    actor_label="fin")
+    url = f"{API}/stats/agec-purchases/?year=2025"
+    body = api(chatellerault, people["finance"]).get(url).json()
+    assert body == {"year": 2025, "purchases": [
+        {"category": PAPER, "total_eur": 1555.0, "reuse_eur": 0.0, "recycled_eur": 900.5},
+        {"category": FURNITURE, "total_eur": 100.0, "reuse_eur": 10.0, "recycled_eur": 0.0}],
+        "external_donations": [{"category": PAPER, "amount_eur": 12.3}]}
+    assert api(chatellerault, people["moderator"]).get(url).status_code == 200
+    assert api(chatellerault, people["agent"]).get(url).status_code == 403
+    bad = api(chatellerault, people["moderator"]).get(f"{API}/stats/agec-purchases/?year=12")
+    assert bad.status_code == 400 and "year" in bad.json()["errors"]
+    with in_authority(grand_chatellerault):
+        other = moderator(email="mod.api@grand-chatellerault.example")
+    assert api(grand_chatellerault, other).get(url).json() == {
+        "year": 2025, "purchases": [], "external_donations": []}
+
+
+def test_xlsx_that_inflates_too_much_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (purchases.MAX_XLSX_UNCOMPRESSED + 1))
+    assert len(buffer.getvalue()) < purchases.MAX_IMPORT_BYTES
+    with pytest.raises(ValidationError) as refused:
+        purchases.read_table("bombe.xlsx", buffer.getvalue())
+    assert refused.value.code == "content"
+
+
+def test_history_names_the_fields(chatellerault, people):
+    purchases.save_purchases(chatellerault, 2025, {PAPER: figures("10")}, actor_label="fin")
+    purchases.save_purchases(chatellerault, 2025, {PAPER: figures("12")}, actor_label="fin")
+    html = client_for(chatellerault, people["moderator"]).get(
+        reverse("statistics:agec_history") + "?year=2025").content.decode()
+    assert ('<td class="before">Total des achats HT (€) : 10,00 ; dont issus du réemploi '
+            '(€) : 0,00 ; dont intégrant des matières recyclées (€) : 0,00</td>') in html
+    assert '<td class="after">Total des achats HT (€) : 12,00 ;' in html

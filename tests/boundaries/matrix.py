@@ -470,6 +470,7 @@ ROWS: dict[str, Row] = {
     "tenant:api:stats-summary": api("moderator"),
     "tenant:api:stats-timeseries": api("moderator"),
     "tenant:api:stats-export": api("moderator"),
+    "tenant:api:stats-agec-purchases": api("moderator"),
     "tenant:api:shared-listing-list": api(),
     "tenant:api:shared-listing-contact": api(method=POST, kwargs=_shared_api,
                                              names_a_object=False, agent_a=NOT_FOUND),
