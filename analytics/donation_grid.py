@@ -13,9 +13,14 @@ the stored public reference text (`search`, corpora pages, docs and code; `find_
 référence dons loi AGEC article 58", "grille de valeur forfaitaire … comptabilisation
 des dons", the annex's likely rows (laptops, modular buildings), Légifrance / juriblio /
 tricoteuses mirrors, etalab/lois-non-codifiees-et-reglements-francais (no 2024 arrêtés).
-Found: the arrêté's existence and object (actu-environnement.com, 7 March 2024;
-doctrine.fr; blog.achatsolutions.fr/agec, which gives its NOR and quotes two rows only:
-a laptop under 5 years 200 €, modular buildings in a set of 100 modules or more 100 €).
+Found: the arrêté's existence and object —
+https://www.actu-environnement.com/ae/news/obligation-achat-commande-publique-liste-produits-remploi-matieres-recyclees-43641.php4
+(« le second arrêté fixe la grille de valeur forfaitaire »),
+https://www.doctrine.fr/l/texts/decrets/JORFTEXT000049184670 (décret n° 2024-134 and its
+two arrêtés), https://www.faceaurisque.com/decret-n-2024-134-du-21-fevrier-2024-… (« la
+valorisation des dons est réalisée sur la base d'un barème prévu par arrêté »), and
+https://blog.achatsolutions.fr/agec, which gives the NOR and quotes two rows only (a
+laptop under 5 years: 200 €; modular buildings in a set of 100 modules or more: 100 €).
 The annex itself was not found, and two quoted rows are not a grid: nothing is invented.
 
 Until the grid ships, received donations are valued with the platform's estimated value

@@ -89,6 +89,12 @@ def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict],
         "Valeur, poids et CO2e ne comptent que les objets réemployés (service, autre "
         "collectivité, partenaire). CO2e : émissions de fabrication d'un équivalent neuf "
         "(ADEME Base Empreinte, FIRA, WRAP), borne haute.", styles["Normal"]))
+    estimated = report.get("family_estimates", 0)
+    if estimated:
+        story.append(Paragraph(
+            f"{estimated} transfert(s) : poids et CO2e estimés d'après la moyenne de leur "
+            "famille (type d'objet sans valeur de référence), à affiner dans « Facteurs ».",
+            styles["Normal"]))
     document.build(story)
     return buffer.getvalue()
 

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from analytics.facts import FAMILY_SUFFIX
 from analytics.models import REFERENCE_FACTORS_VERSION, TransferFact
@@ -159,6 +160,8 @@ def test_the_report_counts_estimated_figures_and_links_to_the_factors(
     client = client_for(chatellerault, town["moderator"])
     html = client.get(reverse("statistics:moderation_report")).content.decode()
     assert 'id="family-estimates" data-count="2"' in html
+    assert ("2 transferts ont leur poids et leur CO2e estimés d'après la moyenne de leur "
+            "famille") in html.replace("&#x27;", "'")
     assert f'href="{reverse("statistics:factor_overrides")}" id="refine-factors"' in html
 
     export = client.get(reverse("statistics:moderation_report_csv"),
@@ -166,10 +169,19 @@ def test_the_report_counts_estimated_figures_and_links_to_the_factors(
     rows = list(csv.DictReader(io.StringIO(export), delimiter=";"))
     assert sorted(row["family_estimate"] for row in rows) == ["0", "1", "1"]
 
+    pdf = client.get(reverse("statistics:moderation_report_pdf")).content
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+                    .split())
+    assert "2 transfert(s) : poids et CO2e estimés d'après la moyenne de leur famille" in text
+
 
 def test_no_estimate_no_mention(town, chatellerault, django_capture_on_commit_callbacks):
     with in_authority(chatellerault):
         post_and_give(town, town["chairs"], 3, django_capture_on_commit_callbacks)
-    html = client_for(chatellerault, town["moderator"]).get(
-        reverse("statistics:moderation_report")).content.decode()
+    client = client_for(chatellerault, town["moderator"])
+    html = client.get(reverse("statistics:moderation_report")).content.decode()
+    assert 'id="total-exchanged">1<' in html
     assert 'id="family-estimates"' not in html
+    pdf = client.get(reverse("statistics:moderation_report_pdf")).content
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Facteurs de référence utilisés" in text and "moyenne de leur" not in text
