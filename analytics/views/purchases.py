@@ -5,6 +5,7 @@ read them; the finance team and administrators write them (accounts.permissions)
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.contrib import messages
@@ -109,6 +110,7 @@ def import_upload(request, year: int):
                     form.add_error("file", message)
             else:
                 request.session[SESSION_KEY] = {"year": year, "name": upload.name[:200],
+                                                "token": secrets.token_hex(8),
                                                 "table": table.as_session()}
                 return redirect("statistics:agec_purchases_mapping", year=year)
         status = 400
@@ -128,6 +130,12 @@ def import_mapping(request, year: int):
         return redirect("statistics:agec_purchases_import", year=year)
     table = purchase_services.Table.from_session(stored["table"])
     preview, status = None, 200
+    if request.method == "POST" and request.POST.get("token") != stored.get("token"):
+        # Another file was uploaded since this page was shown (another tab): what would
+        # be applied is not what was previewed.
+        messages.error(request, _("Another file was uploaded since: check its columns and "
+                                  "its preview again."))
+        return redirect("statistics:agec_purchases_mapping", year=year)
     if request.method == "POST":
         form = MappingForm(request.POST, headers=table.headers)
         if form.is_valid():
@@ -154,6 +162,7 @@ def import_mapping(request, year: int):
             table.headers)), headers=table.headers)
     return render_section(request, "purchases_mapping.html", {
         "year": year, "form": form, "preview": preview, "name": stored["name"],
+        "token": stored.get("token", ""),
         "headers": table.headers, "sample": table.rows[:5],
         "line_count": sum(1 for row in table.rows if any(row)),
     }, section="agec", status=status)

@@ -5,6 +5,7 @@ nothing), donations received elsewhere, the audit of every change, who may do wh
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -398,7 +399,8 @@ def test_import_flow_pages(chatellerault, people):
     html = client.get(mapping_url).content.decode()
     assert '<option value="0" selected>Catégorie AGEC</option>' in html
     assert '<option value="2" selected>Dont réemploi</option>' in html
-    chosen = {"category": "0", "total": "1", "reuse": "2", "recycled": "3"}
+    token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+    chosen = {"category": "0", "total": "1", "reuse": "2", "recycled": "3", "token": token}
     preview = client.post(mapping_url, {**chosen, "action": "preview"})
     assert preview.status_code == 200 and 'id="import-apply"' in preview.content.decode()
     assert not AgecPurchase.objects.exists()
@@ -412,13 +414,45 @@ def test_import_errors_listed_with_lines(chatellerault, people):
     client.post(reverse("statistics:agec_purchases_import", kwargs={"year": 2025}),
                 {"file": _named(b"categorie;total\nPapier;10\nChaises;5\n", "a.csv")})
     mapping_url = reverse("statistics:agec_purchases_mapping", kwargs={"year": 2025})
-    chosen = {"category": "0", "total": "1", "reuse": "", "recycled": ""}
+    chosen = {"category": "0", "total": "1", "reuse": "", "recycled": "",
+              "token": client.session["agec_import"]["token"]}
     response = client.post(mapping_url, {**chosen, "action": "apply"})
     assert response.status_code == 400
     html = response.content.decode()
     assert "Ligne 3 :" in html and "catégorie inconnue « Chaises »" in html
     assert 'id="import-apply"' not in html
     assert not AgecPurchase.objects.exists()
+
+
+def test_apply_refused_when_another_file_was_uploaded_since(chatellerault, people):
+    client = client_for(chatellerault, people["finance"])
+    upload_url = reverse("statistics:agec_purchases_import", kwargs={"year": 2025})
+    mapping_url = reverse("statistics:agec_purchases_mapping", kwargs={"year": 2025})
+    client.post(upload_url, {"file": _named(b"categorie;total\nPapier;10\n", "a.csv")})
+    first = client.session["agec_import"]["token"]
+    client.post(upload_url, {"file": _named(b"categorie;total\nPapier;99\n", "b.csv")})
+    chosen = {"category": "0", "total": "1", "reuse": "", "recycled": ""}
+    stale = client.post(mapping_url, {**chosen, "token": first, "action": "apply"})
+    assert stale.status_code == 302 and stale.url == mapping_url
+    assert not AgecPurchase.objects.exists()
+    fresh = client.session["agec_import"]["token"]
+    assert client.post(mapping_url, {**chosen, "token": fresh, "action": "apply"}
+                       ).status_code == 302
+    assert agec_purchases(chatellerault, 2025) == {PAPER: figures("99")}
+
+
+def test_donations_list_query_count_bounded(chatellerault, people,
+                                            django_assert_max_num_queries):
+    for n in range(30):
+        purchases.add_external_donation(chatellerault, year=2025, category=LABELS[n % 17],
+                                        amount_eur=Decimal(n + 1), source="other",
+                                        actor_label="fin")
+    client = client_for(chatellerault, people["finance"])
+    url = reverse("statistics:agec_donations", kwargs={"year": 2025})
+    client.get(url)  # warm the session
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.content.decode().count("data-donation=") == 30
 
 
 def test_donations_page(chatellerault, people):
