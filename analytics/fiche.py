@@ -32,8 +32,10 @@ def tonnes(kg: Decimal) -> str:
     return number(Decimal(kg) / 1000, 3) + " t"
 
 
-def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict]) -> bytes:
-    """The fiche of `report` (analytics.selectors.report) as PDF bytes."""
+def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict],
+              agec: dict | None = None) -> bytes:
+    """The fiche of `report` (analytics.selectors.report) as PDF bytes; `agec`
+    ({"year": …, "rows": analytics.agec.agec_rows(…)}) adds the loi AGEC table."""
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm,
@@ -78,6 +80,8 @@ def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict]) ->
                 number(row["validated_kg"]) + " kg" if row["validated_kg"] is not None else "—",
                 number(row["current_kg"]) + " kg" if row["current_kg"] is not None else "—"])
         story.append(_table(lines, [4 * cm, 3.5 * cm, 4 * cm, 4 * cm], header=True))
+    if agec is not None:
+        story += _agec_section(agec, styles)
     story.append(Spacer(1, 0.5 * cm))
     versions = ", ".join(report["factors_versions"]) or "—"
     story.append(Paragraph(
@@ -95,7 +99,43 @@ def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict]) ->
     return buffer.getvalue()
 
 
-def _table(rows, widths, header: bool = False) -> Table:
+def _agec_section(agec: dict, styles) -> list:
+    """Loi AGEC of the year: per category, purchases, reuse, donations acquired, share
+    reached next to the decree's minimum, the gap in €; internal reuse apart."""
+    small = styles["BodyText"].clone("agec", fontSize=8, leading=9.5)
+    lines = [["Catégorie", "Achats HT", "dont réemploi", "Dons acquis", "Part atteinte",
+              "Minimum", "Écart"]]
+    internal = Decimal("0")
+    for row in agec["rows"]:
+        internal += row.internal_eur
+        if not row.declarable:
+            continue
+        lines.append([
+            Paragraph(row.category, small),
+            "non saisis" if row.total_eur is None else euros(row.total_eur),
+            euros(row.reuse_eur), euros(row.donations_eur),
+            "—" if row.share_reached is None else number(row.share_reached) + " %",
+            "—" if row.minimum_share is None else f"{row.minimum_share} %",
+            "—" if row.gap_eur is None else (euros(row.gap_eur) if row.gap_eur else "atteint")])
+    if len(lines) == 1:
+        lines.append(["Aucun achat saisi ni don acquis", "", "", "", "", "", ""])
+    year = agec["year"]
+    return [
+        Spacer(1, 0.5 * cm),
+        Paragraph(f"Loi AGEC {year} : part des achats issue du réemploi et des dons",
+                  styles["Heading2"]),
+        _table(lines, [4.6 * cm, 2.3 * cm, 2.1 * cm, 2.1 * cm, 1.9 * cm, 1.6 * cm, 2.4 * cm],
+               header=True, font_size=8),
+        Spacer(1, 0.2 * cm),
+        Paragraph(
+            "Part atteinte = (achats issus du réemploi + dons acquis) / achats HT de la "
+            "catégorie, à comparer à la part minimale du décret n° 2024-134. Cessions "
+            f"internes (achats évités, non déclarées) : {euros(internal)}.",
+            styles["Normal"]),
+    ]
+
+
+def _table(rows, widths, header: bool = False, font_size: int | None = None) -> Table:
     table = Table(rows, colWidths=widths)
     style = [("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
              ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -103,5 +143,7 @@ def _table(rows, widths, header: bool = False) -> Table:
     if header:
         style += [("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8f0e8"))]
+    if font_size:
+        style.append(("FONTSIZE", (0, 0), (-1, -1), font_size))
     table.setStyle(TableStyle(style))
     return table

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from analytics.agec_categories import agec_categories
 from analytics.periods import semester_bounds
 
 # Bumped whenever reference_items.csv changes; every estimate records it.
@@ -310,3 +311,125 @@ class RetiredITStock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority_id}/{self.year}"
+
+
+# --- Issue 16: the finance team's purchases, per AGEC category and year -----------------
+
+def _agec_category_choices() -> list[tuple[str, str]]:
+    return [(label, label) for label in agec_categories()]
+
+
+class AgecPurchase(models.Model):
+    """The authority's purchases of one year in one AGEC category, excl. VAT, as the
+    finance team enters them (form or import): the total and, within it, the part
+    bought from reuse and the part with recycled materials."""
+
+    authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="agec_purchases")
+    year = models.PositiveSmallIntegerField(_("year"))
+    category = models.CharField(_("category"), max_length=200,
+                                choices=_agec_category_choices())
+    total_eur = models.DecimalField(_("total purchases excl. VAT (€)"), max_digits=14,
+                                    decimal_places=2)
+    reuse_eur = models.DecimalField(_("of which from reuse (€)"), max_digits=14,
+                                    decimal_places=2, default=0)
+    recycled_eur = models.DecimalField(_("of which with recycled materials (€)"),
+                                       max_digits=14, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Who last changed the row (an e-mail, or "system"), for the audit trail.
+    updated_by_label = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["authority", "-year", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "year", "category"],
+                                    name="agec_purchase_unique"),
+            models.CheckConstraint(
+                condition=models.Q(total_eur__gte=0, reuse_eur__gte=0, recycled_eur__gte=0),
+                name="agec_purchase_amounts_positive",
+                violation_error_message=_("Amounts cannot be negative.")),
+            models.CheckConstraint(
+                condition=models.Q(reuse_eur__lte=models.F("total_eur")),
+                name="agec_purchase_reuse_within_total",
+                violation_error_message=_("The reuse part cannot exceed the total.")),
+            models.CheckConstraint(
+                condition=models.Q(recycled_eur__lte=models.F("total_eur")),
+                name="agec_purchase_recycled_within_total",
+                violation_error_message=_("The recycled part cannot exceed the total.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id}/{self.year}/{self.category}"
+
+
+class DonationSource(models.TextChoices):
+    OTHER_AUTHORITY = "other_authority", _("Another authority")
+    STATE_SITE = "state_site", _("The State's donation site (dons.encheres-domaine.gouv.fr)")
+    PARTNER = "partner", _("A partner (social and solidarity economy organisation)")
+    OTHER = "other", _("Other")
+
+
+class ExternalDonation(models.Model):
+    """A donation the authority acquired outside the platform (the platform's own
+    received transfers are counted from the facts), valued in € for the declaration's
+    `montant_produits_issus_don`."""
+
+    authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="external_donations")
+    year = models.PositiveSmallIntegerField(_("year"))
+    category = models.CharField(_("category"), max_length=200,
+                                choices=_agec_category_choices())
+    amount_eur = models.DecimalField(_("value (€)"), max_digits=14, decimal_places=2)
+    source = models.CharField(_("source"), max_length=20, choices=DonationSource.choices)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by_label = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["authority", "-year", "category", "id"]
+        indexes = [models.Index(fields=["authority", "year"], name="external_donation_year")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_eur__gte=0),
+                                   name="external_donation_amount_positive",
+                                   violation_error_message=_("Amounts cannot be negative.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id}/{self.year}/{self.category}/{self.amount_eur}"
+
+
+class FigureKind(models.TextChoices):
+    PURCHASE = "purchase", _("Purchases")
+    DONATION = "donation", _("Donation received elsewhere")
+
+
+class FigureChannel(models.TextChoices):
+    FORM = "form", _("Form")
+    IMPORT = "import", _("Import")
+
+
+class AgecFigureChange(models.Model):
+    """The audit trail of the AGEC figures: one row per changed purchase line or per
+    donation added/removed, with the values before and after (JSON, amounts as
+    strings; an empty object when there was nothing before or nothing is left)."""
+
+    authority = models.ForeignKey("tenants.Authority", on_delete=models.CASCADE,
+                                  related_name="agec_figure_changes")
+    year = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=200)
+    what = models.CharField(max_length=10, choices=FigureKind.choices)
+    actor_label = models.CharField(max_length=254, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(max_length=10, choices=FigureChannel.choices,
+                               default=FigureChannel.FORM)
+
+    class Meta:
+        ordering = ["authority", "-at", "-id"]
+        indexes = [models.Index(fields=["authority", "year", "at"],
+                                name="agec_change_by_year")]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id}/{self.year}/{self.category}/{self.what}"

@@ -4,6 +4,7 @@ the authority of the request."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from statistics import median
@@ -13,7 +14,15 @@ from django.db import connection
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from analytics.models import REUSE_DESTINATIONS, StatsSettings, TransferFact
+from analytics.agec_categories import agec_categories
+from analytics.models import (
+    REUSE_DESTINATIONS,
+    AgecFigureChange,
+    AgecPurchase,
+    ExternalDonation,
+    StatsSettings,
+    TransferFact,
+)
 from analytics.sources import fact_source
 from tenants.models import Authority
 
@@ -331,3 +340,55 @@ def agent_figures(authority: Authority, user) -> dict:
         "received_by_service": figures(source.reused_transfer_ids(
             service_id=service_id)) if service_id else None,
     }
+
+
+# --- Issue 16: the finance team's purchases and the donations received elsewhere -------
+
+@dataclass(frozen=True)
+class PurchaseFigures:
+    """One category's purchases of a year, excl. VAT: the total and, within it, the
+    part from reuse and the part with recycled materials."""
+
+    total_eur: Decimal
+    reuse_eur: Decimal
+    recycled_eur: Decimal
+
+
+def agec_purchases(authority: Authority, year: int) -> dict[str, PurchaseFigures]:
+    """The purchases entered for `year`, by AGEC category label (only the categories
+    entered; in the order of the schema's enum)."""
+    rows = {row.category: PurchaseFigures(row.total_eur, row.reuse_eur, row.recycled_eur)
+            for row in AgecPurchase.objects.filter(authority=authority, year=year)}
+    return {label: rows[label] for label in agec_categories() if label in rows}
+
+
+def external_donations_by_category(authority: Authority, year: int) -> dict[str, Decimal]:
+    """The value of the donations received outside the platform in `year`, summed by
+    AGEC category (only categories with a donation)."""
+    sums = (ExternalDonation.objects.filter(authority=authority, year=year)
+            .values("category").annotate(total=Sum("amount_eur")).order_by("category"))
+    return {row["category"]: row["total"] for row in sums}
+
+
+def external_donations(authority: Authority, year: int) -> QuerySet[ExternalDonation]:
+    """The donations received outside the platform in `year`, by category."""
+    return ExternalDonation.objects.filter(authority=authority, year=year).order_by(
+        "category", "received_on", "id")
+
+
+def purchase_years(authority: Authority) -> list[int]:
+    """The years for which purchases or outside donations were entered, latest first."""
+    years = set(AgecPurchase.objects.filter(authority=authority)
+                .values_list("year", flat=True).distinct())
+    years |= set(ExternalDonation.objects.filter(authority=authority)
+                 .values_list("year", flat=True).distinct())
+    return sorted(years, reverse=True)
+
+
+def agec_figure_changes(authority: Authority, year: int | None = None
+                        ) -> QuerySet[AgecFigureChange]:
+    """The audit trail of the AGEC figures, latest first (one year, or all)."""
+    changes = AgecFigureChange.objects.filter(authority=authority)
+    if year is not None:
+        changes = changes.filter(year=year)
+    return changes.order_by("-at", "-id")

@@ -4,7 +4,7 @@ contract between views, templates, e-mails and tests."""
 
 from django.urls import path
 
-from analytics.views import reports, statistics
+from analytics.views import purchases, reports, statistics
 
 app_name = "statistics"
 
@@ -22,6 +22,18 @@ urlpatterns = [
     path("moderation/weights/<int:year>/s<int:semester>/", statistics.campaign_detail,
          name="weight_campaign"),
     path("factors/", statistics.factor_overrides, name="factor_overrides"),
+    # Finance team and admins write, moderators read (issue 16)
+    path("moderation/agec/purchases/", purchases.purchases_current,
+         name="agec_purchases_current"),
+    path("moderation/agec/<int:year>/purchases/", purchases.purchases, name="agec_purchases"),
+    path("moderation/agec/<int:year>/purchases/import/", purchases.import_upload,
+         name="agec_purchases_import"),
+    path("moderation/agec/<int:year>/purchases/import/mapping/", purchases.import_mapping,
+         name="agec_purchases_mapping"),
+    path("moderation/agec/<int:year>/donations/", purchases.donations, name="agec_donations"),
+    path("moderation/agec/donations/<int:pk>/delete/", purchases.donation_delete,
+         name="agec_donation_delete"),
+    path("moderation/agec/history/", purchases.history, name="agec_history"),
     # Authority admins
     path("settings/statistics/", statistics.stats_settings, name="stats_settings"),
 ]

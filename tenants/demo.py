@@ -57,6 +57,8 @@ DEMO_USERS = [
     ("agent2", "Julien", "Bernard", ["agent"], 1),
     ("moderateur", "Nadia", "Moreau", ["agent", "moderator"], 2),
     ("admin", "Sophie", "Garnier", ["agent", "moderator", "authority_admin"], 3),
+    # The finance team: enters the year's purchases for the AGEC declaration (issue 16).
+    ("finances", "Karim", "Lefèvre", ["finance"], 5),
 ]
 
 DEMO_OPERATOR_EMAIL = "operateur@collectivrecup.example"
@@ -73,16 +75,20 @@ LOAD_SLUG_PREFIX = "charge-"
 def load_authority_specs(total: int) -> list[dict]:
     """The authorities beyond the demo's own, up to `total` in all: made-up communes with
     the first demo authority's services and sites and a SIREN whose check digit holds
-    (29999…, no real body). Each gets the demo's accounts and listings from seed_demo."""
+    (29999…, no real body) and a SIRET of that SIREN whose check digit holds too (its
+    AGEC declaration validates). Each gets the demo's accounts and listings from
+    seed_demo."""
     first = DEMO_AUTHORITIES[0]
     specs = []
     for number in range(len(DEMO_AUTHORITIES) + 1, total + 1):
         base = f"2999{number:04d}"
+        siren = base + luhn.calc_check_digit(base)
         specs.append({
             "slug": f"{LOAD_SLUG_PREFIX}{number}",
             "name": f"Commune de charge n° {number}",
             "kind": "commune",
-            "siren": base + luhn.calc_check_digit(base),
+            "siren": siren,
+            "siret": siren + "0001" + luhn.calc_check_digit(siren + "0001"),
             "departement": "86",
             "population": 5000 + 1000 * number,
             "services": first["services"],

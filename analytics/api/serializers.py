@@ -73,3 +73,32 @@ class _StatusCountsField(serializers.DictField):
     child = serializers.IntegerField()
 
 
+
+
+# --- Issue 16: the finance team's AGEC purchases -------------------------------------------
+
+class AgecPurchasesQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2020, max_value=2100)
+
+
+class AgecPurchaseSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="One of the 17 labels of the declaration.")
+    total_eur = serializers.DecimalField(max_digits=14, decimal_places=2,
+                                         help_text="Purchases of the year, excl. VAT.")
+    reuse_eur = serializers.DecimalField(max_digits=14, decimal_places=2,
+                                         help_text="Of which bought from reuse.")
+    recycled_eur = serializers.DecimalField(max_digits=14, decimal_places=2,
+                                            help_text="Of which with recycled materials.")
+
+
+class ExternalDonationTotalSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    amount_eur = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class AgecPurchasesSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    purchases = AgecPurchaseSerializer(many=True, help_text=(
+        "Categories with purchases entered, in the order of the declaration's enum."))
+    external_donations = ExternalDonationTotalSerializer(many=True, help_text=(
+        "Donations acquired outside the platform, summed per category."))

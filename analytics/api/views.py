@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_permissions import IsModerator
+from accounts.api_permissions import IsAgecViewer, IsModerator
 from analytics import selectors as fact_selectors
 from analytics.api import serializers as s
 from analytics.exports import facts_csv
@@ -149,3 +149,33 @@ class StatsExport(AgentsAPIMixin, APIView):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class AgecPurchases(AgentsAPIMixin, APIView):
+    permission_classes = [IsAuthenticated, IsAgecViewer]
+
+    @extend_schema(
+        summary="The year's AGEC purchases entered by the finance team", tags=["moderation"],
+        parameters=[OpenApiParameter("year", int, description="Defaults to this year.")],
+        responses={200: s.AgecPurchasesSerializer, 400: ERRORS[400], 401: ERRORS[401],
+                   403: ERRORS[403]},
+        examples=[OpenApiExample("A year", response_only=True, value={
+            "year": 2026,
+            "purchases": [{"category": "Papier", "total_eur": 22000.0,
+                           "reuse_eur": 0.0, "recycled_eur": 13200.0}],
+            "external_donations": [{"category": "Papier", "amount_eur": 120.0}]})],
+    )
+    def get(self, request):
+        query = s.AgecPurchasesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year") or timezone.localdate().year
+        purchases = fact_selectors.agec_purchases(request.tenant, year)
+        donations = fact_selectors.external_donations_by_category(request.tenant, year)
+        return Response(s.AgecPurchasesSerializer({
+            "year": year,
+            "purchases": [{"category": label, "total_eur": f.total_eur,
+                           "reuse_eur": f.reuse_eur, "recycled_eur": f.recycled_eur}
+                          for label, f in purchases.items()],
+            "external_donations": [{"category": label, "amount_eur": amount}
+                                   for label, amount in donations.items()],
+        }).data)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import moderator_required
-from analytics import campaigns, exports
+from analytics import agec, campaigns, exports
 from analytics import selectors as fact_selectors
 from analytics.forms import ReportPeriodForm
 from analytics.models import Destination
@@ -134,7 +134,8 @@ def report_pdf(request):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     content = fiche_pdf(request.tenant, fact_selectors.report(request.tenant, start, end),
                         fact_selectors.received_summary(request.tenant, start, end),
-                        campaigns.campaigns_between(request.tenant, start, end))
+                        campaigns.campaigns_between(request.tenant, start, end),
+                        {"year": end.year, "rows": agec.agec_rows(request.tenant, end.year)})
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(request, start, end, "pdf")}"')

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import (
+    agec_viewer_required,
     agent_required,
     authority_admin_required,
     factor_manager_required,
@@ -35,33 +36,53 @@ from analytics.forms import (
 from analytics.models import FactorOverride, ReferenceItem, WeightCampaign
 from analytics.views.back_office import render_section
 
-# --- Loi AGEC ---------------------------------------------------------------------------
+# --- Loi AGEC (who sees it: accounts.permissions.can_view_agec) -------------------------
 
 def _year(request):
     form = YearForm.from_query(request.GET, timezone.localdate())
     return form, (form.cleaned_data["year"] if form.is_valid() else None)
 
 
-@moderator_required
+def _agec_context(request, year: int) -> dict:
+    rows = agec.agec_rows(request.tenant, year)
+    years = agec.figure_years(request.tenant, year)
+    return {
+        "year": year, "rows": rows,
+        "declaration": agec.declaration(request.tenant, year, rows),
+        "internal_total": sum((row.internal_eur for row in rows), agec.ZERO),
+        "years": years, "year_on_year": agec.year_on_year(request.tenant, years),
+        "decree_wording": agec.DECREE_ACQUISITION_WORDING,
+        "it": agec.it_reuse_share(request.tenant, year),
+    }
+
+
+@agec_viewer_required
 @require_GET
 def agec_report(request):
+    """Per AGEC category: purchases, reuse, donations acquired, the share reached next
+    to the decree's minimum, internal reuse as purchases avoided; the declaration's
+    state (what is missing); the years side by side."""
     form, year = _year(request)
     if year is None:
         return render_section(request, "agec.html", {"form": form}, section="agec", status=400)
-    return render_section(request, "agec.html", {
-        "form": form, "year": year, "rows": agec.agec_rows(request.tenant, year),
-        "it": agec.it_reuse_share(request.tenant, year),
-        "siret": request.tenant.siret,
-    }, section="agec")
+    return render_section(request, "agec.html", {"form": form, **_agec_context(request, year)},
+                          section="agec")
 
 
-@moderator_required
+@agec_viewer_required
 @require_GET
 def agec_csv(request):
+    """The declaration CSV, only when it validates against the official schema; else
+    409 and the page that lists what is missing (no file)."""
     form, year = _year(request)
     if year is None:
         return render_section(request, "agec.html", {"form": form}, section="agec", status=400)
-    text = agec.declaration_csv(request.tenant, year)
+    try:
+        text = agec.declaration_csv(request.tenant, year)
+    except agec.DeclarationIncomplete:
+        return render_section(request, "agec.html", {
+            "form": form, "refused": True, **_agec_context(request, year)},
+            section="agec", status=409)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="collectivrecup-{request.tenant.slug}-agec-{year}.csv"')

@@ -9,7 +9,7 @@ credentials were sent or they were wrong); members without the role get 403.
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from accounts.permissions import can_moderate, can_use_exchange
+from accounts.permissions import can_moderate, can_use_exchange, can_view_agec
 
 
 class IsMember(BasePermission):
@@ -28,3 +28,12 @@ class IsModerator(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return can_moderate(request.user)
+
+
+class IsAgecViewer(BasePermission):
+    """May read the AGEC figures: a moderator, the finance team or an administrator."""
+
+    message = _("Only moderators, the finance team and administrators can do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return can_view_agec(request.user)

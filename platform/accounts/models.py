@@ -14,10 +14,11 @@ class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
     MODERATOR = "moderator", _("Moderator")
     AUTHORITY_ADMIN = "authority_admin", _("Authority administrator")
+    FINANCE = "finance", _("Finance")
     OPERATOR = "operator", _("Platform operator")
 
 
-AUTHORITY_ROLES = (Role.AGENT, Role.MODERATOR, Role.AUTHORITY_ADMIN)
+AUTHORITY_ROLES = (Role.AGENT, Role.MODERATOR, Role.FINANCE, Role.AUTHORITY_ADMIN)
 
 
 def default_roles() -> list[str]:

@@ -72,6 +72,23 @@ def can_manage_factors(user) -> bool:
     return can_moderate(user) or can_administer(user)
 
 
+def is_finance(user) -> bool:
+    """A member of the authority's finance team: enters the year's purchases."""
+    return user_has_role(user, Role.FINANCE)
+
+
+def can_manage_purchases(user) -> bool:
+    """May enter, import and correct the AGEC purchases and the donations received
+    elsewhere (issue 16): the finance team and the authority's administrators."""
+    return is_finance(user) or can_administer(user)
+
+
+def can_view_agec(user) -> bool:
+    """May read the « Loi AGEC » page, its declaration, the purchases and their
+    history: moderators, the finance team and administrators."""
+    return can_moderate(user) or is_finance(user) or can_administer(user)
+
+
 def roles_grant_administration(roles, is_active: bool) -> bool:
     """Would an account with `roles` (and this access) administer the authority? Used
     by accounts.services to keep an admin from locking themself out and to keep one
@@ -87,6 +104,8 @@ def permission_flags(user) -> dict[str, bool]:
         "moderate": can_moderate(user),
         "administer": can_administer(user),
         "manage_factors": can_manage_factors(user),
+        "manage_purchases": can_manage_purchases(user),
+        "view_agec": can_view_agec(user),
         "operate": can_operate(user),
     }
 
@@ -124,5 +143,7 @@ exchange_member_required = rule_required(can_use_exchange)
 moderator_required = rule_required(can_moderate)
 authority_admin_required = rule_required(can_administer)
 factor_manager_required = rule_required(can_manage_factors)
+purchase_manager_required = rule_required(can_manage_purchases)
+agec_viewer_required = rule_required(can_view_agec)
 operator_required = rule_required(can_operate, login_url="operator:login",
                                   second_factor=True)

@@ -56,6 +56,11 @@ def moderator(**kwargs) -> User:
     return UserFactory(roles=[Role.AGENT, Role.MODERATOR], **kwargs)
 
 
+def finance(**kwargs) -> User:
+    """A member of the finance team only (issue 16): enters the AGEC purchases."""
+    return UserFactory(roles=[Role.FINANCE], **kwargs)
+
+
 def authority_admin(**kwargs) -> User:
     return UserFactory(roles=[Role.AGENT, Role.MODERATOR, Role.AUTHORITY_ADMIN], **kwargs)
 

@@ -357,6 +357,18 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
     # An export of A under way (pending: no file yet), as its admin asked for it.
     objects["a_export"] = AuthorityExportFactory(authority=a, requested_by=a_admin.email)
 
+    # A's AGEC figures of the year (issue 16): its purchases and a donation received
+    # elsewhere, valued like its private listing and entered by its admin.
+    from analytics import purchases as agec_purchases  # (only this world needs them)
+    from analytics.selectors import PurchaseFigures
+
+    this_year = timezone.localdate().year
+    agec_purchases.save_purchases(a, this_year, {"Papier": PurchaseFigures(
+        VALUE_PRIVATE, Decimal("0"), Decimal("0"))}, actor_label=a_admin.email)
+    objects["a_donation"] = agec_purchases.add_external_donation(
+        a, year=this_year, category="Papier", amount_eur=VALUE_PRIVATE, source="other",
+        actor_label=a_admin.email)
+
     the_operator = operator()
     objects["operator_without_device"] = operator()
     credentials[OPERATOR] = Credentials(_cookies(verified_operator_client(the_operator)))

@@ -83,6 +83,9 @@ FORBIDDEN = _expect("403", 403)
 NOT_FOUND = _expect("404", 404)
 NOT_ALLOWED = _expect("405", 405)
 REFUSED = _expect("refused (401, 403 or 404)", 401, 403, 404)
+# The AGEC declaration of an authority that entered nothing: the gate let the reader
+# through, and no file is served (analytics.agec.DeclarationIncomplete).
+INCOMPLETE = _expect("409 (declaration incomplete, no file)", 409)
 # An unsafe request with an empty body that passed every gate: done, redirected to a
 # result, or refused for its content (the gate did not stop it).
 LET_THROUGH = _expect("let through (2xx, non-login 3xx, 400 or 409)",
@@ -220,6 +223,10 @@ def _acceptance_link(w: World) -> dict:
     from exchange.partners.acceptance import make_token
 
     return {"token": make_token(w.objects["grant_pending"])}
+
+
+def _this_year(w: World) -> dict:
+    return {"year": date.today().year}
 
 
 def _slug_a(w: World) -> dict:
@@ -367,13 +374,30 @@ ROWS: dict[str, Row] = {
     "tenant:statistics:moderation_report_xlsx": page("moderator"),
     "tenant:statistics:moderation_report_pdf": page("moderator"),
     "tenant:statistics:agec_report": page("moderator"),
-    "tenant:statistics:agec_csv": page("moderator"),
+    "tenant:statistics:agec_csv": page("moderator", moderator_b=INCOMPLETE,
+                                       admin_b=INCOMPLETE),
     "tenant:statistics:weight_campaigns": page("moderator"),
     "tenant:statistics:weight_campaign": page(
         "moderator", kwargs=lambda w: {"year": date.today().year, "semester": 1},
         names_a_object=True),  # A campaign of A; B has none for that semester
     "tenant:statistics:factor_overrides": page("moderator_or_admin"),
     "tenant:statistics:stats_settings": page("admin"),
+    # AGEC purchases (issue 16): moderators read, the finance team and admins write (the
+    # matrix has no finance actor: tests/analytics/test_purchases.py covers that role).
+    "tenant:statistics:agec_purchases_current": page(
+        "moderator", moderator_b=REDIRECT, admin_b=REDIRECT),
+    "tenant:statistics:agec_purchases": page("moderator", kwargs=_this_year,
+                                             names_a_object=False),
+    "tenant:statistics:agec_purchases_import": page("admin", kwargs=_this_year,
+                                                    names_a_object=False),
+    # Nothing uploaded yet: the admin is sent back to the upload step.
+    "tenant:statistics:agec_purchases_mapping": page("admin", kwargs=_this_year,
+                                                     names_a_object=False, admin_b=REDIRECT),
+    "tenant:statistics:agec_donations": page("moderator", kwargs=_this_year,
+                                            names_a_object=False),
+    "tenant:statistics:agec_donation_delete": page("admin", method=POST,
+                                                   kwargs=_pk("a_donation")),
+    "tenant:statistics:agec_history": page("moderator"),
     "tenant:exchange:reply_list": page("moderator"),
     "tenant:exchange:reply_create": page("moderator"),
     "tenant:exchange:reply_edit": page("moderator", kwargs=_pk("a_reply")),
@@ -446,6 +470,7 @@ ROWS: dict[str, Row] = {
     "tenant:api:stats-summary": api("moderator"),
     "tenant:api:stats-timeseries": api("moderator"),
     "tenant:api:stats-export": api("moderator"),
+    "tenant:api:stats-agec-purchases": api("moderator"),
     "tenant:api:shared-listing-list": api(),
     "tenant:api:shared-listing-contact": api(method=POST, kwargs=_shared_api,
                                              names_a_object=False, agent_a=NOT_FOUND),

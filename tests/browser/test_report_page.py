@@ -56,7 +56,7 @@ def test_report_charts_period_and_exports(served_instance, browser):
 
     files = {}
     for link in ("#export-transfers-csv", "#export-months-csv", "#export-xlsx",
-                 "#export-received-csv", "#export-pdf", "#export-agec-csv"):
+                 "#export-received-csv", "#export-pdf"):
         with page.expect_download() as info:
             page.click(link)
         download = info.value
@@ -83,12 +83,11 @@ def test_report_charts_period_and_exports(served_instance, browser):
     assert "Résultats quantitatifs" in fiche
     assert f"Annonces ayant trouvé preneur {page.locator('#total-exchanged').inner_text()}" \
         in fiche
-    name, content = files["#export-agec-csv"]
-    assert name == f"collectivrecup-{SLUG}-agec-{today.year}.csv"
-    assert content.decode("utf-8").splitlines()[0] == (
-        "annee,siret,raison_sociale,type_produit_acquis,montant_total,"
-        "montant_reemploi_et_reutilisation,montant_produits_issus_don,"
-        "montant_produits_recycles,commentaires")
+    assert f"Loi AGEC {today.year}" in fiche  # the share reached (tests/browser/test_agec_page.py)
+    # The AGEC declaration is served only when it validates: the report links to the
+    # AGEC page, where it is downloaded (tests/browser/test_agec_page.py).
+    assert page.get_attribute("#link-agec", "href") == (
+        f"/listings/moderation/agec/?year={today.year}#agec-declaration")
 
     # The received section and the AGEC page, from the sub-navigation.
     assert page.locator("#received-figures").is_visible()

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import zipfile
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,15 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from analytics.models import FactorOverride, TransferFact
+from analytics.models import (
+    AgecFigureChange,
+    AgecPurchase,
+    ExternalDonation,
+    FactorOverride,
+    TransferFact,
+)
+from analytics.purchases import add_external_donation, save_purchases
+from analytics.selectors import PurchaseFigures
 from exchange.listings import photos
 from exchange.listings.models import ClosureReason, Listing
 from exchange.listings.recipients import Recipient
@@ -88,7 +97,26 @@ def seed_a_life(authority, capture) -> dict:
         published_listing(poster=poster, approver=checker, title="Supprimée").delete()
     FactorOverrideFactory(authority=authority, reference_code="bureau",
                           weight_kg=Decimal("41.500"), source="Pesée 2026")
+    # The finance team's AGEC figures (issue 16), entered then corrected.
+    for total in ("1000", "1200"):
+        save_purchases(authority, 2025, {"Papier": PurchaseFigures(
+            Decimal(total), Decimal("100"), Decimal("0"))}, actor_label=admin.email)
+    add_external_donation(authority, year=2025, category="Papier", amount_eur=Decimal("75"),
+                          source="state_site", received_on=date(2025, 3, 2),
+                          actor_label=admin.email)
     return {"admin": admin, "listing": listing}
+
+
+def agec_figures(authority) -> tuple[list, list, list]:
+    return (list(AgecPurchase.objects.filter(authority=authority).values_list(
+                "year", "category", "total_eur", "reuse_eur", "recycled_eur",
+                "updated_by_label")),
+            list(ExternalDonation.objects.filter(authority=authority).values_list(
+                "year", "category", "amount_eur", "source", "received_on",
+                "created_by_label")),
+            list(AgecFigureChange.objects.filter(authority=authority).order_by("at", "id")
+                 .values_list("category", "what", "actor_label", "before", "after",
+                              "channel")))
 
 
 def table_rows(schema: str) -> dict[str, list[tuple]]:
@@ -227,6 +255,9 @@ def test_round_trip_export_then_import_loses_nothing(
     assert any(s.table == "exchange_listing" and s.is_called for s in original_sequences)
     # Media, byte for byte, under the new schema.
     assert media_bytes(restored.schema_name) == media_bytes(chatellerault.schema_name) != {}
+    # The AGEC figures and their history come back as they were.
+    assert agec_figures(restored) == agec_figures(chatellerault)
+    assert len(agec_figures(restored)[2]) == 3
     # Public rows: factor overrides copied, facts rebuilt from the transfers.
     assert list(FactorOverride.objects.filter(authority=restored).values_list(
         "reference_code", "weight_kg", "source")) == [("bureau", Decimal("41.500"),
@@ -347,6 +378,11 @@ def test_deletion_drops_the_schema_and_media_and_keeps_anonymous_facts(
     chatellerault.refresh_from_db()
     assert chatellerault.data_deleted_at is not None
     assert TransferFact.objects.filter(authority=chatellerault).count() == facts
+    # The AGEC figures stay, without the e-mail of who entered them.
+    purchases, donations, changes = agec_figures(chatellerault)
+    assert [p[2] for p in purchases] == [Decimal("1200.00")] and len(changes) == 3
+    assert {p[-1] for p in purchases} | {d[-1] for d in donations} | {
+        c[2] for c in changes} == {""}
     assert OperatorAction.objects.filter(authority=chatellerault, action="data_deleted",
                                          details__operator=who.email).exists()
     with pytest.raises(DeletionError, match="déjà"):

@@ -28,6 +28,8 @@ urlpatterns = [
         status_counts=selectors.status_counts), name="stats-summary"),
     path("stats/timeseries/", stats_views.StatsTimeseries.as_view(), name="stats-timeseries"),
     path("stats/export.csv", stats_views.StatsExport.as_view(), name="stats-export"),
+    path("stats/agec-purchases/", stats_views.AgecPurchases.as_view(),
+         name="stats-agec-purchases"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerDocs.as_view(url_name="api:schema"), name="docs"),

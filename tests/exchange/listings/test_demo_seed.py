@@ -24,6 +24,7 @@ from tenants.billing.models import BillingProfile
 from tenants.demo import DEMO_AUTHORITIES, demo_email
 from tenants.models import Authority
 from tenants.validators import validate_siret
+from tests.analytics.agec_validation import assert_valid
 from tests.conftest import client_for, in_authority
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,8 @@ def past_year() -> tuple[date, date]:
     return date(index // 12, index % 12 + 1, 1), today
 
 
-def test_the_demo_looks_like_a_year_of_use(media_in_tmp, chatellerault, grand_chatellerault):
+def test_the_demo_looks_like_a_year_of_use(media_in_tmp, chatellerault, grand_chatellerault,
+                                           tmp_path):
     seed()
     start, end = past_year()
     for authority in (chatellerault, grand_chatellerault):
@@ -85,6 +87,9 @@ def test_the_demo_looks_like_a_year_of_use(media_in_tmp, chatellerault, grand_ch
         assert len(set(chart["exchanged"])) >= 3  # a shape, not a flat line
 
         declaration = client.get(reverse("statistics:agec_csv"), {"year": date.today().year})
+        # The demo's declaration passes data.gouv.fr's validator (issue 16).
+        assert declaration.status_code == 200
+        assert_valid(declaration.content, tmp_path / authority.slug)
         rows = list(csv.DictReader(io.StringIO(declaration.content.decode())))
         assert rows
         for row in rows:

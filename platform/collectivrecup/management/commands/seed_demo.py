@@ -12,6 +12,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import Role, Service, Site, User
+from analytics.demo import seed_demo_purchases
 from core.links import authority_host
 from exchange.listings.demo import seed_demo_listings
 from exchange.listings.services.categories import seed_categories
@@ -26,6 +27,7 @@ from tenants.demo import (
     demo_email,
     load_authority_specs,
 )
+from tenants.identity import save_siret
 from tenants.models import Authority, AuthorityStatus
 from tenants.services import create_authority, ensure_public_tenant
 from tenants.two_factor import DEMO_TOTP_SECRET, ensure_device
@@ -85,6 +87,11 @@ class Command(BaseCommand):
         for authority in seeded:  # the daily offer cascade: the partner feed shows
             with in_authority(authority, ground=DEMO), transaction.atomic():
                 created += offer_due_listings()
+        # The finance team's purchases (issue 16), once the platform's transfers are in.
+        today = timezone.localdate()
+        for authority in seeded:
+            with in_public(purpose="demo seeding"), transaction.atomic():
+                created += seed_demo_purchases(authority, today)
         if options["verbosity"]:
             self.stdout.write(f"Demo data: {created} object(s) created, the rest kept.")
         if banner:
@@ -125,6 +132,12 @@ class Command(BaseCommand):
         with in_authority(authority, ground=DEMO), override_settings(
                 EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             created += seed_demo_listings(spec["slug"])
+        # The load test's communes get their SIRET here (the demo's two get theirs with
+        # their statistics settings, in seed_demo_listings): an admin's own is kept.
+        authority.refresh_from_db(fields=["siret"])
+        if spec.get("siret") and not authority.siret:
+            save_siret(authority, spec["siret"])
+            created += 1
         return created
 
     def _print_banner(self, port: str) -> None:
