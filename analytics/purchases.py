@@ -259,7 +259,8 @@ def _cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, float):
-        value = Decimal(str(value))
+        # A computed cell may carry binary noise (0.1 * 3 = 0.30000000000000004).
+        value = Decimal(str(round(value, 6))).normalize()
     return str(value).strip()[:MAX_CELL_CHARS]
 
 
