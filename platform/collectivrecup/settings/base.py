@@ -75,6 +75,8 @@ TENANT_APPS = [
     *COMMON_APPS,
     "rest_framework.authtoken",
     "exchange.listings",
+    "exchange.logistics",
+    "exchange.loans",
 ]
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 

@@ -1,0 +1,1 @@
+"""Loans of rarely used equipment between services and authorities."""

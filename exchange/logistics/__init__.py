@@ -1,0 +1,1 @@
+"""Transport of taken items between sites: requests, rounds and the logistics board."""
