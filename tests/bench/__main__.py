@@ -35,6 +35,9 @@ def main(argv: list[str]) -> int:
     _use_bench_database()
     os.environ["DJANGO_SETTINGS_MODULE"] = "collectivrecup.settings.local"
     os.environ.setdefault("DEBUG", "0")
+    # Tasks queued after commit (the spare schemas' refill, e-mails…) stay in this
+    # process's memory: a bench leaves no work behind for `make run`'s worker.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
     import django
 
     django.setup()
