@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from celery import current_app
 from django.db import connection, transaction
 from django.test import Client
 
@@ -16,8 +17,10 @@ from exchange.listings.models import Category
 from tenants import migrations_at_scale as scale
 from tenants import provisioning, services
 from tenants.crossing import for_each_live_authority
-from tenants.models import Authority, AuthorityStatus, Domain, SpareSchema
+from tenants.lifecycle import change_status
+from tenants.models import Authority, AuthorityStatus, Domain, ExportStatus, SpareSchema
 from tenants.offboarding.deletion import delete_authority_data
+from tenants.tasks import refill_spare_schemas
 from tests.accounts.factories import operator
 from tests.conftest import in_authority
 from tests.tenants.catalog import catalog_snapshot
@@ -150,9 +153,6 @@ def test_the_release_step_renews_the_spares(settings):
 
 def test_spares_are_no_authority_have_no_host_and_offboarding_leaves_them(
         chatellerault, django_capture_on_commit_callbacks, settings, tmp_path):
-    from tenants.lifecycle import change_status
-    from tenants.models import ExportStatus
-
     empty_the_pool()
     assert provisioning.refill_spares(2) == 2
     pool = spares()
@@ -260,3 +260,49 @@ def test_two_provisionings_never_take_the_same_spare():
         thread, outcome = in_thread(lambda: teardown(aside))
         thread.join()
         assert "error" not in outcome
+
+
+def test_the_refill_task_is_scheduled_and_tops_the_pool_up(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["tenants-refill-spare-schemas"]
+    assert entry["task"] == refill_spare_schemas.name and entry["task"] in current_app.tasks
+    settings.SPARE_SCHEMAS = 2
+    empty_the_pool()
+    assert refill_spare_schemas() == 2
+    assert refill_spare_schemas() == 0  # full and current: nothing built
+    assert len(spares()) == 2
+
+
+def test_one_refill_at_a_time(monkeypatch):
+    """While another connection holds the refill's advisory lock, a refill builds nothing
+    (and waits for nothing); the template's own unavailability is a warning, not a crash."""
+    empty_the_pool()
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [provisioning._SPARES_LOCK_KEY])
+                held.set()
+                release.wait(timeout=30)
+                cursor.execute("SELECT pg_advisory_unlock(%s)",
+                               [provisioning._SPARES_LOCK_KEY])
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(timeout=30)
+        assert provisioning.refill_spares(2) == 0
+        assert not spares()
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert provisioning.refill_spares(1) == 1
+
+    def unavailable():
+        raise provisioning.ProvisioningError("no pg_dump")
+
+    empty_the_pool()
+    monkeypatch.setattr(provisioning, "template_ddl", unavailable)
+    assert refill_spare_schemas() == 0 and not spares()
