@@ -22,7 +22,7 @@ schemas (tenants/provisioning.py) at the end, as the release does: that is timed
 Sizes: `make bench` migrates 500 authorities (the issue's release at scale), one run a
 case, and times the stock command on the two "one migration everywhere" cases only (its
 "nothing pending" run, about three minutes at 500, with `BENCH_RELEASE_FULL=1`): about
-ten minutes on a 2-core machine, nearly all of it the stock command.
+fifteen minutes on a busy 2-core machine, nearly all of it the stock command.
 `BENCH_AUTHORITIES=100` is the quicker run (median of 3 a case, every case both ways).
 """
 
