@@ -361,7 +361,8 @@ def migrate_authorities(*, processes: int = 2, tasks_per_child: int = 10,
                         dry_run: bool = False, shared: bool = True,
                         template: bool = True, replay: bool = True,
                         write: Callable[[str], None] = print) -> Summary:
-    """The release step: public schema, pending authorities, template. Lines go to
+    """The release step: public schema, pending authorities, template, then the spare
+    schemas renewed from the migrated template (tenants/provisioning.py). Lines go to
     `write`; the summary is returned (failed > 0 means exit code 1)."""
     started = time.monotonic()
     summary = Summary()
@@ -392,6 +393,9 @@ def migrate_authorities(*, processes: int = 2, tasks_per_child: int = 10,
             summary.replayed += result.how == "replayed"
     if template:
         keep_template_migrated()
+        built = provisioning.renew_spares()
+        if built:
+            write(f"spare schemas: {built} built from the template")
     summary.seconds = time.monotonic() - started
     write(summary.line())
     return summary

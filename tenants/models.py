@@ -169,6 +169,22 @@ class Domain(DomainMixin):
         verbose_name_plural = _("domains")
 
 
+class SpareSchema(models.Model):
+    """A schema built ahead of time from the template schema, fully migrated and empty,
+    waiting to become a new authority's by `ALTER SCHEMA … RENAME TO` (tenants/
+    provisioning.py). It is no authority and has no domain: nothing but provisioning and
+    the release step (which renews the pool) ever sees it. Internal: no page shows it."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    # Digest of the migration graph's leaves the schema holds (provisioning.migrations_key):
+    # a spare whose key is not the running code's is never taken, only renewed.
+    migrations_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.schema_name
+
+
 ACTION_LABELS = {
     "signed_in": _("Signed in (two-factor)"),
     "two_factor_enrolled": _("Enrolled a two-factor device"),

@@ -11,6 +11,23 @@ When migrations change, the template's records no longer hold every leaf migrati
 of the graph: the template is migrated again (`migrate_schemas` on `_template`) and
 its DDL rendered again, under an advisory lock (one process at a time).
 
+**Spare schemas.** Replaying the template's DDL still costs about 0.1 s (hundreds of
+statements, each adding catalog rows). So a small pool of *spare* schemas
+(`settings.SPARE_SCHEMAS`, `_spare_<random>`) is built ahead of time the same way, each
+listed in `tenants.SpareSchema` with the digest of the migrations it holds; provisioning
+takes one, in its own transaction, by deleting its row (`FOR UPDATE SKIP LOCKED`: two
+provisionings never take the same spare) and `ALTER SCHEMA … RENAME TO` the authority's
+schema name, a catalog update whatever the schema holds. Every object of a schema is
+attached to it by OID (defaults' sequences, foreign keys, indexes), so a renamed spare is
+the schema the template's DDL would have built under that name (the schema-comparison
+test proves it). Without a current spare (pool empty, or built for other migrations), the
+template's DDL is replayed as before. After commit, provisioning queues the refill task
+(`tenants.refill_spare_schemas`, also swept every ten minutes); the release step renews
+the pool once the template is migrated (`renew_spares`: the spares built for older
+migrations are dropped, they hold no data, and new ones built from the migrated
+template). Spares are no authority and have no domain: no host reaches them, and
+nothing that loops over authorities (migrations, periodic jobs, offboarding) sees them.
+
 The template holds tables, not rows. The rows a new authority needs from the apps above
 tenants (categories, exchange and statistics settings) are written by the provisioning
 steps those apps register from their AppConfig.ready() (`on_provisioned`), run by
@@ -19,8 +36,10 @@ steps those apps register from their AppConfig.ready() (`on_provisioned`), run b
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import secrets
 import shutil
 import subprocess
 import threading
@@ -35,12 +54,14 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
 from tenants.crossing import PlatformWork, in_authority
-from tenants.models import Authority
+from tenants.models import Authority, SpareSchema
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE_SCHEMA = "_template"
 _ADVISORY_LOCK_KEY = 0x7E3A1A7E  # any constant; serialises template refreshes
+_SPARES_LOCK_KEY = 0x7E3A5BA2  # another; one refill of the spare pool at a time
+SPARE_PREFIX = "_spare_"  # slugs have no underscore: never an authority's schema name
 _TEMPLATE_REF = re.compile(rf"\b{TEMPLATE_SCHEMA}\.")
 
 
@@ -229,9 +250,131 @@ def create_schema_from_template(schema_name: str) -> bool:
     return True
 
 
+# --- Spare schemas ------------------------------------------------------------------------
+
+def migrations_key(leaves: tuple[tuple[str, str], ...] | None = None) -> str:
+    """Digest of the migration graph's leaves (default: the running code's)."""
+    leaves = leaf_migrations() if leaves is None else leaves
+    text = "\n".join(f"{app}.{name}" for app, name in sorted(leaves))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _spare_table() -> str:
+    return "public." + connection.ops.quote_name(SpareSchema._meta.db_table)
+
+
+def take_spare(schema_name: str) -> str | None:
+    """Rename a current spare schema to `schema_name`, in the current transaction (a
+    rollback gives it back to the pool); returns the spare's former name, or None
+    (nothing done) when none is available.
+
+    Two round trips: the row of the oldest spare built for the running code's migrations
+    whose schema exists is deleted, skipping rows another transaction holds (`SKIP
+    LOCKED`: concurrent provisionings each get their own, or none), then its schema is
+    renamed."""
+    table = _spare_table()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id = ("  # noqa: S608 (a model's table name)
+            f"  SELECT s.id FROM {table} AS s WHERE s.migrations_key = %s"
+            "   AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s.schema_name)"
+            "   ORDER BY s.id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING schema_name",
+            [migrations_key()])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        cursor.execute(f"ALTER SCHEMA {_quote(row[0])} RENAME TO {_quote(schema_name)}")
+    return row[0]
+
+
+def _holds_every_leaf(schema_name: str) -> bool:
+    """The schema's migration records include every leaf of the running code's graph."""
+    leaves = sorted({f"{app}.{name}" for app, name in leaf_migrations()})
+    quoted = _quote(schema_name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{quoted}.django_migrations"])
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute(
+            "SELECT count(DISTINCT app || '.' || name) "  # noqa: S608 (quoted)
+            f"FROM {quoted}.django_migrations WHERE app || '.' || name = ANY(%s)", [leaves])
+        return cursor.fetchone()[0] == len(leaves)
+
+
+def _drop_spare(spare_id: int) -> bool:
+    """Drop one spare and its row, unless a provisioning holds it (then False)."""
+    table = _spare_table()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id = ("  # noqa: S608 (a model's table name)
+            f"  SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED) "
+            "RETURNING schema_name", [spare_id])
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(row[0])} CASCADE")
+    return True
+
+
+def drop_unusable_spares(key: str | None = None) -> int:
+    """Drop the spares that are not exactly what provisioning may take: built for other
+    migrations than `key` (default: the running code's), schema gone, or records lacking
+    a leaf of the graph (read in the schema itself, not trusted from the row). Returns
+    how many were dropped."""
+    key = migrations_key() if key is None else key
+    dropped = 0
+    for spare_id, name, spare_key in SpareSchema.objects.order_by("id").values_list(
+            "id", "schema_name", "migrations_key"):
+        if (spare_key != key or not _holds_every_leaf(name)) and _drop_spare(spare_id):
+            dropped += 1
+    return dropped
+
+
+def refill_spares(target: int | None = None) -> int:
+    """Bring the pool to `target` spares (default `settings.SPARE_SCHEMAS`) built for the
+    running code's migrations, dropping unusable ones first. Meant to run outside
+    transactions (a stale template is migrated then; inside one, nothing is built until
+    the template is current); one refill at a time (a second caller returns 0 at once).
+    A full, current pool costs a few queries, no `pg_dump`. Returns how many were built."""
+    target = settings.SPARE_SCHEMAS if target is None else target
+    connection.set_schema_to_public()
+    key = migrations_key()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_SPARES_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            return 0  # another process is refilling
+    built = 0
+    try:
+        drop_unusable_spares(key)
+        missing = target - SpareSchema.objects.filter(migrations_key=key).count()
+        if missing > 0:
+            template_ddl()  # outside transactions, a stale template is migrated here
+        for _ in range(max(0, missing)):
+            name = f"{SPARE_PREFIX}{secrets.token_hex(8)}"
+            with transaction.atomic():
+                if not create_schema_from_template(name):
+                    break  # no current template DDL: provisioning migrates meanwhile
+                SpareSchema.objects.create(schema_name=name, migrations_key=key)
+            built += 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_SPARES_LOCK_KEY])
+    return built
+
+
+def renew_spares() -> int:
+    """The release step's part, once the template is migrated: spares built for older
+    migrations (or lacking a record) are dropped, they hold no data, and the pool is
+    refilled from the migrated template. Returns how many were built."""
+    return refill_spares()
+
+
 def create_schema(authority: Authority) -> str:
-    """Create the authority's schema: from the template when possible ("fast"),
-    otherwise by django-tenants' migrate ("migrate"). Returns the path taken."""
+    """Create the authority's schema: a spare renamed when one is ready ("spare"), else
+    from the template's DDL ("fast"), else by django-tenants' migrate ("migrate").
+    Returns the path taken."""
+    if take_spare(authority.schema_name) is not None:
+        return "spare"
     try:
         if create_schema_from_template(authority.schema_name):
             return "fast"

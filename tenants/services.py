@@ -27,9 +27,11 @@ from accounts.services import person_label, record_access_change
 from core.links import absolute_url, authority_host
 from core.mail import after_commit_in_language
 from tenants.audit import record_action
+from tenants.background import after_commit, queue_quietly
 from tenants.crossing import PlatformWork, in_authority, in_public
 from tenants.models import Authority, AuthorityKind, AuthorityStatus, Domain, schema_name_for
 from tenants.provisioning import create_schema, prepare_template, run_provisioning_steps
+from tenants.tasks import refill_spare_schemas
 from tenants.validators import validate_email_domain
 
 
@@ -105,9 +107,11 @@ def _create_authority(*, name, kind, siren, slug, email_domains, status, departe
         raise
     if errors:
         raise ValidationError({"allowed_email_domains": errors})
-    authority.auto_create_schema = False  # created below, from the template schema
+    authority.auto_create_schema = False  # created below: a spare renamed, or the template
     authority.save()
     create_schema(authority)
+    if settings.SPARE_SCHEMAS:  # one spare taken, or none was ready: top the pool up
+        after_commit(queue_quietly, refill_spare_schemas)
     Domain.objects.create(domain=authority_host(slug), tenant=authority, is_primary=True)
     run_provisioning_steps(authority)  # rows the apps' pages read, never create
     return authority

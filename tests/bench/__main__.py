@@ -29,12 +29,32 @@ def _use_bench_database() -> str:
 MODULES = ["accounts", "feed", "migrations", "sharing", "stats", "partners", "provisioning"]
 
 
+USAGE = f"""usage: python -m tests.bench [MODULE ...]
+
+Runs every benchmark module, or only those named, in a fresh database ($BENCH_DB,
+default collectivrecup_bench); prints a table and writes var/bench/latest.json
+($BENCH_OUTPUT). Modules, in the order they run: {", ".join(MODULES)}.
+Sizes: BENCH_AUTHORITIES (release, default 500), BENCH_RELEASE_FULL=1 (the stock
+command with nothing pending too), BENCH_PROVISIONING_AUTHORITIES (default 1000),
+BENCH_SMOKE=1 (tiny sizes, checks only)."""
+
+
 def main(argv: list[str]) -> int:
     """Run every module, or only those named: `python -m tests.bench feed migrations`."""
+    if {"-h", "--help"} & set(argv):
+        print(USAGE)
+        return 0
+    unknown = [name for name in argv if name not in MODULES]
+    if unknown:
+        print(f"unknown module(s): {', '.join(unknown)}\n\n{USAGE}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     _use_bench_database()
     os.environ["DJANGO_SETTINGS_MODULE"] = "collectivrecup.settings.local"
     os.environ.setdefault("DEBUG", "0")
+    # Tasks queued after commit (the spare schemas' refill, e-mails…) stay in this
+    # process's memory: a bench leaves no work behind for `make run`'s worker.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
     import django
 
     django.setup()

@@ -65,11 +65,16 @@ def ensure_bench_authorities(count: int, *, threads: int = 2) -> None:
     import queue
     import threading
 
+    from django.conf import settings
     from django.db import connection
 
     from tenants.models import Authority
     from tenants.provisioning import prepare_template
     from tenants.services import create_authority
+
+    # No spare schemas meanwhile: each creation would queue a refill of the pool, and the
+    # release benchmark counts its own spares.
+    spares, settings.SPARE_SCHEMAS = settings.SPARE_SCHEMAS, 0
 
     existing = set(Authority.objects.filter(slug__startswith="bench-")
                    .values_list("slug", flat=True))
@@ -100,20 +105,27 @@ def ensure_bench_authorities(count: int, *, threads: int = 2) -> None:
         worker.start()
     for worker in workers:
         worker.join()
+    settings.SPARE_SCHEMAS = spares
     if errors:
         raise errors[0]
 
 
 def measure(name: str, action: Callable[[], object], *, n: int, warmup: int = 5,
-            **extra) -> Result:
+            before: Callable[[], object] | None = None, **extra) -> Result:
     """Run `action` warmup + n times; report the median and 95th percentile in ms.
-    The smoke run (BENCH_SMOKE=1) runs it twice, without warm-up: it checks, not times."""
+    `before`, when given, runs before each run, untimed (what a background worker does
+    between two requests). The smoke run (BENCH_SMOKE=1) runs it twice, without warm-up:
+    it checks, not times."""
     if SMOKE:
         n, warmup = min(n, 2), 0
     for _ in range(warmup):
+        if before:
+            before()
         action()
     samples = []
     for _ in range(n):
+        if before:
+            before()
         started = time.perf_counter()
         action()
         samples.append((time.perf_counter() - started) * 1000)
