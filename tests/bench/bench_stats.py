@@ -31,7 +31,7 @@ INSERT INTO analytics_transferfact (
     authority_id, transfer_id, listing_id, date, family, category, reference_code,
     destination, quantity, value_eur, weight_kg, weight_is_estimated, weight_avoided_kg,
     co2e_avoided_kg, factors_version, giver_service, receiver_service,
-    receiver_authority_id, receiver_partner_id, updated_at)
+    receiver_authority_id, receiver_partner_id, family_estimate, updated_at)
 SELECT ids[1 + (g %% array_length(ids, 1))], %(offset)s + g, %(offset)s + g / 2,
        %(first_day)s::date + (g %% 365),
        (ARRAY['Mobilier', 'Informatique et téléphonie', 'Électroménager'])[1 + g %% 3],
@@ -44,7 +44,7 @@ SELECT ids[1 + (g %% array_length(ids, 1))], %(offset)s + g, %(offset)s + g / 2,
        CASE WHEN g %% 6 < 4 THEN 18.6 * (1 + g %% 4) ELSE 0 END,
        %(factors_version)s, 'Service ' || (g %% 30), 'Service ' || ((g + 7) %% 30),
        CASE WHEN g %% 6 = 2 THEN ids[1 + ((g + 1) %% array_length(ids, 1))] END,
-       NULL, now()
+       NULL, false, now()
 FROM generate_series(1, %(count)s) AS g, (SELECT %(ids)s::bigint[] AS ids) AS chosen
 """
 
