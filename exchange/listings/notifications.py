@@ -1,5 +1,6 @@
-"""E-mails of the exchange. Everything here runs after commit (see `after_commit`),
-in the authority's language and with links on the authority's host.
+"""E-mails of the exchange, in the authority's language and with links on the
+authority's host. Decisions and transfers are stored in the outbox (core.outbox) inside
+the service's transaction and sent by a worker after commit; the rest runs after commit.
 
 Below the services (which queue these e-mails) and the tasks (which send contact
 requests): this module reads (selectors, models) and mails, nothing else."""
@@ -17,6 +18,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
+from core import outbox
 from core.links import authority_url
 from exchange.listings.models import Listing, SavedSearch, WantedRequest
 from exchange.listings.selectors import exchange_settings
@@ -43,12 +45,15 @@ def moderator_addresses() -> list[str]:
 
 
 def _send(template: str, context: dict, to: list[str], **headers) -> None:
+    """Store the mail in the outbox of this schema (core.outbox): in the caller's
+    transaction when there is one, so that it exists exactly when the write does; a
+    worker sends it after commit, and again until the mail server takes it."""
     context = {**context, "authority": getattr(connection, "tenant", None)}
     message = EmailMessage(
         subject=render_to_string(f"exchange/email/{template}_subject.txt", context).strip(),
         body=render_to_string(f"exchange/email/{template}_body.txt", context),
         to=to, **headers)
-    message.send()
+    outbox.record(message, kind=f"exchange.{template}")
 
 
 def decision_to_poster(listing, action: str, message: str) -> None:
