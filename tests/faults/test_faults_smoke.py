@@ -53,7 +53,7 @@ def test_the_mail_server_refusing_loses_and_duplicates_nothing(tmp_path):
     assert case["users_saw"]["stack_traces"] == 0
     assert case["users_saw"]["server_5xx"] == 0
     assert case["pages_back_after_s"] is not None
-    assert result["skipped"]["postgres"].startswith("the run uses a database given")
+    assert result["target"]["database"] == "given (--database-url)"
     final = result["final"]["accounting"]
     # The first visit of each agent contacts a poster and the moderator decides: both
     # kinds are made in any run, and every one of them arrives once.
