@@ -4,9 +4,10 @@ control characters (as a `pattern`).
 
 Which errors an operation can give follows from the view, so that a new view gets them
 without a declaration: 400 (bad input, control characters in any query parameter), 500
-and 503 (a dependency down, core.unavailable) everywhere; 401 when it needs a token; 403 when a permission can refuse; 404 when its
-path names an object or it is paginated; 413 and 415 when it takes a body; 429 when it is
-throttled. A view may still declare any of them itself, with its own description.
+and 503 (a dependency down, core.unavailable) everywhere; 401 when it needs a token; 403
+when a permission can refuse; 404 when its path names an object or it is paginated; 413
+and 415 when it takes a body; 429 when it is throttled. A view may still declare any of
+them itself, with its own description.
 """
 
 from __future__ import annotations
