@@ -96,8 +96,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # Static files before the authority lookup: they are the same for every host and need
+    # no database, so the 503 page keeps its stylesheet while PostgreSQL is down.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django_tenants.middleware.main.TenantMainMiddleware",
     "tenants.middleware.AuthorityStatusMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
