@@ -378,6 +378,18 @@ class Run:
             lambda: (found := self.comparison()) is not None
             and accounting.undelivered(found) == 0, self.arguments.recovery_limit, 2.0)
         final = self.comparison()
+        if final is not None:
+            # What the users were told was done (a 302 after the form): each must be in
+            # the database; more in the database than confirmed is a request whose answer
+            # the user did not get (the connection cut), never a loss.
+            outcomes = locustfile.OUTCOMES
+            confirmed = {
+                "contact requests": outcomes[("contact", "sent")],
+                "moderation decisions": outcomes[("moderation: approve", "done")]
+                + outcomes[("moderation: changes", "done")]}
+            for kind, count in confirmed.items():
+                final[kind]["confirmed_to_users"] = count
+                final[kind]["lost"] += max(0, count - final[kind]["made"])
         return {"target": {"url": self.plan.base_url, "users": self.plan.users,
                            "authorities": self.plan.authorities,
                            "broker": "redis" if self.redis.available else "filesystem",
@@ -442,8 +454,10 @@ def print_table(result: dict) -> None:
     print()
     print(f"After the run (drained in {final['drained_after_s']} s):")
     for kind, row in (final["accounting"] or {}).items():
+        told = row.get("confirmed_to_users")
+        told = "" if told is None else f"  (users told done: {told})"
         print(f"  {kind:<22} made {row['made']:>4}  delivered {row.get('delivered', 0):>4}  "
-              f"lost {row['lost']:>3}  duplicated {row['duplicated']:>3}")
+              f"lost {row['lost']:>3}  duplicated {row['duplicated']:>3}{told}")
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:

@@ -60,6 +60,7 @@ def test_the_mail_server_refusing_loses_and_duplicates_nothing(tmp_path):
     for kind in ("contact requests", "moderation decisions"):
         assert final[kind]["made"] > 0, final
         assert final[kind]["delivered"] == final[kind]["made"], final
+        assert 0 < final[kind]["confirmed_to_users"] <= final[kind]["made"], final
     assert all(row["lost"] == 0 and row["duplicated"] == 0 for row in final.values()), final
     assert (result["lost"], result["duplicated"]) == (0, 0)
     assert "Written:" in run.stdout
