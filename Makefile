@@ -10,7 +10,7 @@ LOCAL  := $(BIN)/python -m collectivrecup.localdev
 TOOLS  := .venv-tools
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: run test lint bench loadtest audit messages manage install tools browser lock clean-var
+.PHONY: run test lint bench loadtest faults audit messages manage install tools browser lock clean-var
 
 # Every install path (this one, the image, CI) installs the pinned, hashed lock files of
 # requirements/, never version ranges: two machines a week apart run the same code.
@@ -67,6 +67,15 @@ LOAD_AUTHORITIES ?= 4
 loadtest: install
 	$(LOCAL) exec -- $(BIN)/python -m tests.load --users $(LOAD_USERS) \
 		--duration $(LOAD_DURATION) --authorities $(LOAD_AUTHORITIES) $(if $(LOAD_URL),--url $(LOAD_URL))
+
+## Faults under traffic: the load test against a stack of its own (private PostgreSQL,
+## Redis, SMTP sink, S3 store, webhook receiver) while each dependency fails in turn;
+## stops by itself. Prints a table, writes var/bench/faults.json (docs/operations.md).
+FAULT_CASES ?= mail,s3,postgres,broker,worker
+FAULT_SECONDS ?= 20
+faults: install
+	$(BIN)/python -m tests.faults --cases $(FAULT_CASES) --users $(LOAD_USERS) \
+		--fault-seconds $(FAULT_SECONDS)
 
 ## Refresh the lock files from pyproject.toml's ranges (newest versions allowed); name the
 ## upgrades in CHANGELOG.md. requirements/base.txt is the image's, dev.txt everyone else's.

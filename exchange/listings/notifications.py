@@ -1,5 +1,6 @@
-"""E-mails of the exchange. Everything here runs after commit (see `after_commit`),
-in the authority's language and with links on the authority's host.
+"""E-mails of the exchange, in the authority's language and with links on the
+authority's host. Decisions and transfers are stored in the outbox (core.outbox) inside
+the service's transaction and sent by a worker after commit; the rest runs after commit.
 
 Below the services (which queue these e-mails) and the tasks (which send contact
 requests): this module reads (selectors, models) and mails, nothing else."""
@@ -17,6 +18,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
+from core import outbox
 from core.links import authority_url
 from exchange.listings.models import Listing, SavedSearch, WantedRequest
 from exchange.listings.selectors import exchange_settings
@@ -42,18 +44,29 @@ def moderator_addresses() -> list[str]:
     return moderator_accounts_addresses()
 
 
-def _send(template: str, context: dict, to: list[str], **headers) -> None:
+def _message(template: str, context: dict, to: list[str], **headers) -> EmailMessage:
     context = {**context, "authority": getattr(connection, "tenant", None)}
-    message = EmailMessage(
+    return EmailMessage(
         subject=render_to_string(f"exchange/email/{template}_subject.txt", context).strip(),
         body=render_to_string(f"exchange/email/{template}_body.txt", context),
         to=to, **headers)
-    message.send()
+
+
+def _send(template: str, context: dict, to: list[str], **headers) -> None:
+    """Send now (the reminders and alerts, run by a worker that records what went out)."""
+    _message(template, context, to, **headers).send()
+
+
+def _record(template: str, context: dict, to: list[str], **headers) -> None:
+    """Store the mail in the outbox of this schema (core.outbox), in the caller's
+    transaction: it exists exactly when the write does, and a worker sends it after
+    commit, again until the mail server takes it, once."""
+    outbox.record(_message(template, context, to, **headers), kind=f"exchange.{template}")
 
 
 def decision_to_poster(listing, action: str, message: str) -> None:
     """Tell the poster what a moderator decided (approved, rejected, changes, edited)."""
-    _send("decision", {"listing": listing, "action": action, "message": message,
+    _record("decision", {"listing": listing, "action": action, "message": message,
                        "url": listing_url(listing)}, [listing.poster.email])
 
 
@@ -66,7 +79,7 @@ def transfer_awaits_confirmation(transfer) -> None:
     if not to:
         return
     listing = transfer.listing
-    _send("transfer_confirmation", {
+    _record("transfer_confirmation", {
         "listing": listing, "transfer": transfer,
         "recipient": transfer.recipient_authority or transfer.recipient_partner,
         "cap": settings.FREE_TRANSFER_CAP_PER_UNIT_EUR,
@@ -86,7 +99,13 @@ def contact_message(contact) -> EmailMessage:
         subject=render_to_string("exchange/email/contact_subject.txt", context).strip(),
         body=render_to_string("exchange/email/contact_body.txt", context),
         to=[listing.poster.email], cc=cc, reply_to=[contact.sender_email],
+        # The same on every attempt: a receiver (and `make faults`) recognises a copy.
+        headers={"Message-ID": contact_message_id(contact)},
     )
+
+
+def contact_message_id(contact) -> str:
+    return f"<contact-{connection.schema_name}-{contact.pk}@collectivrecup>"
 
 
 def shared_contact_confirmation(email: str, entry, url: str) -> None:

@@ -131,7 +131,8 @@ def resend_pending_contacts() -> int:
     """Queue again the contact requests of this authority a broker or mail outage held."""
     if not in_a_live_authority("exchange.resend_pending_contacts"):
         return 0
-    return resend_pending_contacts_here()
+    return resend_pending_contacts_here(
+        older_than=timedelta(seconds=settings.CONTACT_RESEND_AFTER_SECONDS))
 
 
 @shared_task(name="exchange.expire_listings_everywhere")

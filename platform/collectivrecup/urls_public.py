@@ -70,3 +70,6 @@ urlpatterns = [
     # Partner API (exchange/partners/api/), bare host only.
     path("", include("exchange.partners.api.urls")),
 ]
+
+# A dependency down answers a clean 503 (page or problem+json), anything else the 500 page.
+handler500 = "collectivrecup.errors.server_error"

@@ -28,3 +28,6 @@ urlpatterns = [
     path("admin/export/", include("tenants.offboarding.urls")),
     path("admin/billing/", include("tenants.billing.urls")),
 ]
+
+# A dependency down answers a clean 503 (page or problem+json), anything else the 500 page.
+handler500 = "collectivrecup.errors.server_error"

@@ -143,7 +143,7 @@ def close_listing(*, listing: Listing, actor: User, reason: str, quantity: int |
         record_event(listing, actor, ModerationAction.TRANSFERRED,
                      message=_("%(reason)s × %(quantity)s, awaiting a moderator's confirmation")
                      % {"reason": reason, "quantity": quantity})
-        after_commit(notifications.transfer_awaits_confirmation, transfer)
+        notifications.transfer_awaits_confirmation(transfer)  # the outbox, in this transaction
         sync_after_commit(listing)
         return transfer
     _transfer_done(listing, transfer, actor, closes=quantity == left)

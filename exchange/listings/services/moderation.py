@@ -1,6 +1,6 @@
 """A moderator's work on a listing awaiting review: hold it while reading it, then
 approve it (one or several), reject it or ask for changes. The poster hears of each
-decision after commit."""
+decision by mail, stored in the outbox with the decision (core.outbox)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from exchange.listings.projections import sync_after_commit
 from exchange.listings.services.audit import record_event
 from exchange.listings.services.checks import require_moderator
 from exchange.listings.services.posting import publish
-from tenants.background import after_commit
 
 HOLD_DURATION = timedelta(minutes=15)
 
@@ -53,7 +52,7 @@ def approve_listing(*, listing: Listing, actor: User) -> Listing:
                             code="state")
     publish(listing)
     record_event(listing, actor, ModerationAction.APPROVED)
-    after_commit(notifications.decision_to_poster, listing, ModerationAction.APPROVED, "")
+    notifications.decision_to_poster(listing, ModerationAction.APPROVED, "")
     return listing
 
 
@@ -81,8 +80,7 @@ def reject_listing(*, listing: Listing, actor: User, reason: str) -> Listing:
     listing.save()
     sync_after_commit(listing)
     record_event(listing, actor, ModerationAction.REJECTED, message=reason.strip())
-    after_commit(notifications.decision_to_poster, listing, ModerationAction.REJECTED,
-                 reason.strip())
+    notifications.decision_to_poster(listing, ModerationAction.REJECTED, reason.strip())
     return listing
 
 
@@ -100,6 +98,6 @@ def request_changes(*, listing: Listing, actor: User, message: str) -> Listing:
     listing.save()
     sync_after_commit(listing)
     record_event(listing, actor, ModerationAction.CHANGES_REQUESTED, message=message.strip())
-    after_commit(notifications.decision_to_poster, listing,
-                 ModerationAction.CHANGES_REQUESTED, message.strip())
+    notifications.decision_to_poster(listing, ModerationAction.CHANGES_REQUESTED,
+                                     message.strip())
     return listing

@@ -133,7 +133,7 @@ def record_edit(*, listing: Listing, actor: User, changes: dict) -> Listing:
         listing.save(update_fields=["status", "submitted_at", "updated_at"])
         record_event(listing, actor, ModerationAction.SUBMITTED)
     if moderating:
-        after_commit(notifications.decision_to_poster, listing, ModerationAction.EDITED, "")
+        notifications.decision_to_poster(listing, ModerationAction.EDITED, "")  # outbox
     return listing
 
 

@@ -49,6 +49,8 @@ COMMON_APPS = [
     "django.contrib.sessions",
     "accounts",
     "axes",
+    # The mail outbox (core/outbox.py), in every schema: mail is stored with the write.
+    "core",
 ]
 SHARED_APPS = [
     "django_tenants",
@@ -96,8 +98,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # Static files before the authority lookup: they are the same for every host and need
+    # no database, so the 503 page keeps its stylesheet while PostgreSQL is down.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django_tenants.middleware.main.TenantMainMiddleware",
     "tenants.middleware.AuthorityStatusMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -307,6 +311,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# A worker process killed mid-task (OOM, SIGKILL) puts its message back in the queue
+# instead of acknowledging it: every task is idempotent (a row locked and its status
+# checked before anything is sent), so running it again sends nothing twice.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -329,11 +337,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "exchange-resend-pending-contacts": {
         "task": "exchange.resend_pending_contacts_everywhere",
-        "schedule": 5 * 60.0,  # every five minutes
+        # Every five minutes by default; `make faults` shortens it to see recovery.
+        "schedule": float(os.environ.get("CONTACT_RESEND_SWEEP_SECONDS", "300")),
     },
     "partners-offer-due-listings": {
         "task": "partners.offer_due_listings_everywhere",
         "schedule": crontab(hour=6, minute=0),  # daily
+    },
+    # The mail outbox (core/outbox.py): what is due again, in every schema.
+    "core-sweep-outbox": {
+        "task": "collectivrecup.sweep_outbox_everywhere",
+        "schedule": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30")),
     },
     "partners-retry-webhooks": {
         "task": "partners.retry_webhooks",
@@ -356,6 +370,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
+# The sweep queues again a contact request unsent after this long (its first task lost
+# with a broker or a worker, or the mail server refusing it).
+CONTACT_RESEND_AFTER_SECONDS = int(os.environ.get("CONTACT_RESEND_AFTER_SECONDS", "120"))
 
 # Provisioning (tenants/provisioning.py): how many ready, fully migrated spare schemas are
 # kept for new authorities to take by renaming (0: none; every new schema is then built

@@ -32,6 +32,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from core.unavailable import RETRY_AFTER_SECONDS, is_unavailable
+
 logger = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
@@ -39,7 +41,7 @@ PROBLEM_TYPE = "https://collectivrecup.fr/problems/"
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 406: "Not acceptable", 409: "Conflict",
           413: "Content too large", 415: "Unsupported media type", 429: "Too many requests",
-          500: "Internal server error"}
+          500: "Internal server error", 503: "Service unavailable"}
 # ExchangeError codes that are not a plain "bad request".
 SERVICE_STATUS = {"forbidden": status.HTTP_403_FORBIDDEN,
                   "not_found": status.HTTP_404_NOT_FOUND,
@@ -110,6 +112,8 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
+    if response is None and is_unavailable(exc):
+        return _unavailable(exc)
     if response is None:
         return _server_error(exc, context)
     headers = {name: value for name, value in response.items() if name in KEPT_HEADERS}
@@ -124,6 +128,17 @@ def problem_exception_handler(exc, context):
     code = exc.detail.code if isinstance(exc.detail, exceptions.ErrorDetail) else None
     return problem(response.status_code, str(exc.detail),
                    str(code or getattr(exc, "default_code", "error")), headers=headers)
+
+
+def _unavailable(exc):
+    """A dependency (database, broker, cache, file store) did not answer: 503 with
+    Retry-After, logged without a traceback's worth of noise (core.unavailable)."""
+    set_rollback()
+    logger.warning("The agents' API answered 503: %s", type(exc).__name__)
+    return problem(status.HTTP_503_SERVICE_UNAVAILABLE,
+                   _("A service the platform depends on is not answering. Try again in a "
+                     "moment (Retry-After)."), "unavailable",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _server_error(exc, context):

@@ -3,10 +3,11 @@ all in the one problem format (core/api/errors.py), and the text it accepts says
 control characters (as a `pattern`).
 
 Which errors an operation can give follows from the view, so that a new view gets them
-without a declaration: 400 (bad input, control characters in any query parameter) and
-500 everywhere; 401 when it needs a token; 403 when a permission can refuse; 404 when its
-path names an object or it is paginated; 413 and 415 when it takes a body; 429 when it is
-throttled. A view may still declare any of them itself, with its own description.
+without a declaration: 400 (bad input, control characters in any query parameter), 500
+and 503 (a dependency down, core.unavailable) everywhere; 401 when it needs a token; 403
+when a permission can refuse; 404 when its path names an object or it is paginated; 413
+and 415 when it takes a body; 429 when it is throttled. A view may still declare any of
+them itself, with its own description.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ DESCRIPTIONS = {
     415: "The body's media type is not accepted here.",
     429: "Too many requests: wait `Retry-After` seconds.",
     500: "Something went wrong on our side.",
+    503: "A service the platform depends on did not answer: try again after `Retry-After` "
+         "seconds.",
 }
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 # The error answers a view declares itself: `responses={…, 403: ERRORS[403]}`.
@@ -45,7 +48,7 @@ class AgentsAutoSchema(AutoSchema):
 
     def error_statuses(self) -> list[int]:
         """The error statuses this operation can answer (see the module docstring)."""
-        statuses = [400, 500]
+        statuses = [400, 500, 503]
         if self.get_auth() and {} not in self.get_auth():
             statuses.append(401)
         if any(not isinstance(p, permissions.AllowAny) for p in self.view.get_permissions()):

@@ -220,7 +220,7 @@ def test_every_operation_declares_its_error_answers_as_problems(schema):
     for path, method, operation in _operations(schema):
         responses = operation["responses"]
         where = f"{method.upper()} {path}"
-        assert {"400", "500"} <= set(responses), where
+        assert {"400", "500", "503"} <= set(responses), where
         if operation.get("security") and {} not in operation["security"]:
             assert "401" in responses, where
         if "{" in path:
@@ -236,9 +236,9 @@ def test_every_operation_declares_its_error_answers_as_problems(schema):
 def test_the_schema_declares_the_answers_of_each_view(schema):
     paths = schema["paths"]
     assert set(paths["/api/v1/listings/"]["get"]["responses"]) == {
-        "200", "400", "401", "403", "404", "500"}
+        "200", "400", "401", "403", "404", "500", "503"}
     assert set(paths["/api/v1/auth/token/"]["post"]["responses"]) == {
-        "200", "400", "413", "415", "429", "500"}
+        "200", "400", "413", "415", "429", "500", "503"}
     assert "429" in paths["/api/v1/listings/{id}/contact/"]["post"]["responses"]
     assert "403" in paths["/api/v1/moderation/queue/"]["get"]["responses"]
     assert set(schema["components"]["schemas"]["Error"]["required"]) == {

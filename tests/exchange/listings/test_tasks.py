@@ -347,7 +347,8 @@ def test_every_scheduled_job_is_a_registered_task():
                          "analytics.open_weight_campaigns_everywhere",
                          "billing.flag_overdue_invoices",
                          "partners.offer_due_listings_everywhere", "partners.retry_webhooks",
-                         "sharing.expire_transfer_receipts"}
+                         "sharing.expire_transfer_receipts",
+                         "collectivrecup.sweep_outbox_everywhere"}
     assert scheduled <= set(app.tasks)
 
 

@@ -1,0 +1,2 @@
+"""`make faults`: the load test while dependencies fail, one case after another
+(docs/operations.md, "Faults")."""
