@@ -9,6 +9,7 @@ language: `in_authority(chatellerault)`, `client_for(chatellerault, user)`.
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -43,6 +44,14 @@ def _back_to_public_schema():
     """Every test starts and ends in the public schema, whatever a request did."""
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: the per-authority cache (core.cache) must
+    not carry a rolled-back test's rows (same schemas, same ids) into the next one."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Service, Site
+from accounts.selectors import place_choices
+from core.widgets import PlainSelect
 from exchange.listings import selectors
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Category, ClosureReason, Condition, Listing, Visibility
@@ -23,28 +25,30 @@ from exchange.listings.recipients import (
 from tenants.selectors import current_authority
 
 
-def category_choices(categories, *, with_families: bool, blank: str,
+def category_choices(options, *, with_families: bool, blank: str,
                      extra: Category | None = None) -> list:
-    """Item types grouped by family for a <select> with <optgroup>s. With families,
-    each group starts with the whole family ("All of …"). `extra` (e.g. the listing's
+    """Item types grouped by family for a <select> with <optgroup>s. `options`: the
+    categories as selectors.CategoryOption (cached plain data). With families, each
+    group starts with the whole family ("All of …"). `extra` (e.g. the listing's
     current category, since hidden) is added to its family."""
-    categories = list(categories)
-    if extra is not None and extra not in categories:
-        categories.append(extra)
-    families = [c for c in categories if c.parent_id is None]
-    items: dict[int, list[Category]] = {}
-    for category in categories:
-        if category.parent_id is not None:
-            items.setdefault(category.parent_id, []).append(category)
-            if category.parent not in families:
-                families.append(category.parent)
+    options = list(options)
+    if extra is not None and all(option.pk != extra.pk for option in options):
+        options.append(selectors.CategoryOption(
+            pk=extra.pk, name=extra.name, parent_id=extra.parent_id,
+            parent_name=extra.parent.name if extra.parent_id else ""))
+    families = {option.pk: option.name for option in options if option.parent_id is None}
+    items: dict[int, list] = {}
+    for option in options:
+        if option.parent_id is not None:
+            items.setdefault(option.parent_id, []).append(option)
+            families.setdefault(option.parent_id, option.parent_name)
     choices: list = [("", blank)]
-    for family in families:
-        options = [(family.pk, _("All of “%(family)s”") % {"family": family.name})
-                   ] if with_families else []
-        options += [(item.pk, item.name) for item in items.get(family.pk, [])]
-        if options:
-            choices.append((family.name, options))
+    for family_pk, family_name in families.items():
+        group = [(family_pk, _("All of “%(family)s”") % {"family": family_name})
+                 ] if with_families else []
+        group += [(item.pk, item.name) for item in items.get(family_pk, [])]
+        if group:
+            choices.append((family_name, group))
     return choices
 
 
@@ -132,7 +136,8 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
             del self.fields["confirm_outlier"]
         current = listing.category if listing is not None else None
         self.fields["category"].widget.choices = category_choices(
-            selectors.visible_categories().filter(parent__isnull=False),
+            [option for option in selectors.visible_category_options()
+             if option.parent_id is not None],
             with_families=False, blank="—", extra=current)
 
     @classmethod
@@ -283,7 +288,8 @@ class WantedForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].widget.choices = category_choices(
-            selectors.visible_categories(), with_families=True, blank=_("Any category"))
+            selectors.visible_category_options(), with_families=True,
+            blank=_("Any category"))
 
 
 class SavedSearchForm(forms.Form):
@@ -304,28 +310,35 @@ SORT_CHOICES = [
 
 class FeedFilterForm(forms.Form):
     """The feed's search box and filters (GET). A value that does not validate is
-    ignored rather than refused: the feed always shows something."""
+    ignored rather than refused: the feed always shows something.
+
+    Its choices come from the per-authority cache (categories, services, sites:
+    core.cache) and its <select>s are written in one pass (core.widgets.PlainSelect):
+    no query and no template per option on a page that every agent opens."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200,
                         widget=forms.SearchInput(attrs={"placeholder": _("chair, desk, hêtre…")}))
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int,
-                                      empty_value=None)
-    service = forms.ModelChoiceField(label=_("Service"), required=False,
-                                     queryset=Service.objects.order_by("name"),
-                                     empty_label=_("All services"))
-    site = forms.ModelChoiceField(label=_("Site"), required=False,
-                                  queryset=Site.objects.order_by("name"),
-                                  empty_label=_("All sites"))
-    condition = forms.ChoiceField(label=_("Condition"), required=False,
+                                      empty_value=None, widget=PlainSelect)
+    service = forms.TypedChoiceField(label=_("Service"), required=False, coerce=int,
+                                     empty_value=None, widget=PlainSelect)
+    site = forms.TypedChoiceField(label=_("Site"), required=False, coerce=int,
+                                  empty_value=None, widget=PlainSelect)
+    condition = forms.ChoiceField(label=_("Condition"), required=False, widget=PlainSelect,
                                   choices=[("", _("Any condition")), *Condition.choices])
     published_since = forms.DateField(label=_("Published since"), required=False,
                                       widget=DATE_INPUT)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES,
+                             widget=PlainSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(
-            selectors.visible_categories(), with_families=True, blank=_("All categories"))
+            selectors.visible_category_options(), with_families=True,
+            blank=_("All categories"))
+        places = place_choices()
+        self.fields["service"].choices = [("", _("All services")), *places.services]
+        self.fields["site"].choices = [("", _("All sites")), *places.sites]
 
     def filters(self) -> selectors.FeedFilters:
         self.is_valid()
@@ -334,8 +347,8 @@ class FeedFilterForm(forms.Form):
         return selectors.FeedFilters(
             q=q,
             category=data.get("category"),
-            service=data["service"].pk if data.get("service") else None,
-            site=data["site"].pk if data.get("site") else None,
+            service=data.get("service"),
+            site=data.get("site"),
             condition=data.get("condition") or "",
             published_since=data.get("published_since"),
             sort=data.get("sort") or ("relevance" if q.strip() else "recent"),

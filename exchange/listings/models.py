@@ -12,7 +12,34 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import cache as authority_cache
 from core.search import SEARCH_CONFIG as SEARCH_CONFIG  # the listings' searches use it
+
+# Per-authority cached reads (core.cache) of exchange.listings.selectors: the settings
+# row, and the visible categories (which depend on the settings' IT/appliances switches).
+SETTINGS_CACHE = "exchange_settings"
+CATEGORIES_CACHE = "categories"
+
+
+class InvalidatesCache:
+    """Forget `cache_names` of the current authority on every save() and delete().
+
+    In the models rather than in the services: the settings and the categories are
+    written by several services (provisioning, the administrators' pages, the
+    categories' service), the settings form's ModelForm, the demo and tests, and one
+    forgotten path would serve stale choices. Bulk writes call core.cache.invalidate
+    themselves (services.categories._bulk_seed_categories)."""
+
+    cache_names: tuple[str, ...] = ()
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        authority_cache.invalidate(*self.cache_names)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        authority_cache.invalidate(*self.cache_names)
+        return result
 
 
 class CategoryKind(models.TextChoices):
@@ -21,7 +48,7 @@ class CategoryKind(models.TextChoices):
     APPLIANCE = "appliance", _("Appliances")
 
 
-class Category(models.Model):
+class Category(InvalidatesCache, models.Model):
     """Two-level tree: families (no parent) and item types (with a parent family).
 
     Every item type points at a reference item (analytics.ReferenceItem.code) so that
@@ -36,6 +63,8 @@ class Category(models.Model):
                             default=CategoryKind.GENERAL)
     is_hidden = models.BooleanField(_("hidden"), default=False)
     position = models.PositiveIntegerField(default=0)
+
+    cache_names = (CATEGORIES_CACHE,)
 
     class Meta:
         verbose_name = _("category")
@@ -63,8 +92,10 @@ class ModerationMode(models.TextChoices):
     POST = "post", _("After publication")
 
 
-class ExchangeSettings(models.Model):
+class ExchangeSettings(InvalidatesCache, models.Model):
     """The authority's exchange rules (one row per schema)."""
+
+    cache_names = (SETTINGS_CACHE, CATEGORIES_CACHE)
 
     moderation_mode = models.CharField(_("moderation"), max_length=10,
                                        choices=ModerationMode.choices, default=ModerationMode.PRE)

@@ -13,13 +13,17 @@ from django.utils import timezone
 
 from analytics import selectors as fact_selectors
 from analytics.models import ReferenceItem
+from core.cache import cached
 from exchange.listings.models import (
+    CATEGORIES_CACHE,
     SEARCH_CONFIG,
+    SETTINGS_CACHE,
     Category,
     ClosureReason,
     ContactRequest,
     ExchangeSettings,
     Listing,
+    ListingPhoto,
     ListingStatus,
     Transfer,
     WantedRequest,
@@ -40,7 +44,14 @@ def exchange_settings() -> ExchangeSettings:
     The row is created when the authority is provisioned (`ensure_exchange_settings`,
     called by `seed_categories`, exchange.listings.services; a data migration for older
     authorities). Should it be missing all the same, the defaults are returned unsaved
-    (pk 1, so that saving the settings form creates the row)."""
+    (pk 1, so that saving the settings form creates the row).
+
+    Read through the per-authority cache (core.cache; ExchangeSettings.save() and
+    delete() invalidate it): each call returns its own copy."""
+    return cached(SETTINGS_CACHE, _read_exchange_settings)
+
+
+def _read_exchange_settings() -> ExchangeSettings:
     return ExchangeSettings.objects.filter(pk=1).first() or ExchangeSettings(pk=1)
 
 
@@ -59,6 +70,26 @@ def _with_cards(queryset: QuerySet[Listing]) -> QuerySet[Listing]:
     """What a listing card shows, in a fixed number of queries."""
     return queryset.select_related("category__parent", "service", "site").prefetch_related(
         "photos")
+
+
+# What a card shows (exchange/listings/_cards.html), and no more: the rows are read and
+# turned into objects for every card of every feed page.
+CARD_FIELDS = ("title", "category__name", "quantity", "condition", "reserved_for",
+               "service__name", "site__name", "published_at", "status")
+
+
+def feed_cards(listings: QuerySet[Listing]) -> QuerySet[Listing]:
+    """`listings` with what a card of the feed shows, in ONE query: the category, the
+    service and the site joined, `card_photo_id` (the first photo, as
+    `listing.photos.all|first` would give, or None) and `quantity_left` annotated, only
+    the columns a card shows (CARD_FIELDS: any other is read by one query per card),
+    and no photo prefetch (a card shows one thumbnail only)."""
+    first_photo = (ListingPhoto.objects.filter(listing=OuterRef("pk"))
+                   .order_by("position", "id").values("pk")[:1])
+    return with_quantity_left(
+        listings.prefetch_related(None).select_related(None)
+        .select_related("category", "service", "site").only(*CARD_FIELDS)
+        .annotate(card_photo_id=Subquery(first_photo)))
 
 
 def published_listings(filters: FeedFilters | None = None) -> QuerySet[Listing]:
@@ -143,6 +174,26 @@ def visible_categories() -> QuerySet[Category]:
     if not rules.appliances_enabled:
         categories = categories.exclude(kind="appliance")
     return categories.exclude(parent__is_hidden=True)
+
+
+@dataclass(frozen=True)
+class CategoryOption:
+    """A visible category as the forms' <select>s offer it (plain data: cached)."""
+
+    pk: int
+    name: str
+    parent_id: int | None
+    parent_name: str
+
+
+def visible_category_options() -> tuple[CategoryOption, ...]:
+    """`visible_categories()` as plain data, in its order, from the per-authority cache
+    (core.cache; Category's and ExchangeSettings' writes invalidate it): the category
+    <select> of the feed, the listing form and the saved searches."""
+    return cached(CATEGORIES_CACHE, lambda: tuple(
+        CategoryOption(pk=c.pk, name=c.name, parent_id=c.parent_id,
+                       parent_name=c.parent.name if c.parent_id else "")
+        for c in visible_categories()))
 
 
 def category_tree() -> list[Category]:
@@ -286,8 +337,8 @@ def saved_searches_of(user) -> QuerySet:
 
 
 def latest_listings(count: int = 4) -> list[Listing]:
-    """The newest published listings, for the home page."""
-    return list(with_quantity_left(published_listings())[:count])
+    """The newest published listings, for the home page (as feed cards: one query)."""
+    return list(feed_cards(published_listings())[:count])
 
 
 def last_contact_by(listing: Listing, user) -> ContactRequest | None:

@@ -9,6 +9,27 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import cache as authority_cache
+
+# The services and sites offered by the feed's filters (accounts.selectors.place_choices),
+# cached per authority (core.cache). Services and sites are written by the
+# administrators' forms, the demo, tests and the API's fixtures: invalidated in the
+# models' save() and delete() so that none of these paths can forget it.
+PLACES_CACHE = "places"
+
+
+class InvalidatesPlaces:
+    """Forget the cached place choices of the current authority on every write."""
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        authority_cache.invalidate(PLACES_CACHE)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        authority_cache.invalidate(PLACES_CACHE)
+        return result
+
 
 class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
@@ -25,7 +46,7 @@ def default_roles() -> list[str]:
     return [Role.AGENT]
 
 
-class Service(models.Model):
+class Service(InvalidatesPlaces, models.Model):
     """A department of the authority, e.g. "Direction des écoles"."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -46,7 +67,7 @@ class Service(models.Model):
         return self.name
 
 
-class Site(models.Model):
+class Site(InvalidatesPlaces, models.Model):
     """A building where items are stored and picked up."""
 
     name = models.CharField(_("name"), max_length=200)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from accounts.models import AccessChange, User
+from django.db.models import CharField, QuerySet, Value
+
+from accounts.models import PLACES_CACHE, AccessChange, Service, Site, User
+from core.cache import cached
 
 JOURNAL_PAGE_SIZE = 50
 
@@ -28,3 +31,29 @@ def members_with_role(role: str, *, include_inactive: bool = False) -> QuerySet[
 def addresses_of_role(role: str) -> list[str]:
     """The e-mail addresses of the current schema's active holders of `role`."""
     return list(members_with_role(role).values_list("email", flat=True))
+
+
+@dataclass(frozen=True)
+class PlaceChoices:
+    """Every service and site of the authority as (id, name), by name: what the
+    filters of the feed offer (inactive ones included: their listings remain)."""
+
+    services: tuple[tuple[int, str], ...]
+    sites: tuple[tuple[int, str], ...]
+
+
+def place_choices() -> PlaceChoices:
+    """The authority's services and sites, from the per-authority cache (core.cache;
+    accounts.models invalidates it on every write), read in one query on a miss."""
+    return cached(PLACES_CACHE, _read_place_choices)
+
+
+def _read_place_choices() -> PlaceChoices:
+    services = Service.objects.annotate(kind=Value("service", output_field=CharField()))
+    sites = Site.objects.annotate(kind=Value("site", output_field=CharField()))
+    rows = services.values_list("kind", "pk", "name").union(
+        sites.values_list("kind", "pk", "name"), all=True).order_by("name", "pk")
+    found: dict[str, list[tuple[int, str]]] = {"service": [], "site": []}
+    for kind, pk, name in rows:
+        found[kind].append((pk, name))
+    return PlaceChoices(services=tuple(found["service"]), sites=tuple(found["site"]))

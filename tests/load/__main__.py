@@ -6,7 +6,7 @@ and write var/bench/load.json. Stops by itself.
 
 Without --url (or LOAD_URL): http://localhost:$PORT (8000), `make run`'s address. If
 nothing listens there, the stack is started the way `make run` starts it (with DEBUG
-off and WEB_CONCURRENCY gunicorn workers, 2 by default), seeded with --authorities
+off and WEB_CONCURRENCY gunicorn workers, by default 2 per CPU), seeded with --authorities
 authorities, and stopped at the end. A stack that already runs is used as it is: the
 authorities it lacks are left out (`make manage ARGS="seed_demo --authorities N"` adds
 them). docs/operations.md, "Load test", says how to read the result.

@@ -55,13 +55,13 @@ class Stack:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
-    def start(self, *, debug: str = "0", workers: str = "2") -> None:
+    def start(self, *, debug: str = "0") -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w")
         # DEBUG off like production (a DEBUG server keeps every query and serves static
-        # files differently); WEB_CONCURRENCY: gunicorn's workers (infra/gunicorn.conf.py).
+        # files differently). gunicorn's workers: WEB_CONCURRENCY if set, else the
+        # default of infra/gunicorn.conf.py (2 per CPU), as `make run`.
         env = _env({"PORT": str(self.plan.port), "DEBUG": os.environ.get("DEBUG", debug),
-                    "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", workers),
                     "PYTHONUNBUFFERED": "1"})
         self.process = subprocess.Popen(_localdev("run"), env=env, cwd=ROOT, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)

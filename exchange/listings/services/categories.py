@@ -17,8 +17,9 @@ from accounts.models import User
 from accounts.permissions import can_administer
 from analytics.models import ReferenceItem
 from analytics.reference_data import APPLIANCE_FAMILIES, IT_FAMILIES, read_reference_rows
+from core import cache as authority_cache
 from exchange.listings.errors import ExchangeError
-from exchange.listings.models import Category, CategoryKind
+from exchange.listings.models import CATEGORIES_CACHE, Category, CategoryKind
 from exchange.listings.services.settings import ensure_exchange_settings
 
 NAME_MAX_LENGTH = Category._meta.get_field("name").max_length
@@ -49,6 +50,8 @@ def _bulk_seed_categories(rows: list[dict]) -> int:
             parent=family, name=row["label_fr"], reference_code=row["code"],
             kind=family.kind, position=position))
     Category.objects.bulk_create(items.values())
+    # bulk_create skips Category.save(), which forgets the cached categories.
+    authority_cache.invalidate(CATEGORIES_CACHE)
     return len(families) + len(items)
 
 

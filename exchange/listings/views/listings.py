@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import agent_required, exchange_member_required
+from core.pagination import CountingPaginator
 from exchange.listings import photos, selectors, transfer_records
 from exchange.listings.errors import ExchangeError
 from exchange.listings.forms import (
@@ -112,8 +113,9 @@ def feed(request):
     filter form gets the results only."""
     form = FeedFilterForm(request.GET)
     filters = form.filters()
-    listings = selectors.with_quantity_left(selectors.published_listings(filters))
-    page = Paginator(listings, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    listings = selectors.feed_cards(selectors.published_listings(filters))
+    # The cards and the total in one query (core.pagination).
+    page = CountingPaginator(listings, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "filters": filters, "page": page,
                "saved_search_form": SavedSearchForm(
                    initial={"q": filters.q, "category": filters.category})}

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -175,14 +176,67 @@ def test_the_feed_runs_the_same_queries_whatever_the_number_of_listings(chatelle
         poster, reader = agent(), agent()
         _card_listings(5, poster)
     client = client_for(chatellerault, reader)
+    client.get("/listings/")  # the per-authority cache filled (see the next test for cold)
     few = count(client)
     few_search = count(client, "/listings/?q=lot&sort=title&category=1")
     with in_authority(chatellerault):
-        _card_listings(25, agent())
+        _card_listings(25, agent())  # with a new site: the cached places are forgotten
+    client.get("/listings/")
     many = count(client)
     assert many == few
     assert count(client, "/listings/?q=lot&sort=title&category=1") == few_search
-    assert few <= 12
+
+
+FEED_PAGES = [
+    ("/listings/", 24),                             # the first page, full
+    ("/listings/?page=2", 2),                       # the last one: 26 - 24 cards
+    ("/listings/?sort=title&condition=good", 24),   # sorted and filtered, full
+    ("/listings/?q=chaise&category=1", 0),          # a search: no card, no count query
+]
+
+
+@pytest.mark.parametrize(("path", "cards"), FEED_PAGES)
+def test_an_agent_s_feed_page_takes_10_queries_at_most_cold_or_warm(
+        chatellerault, path, cards, django_assert_max_num_queries):
+    """Issue 15: 10 SQL queries at most whatever the page size, for an agent, with the
+    per-authority cache empty (cold: the settings, categories, services and sites are
+    read) and filled (warm). Counted from the request's first query (the tenant lookup)
+    to its last."""
+    with in_authority(chatellerault):
+        poster, reader = agent(), agent()
+        _card_listings(26, poster)
+    client = client_for(chatellerault, reader)
+    cache.clear()
+    with django_assert_max_num_queries(10) as cold:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert len(response.context["page"]) == cards
+    with django_assert_max_num_queries(10) as warm:
+        assert client.get(path).status_code == 200
+    # The cache saves the reads of the settings, the categories and the places.
+    assert len(warm) == len(cold) - 3
+
+
+def test_the_feed_makes_no_query_per_card(chatellerault):
+    """The page's listings, their category, service, site, first photo and quantity
+    left, and the total, come in one query."""
+    with in_authority(chatellerault):
+        poster, reader = agent(), agent()
+        _card_listings(24, poster)
+    client = client_for(chatellerault, reader)
+    client.get("/listings/")  # the cache filled
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/listings/")
+    on_listings = [q["sql"] for q in queries.captured_queries if "exchange_listing" in q["sql"]]
+    assert len(on_listings) == 1  # the total comes with the cards (core.pagination)
+    assert on_listings[0].startswith('SELECT "exchange_listing"."id"')
+    assert "COUNT(*) OVER ()" in on_listings[0]
+    assert response.context["page"].paginator.count == 24
+    html = response.content.decode()
+    first = response.context["page"][0]
+    photo = first.photos.order_by("position", "id").first()
+    assert f'href="/listings/{first.pk}/"' in html
+    assert f'src="/listings/{first.pk}/photos/{photo.pk}/thumb/"' in html
 
 
 def test_htmx_filtering_gets_the_results_only(chatellerault, approver):
