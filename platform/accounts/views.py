@@ -1,6 +1,7 @@
 """Accounts pages of an authority: sign-in, sign-up, e-mail verification, and the
 authority admin's pages for users, services and sites."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,11 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # The ProConnect button only when the operator configured it (tenants/sso/).
+        return super().get_context_data(**kwargs,
+                                        proconnect_enabled=settings.PROCONNECT_ENABLED)
 
 
 @require_http_methods(["GET", "POST"])

@@ -66,6 +66,8 @@ urlpatterns = [
     path("operator/", include(operator_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("impact/", analytics_views.public_impact, name="public_impact"),
+    # ProConnect's redirect URI (tenants/sso/): registered once, on the bare host.
+    path("oidc/", include("tenants.sso.public_urls")),
     path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
     # Partner API (exchange/partners/api/), bare host only.
     path("", include("exchange.partners.api.urls")),

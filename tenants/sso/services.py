@@ -1,0 +1,80 @@
+"""Which authority a verified ProConnect identity belongs to, and the hand-off of the
+sign-in from the bare host to that authority's subdomain.
+
+The hand-off: the bare host stores the verified claims in a `SignInHandoff` row (public
+schema) and redirects to the subdomain with a token signed with the SECRET_KEY (salted)
+that names the row and the authority. The subdomain checks the signature, the age
+(≤ SSO_HANDOFF_MAX_AGE) and that the token is for itself, then deletes the row in the
+same transaction that reads it: a token works once, whatever the race. No cookie
+crosses hosts."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tenants.crossing import in_public, live_authorities
+from tenants.models import Authority, SignInHandoff
+
+HANDOFF_SALT = "tenants.sso.handoff"
+DIGITS = re.compile(r"\D")
+
+
+class HandoffRefused(Exception):
+    """A hand-off token that is forged, for another authority, expired or already used."""
+
+
+def authorities_for(claims: dict) -> list[Authority]:
+    """The live authorities the identity belongs to: by its organisation first (the
+    `siret` claim's SIREN is the authority's, or the SIREN or SIRET is one the
+    authority lists), else by the e-mail's domain. Empty: no authority."""
+    siret = DIGITS.sub("", str(claims.get("siret") or ""))
+    if len(siret) == 14:
+        siren = siret[:9]
+        found = list(live_authorities().filter(
+            Q(siren=siren) | Q(sso_organisations__overlap=[siren, siret])))
+        if found:
+            return found
+    email = str(claims.get("email") or "")
+    if "@" not in email:
+        return []
+    domain = email.rsplit("@", 1)[1].strip().lower()
+    # Domains are stored lower-case (tenants.services._create_authority).
+    return list(live_authorities().filter(allowed_email_domains__contains=[domain]))
+
+
+def issue_handoff(authority: Authority, *, claims: dict, id_token: str) -> str:
+    """Store the verified sign-in (bare host, public schema) and return its token."""
+    now = timezone.now()
+    SignInHandoff.objects.filter(expires_at__lt=now).delete()
+    handoff = SignInHandoff.objects.create(
+        nonce=secrets.token_urlsafe(32), authority=authority, claims=claims,
+        id_token=id_token, expires_at=now + timedelta(seconds=settings.SSO_HANDOFF_MAX_AGE))
+    return signing.dumps({"n": handoff.nonce, "a": authority.pk}, salt=HANDOFF_SALT)
+
+
+def consume_handoff(token: str, authority: Authority) -> SignInHandoff:
+    """The sign-in `token` hands to `authority` (the subdomain's), used up. Raises
+    HandoffRefused."""
+    try:
+        data = signing.loads(token, salt=HANDOFF_SALT, max_age=settings.SSO_HANDOFF_MAX_AGE)
+    except signing.BadSignature as error:  # SignatureExpired is one
+        raise HandoffRefused(str(error)) from error
+    if not isinstance(data, dict) or data.get("a") != authority.pk:
+        raise HandoffRefused("token for another authority")
+    with in_public(purpose="ProConnect sign-in hand-off"), transaction.atomic():
+        handoff = (SignInHandoff.objects.select_for_update()
+                   .filter(nonce=str(data.get("n")), authority_id=authority.pk).first())
+        if handoff is None:
+            raise HandoffRefused("token already used or unknown")
+        handoff.delete()
+    if handoff.expires_at <= timezone.now():
+        raise HandoffRefused("token expired")
+    return handoff
