@@ -99,6 +99,12 @@ class Authority(TenantMixin):
         help_text=_("Organisations whose agents sign in here with ProConnect, besides "
                     "the authority itself."),
     )
+    # "SSO only": its agents sign in with ProConnect only (no password sign-in, sign-up
+    # or password reset); its administrators keep their password as a way back in.
+    sso_only = models.BooleanField(
+        _("ProConnect only"), default=False,
+        help_text=_("Agents sign in with ProConnect only; administrators keep their "
+                    "password."))
     # Where and how large: statistics group authorities by département, billing plans
     # follow the population, partners filter offers by the départements they serve.
     departement = models.CharField(
@@ -193,6 +199,7 @@ ACTION_LABELS = {
     "invoice_overdue": _("Invoice overdue"),
     "billing_updated": _("Changed the billing details"),
     "billing_failed": _("Stripe subscription not created"),
+    "sign_in_settings_changed": _("Changed the ProConnect settings"),
 }
 
 

@@ -24,6 +24,8 @@ operator_patterns = (
         path("authorities/new/", operator_console.authority_create, name="authority_create"),
         path("authorities/<slug:slug>/", operator_console.authority_detail,
              name="authority_detail"),
+        path("authorities/<slug:slug>/sign-in/", operator_console.authority_sign_in,
+             name="authority_sign_in"),
         path("authorities/<slug:slug>/exports/", offboarding_views.operator_export_request,
              name="export_request"),
         path("authorities/<slug:slug>/exports/<int:pk>/",

@@ -9,4 +9,5 @@ app_name = "sso"
 urlpatterns = [
     path("authenticate/", views.authenticate, name="authenticate"),
     path("callback/", views.callback, name="callback"),
+    path("logged-out/", views.logged_out, name="logged_out"),
 ]

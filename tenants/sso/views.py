@@ -28,7 +28,6 @@ from tenants.sso import services
 log = logging.getLogger(__name__)
 
 PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
-ID_TOKEN_SESSION_KEY = "proconnect_id_token"
 
 
 def _require_enabled() -> None:
@@ -104,6 +103,18 @@ def callback(request):
                     + "?" + urlencode({"token": token}))
 
 
+@require_GET
+def logged_out(request):
+    """ProConnect's way back after logout (the registered post-logout URI): to the
+    login page of the authority the signed `state` names, else to the landing page."""
+    slug = oidc.slug_of_logout_state(request.GET.get("state", ""))
+    authority = live_authorities().filter(slug=slug).first() if slug else None
+    if authority is None:
+        return redirect("landing")
+    return redirect(absolute_url(reverse("accounts:login", urlconf=settings.ROOT_URLCONF),
+                                 authority_host(authority.slug)))
+
+
 # --- Authority's subdomain -----------------------------------------------------------
 
 @require_GET
@@ -130,7 +141,7 @@ def handoff(request):
     if not result.signed_in:
         return _refused(request, result.outcome, authority=request.tenant)
     login(request, result.user, backend=PASSWORD_BACKEND)
-    request.session[ID_TOKEN_SESSION_KEY] = taken.id_token
+    request.session[oidc.ID_TOKEN_SESSION_KEY] = taken.id_token
     if account_services.needs_service(result.user):
         return redirect("sso:choose_service")
     return redirect("home")

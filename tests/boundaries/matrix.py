@@ -242,6 +242,7 @@ ROWS: dict[str, Row] = {
     "public:public_impact": same_for_all(OK),
     "public:sso:authenticate": same_for_all(NOT_FOUND),  # ProConnect off, as here
     "public:sso:callback": same_for_all(NOT_FOUND),
+    "public:sso:logged_out": same_for_all(REDIRECT),  # no valid state: to the landing page
     "public:set_language": same_for_all(REDIRECT, method=POST),
     # Without STRIPE_WEBHOOK_SECRET (tests, manual billing) the route answers 404.
     "public:stripe_webhook": same_for_all(NOT_FOUND, method=POST),
@@ -265,6 +266,7 @@ ROWS: dict[str, Row] = {
                                                      operator=NOT_FOUND),
     "public:operator:delete_data": operator_page(method=POST, kwargs=_slug_a),
     "public:operator:billing": operator_page(kwargs=_slug_a),
+    "public:operator:authority_sign_in": operator_page(method=POST, kwargs=_slug_a),
     "public:operator:partners": operator_page(),
     "public:operator:partner_create": operator_page(method=POST),
     "public:operator:partner_key_create": operator_page(method=POST),

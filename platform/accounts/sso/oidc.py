@@ -22,9 +22,11 @@ from urllib.parse import urlencode
 import jwt
 import requests
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import absolutify
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
@@ -174,9 +176,39 @@ class ProConnectClient(OIDCAuthenticationBackend):
         return self.verify_token(response.text)
 
 
+# --- Logout ---------------------------------------------------------------------------
+# The ID token of a ProConnect sign-in is kept in the agent's session (on their
+# subdomain); logging out then also ends the ProConnect session: the browser goes to the
+# provider's end_session_endpoint, which comes back to the one post-logout URI registered
+# with ProConnect, on the bare host, with our `state`. That state is signed (it names the
+# authority to go back to): the bare host has no session of the agent to compare it with.
+
+ID_TOKEN_SESSION_KEY = "proconnect_id_token"
+LOGOUT_STATE_SALT = "accounts.sso.logout"
+LOGOUT_STATE_MAX_AGE = 600
+
+
+def logout_state(slug: str) -> str:
+    return signing.dumps({"a": slug, "r": get_random_string(32)}, salt=LOGOUT_STATE_SALT)
+
+
+def slug_of_logout_state(state: str) -> str | None:
+    """The authority a post-logout `state` names, None when forged or too old."""
+    try:
+        data = signing.loads(state, salt=LOGOUT_STATE_SALT, max_age=LOGOUT_STATE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return data.get("a") if isinstance(data, dict) else None
+
+
 def end_session_url(*, id_token: str, state: str, post_logout_redirect_uri: str) -> str | None:
-    """ProConnect's logout URL (None when the provider has none)."""
-    endpoint = metadata().get("end_session_endpoint") if is_enabled() else None
+    """ProConnect's logout URL (None when ProConnect is off or has no such endpoint)."""
+    if not (is_enabled() and id_token):
+        return None
+    try:
+        endpoint = metadata().get("end_session_endpoint")
+    except (requests.RequestException, ValueError, ImproperlyConfigured):
+        return None
     if not endpoint:
         return None
     return endpoint + "?" + urlencode({"id_token_hint": id_token, "state": state,
