@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import AccessChange, User
+from accounts.models import AccessChange, SignInRecord, User
 
 JOURNAL_PAGE_SIZE = 50
 
@@ -13,6 +13,12 @@ def access_journal() -> QuerySet[AccessChange]:
     """The journal of role and access changes of the current authority, latest first.
     Every line carries its people as text: no join, whatever the page size."""
     return AccessChange.objects.order_by("-created_at", "-pk")
+
+
+def single_sign_ons() -> QuerySet[SignInRecord]:
+    """ProConnect sign-in attempts that reached this authority, latest first (people as
+    text, no join)."""
+    return SignInRecord.objects.order_by("-created_at", "-pk")
 
 
 def members_with_role(role: str, *, include_inactive: bool = False) -> QuerySet[User]:

@@ -121,7 +121,8 @@ def access_journal(request):
     """Who changed whose roles or access, when, from what to what (latest first)."""
     page = Paginator(selectors.access_journal(), selectors.JOURNAL_PAGE_SIZE).get_page(
         request.GET.get("page"))
-    return render(request, "accounts/admin/journal.html", {"page": page})
+    sign_ins = selectors.single_sign_ons()[:selectors.JOURNAL_PAGE_SIZE]
+    return render(request, "accounts/admin/journal.html", {"page": page, "sign_ins": sign_ins})
 
 
 def _crud_list(request, model, template):

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from accounts.models import AccessChange, AccessChannel, SignInOutcome, SignInRecord, User
 from tenants.models import SignInHandoff
-from tests.accounts.factories import PASSWORD, ServiceFactory, agent
+from tenants.tasks import prune_sign_in_handoffs
+from tests.accounts.factories import PASSWORD, ServiceFactory, agent, authority_admin
 from tests.conftest import client_for, host_of, in_authority
 
 pytestmark = pytest.mark.django_db
@@ -305,3 +306,26 @@ def test_the_login_page_offers_proconnect_when_configured(provider, chatelleraul
     start = tenant.get("/accounts/proconnect/")
     assert start["Location"] == (f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}"
                                  f"/oidc/authenticate/?authority=chatellerault")
+
+
+def test_unused_handoffs_are_pruned_with_their_claims(provider, chatellerault):
+    handoff_target(Flow(provider).authorize(came_from=chatellerault))
+    assert prune_sign_in_handoffs.delay().get() == 0  # still within its minute
+    SignInHandoff.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert prune_sign_in_handoffs.delay().get() == 1
+    assert not SignInHandoff.objects.exists()
+
+
+def test_the_authority_admin_reads_the_sign_ins_in_the_journal(provider, chatellerault):
+    land(Flow(provider).authorize(came_from=chatellerault), chatellerault)
+    provider.identity |= {"email": "camille@prestataire.example"}
+    host, path = handoff_target(Flow(provider).authorize(came_from=chatellerault))
+    Client(HTTP_HOST=host).get(path)
+    with in_authority(chatellerault):
+        admin = authority_admin()
+    page = client_for(chatellerault, admin).get("/accounts/admin/journal/").content.decode()
+    assert "Connexions avec ProConnect" in page
+    assert "Camille Martin &lt;camille.martin@chatellerault.example&gt;" in page
+    assert "Connecté, compte créé" in page
+    assert "Adresse hors des domaines de la collectivité" in page
+    assert "camille@prestataire.example" not in page  # a refusal names nobody

@@ -367,6 +367,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "partners.retry_webhooks",
         "schedule": 60.0,  # every minute
     },
+    "tenants-prune-sign-in-handoffs": {
+        "task": "tenants.prune_sign_in_handoffs",
+        "schedule": 5 * 60.0,  # every five minutes
+    },
     "tenants-trial-reminders": {
         "task": "tenants.send_trial_reminders",
         "schedule": crontab(hour=9, minute=0),  # daily
