@@ -303,6 +303,10 @@ class SignInHandoff(models.Model):
     authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
     claims = models.JSONField(default=dict)
     id_token = models.TextField(blank=True)
+    # A sign-in started on the subdomain is bound to that browser: the subdomain set a
+    # cookie with this value before sending it to the bare host (login CSRF). Empty for a
+    # sign-in started on the bare host: the subdomain then asks the agent to confirm.
+    binding = models.CharField(max_length=64, blank=True)
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -57,30 +57,56 @@ def prune_expired_handoffs() -> int:
     return deleted
 
 
-def issue_handoff(authority: Authority, *, claims: dict, id_token: str) -> str:
-    """Store the verified sign-in (bare host, public schema) and return its token."""
+def issue_handoff(authority: Authority, *, claims: dict, id_token: str,
+                  binding: str = "") -> str:
+    """Store the verified sign-in (bare host, public schema) and return its token.
+    `binding`: the value of the cookie the subdomain set when the sign-in started there."""
     now = timezone.now()
     prune_expired_handoffs()
     handoff = SignInHandoff.objects.create(
         nonce=secrets.token_urlsafe(32), authority=authority, claims=claims,
-        id_token=id_token, expires_at=now + timedelta(seconds=settings.SSO_HANDOFF_MAX_AGE))
+        id_token=id_token, binding=binding[:64],
+        expires_at=now + timedelta(seconds=settings.SSO_HANDOFF_MAX_AGE))
     return signing.dumps({"n": handoff.nonce, "a": authority.pk}, salt=HANDOFF_SALT)
 
 
-def consume_handoff(token: str, authority: Authority) -> SignInHandoff:
-    """The sign-in `token` hands to `authority` (the subdomain's), used up. Raises
-    HandoffRefused."""
+def _read_token(token: str, authority: Authority) -> str:
     try:
         data = signing.loads(token, salt=HANDOFF_SALT, max_age=settings.SSO_HANDOFF_MAX_AGE)
     except signing.BadSignature as error:  # SignatureExpired is one
         raise HandoffRefused(str(error)) from error
     if not isinstance(data, dict) or data.get("a") != authority.pk:
         raise HandoffRefused("token for another authority")
+    return str(data.get("n"))
+
+
+def pending_handoff(token: str, authority: Authority) -> SignInHandoff:
+    """The sign-in `token` hands to `authority`, NOT used up (to show it before the
+    agent confirms). Raises HandoffRefused."""
+    nonce = _read_token(token, authority)
+    with in_public(purpose="ProConnect sign-in hand-off"):
+        handoff = SignInHandoff.objects.filter(nonce=nonce, authority_id=authority.pk,
+                                               expires_at__gt=timezone.now()).first()
+    if handoff is None:
+        raise HandoffRefused("token already used, expired or unknown")
+    return handoff
+
+
+def consume_handoff(token: str, authority: Authority, *, binding: str | None) -> SignInHandoff:
+    """The sign-in `token` hands to `authority` (the subdomain's), used up. A bound
+    hand-off needs the same `binding` (the browser's cookie); an unbound one needs
+    `binding` None (the agent confirmed with a POST). Raises HandoffRefused."""
+    nonce = _read_token(token, authority)
     with in_public(purpose="ProConnect sign-in hand-off"), transaction.atomic():
         handoff = (SignInHandoff.objects.select_for_update()
-                   .filter(nonce=str(data.get("n")), authority_id=authority.pk).first())
+                   .filter(nonce=nonce, authority_id=authority.pk).first())
         if handoff is None:
             raise HandoffRefused("token already used or unknown")
+        if handoff.binding and not (binding and secrets.compare_digest(handoff.binding,
+                                                                       binding)):
+            raise HandoffRefused("token of another browser")
+        if not handoff.binding and binding is not None:
+            raise HandoffRefused("unbound token not confirmed")
         handoff.delete()
     if handoff.expires_at <= timezone.now():
         raise HandoffRefused("token expired")

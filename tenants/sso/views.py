@@ -9,6 +9,7 @@ the agent's session there) and `choose_service` (the first visit)."""
 from __future__ import annotations
 
 import logging
+import secrets
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.contrib.auth import login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import SignInOutcome
 from accounts.sso import oidc
@@ -28,6 +29,8 @@ from tenants.sso import services
 log = logging.getLogger(__name__)
 
 PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+BINDING_COOKIE = "proconnect_binding"
+BINDING_MAX_AGE = 600
 
 
 def _require_enabled() -> None:
@@ -55,6 +58,7 @@ def authenticate(request):
     states = request.session.get("oidc_states", {})
     if state in states:
         states[state]["authority"] = came_from.slug if came_from else ""
+        states[state]["binding"] = request.GET.get("binding", "")[:64] if came_from else ""
         request.session["oidc_states"] = states
     return response
 
@@ -97,7 +101,8 @@ def callback(request):
             for authority in matches]})
     authority = matches[0]
     token = services.issue_handoff(authority, claims=identity.claims,
-                                   id_token=identity.id_token)
+                                   id_token=identity.id_token,
+                                   binding=attempt.get("binding") or "")
     return redirect(absolute_url(reverse("sso:handoff", urlconf=settings.ROOT_URLCONF),
                                  authority_host(authority.slug))
                     + "?" + urlencode({"token": token}))
@@ -121,17 +126,36 @@ def logged_out(request):
 def start(request):
     """The login page's ProConnect button: the sign-in starts on the bare host."""
     _require_enabled()
+    # Binds the hand-off to this browser: the bare host will hand the sign-in back only
+    # to a browser showing this cookie here (no login CSRF with someone else's token).
+    binding = secrets.token_urlsafe(24)
     path = reverse("sso:authenticate", urlconf=settings.PUBLIC_SCHEMA_URLCONF)
-    return redirect(absolute_url(path) + "?" + urlencode({"authority": request.tenant.slug}))
+    response = redirect(absolute_url(path) + "?" + urlencode(
+        {"authority": request.tenant.slug, "binding": binding}))
+    response.set_cookie(BINDING_COOKIE, binding, max_age=BINDING_MAX_AGE, httponly=True,
+                        samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+    return response
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def handoff(request):
     """The bare host's hand-off: the token used up, the account decided here, the
-    session opened on this host only."""
+    session opened on this host only. A sign-in started here (bound to this browser's
+    cookie) goes through at once; one started on the bare host is shown first and
+    taken over only when the agent confirms (POST, CSRF-checked)."""
     _require_enabled()
+    token = request.POST.get("token", "") if request.method == "POST" else request.GET.get(
+        "token", "")
     try:
-        taken = services.consume_handoff(request.GET.get("token", ""), request.tenant)
+        if request.method == "POST":
+            taken = services.consume_handoff(token, request.tenant, binding=None)
+        else:
+            pending = services.pending_handoff(token, request.tenant)
+            if not pending.binding:
+                return render(request, "tenants/sso/confirm.html",
+                              {"token": token, "claims": pending.claims})
+            taken = services.consume_handoff(token, request.tenant,
+                                             binding=request.COOKIES.get(BINDING_COOKIE, ""))
     except services.HandoffRefused as error:
         log.warning("ProConnect hand-off refused: %s", error)
         account_services.record_attempt(SignInOutcome.HANDOFF_REFUSED)
@@ -142,6 +166,7 @@ def handoff(request):
         return _refused(request, result.outcome, authority=request.tenant)
     login(request, result.user, backend=PASSWORD_BACKEND)
     request.session[oidc.ID_TOKEN_SESSION_KEY] = taken.id_token
-    if account_services.needs_service(result.user):
-        return redirect("sso:choose_service")
-    return redirect("home")
+    response = redirect("sso:choose_service" if account_services.needs_service(result.user)
+                        else "home")
+    response.delete_cookie(BINDING_COOKIE, samesite="Lax")
+    return response

@@ -25,16 +25,28 @@ pytestmark = pytest.mark.django_db
 
 
 class Flow:
-    """One browser's journey: its bare host client, then its subdomain's client."""
+    """One browser's journey: its clients on the bare host and on subdomains (their
+    cookies are the browser's), from the login page's button to the hand-off."""
 
     def __init__(self, provider):
         self.provider = provider
         self.public = Client(HTTP_HOST=settings.BASE_DOMAIN)
+        self.clients = {settings.BASE_DOMAIN: self.public}
         self.callback_url = None
 
+    def browser(self, host: str) -> Client:
+        return self.clients.setdefault(host, Client(HTTP_HOST=host))
+
     def authorize(self, came_from=None):
-        query = {"authority": came_from.slug} if came_from else {}
-        response = self.public.get("/oidc/authenticate/", query)
+        """From `came_from`'s login page button, or from the bare host (None)."""
+        if came_from is not None:
+            start = self.browser(host_of(came_from)).get("/accounts/proconnect/")
+            assert start.status_code == 302
+            target = urlparse(start["Location"])
+            response = self.public.get(target.path, {k: v[0] for k, v in
+                                                     parse_qs(target.query).items()})
+        else:
+            response = self.public.get("/oidc/authenticate/")
         assert response.status_code == 302
         assert response["Location"].startswith(f"{self.provider.issuer}/authorize?")
         back = requests.get(response["Location"], allow_redirects=False, timeout=5)
@@ -45,7 +57,9 @@ class Flow:
 
     def callback(self):
         query = {k: v[0] for k, v in parse_qs(self.callback_url.query).items()}
-        return self.public.get(self.callback_url.path, query)
+        response = self.public.get(self.callback_url.path, query)
+        response.flow = self
+        return response
 
 
 def handoff_target(response) -> tuple[str, str]:
@@ -56,11 +70,22 @@ def handoff_target(response) -> tuple[str, str]:
     return target.hostname, f"{target.path}?{target.query}"
 
 
-def land(response, authority) -> Client:
+def take_over(response):
+    """The same browser follows the hand-off (and confirms it when it was started on
+    the bare host); (its client on the subdomain, the last answer)."""
     host, path = handoff_target(response)
+    client = response.flow.browser(host)
+    answer = client.get(path)
+    if answer.status_code == 200 and b'name="token"' in answer.content:
+        token = parse_qs(urlparse(path).query)["token"][0]
+        answer = client.post("/accounts/proconnect/handoff/", {"token": token})
+    return client, answer
+
+
+def land(response, authority) -> Client:
+    host, _ = handoff_target(response)
     assert host == host_of(authority)
-    client = Client(HTTP_HOST=host)
-    client.landing = client.get(path)
+    client, client.landing = take_over(response)
     return client
 
 
@@ -156,28 +181,32 @@ def test_a_provider_error_is_refused(provider, chatellerault):
 # --- The hand-off token ---------------------------------------------------------------
 
 def test_a_reused_handoff_token_is_refused(provider, chatellerault):
-    host, path = handoff_target(Flow(provider).authorize(came_from=chatellerault))
-    first, second = Client(HTTP_HOST=host), Client(HTTP_HOST=host)
-    assert first.get(path).status_code == 302
-    refused(second.get(path), 400)
-    assert signed_in_email(second) is None
+    response = Flow(provider).authorize(came_from=chatellerault)
+    host, path = handoff_target(response)
+    browser = response.flow.browser(host)
+    assert browser.get(path).status_code == 302
+    browser.post("/accounts/logout/")
+    refused(browser.get(path), 400)
+    assert signed_in_email(browser) is None
     with in_authority(chatellerault):
         assert SignInRecord.objects.filter(outcome=SignInOutcome.HANDOFF_REFUSED).count() == 1
 
 
 def test_a_handoff_token_older_than_a_minute_is_refused(provider, chatellerault, monkeypatch):
-    host, path = handoff_target(Flow(provider).authorize(came_from=chatellerault))
+    response = Flow(provider).authorize(came_from=chatellerault)
+    host, path = handoff_target(response)
     later = time.time() + settings.SSO_HANDOFF_MAX_AGE + 1
     monkeypatch.setattr("django.core.signing.time.time", lambda: later)
-    client = Client(HTTP_HOST=host)
+    client = response.flow.browser(host)
     refused(client.get(path), 400)
     assert signed_in_email(client) is None
 
 
 def test_an_expired_handoff_row_is_refused(provider, chatellerault):
-    host, path = handoff_target(Flow(provider).authorize(came_from=chatellerault))
+    response = Flow(provider).authorize(came_from=chatellerault)
+    host, path = handoff_target(response)
     SignInHandoff.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    client = Client(HTTP_HOST=host)
+    client = response.flow.browser(host)
     refused(client.get(path), 400)
     assert signed_in_email(client) is None
 
@@ -239,9 +268,8 @@ def test_an_agent_of_another_authority_starting_here_is_refused(provider, chatel
 
 def test_no_account_is_created_outside_the_authoritys_email_domains(provider, chatellerault):
     provider.identity |= {"email": "camille@prestataire.example"}  # SIRET of chatellerault
-    host, path = handoff_target(Flow(provider).authorize())
-    client = Client(HTTP_HOST=host)
-    assert "pas une adresse de cette collectivité" in refused(client.get(path))
+    _, answer = take_over(Flow(provider).authorize())
+    assert "pas une adresse de cette collectivité" in refused(answer)
     with in_authority(chatellerault):
         assert not User.objects.filter(email="camille@prestataire.example").exists()
         assert SignInRecord.objects.get().outcome == SignInOutcome.OUTSIDE_DOMAINS
@@ -268,9 +296,8 @@ def test_an_existing_password_account_is_linked_by_its_email_and_renamed_from_th
 def test_a_deactivated_account_is_refused(provider, chatellerault):
     with in_authority(chatellerault):
         agent(email="camille.martin@chatellerault.example", is_active=False)
-    host, path = handoff_target(Flow(provider).authorize(came_from=chatellerault))
-    client = Client(HTTP_HOST=host)
-    assert "désactivé" in refused(client.get(path))
+    client, answer = take_over(Flow(provider).authorize(came_from=chatellerault))
+    assert "désactivé" in refused(answer)
     assert signed_in_email(client) is None
 
 
@@ -304,8 +331,13 @@ def test_the_login_page_offers_proconnect_when_configured(provider, chatelleraul
     page = tenant.get("/accounts/login/").content.decode()
     assert "S'identifier avec ProConnect" in page
     start = tenant.get("/accounts/proconnect/")
-    assert start["Location"] == (f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}"
-                                 f"/oidc/authenticate/?authority=chatellerault")
+    target = urlparse(start["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == (
+        f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}/oidc/authenticate/")
+    query = parse_qs(target.query)
+    assert query["authority"] == ["chatellerault"]
+    assert query["binding"] == [start.cookies["proconnect_binding"].value]
+    assert start.cookies["proconnect_binding"]["httponly"]
 
 
 def test_unused_handoffs_are_pruned_with_their_claims(provider, chatellerault):
@@ -319,8 +351,7 @@ def test_unused_handoffs_are_pruned_with_their_claims(provider, chatellerault):
 def test_the_authority_admin_reads_the_sign_ins_in_the_journal(provider, chatellerault):
     land(Flow(provider).authorize(came_from=chatellerault), chatellerault)
     provider.identity |= {"email": "camille@prestataire.example"}
-    host, path = handoff_target(Flow(provider).authorize(came_from=chatellerault))
-    Client(HTTP_HOST=host).get(path)
+    take_over(Flow(provider).authorize(came_from=chatellerault))
     with in_authority(chatellerault):
         admin = authority_admin()
     page = client_for(chatellerault, admin).get("/accounts/admin/journal/").content.decode()
@@ -329,3 +360,35 @@ def test_the_authority_admin_reads_the_sign_ins_in_the_journal(provider, chatell
     assert "Connecté, compte créé" in page
     assert "Adresse hors des domaines de la collectivité" in page
     assert "camille@prestataire.example" not in page  # a refusal names nobody
+
+
+# --- The hand-off is bound to the browser ----------------------------------------------
+
+def test_a_handoff_started_on_the_subdomain_works_only_in_that_browser(provider,
+                                                                      chatellerault):
+    response = Flow(provider).authorize(came_from=chatellerault)
+    host, path = handoff_target(response)
+    victim = Client(HTTP_HOST=host)  # someone else's browser, sent the link
+    refused(victim.get(path), 400)
+    token = parse_qs(urlparse(path).query)["token"][0]
+    refused(victim.post("/accounts/proconnect/handoff/", {"token": token}), 400)
+    assert signed_in_email(victim) is None
+    # The token was not used up: its own browser still signs in with it.
+    assert response.flow.browser(host).get(path).status_code == 302
+    assert signed_in_email(response.flow.browser(host)) == provider.identity["email"]
+
+
+def test_a_handoff_started_on_the_bare_host_waits_for_the_agents_confirmation(
+        provider, chatellerault):
+    host, path = handoff_target(Flow(provider).authorize())
+    client = Client(HTTP_HOST=host)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Continuer en tant que Camille Martin" in page.content.decode()
+    assert signed_in_email(client) is None
+    assert SignInHandoff.objects.count() == 1  # a GET uses nothing up
+    token = parse_qs(urlparse(path).query)["token"][0]
+    assert client.post("/accounts/proconnect/handoff/", {"token": token}).status_code == 302
+    assert signed_in_email(client) == "camille.martin@chatellerault.example"
+    refused(Client(HTTP_HOST=host).post("/accounts/proconnect/handoff/", {"token": token}),
+            400)
