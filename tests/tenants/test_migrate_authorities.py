@@ -42,9 +42,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # A leaf migration of a tenant app whose operations change no table (AlterModelOptions
 # of a proxy model): deleting its record makes it pending, re-applying it is harmless.
 NOOP = ("authtoken", "0004_alter_tokenproxy_options")
-# A leaf migration of a tenant app with DDL (CreateModel: two foreign keys, three
-# indexes, arrays): dropping its table and its record makes it pending again.
-JOURNAL = ("accounts", "0002_access_change_journal")
+# A leaf migration of a tenant app with DDL (CreateModel: a foreign key, indexes):
+# dropping its table and its record makes it pending again.
+JOURNAL = ("accounts", "0004_sign_in_record")
+JOURNAL_TABLE = "accounts_signinrecord"
 # A leaf migration of a tenant app that runs Python: never replayed.
 PYTHON = ("exchange", "0006_exchange_settings_row")
 
@@ -66,7 +67,7 @@ def _recorded(schema: str, key: tuple[str, str] = NOOP) -> bool:
 def _undo_journal(schema: str) -> None:
     """Make JOURNAL pending in `schema`: its table dropped, its record deleted."""
     with connection.cursor() as cursor:
-        cursor.execute(f'DROP TABLE "{schema}".accounts_accesschange CASCADE')
+        cursor.execute(f'DROP TABLE "{schema}".{JOURNAL_TABLE} CASCADE')
     _forget(schema, *JOURNAL)
 
 
@@ -216,7 +217,7 @@ def test_a_replayed_migration_equals_the_executors(two_more):
     assert "(1 replayed, 0 by the executor)" in lines[-1]
 
     replayed, executed = catalog_snapshot("migr_0"), catalog_snapshot("migr_1")
-    assert "accounts_accesschange" in {row[0] for row in replayed["tables"]}
+    assert JOURNAL_TABLE in {row[0] for row in replayed["tables"]}
     for part, rows in executed.items():
         assert replayed[part] == rows, part
     assert _records_in_order("migr_0")[-1] == JOURNAL
@@ -294,14 +295,14 @@ def test_a_replay_failure_is_reported_and_leaves_the_schema_as_it_was(two_more):
     for schema in ("migr_0", "migr_1"):
         _undo_journal(schema)
     with connection.cursor() as cursor:  # in the way of the CREATE TABLE, in migr_1 only
-        cursor.execute('CREATE TABLE "migr_1".accounts_accesschange (id integer)')
+        cursor.execute(f'CREATE TABLE "migr_1".{JOURNAL_TABLE} (id integer)')
     before = catalog_snapshot("migr_1")
     out = StringIO()
     with pytest.raises(CommandError):
         call_command("migrate_authorities", processes=1, stdout=out)
     lines = out.getvalue().splitlines()
     assert [line for line in lines if line.startswith(
-        'migr-1: FAILED: ProgrammingError: relation "accounts_accesschange" already exists')]
+        'migr-1: FAILED: ProgrammingError: relation "accounts_signinrecord" already exists')]
     assert [line for line in lines if line.startswith("migr-0: migrated 1 migrations")]
     assert "1 migrated, 1 failed" in lines[-1]
     assert catalog_snapshot("migr_1") == before

@@ -9,20 +9,10 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_access_change_journal'),
+        ('accounts', '0003_user_unit_and_proconnect_channel'),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='user',
-            name='organizational_unit',
-            field=models.CharField(blank=True, max_length=300, verbose_name='unit'),
-        ),
-        migrations.AlterField(
-            model_name='accesschange',
-            name='via',
-            field=models.CharField(choices=[('admin_page', 'Users and roles page'), ('command_line', 'Command line'), ('onboarding', 'Onboarding of the authority'), ('sign_up', 'Sign-up'), ('proconnect', 'First sign-in with ProConnect')], max_length=20, verbose_name='through'),
-        ),
         migrations.CreateModel(
             name='SignInRecord',
             fields=[
