@@ -45,7 +45,11 @@ class LogoutView(auth_views.LogoutView):
             id_token=id_token, state=oidc.logout_state(request.tenant.slug),
             post_logout_redirect_uri=absolute_url(reverse(
                 "sso:logged_out", urlconf=settings.PUBLIC_SCHEMA_URLCONF)))
-        return redirect(end_session) if end_session else response
+        if not end_session:
+            return response
+        # A page that moves on by itself, not a redirect: the content security policy's
+        # form-action ('self') would stop this form's redirects at ProConnect's host.
+        return render(request, "accounts/sso/logging_out.html", {"end_session": end_session})
 
 
 @require_http_methods(["GET", "POST"])
