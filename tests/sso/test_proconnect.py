@@ -392,3 +392,23 @@ def test_a_handoff_started_on_the_bare_host_waits_for_the_agents_confirmation(
     assert signed_in_email(client) == "camille.martin@chatellerault.example"
     refused(Client(HTTP_HOST=host).post("/accounts/proconnect/handoff/", {"token": token}),
             400)
+
+
+def test_an_organisation_of_two_authorities_chooses_from_the_bare_host(
+        provider, chatellerault, grand_chatellerault):
+    grand_chatellerault.sso_organisations = ["218600666"]  # the town is in the EPCI
+    grand_chatellerault.save(update_fields=["sso_organisations"])
+    provider.identity |= {"email": "lea.roux@grand-chatellerault.example"}
+    response = Flow(provider).authorize()
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choisissez votre collectivité" in page
+    for authority in (chatellerault, grand_chatellerault):
+        assert f'href="{settings.SITE_SCHEME}://{host_of(authority)}/accounts/proconnect/"' \
+            in page
+    assert not SignInHandoff.objects.exists()
+    # Started from one of them, the agent lands there.
+    client = land(Flow(provider).authorize(came_from=grand_chatellerault),
+                  grand_chatellerault)
+    assert client.landing.status_code == 302
+    assert signed_in_email(client) == "lea.roux@grand-chatellerault.example"
