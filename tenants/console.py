@@ -18,12 +18,17 @@ from tenants import two_factor
 from tenants.audit import actions_for, recent_actions
 from tenants.billing.selectors import billing_of, overdue_invoices
 from tenants.billing.stripe_api import is_manual
-from tenants.forms import AuthorityCreateForm, ConsoleSearchForm, StatusChangeForm
+from tenants.forms import (
+    AuthorityCreateForm,
+    ConsoleSearchForm,
+    SignInSettingsForm,
+    StatusChangeForm,
+)
 from tenants.lifecycle import LifecycleError, allowed_statuses, change_status
 from tenants.models import Authority
 from tenants.offboarding.export import exports_of
 from tenants.selectors import authorities_for_console
-from tenants.services import provision_authority
+from tenants.services import provision_authority, set_sign_in_settings
 
 
 @operator_required
@@ -58,13 +63,43 @@ def authority_detail(request, slug: str):
                 messages.success(request, _("Status changed."))
                 return redirect("operator:authority_detail", slug=authority.slug)
         status_code = 400
+    return _detail_page(request, authority, form=form, status=status_code)
+
+
+def _detail_page(request, authority, *, form=None, sign_in_form=None, status=200):
+    if form is None:
+        form = StatusChangeForm(allowed=allowed_statuses(authority))
+    if sign_in_form is None:
+        sign_in_form = SignInSettingsForm(initial={
+            "organisations": "\n".join(authority.sso_organisations),
+            "sso_only": authority.sso_only})
     exports = exports_of(authority)
     return render(request, "tenants/authority_detail.html", {
-        "authority": authority, "form": form, "history": actions_for(authority)[:100],
+        "authority": authority, "form": form, "sign_in_form": sign_in_form,
+        "history": actions_for(authority)[:100],
         "exports": exports, "billing": billing_of(authority),
         "can_delete_data": (authority.status == "closed" and not authority.data_deleted_at
                             and any(e.status == "done" for e in exports)),
-    }, status=status_code)
+    }, status=status)
+
+
+@operator_required
+@require_POST
+def authority_sign_in(request, slug: str):
+    """The authority's ProConnect settings: its establishments and communes, and
+    "ProConnect only"."""
+    authority = get_object_or_404(Authority.objects.exclude(schema_name="public"), slug=slug)
+    form = SignInSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            set_sign_in_settings(authority, organisations=form.cleaned_data["organisations"],
+                                 sso_only=form.cleaned_data["sso_only"], operator=request.user)
+        except ValidationError as error:
+            form.add_error("organisations", error)
+        else:
+            messages.success(request, _("ProConnect settings saved."))
+            return redirect("operator:authority_detail", slug=authority.slug)
+    return _detail_page(request, authority, sign_in_form=form, status=400)
 
 
 @operator_required

@@ -1,5 +1,7 @@
 """Forms of the operator console."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
@@ -105,3 +107,25 @@ class AuthorityCreateForm(forms.Form):
             by_field.pop("schema_name", None)
         for key, errors in by_field.items():
             self.add_error(self.SERVICE_FIELDS.get(key), ValidationError(errors))
+
+
+class SignInSettingsForm(forms.Form):
+    """ProConnect settings of one authority (operator console)."""
+
+    organisations = forms.CharField(
+        label=_("Establishments and communes (SIREN or SIRET)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Their agents sign in here with ProConnect, besides the authority's "
+                    "own SIREN. One per line or separated by commas."))
+    sso_only = forms.BooleanField(
+        label=_("ProConnect only: agents cannot sign in with a password"), required=False,
+        help_text=_("Administrators keep their password. Sign-up is closed."))
+
+    def clean_organisations(self) -> list[str]:
+        entries = [e for e in re.split(r"[\s,;]+", self.cleaned_data["organisations"]) if e]
+        wrong = [e for e in entries if not re.fullmatch(r"\d{9}|\d{14}", e)]
+        if wrong:
+            raise forms.ValidationError(
+                _("A SIREN has 9 digits, a SIRET 14: %(wrong)s.") % {"wrong": ", ".join(wrong)},
+                code="invalid")
+        return list(dict.fromkeys(entries))

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -89,6 +90,21 @@ class Authority(TenantMixin):
         verbose_name=_("allowed e-mail domains"),
         help_text=_("Agents may sign up only with an address in one of these domains."),
     )
+    # ProConnect sign-in (tenants/sso/): an agent whose `siret` claim's SIREN is the
+    # authority's, or is one of these (or whose SIRET is one of these), belongs here.
+    sso_organisations = ArrayField(
+        models.CharField(max_length=14, validators=[RegexValidator(
+            r"^(\d{9}|\d{14})$", _("A SIREN has 9 digits, a SIRET 14."))]),
+        default=list, blank=True, verbose_name=_("establishments and communes (SIREN/SIRET)"),
+        help_text=_("Organisations whose agents sign in here with ProConnect, besides "
+                    "the authority itself."),
+    )
+    # "SSO only": its agents sign in with ProConnect only (no password sign-in, sign-up
+    # or password reset); its administrators keep their password as a way back in.
+    sso_only = models.BooleanField(
+        _("ProConnect only"), default=False,
+        help_text=_("Agents sign in with ProConnect only; administrators keep their "
+                    "password."))
     # Where and how large: statistics group authorities by département, billing plans
     # follow the population, partners filter offers by the départements they serve.
     departement = models.CharField(
@@ -199,6 +215,7 @@ ACTION_LABELS = {
     "invoice_overdue": _("Invoice overdue"),
     "billing_updated": _("Changed the billing details"),
     "billing_failed": _("Stripe subscription not created"),
+    "sign_in_settings_changed": _("Changed the ProConnect settings"),
 }
 
 
@@ -289,3 +306,28 @@ class AuthorityExport(models.Model):
     @property
     def download_name(self) -> str:
         return f"collectivrecup-{self.authority.slug}-{self.created_at:%Y%m%d-%H%M}.zip"
+
+
+class SignInHandoff(models.Model):
+    """A ProConnect sign-in verified on the bare host, waiting for the authority's
+    subdomain to take it over (tenants/sso/services.py). The redirect carries a signed
+    token naming `nonce`; the row is deleted when consumed, so a token works once, and
+    it is refused after `expires_at` (SSO_HANDOFF_MAX_AGE seconds). `claims` are the
+    verified identity claims the subdomain needs, nothing more."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
+    claims = models.JSONField(default=dict)
+    id_token = models.TextField(blank=True)
+    # A sign-in started on the subdomain is bound to that browser: the subdomain set a
+    # cookie with this value before sending it to the bare host (login CSRF). Empty for a
+    # sign-in started on the bare host: the subdomain then asks the agent to confirm.
+    binding = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in hand-off")
+        verbose_name_plural = _("sign-in hand-offs")
+
+    def __str__(self) -> str:
+        return f"hand-off to {self.authority_id} until {self.expires_at:%H:%M:%S}"

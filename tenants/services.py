@@ -203,3 +203,20 @@ def create_operator(*, email: str, first_name: str = "", last_name: str = "",
         user.set_password(password)  # None: unusable
         user.save()
     return user, True
+
+
+@transaction.atomic
+def set_sign_in_settings(authority: Authority, *, organisations: list[str], sso_only: bool,
+                         operator) -> Authority:
+    """The authority's ProConnect settings (tenants/sso/), journalled in the operator
+    log (SIRENs and SIRETs of organisations are no personal data)."""
+    before = {"organisations": list(authority.sso_organisations),
+              "sso_only": authority.sso_only}
+    authority.sso_organisations = Authority._meta.get_field("sso_organisations").clean(
+        list(organisations), authority)
+    authority.sso_only = sso_only
+    authority.save(update_fields=["sso_organisations", "sso_only"])
+    after = {"organisations": authority.sso_organisations, "sso_only": authority.sso_only}
+    if after != before:
+        record_action(operator, "sign_in_settings_changed", authority, old=before, new=after)
+    return authority

@@ -8,6 +8,7 @@ from celery import shared_task
 from tenants.lifecycle import send_trial_reminders as _send_trial_reminders
 from tenants.provisioning import ProvisioningError
 from tenants.provisioning import refill_spares as _refill_spares
+from tenants.sso.services import prune_expired_handoffs
 
 log = logging.getLogger(__name__)
 
@@ -29,3 +30,9 @@ def refill_spare_schemas() -> int:
     except ProvisioningError:
         log.warning("spare schemas not refilled: template unavailable", exc_info=True)
         return 0
+
+
+@shared_task(name="tenants.prune_sign_in_handoffs")
+def prune_sign_in_handoffs() -> int:
+    """Every five minutes: ProConnect hand-offs left unused past their minute."""
+    return prune_expired_handoffs()

@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AUTHORITY_ROLES, Role, Service, Site, User
+from accounts.permissions import may_sign_in_with_password
 
 
 class LoginForm(AuthenticationForm):
@@ -19,10 +20,14 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("Incorrect e-mail address or password."),
         "unverified": _("Please confirm your e-mail address first: follow the link we sent "
                         "you."),
+        "sso_only": _("Your authority's agents sign in with ProConnect: use the "
+                      "“Sign in with ProConnect” button."),
     }
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
+        if not may_sign_in_with_password(user, getattr(self.request, "tenant", None)):
+            raise forms.ValidationError(self.error_messages["sso_only"], code="sso_only")
         if not user.is_email_verified:
             raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
 

@@ -120,6 +120,8 @@ class User(AbstractBaseUser):
                        default=default_roles, verbose_name=_("roles"))
     is_active = models.BooleanField(_("active"), default=True)
     email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    # Kept up to date from the identity provider's claims at each ProConnect sign-in.
+    organizational_unit = models.CharField(_("unit"), max_length=300, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects = UserManager()
@@ -166,6 +168,7 @@ class AccessChannel(models.TextChoices):
     COMMAND_LINE = "command_line", _("Command line")
     ONBOARDING = "onboarding", _("Onboarding of the authority")
     SIGN_UP = "sign_up", _("Sign-up")
+    PROCONNECT = "proconnect", _("First sign-in with ProConnect")
 
 
 class AccessChange(models.Model):
@@ -221,3 +224,43 @@ class AccessChange(models.Model):
     @property
     def activity_changed(self) -> bool:
         return self.was_active is not None and self.was_active != self.is_active
+
+
+class SignInOutcome(models.TextChoices):
+    """How a single sign-on attempt ended (the reason of a refusal)."""
+
+    SIGNED_IN = "signed_in", _("Signed in")
+    ACCOUNT_CREATED = "account_created", _("Signed in, account created")
+    PROVIDER_ERROR = "provider_error", _("Refused by the identity provider")
+    BAD_STATE = "bad_state", _("Unknown or replayed sign-in attempt")
+    INVALID_TOKEN = "invalid_token", _("Identity not verified (token refused)")
+    NO_AUTHORITY = "no_authority", _("Organisation of no authority")
+    HANDOFF_REFUSED = "handoff_refused", _("Expired, reused or forged hand-off")
+    OUTSIDE_DOMAINS = "outside_domains", _("Address outside the authority's domains")
+    INACTIVE = "inactive", _("Account deactivated")
+
+
+class SignInRecord(models.Model):
+    """One single sign-on attempt, in the schema where it ended: an authority's (its
+    admins read them) or the public one (attempts that reached no authority: no person
+    is named there). `member_label` names the member only when the attempt reached an
+    account of this authority."""
+
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    method = models.CharField(_("method"), max_length=20, default="proconnect")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=SignInOutcome.choices)
+    member = models.ForeignKey(User, verbose_name=_("user"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    member_label = models.CharField(_("user"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("single sign-on attempt")
+        verbose_name_plural = _("single sign-on attempts")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.outcome}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome in (SignInOutcome.SIGNED_IN, SignInOutcome.ACCOUNT_CREATED)

@@ -147,3 +147,17 @@ purchase_manager_required = rule_required(can_manage_purchases)
 agec_viewer_required = rule_required(can_view_agec)
 operator_required = rule_required(can_operate, login_url="operator:login",
                                   second_factor=True)
+
+
+def may_sign_in_with_password(user, authority) -> bool:
+    """Password sign-in (web page and API token): refused to the agents of an authority
+    set to "ProConnect only" while ProConnect is on; its administrators keep their
+    password, the way back in if ProConnect fails. Sign-up is closed there too."""
+    if not password_accounts_closed(authority):
+        return True
+    return roles_grant_administration(user.roles, user.is_active)
+
+
+def password_accounts_closed(authority) -> bool:
+    """The authority's agents sign in with ProConnect only (no sign-up, no password)."""
+    return bool(getattr(authority, "sso_only", False) and settings.PROCONNECT_ENABLED)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import CharField, QuerySet, Value
 
-from accounts.models import PLACES_CACHE, AccessChange, Service, Site, User
+from accounts.models import PLACES_CACHE, AccessChange, Service, SignInRecord, Site, User
 from core.cache import cached
 
 JOURNAL_PAGE_SIZE = 50
@@ -16,6 +16,12 @@ def access_journal() -> QuerySet[AccessChange]:
     """The journal of role and access changes of the current authority, latest first.
     Every line carries its people as text: no join, whatever the page size."""
     return AccessChange.objects.order_by("-created_at", "-pk")
+
+
+def single_sign_ons() -> QuerySet[SignInRecord]:
+    """ProConnect sign-in attempts that reached this authority, latest first (people as
+    text, no join)."""
+    return SignInRecord.objects.order_by("-created_at", "-pk")
 
 
 def members_with_role(role: str, *, include_inactive: bool = False) -> QuerySet[User]:

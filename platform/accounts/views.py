@@ -1,12 +1,14 @@
 """Accounts pages of an authority: sign-in, sign-up, e-mail verification, and the
 authority admin's pages for users, services and sites."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -15,8 +17,10 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors, services
 from accounts.forms import LoginForm, MemberForm, ServiceForm, SignupForm, SiteForm
 from accounts.models import Service, Site, User
-from accounts.permissions import authority_admin_required
+from accounts.permissions import authority_admin_required, password_accounts_closed
+from accounts.sso import oidc
 from accounts.tokens import email_verification_token
+from core.links import absolute_url
 
 
 class LoginView(auth_views.LoginView):
@@ -24,9 +28,37 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        # The ProConnect button only when the operator configured it (tenants/sso/).
+        return super().get_context_data(
+            **kwargs, proconnect_enabled=settings.PROCONNECT_ENABLED,
+            passwords_closed=password_accounts_closed(getattr(self.request, "tenant", None)))
+
+
+class LogoutView(auth_views.LogoutView):
+    """Signing out also ends the ProConnect session when the agent signed in with it."""
+
+    def post(self, request, *args, **kwargs):
+        id_token = request.session.get(oidc.ID_TOKEN_SESSION_KEY, "")
+        response = super().post(request, *args, **kwargs)
+        end_session = oidc.end_session_url(
+            id_token=id_token, state=oidc.logout_state(request.tenant.slug),
+            post_logout_redirect_uri=absolute_url(reverse(
+                "sso:logged_out", urlconf=settings.PUBLIC_SCHEMA_URLCONF)))
+        if not end_session:
+            return response
+        # A page that moves on by itself, not a redirect: the content security policy's
+        # form-action ('self') would stop this form's redirects at ProConnect's host.
+        return render(request, "accounts/sso/logging_out.html", {"end_session": end_session})
+
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    if password_accounts_closed(request.tenant):
+        # "ProConnect only": the first ProConnect sign-in creates the account.
+        messages.info(request, _("Your authority's agents sign in with ProConnect: your "
+                                 "account is created at your first sign-in."))
+        return redirect("accounts:login")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -93,7 +125,8 @@ def access_journal(request):
     """Who changed whose roles or access, when, from what to what (latest first)."""
     page = Paginator(selectors.access_journal(), selectors.JOURNAL_PAGE_SIZE).get_page(
         request.GET.get("page"))
-    return render(request, "accounts/admin/journal.html", {"page": page})
+    sign_ins = selectors.single_sign_ons()[:selectors.JOURNAL_PAGE_SIZE]
+    return render(request, "accounts/admin/journal.html", {"page": page, "sign_ins": sign_ins})
 
 
 def _crud_list(request, model, template):

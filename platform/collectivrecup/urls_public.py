@@ -24,6 +24,8 @@ operator_patterns = (
         path("authorities/new/", operator_console.authority_create, name="authority_create"),
         path("authorities/<slug:slug>/", operator_console.authority_detail,
              name="authority_detail"),
+        path("authorities/<slug:slug>/sign-in/", operator_console.authority_sign_in,
+             name="authority_sign_in"),
         path("authorities/<slug:slug>/exports/", offboarding_views.operator_export_request,
              name="export_request"),
         path("authorities/<slug:slug>/exports/<int:pk>/",
@@ -66,6 +68,8 @@ urlpatterns = [
     path("operator/", include(operator_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("impact/", analytics_views.public_impact, name="public_impact"),
+    # ProConnect's redirect URI (tenants/sso/): registered once, on the bare host.
+    path("oidc/", include("tenants.sso.public_urls")),
     path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
     # Partner API (exchange/partners/api/), bare host only.
     path("", include("exchange.partners.api.urls")),

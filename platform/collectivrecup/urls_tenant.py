@@ -17,6 +17,7 @@ api_patterns = ([*sharing_api_urls.urlpatterns, *listing_api_urls.urlpatterns], 
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/proconnect/", include("tenants.sso.urls")),
     path("accounts/", include("accounts.urls")),
     path("listings/partners/", include("exchange.partners.urls")),
     # Statistics pages (analytics/urls.py, namespace `statistics`) share the /listings/

@@ -36,6 +36,7 @@ WITHHELD_TABLES: dict[str, str] = {
     "otp_static_staticdevice": "second-factor backup devices",
     "otp_static_statictoken": "second-factor backup codes",
     "otp_email_emaildevice": "second-factor e-mail devices",
+    "tenants_signinhandoff": "ProConnect sign-ins in flight (a minute): ID tokens and claims",
 }
 
 # (table, column) -> (SQL expression written instead of the value, why)

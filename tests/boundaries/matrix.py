@@ -247,6 +247,9 @@ ROWS: dict[str, Row] = {
     # --- Bare host: public pages ---------------------------------------------------------
     "public:landing": same_for_all(OK),
     "public:public_impact": same_for_all(OK),
+    "public:sso:authenticate": same_for_all(NOT_FOUND),  # ProConnect off, as here
+    "public:sso:callback": same_for_all(NOT_FOUND),
+    "public:sso:logged_out": same_for_all(REDIRECT),  # no valid state: to the landing page
     "public:set_language": same_for_all(REDIRECT, method=POST),
     # Without STRIPE_WEBHOOK_SECRET (tests, manual billing) the route answers 404.
     "public:stripe_webhook": same_for_all(NOT_FOUND, method=POST),
@@ -270,6 +273,7 @@ ROWS: dict[str, Row] = {
                                                      operator=NOT_FOUND),
     "public:operator:delete_data": operator_page(method=POST, kwargs=_slug_a),
     "public:operator:billing": operator_page(kwargs=_slug_a),
+    "public:operator:authority_sign_in": operator_page(method=POST, kwargs=_slug_a),
     "public:operator:partners": operator_page(),
     "public:operator:partner_create": operator_page(method=POST),
     "public:operator:partner_key_create": operator_page(method=POST),
@@ -302,6 +306,10 @@ ROWS: dict[str, Row] = {
     # A forged verification link: 400 for everyone.
     "tenant:accounts:verify_email": same_for_all(BAD_REQUEST, kwargs=lambda w: BOGUS_LINK),
     "tenant:accounts:profile": page(),
+    # ProConnect (tenants/sso/): off unless the operator configured it, as here.
+    "tenant:sso:start": same_for_all(NOT_FOUND),
+    "tenant:sso:handoff": same_for_all(NOT_FOUND),
+    "tenant:sso:choose_service": page(),
     "tenant:accounts:password_reset": same_for_all(OK),
     "tenant:accounts:password_reset_done": same_for_all(OK),
     "tenant:accounts:password_reset_confirm": same_for_all(OK, kwargs=lambda w: BOGUS_LINK),

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
 from pathlib import Path
@@ -75,9 +77,17 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def served_instance(tmp_path_factory) -> ServedInstance:
+    with serve_instance(tmp_path_factory) as instance:
+        yield instance
+
+
+@contextmanager
+def serve_instance(tmp_path_factory, **extra_env: str) -> Iterator[ServedInstance]:
+    """Migrate, seed and serve an instance (environment `extra_env` added), in a
+    database and a var/ folder of its own; stopped and dropped on exit."""
     base_url = os.environ.get("DATABASE_URL")
     assert base_url, "browser tests need DATABASE_URL (run them through `make test`)"
-    db_name = f"collectivrecup_browser_{os.getpid()}"
+    db_name = f"collectivrecup_browser_{os.getpid()}{'_env' if extra_env else ''}"
     database_url = create_database(base_url, db_name)
     var_dir = tmp_path_factory.mktemp("instance")
     port = _free_port()  # before env: links in e-mails carry it
@@ -92,6 +102,7 @@ def served_instance(tmp_path_factory) -> ServedInstance:
         "WEB_CONCURRENCY": "2",
         "PYTHONUNBUFFERED": "1",
         "PORT": str(port),
+        **extra_env,
     }
     env.pop("DEMO_PASSWORD", None)
     manage = [sys.executable, str(ROOT / "manage.py")]

@@ -44,4 +44,6 @@ def test_the_siret_moves_to_the_authority(chatellerault, billing, stats, moved):
     with connection.cursor() as cursor:  # ALTER TABLE refuses pending deferred checks
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _migrate(AFTER)
-    assert Authority.objects.get(pk=chatellerault.pk).siret == moved
+    # Only the column this migration writes: later migrations add columns to the row.
+    assert Authority.objects.filter(pk=chatellerault.pk).values_list(
+        "siret", flat=True).get() == moved

@@ -213,6 +213,36 @@ OPERATOR_SESSION_IDLE_SECONDS = int(os.environ.get("OPERATOR_SESSION_IDLE_SECOND
                                                    str(15 * 60)))
 IDLE_STAMP_RESOLUTION_SECONDS = 60
 
+# --- ProConnect (tenants/sso/, accounts/sso/) ---------------------------------------
+# One OpenID Connect client for the whole platform, registered once by the operator
+# with ProConnect (docs/operations.md). Off unless the three values are set. The
+# callback lives on the bare host (/oidc/callback/); the agent's session is then handed
+# to their authority's subdomain with a signed, single-use token valid SSO_HANDOFF_MAX_AGE
+# seconds. No session cookie spans subdomains: SESSION_COOKIE_DOMAIN stays unset.
+PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER", "").strip().rstrip("/")
+PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "").strip()
+PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "").strip()
+PROCONNECT_ENABLED = bool(PROCONNECT_ISSUER and PROCONNECT_CLIENT_ID and PROCONNECT_CLIENT_SECRET)
+# Optional: an assurance level to ask for (e.g. "eidas1"); the ID token's acr must match.
+PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "").strip()
+# How long the provider's discovery document and keys are kept (seconds).
+PROCONNECT_METADATA_CACHE_SECONDS = 3600
+SSO_HANDOFF_MAX_AGE = 60
+# mozilla-django-oidc reads these; the provider's endpoints come from its discovery
+# document (accounts/sso/oidc.py), not from settings.
+OIDC_RP_CLIENT_ID = PROCONNECT_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = PROCONNECT_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get(
+    "PROCONNECT_SCOPES", "openid given_name usual_name email uid siret organizational_unit")
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = env_bool("PROCONNECT_USE_PKCE", True)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+OIDC_TIMEOUT = 10
+OIDC_VERIFY_KID = True
+OIDC_ALLOW_UNSECURED_JWT = False
+OIDC_CREATE_USER = False
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -358,6 +388,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "tenants-refill-spare-schemas": {
         "task": "tenants.refill_spare_schemas",
         "schedule": 10 * 60.0,  # every ten minutes
+    },
+    "tenants-prune-sign-in-handoffs": {
+        "task": "tenants.prune_sign_in_handoffs",
+        "schedule": 5 * 60.0,  # every five minutes
     },
     "tenants-trial-reminders": {
         "task": "tenants.send_trial_reminders",

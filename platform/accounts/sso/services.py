@@ -1,0 +1,97 @@
+"""What a verified ProConnect identity does to the accounts of the authority whose
+schema the connection points at (the subdomain that took the hand-off over).
+
+- An account with the verified e-mail: it is that agent (a password account is linked
+  by its e-mail); their names, unit and e-mail verification follow the claims.
+- No account: one is created just in time when the e-mail is within the authority's
+  e-mail domains (the agent then chooses their service), refused otherwise.
+- Every attempt is recorded (accounts.models.SignInRecord), in this schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import (
+    AccessChannel,
+    Role,
+    Service,
+    SignInOutcome,
+    SignInRecord,
+    User,
+)
+from accounts.services import person_label, record_access_change
+
+NAME_MAX = 150
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    outcome: str
+    user: User | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
+
+
+def record_attempt(outcome: str, member: User | None = None) -> SignInRecord:
+    """Journal one attempt in the current schema. Only a member of this authority is
+    named; a refusal before an account was found names nobody."""
+    return SignInRecord.objects.create(
+        outcome=outcome, member=member, member_label=person_label(member) if member else "")
+
+
+def _names(claims: dict) -> dict:
+    return {
+        "first_name": str(claims.get("given_name", "")).strip()[:NAME_MAX],
+        "last_name": str(claims.get("usual_name", "")).strip()[:NAME_MAX],
+        "organizational_unit": str(claims.get("organizational_unit") or "").strip()[:300],
+    }
+
+
+@transaction.atomic
+def sign_in_with_claims(*, authority, claims: dict) -> SignInResult:
+    """The account `claims` (verified by accounts.sso.oidc) sign in to, created or
+    updated; or a refusal. `authority` is the current schema's authority."""
+    email = User.objects.normalize_email(str(claims.get("email", ""))).strip().lower()
+    user = User.objects.select_for_update().filter(email__iexact=email).first()
+    names = _names(claims)
+    if user is None:
+        if not email or not authority.accepts_email(email):
+            record_attempt(SignInOutcome.OUTSIDE_DOMAINS)
+            return SignInResult(SignInOutcome.OUTSIDE_DOMAINS)
+        user = User.objects.create_user(
+            email=email, password=None, roles=[Role.AGENT],
+            email_verified_at=timezone.now(), **names)
+        record_access_change(actor=user, member=user, roles_before=[], was_active=None,
+                             via=AccessChannel.PROCONNECT)
+        record_attempt(SignInOutcome.ACCOUNT_CREATED, user)
+        return SignInResult(SignInOutcome.ACCOUNT_CREATED, user)
+    if not user.is_active:
+        record_attempt(SignInOutcome.INACTIVE, user)
+        return SignInResult(SignInOutcome.INACTIVE)
+    changed = [field for field, value in names.items()
+               if value and getattr(user, field) != value]
+    for field in changed:
+        setattr(user, field, names[field])
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        changed.append("email_verified_at")
+    if changed:
+        user.save(update_fields=changed)
+    record_attempt(SignInOutcome.SIGNED_IN, user)
+    return SignInResult(SignInOutcome.SIGNED_IN, user)
+
+
+def needs_service(user: User) -> bool:
+    """A first ProConnect visit asks the agent for their service (when there are any)."""
+    return user.service_id is None and Service.objects.filter(is_active=True).exists()
+
+
+def choose_service(user: User, service) -> None:
+    user.service = service
+    user.save(update_fields=["service"])
