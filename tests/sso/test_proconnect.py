@@ -15,7 +15,14 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AccessChange, AccessChannel, SignInOutcome, SignInRecord, User
+from accounts.models import (
+    AccessChange,
+    AccessChannel,
+    Service,
+    SignInOutcome,
+    SignInRecord,
+    User,
+)
 from tenants.models import SignInHandoff
 from tenants.tasks import prune_sign_in_handoffs
 from tests.accounts.factories import PASSWORD, ServiceFactory, agent, authority_admin
@@ -103,6 +110,8 @@ def refused(response, status=403):
 
 def test_valid_sign_in_creates_the_agent_and_opens_a_session_on_their_subdomain_only(
         provider, chatellerault):
+    with in_authority(chatellerault):  # no service to choose: straight to the home page
+        Service.objects.update(is_active=False)
     flow = Flow(provider)
     client = land(flow.authorize(came_from=chatellerault), chatellerault)
     assert client.landing.status_code == 302 and client.landing["Location"] == "/"
