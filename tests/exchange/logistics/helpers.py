@@ -5,7 +5,7 @@ from datetime import time, timedelta
 
 from django.utils import timezone
 
-from exchange.listings.models import ClosureReason
+from exchange.listings.models import ClosureReason, Listing
 from exchange.listings.recipients import Recipient
 from exchange.listings.services.closure import close_listing
 from exchange.listings.services.reservation import set_reservation
@@ -18,7 +18,9 @@ from tests.exchange.listings.factories import published_listing
 def reserved_listing(poster=None, quantity=10, **data):
     poster = poster or agent()
     listing = published_listing(poster=poster, quantity=quantity, **data)
-    return set_reservation(listing=listing, actor=poster, reserved_for="Direction des sports")
+    set_reservation(listing=listing, actor=poster, reserved_for="Direction des sports")
+    # Loaded with its relations, so tests may read them outside `in_authority`.
+    return Listing.objects.select_related("poster__service", "site").get(pk=listing.pk)
 
 
 def given_listing(poster=None, to_service=None, quantity=4, listing_quantity=10):
@@ -28,8 +30,8 @@ def given_listing(poster=None, to_service=None, quantity=4, listing_quantity=10)
     transfer = close_listing(listing=listing, actor=poster,
                              reason=ClosureReason.EXCHANGED_INTERNAL, quantity=quantity,
                              recipient=Recipient.service(to_service or ServiceFactory()))
-    listing.refresh_from_db()
-    return listing, transfer
+    return (Listing.objects.select_related("poster__service", "site").get(pk=listing.pk),
+            transfer)
 
 
 def place(site=None, **kwargs):
