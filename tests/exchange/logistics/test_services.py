@@ -247,7 +247,7 @@ def test_requested_planned_picked_up_delivered_with_two_emails(chatellerault, ca
         assert (transport.status, transport.round) == (TransportStatus.PLANNED, planned_round)
         assert sorted(m.to[0] for m in mail.outbox) == sorted(
             [taker.email, listing.poster.email])
-        assert "planned" in mail.outbox[0].subject.lower()
+        assert mail.outbox[0].subject.startswith("Transport planifié")  # in French
         mail.outbox.clear()
         services.mark_picked_up(actor=planner, transport=transport)
         transport.refresh_from_db()
@@ -259,7 +259,7 @@ def test_requested_planned_picked_up_delivered_with_two_emails(chatellerault, ca
         assert transport.status == TransportStatus.DELIVERED
         assert transport.delivered_at is not None
         assert len(mail.outbox) == 2
-        assert "delivered" in mail.outbox[0].subject.lower()
+        assert mail.outbox[0].subject.startswith("Livré")
 
 
 def test_no_email_before_commit(chatellerault, capture):
