@@ -93,7 +93,8 @@ def test_the_taking_service_asks_for_a_transfer(chatellerault):
         listing, transfer = given_listing(to_service=sports, quantity=3)
         site = SiteFactory()
     client = client_for(chatellerault, taker)
-    assert f"/logistics/listings/{listing.pk}/request/" in client.get("/logistics/").content.decode()
+    mine = client.get("/logistics/").content.decode()
+    assert f"/logistics/listings/{listing.pk}/request/" in mine
     response = client.post(f"/logistics/listings/{listing.pk}/request/",
                            _form(site, transfer=transfer.pk, quantity="3"))
     assert response.status_code == 302
