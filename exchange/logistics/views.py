@@ -60,10 +60,11 @@ def transport_create(request, pk: int):
         raise PermissionDenied
     may_close = listing.poster_id == request.user.pk and bool(listing.reserved_for)
     today = timezone.localdate()
+    left = quantity_left(listing)
     form = TransportForm(request.POST or None, listing=listing, may_close=may_close,
                          initial={"pickup_site": listing.site_id, "wished_from": today,
                                   "wished_until": today + timedelta(days=7),
-                                  "quantity": 1})
+                                  "quantity": max(left, 1)})
     if request.method == "POST" and form.is_valid():
         try:
             transport = services.request_transport(listing=listing, actor=request.user,
@@ -78,7 +79,7 @@ def transport_create(request, pk: int):
     weight = selectors.unit_weights([listing]).get(listing.pk)
     return render(request, "logistics/request_form.html", {
         "form": form, "listing": listing, "unit_weight": weight,
-        "quantity_left": quantity_left(listing),
+        "quantity_left": left,
         "transfers": selectors.giving_transfers(listing)}, status=400 if form.errors else 200)
 
 
