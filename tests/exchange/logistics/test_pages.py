@@ -2,11 +2,13 @@
 kept), follows the status; the logistics board by day and week with a bounded number of
 queries; rounds, picked up, delivered; the round sheet PDF; the teams' calendar feeds."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
+from pypdf import PdfReader
 
 from exchange.logistics.models import Round, TransportRequest, TransportStatus
 from tests.accounts.factories import ServiceFactory, SiteFactory, agent, logistics
@@ -205,7 +207,10 @@ def test_the_round_sheet_is_a_pdf(chatellerault):
         f"/logistics/rounds/{planned_round.pk}/sheet.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(
+        io.BytesIO(response.content)).pages).split())
+    assert "Armoire haute métallique × 2" in text
+    assert transport.pickup_contact in text
 
 
 def test_teams_page_adds_a_team_and_regenerates_its_address(chatellerault):
@@ -265,3 +270,21 @@ def test_cancelling_from_the_page(chatellerault):
     with in_authority(chatellerault):
         transport.refresh_from_db()
     assert transport.status == TransportStatus.CANCELLED
+
+
+def test_an_admin_gives_the_logistics_role_on_the_users_page(chatellerault):
+    from accounts.models import Role
+    from tests.accounts.factories import authority_admin
+
+    with in_authority(chatellerault):
+        admin, member = authority_admin(), agent()
+    client = client_for(chatellerault, admin)
+    form = client.get(f"/accounts/admin/users/{member.pk}/").content.decode()
+    assert 'value="logistics"' in form
+    response = client.post(f"/accounts/admin/users/{member.pk}/", {
+        "roles": ["agent", "logistics"], "service": member.service_id, "is_active": "on"})
+    assert response.status_code == 302
+    with in_authority(chatellerault):
+        member.refresh_from_db()
+    assert member.roles == [Role.AGENT, Role.LOGISTICS]
+    assert client_for(chatellerault, member).get("/logistics/board/").status_code == 200
