@@ -503,6 +503,10 @@ ROWS: dict[str, Row] = {
     "tenant:api:shared-listing-photo": api(
         kwargs=lambda w: {**_shared_api(w), "photo_id": w.objects["a_shared_photo"].pk,
                           "size": "thumb"}, names_a_object=False, agent_a=NOT_FOUND),
+    # Transports (issue 18): an agent's own requests; B's members find none of A's.
+    "tenant:api:transport-list": api("agent"),
+    "tenant:api:transport-detail": api("agent", kwargs=lambda w: {
+        "id": w.objects["a_transport"].pk}),
     "tenant:api:listing-list": api(),
     "tenant:api:listing-detail": api(kwargs=_pk("a_listing")),
     "tenant:api:listing-approve": api("moderator", method=POST, kwargs=_pk("a_listing")),
