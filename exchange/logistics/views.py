@@ -185,7 +185,9 @@ def round_detail(request, pk: int):
 @require_POST
 def round_add(request, pk: int):
     planned_round = _round(pk)
-    transport = TransportRequest.objects.filter(pk=request.POST.get("transport") or 0).first()
+    chosen = request.POST.get("transport", "")
+    transport = (TransportRequest.objects.filter(pk=int(chosen)).first()
+                 if chosen.isdigit() else None)
     if transport is None:
         messages.error(request, _("Choose a transport request."))
     else:

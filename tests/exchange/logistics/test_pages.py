@@ -288,3 +288,38 @@ def test_an_admin_gives_the_logistics_role_on_the_users_page(chatellerault):
         member.refresh_from_db()
     assert member.roles == [Role.AGENT, Role.LOGISTICS]
     assert client_for(chatellerault, member).get("/logistics/board/").status_code == 200
+
+
+def test_the_board_shows_one_day_or_its_week(chatellerault):
+    with in_authority(chatellerault):
+        planner = logistics()
+        the_team = team()
+        monday = TODAY() + timedelta(days=7 - TODAY().weekday())  # next Monday
+        rounds = {}
+        for offset in (0, 2):
+            listing = reserved_listing()
+            rounds[offset] = plan(planner, [ask(listing, listing.poster)], the_team=the_team,
+                                  day=monday + timedelta(days=offset))
+    client = client_for(chatellerault, planner)
+    day = client.get(f"/logistics/board/?day={monday.isoformat()}")
+    assert day.context["rounds"] == [rounds[0]]
+    friday = (monday + timedelta(days=4)).isoformat()
+    week = client.get(f"/logistics/board/?view=week&day={friday}")
+    assert week.context["rounds"] == [rounds[0], rounds[2]]
+    # A day that is no date shows today, not an error.
+    assert client.get("/logistics/board/?day=31-02").context["day"] == TODAY()
+
+
+def test_adding_to_a_round_from_its_page(chatellerault):
+    with in_authority(chatellerault):
+        planner = logistics()
+        first, second = reserved_listing(), reserved_listing()
+        planned_round = plan(planner, [ask(first, first.poster)])
+        waiting = ask(second, second.poster)
+    client = client_for(chatellerault, planner)
+    url = f"/logistics/rounds/{planned_round.pk}/add/"
+    assert client.post(url, {"transport": "abc"}).status_code == 302  # no such request
+    client.post(url, {"transport": waiting.pk})
+    with in_authority(chatellerault):
+        waiting.refresh_from_db()
+    assert (waiting.round_id, waiting.status) == (planned_round.pk, TransportStatus.PLANNED)
