@@ -67,9 +67,11 @@ def _check_place(place: Place, which: str) -> None:
 
 
 def _requested_elsewhere(listing: Listing, transfer: Transfer | None) -> int:
-    """Items already in a live transport request of the same source."""
+    """Items already in a live transport request of the same source. A delivery that
+    recorded its transfer is counted by the listing's quantity left, not here."""
     live = (TransportRequest.objects.filter(listing=listing, transfer=transfer)
-            .exclude(status=TransportStatus.CANCELLED))
+            .exclude(status=TransportStatus.CANCELLED)
+            .exclude(closing_transfer__isnull=False))
     return live.aggregate(total=Sum("quantity"))["total"] or 0
 
 

@@ -369,6 +369,8 @@ def test_delivery_of_part_of_a_reservation_leaves_the_rest(chatellerault):
         listing.refresh_from_db()
         assert listing.status == ListingStatus.PUBLISHED
         assert quantity_left(listing) == 6
+        # The four delivered are counted once (by the transfer): six may still go.
+        assert ask(listing, listing.poster, quantity=6).quantity == 6
 
 
 def test_a_closure_refused_refuses_the_delivery_with_its_message(chatellerault):
