@@ -59,6 +59,8 @@ DEMO_USERS = [
     ("admin", "Sophie", "Garnier", ["agent", "moderator", "authority_admin"], 3),
     # The finance team: enters the year's purchases for the AGEC declaration (issue 16).
     ("finances", "Karim", "Lefèvre", ["finance"], 5),
+    # The logistics team: plans rounds, carries taken items (issue 18).
+    ("logistique", "Marc", "Petit", ["logistics"], 1),
 ]
 
 DEMO_OPERATOR_EMAIL = "operateur@collectivrecup.example"

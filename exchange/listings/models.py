@@ -219,6 +219,18 @@ class Listing(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def is_taken(self) -> bool:
+        """Someone takes its items: reserved while published, or given (part or all)
+        to a service, another authority or a partner. Transport may then be asked."""
+        if self.status == ListingStatus.PUBLISHED and self.reserved_for:
+            return True
+        return self.transfers.filter(reason__in=GIVING_REASONS).exists()
+
+    def taker_service_ids(self) -> set[int]:
+        """The services of this authority that received items of this listing."""
+        return set(self.transfers.filter(recipient_service__isnull=False)
+                   .values_list("recipient_service_id", flat=True))
+
 
 def photo_path(instance, filename: str) -> str:
     return f"listings/{instance.listing_id}/{filename}"

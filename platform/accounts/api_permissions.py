@@ -9,7 +9,7 @@ credentials were sent or they were wrong); members without the role get 403.
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from accounts.permissions import can_moderate, can_use_exchange, can_view_agec
+from accounts.permissions import can_moderate, can_use_exchange, can_view_agec, is_agent
 
 
 class IsMember(BasePermission):
@@ -37,3 +37,12 @@ class IsAgecViewer(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return can_view_agec(request.user)
+
+
+class IsAgent(BasePermission):
+    """An agent of this authority (the web pages' `agent_required`)."""
+
+    message = _("Only agents can do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_agent(request.user)

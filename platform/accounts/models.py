@@ -36,10 +36,12 @@ class Role(models.TextChoices):
     MODERATOR = "moderator", _("Moderator")
     AUTHORITY_ADMIN = "authority_admin", _("Authority administrator")
     FINANCE = "finance", _("Finance")
+    LOGISTICS = "logistics", _("Logistics")
     OPERATOR = "operator", _("Platform operator")
 
 
-AUTHORITY_ROLES = (Role.AGENT, Role.MODERATOR, Role.FINANCE, Role.AUTHORITY_ADMIN)
+AUTHORITY_ROLES = (Role.AGENT, Role.MODERATOR, Role.FINANCE, Role.LOGISTICS,
+                   Role.AUTHORITY_ADMIN)
 
 
 def default_roles() -> list[str]:

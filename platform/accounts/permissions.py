@@ -89,6 +89,50 @@ def can_view_agec(user) -> bool:
     return can_moderate(user) or is_finance(user) or can_administer(user)
 
 
+def is_logistics(user) -> bool:
+    """A member of the authority's logistics team: plans and carries transports."""
+    return user_has_role(user, Role.LOGISTICS)
+
+
+def can_plan_transport(user) -> bool:
+    """May use the logistics board (issue 18): teams, rounds, picked up and delivered,
+    every transport request of the authority: the logistics team and administrators."""
+    return is_logistics(user) or can_administer(user)
+
+
+def can_request_transport(user, listing) -> bool:
+    """May ask for transport of a taken listing (reserved, or given to a service,
+    another authority or a partner): its poster, or an agent of the service that took
+    it. `listing` is an exchange Listing, read through its own `is_taken()` and
+    `taker_service_ids()` (accounts sits below the exchange and never imports it)."""
+    if not is_agent(user) or not listing.is_taken():
+        return False
+    if listing.poster_id == user.pk:
+        return True
+    return user.service_id is not None and user.service_id in listing.taker_service_ids()
+
+
+def can_use_transports(user) -> bool:
+    """May open the transport pages at all: agents (their requests) and planners."""
+    return is_agent(user) or can_plan_transport(user)
+
+
+def can_follow_transport(user, transport) -> bool:
+    """May see a transport request and its status: the agent who asked for it, the
+    listing's poster, and whoever plans transports."""
+    if can_plan_transport(user):
+        return True
+    return is_agent(user) and user.pk in (transport.requested_by_id,
+                                          transport.listing.poster_id)
+
+
+def can_cancel_transport(user, transport) -> bool:
+    """May cancel a transport request not picked up yet: its requester and planners."""
+    return transport.is_cancellable and (
+        can_plan_transport(user)
+        or (is_agent(user) and transport.requested_by_id == user.pk))
+
+
 def roles_grant_administration(roles, is_active: bool) -> bool:
     """Would an account with `roles` (and this access) administer the authority? Used
     by accounts.services to keep an admin from locking themself out and to keep one
@@ -107,6 +151,7 @@ def permission_flags(user) -> dict[str, bool]:
         "manage_purchases": can_manage_purchases(user),
         "view_agec": can_view_agec(user),
         "operate": can_operate(user),
+        "plan_transport": can_plan_transport(user),
     }
 
 
@@ -145,6 +190,8 @@ authority_admin_required = rule_required(can_administer)
 factor_manager_required = rule_required(can_manage_factors)
 purchase_manager_required = rule_required(can_manage_purchases)
 agec_viewer_required = rule_required(can_view_agec)
+transport_planner_required = rule_required(can_plan_transport)
+transport_member_required = rule_required(can_use_transports)
 operator_required = rule_required(can_operate, login_url="operator:login",
                                   second_factor=True)
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from collectivrecup import views
 from exchange.listings import urls as listing_urls
 from exchange.listings.api import urls as listing_api_urls
+from exchange.logistics.api import urls as logistics_api_urls
 from exchange.sharing import urls as sharing_urls
 from exchange.sharing.api import urls as sharing_api_urls
 
@@ -12,8 +13,9 @@ from exchange.sharing.api import urls as sharing_api_urls
 # namespace `exchange` (names are the contract of views, templates, e-mails and tests).
 exchange_patterns = ([*listing_urls.urlpatterns, *sharing_urls.urlpatterns], "exchange")
 # The agents' API under /api/v1/, namespace `api`: the listings' routes end with the
-# catch-all 404, so the shared listings' routes come first.
-api_patterns = ([*sharing_api_urls.urlpatterns, *listing_api_urls.urlpatterns], "api")
+# catch-all 404, so the shared listings' and the transports' routes come first.
+api_patterns = ([*sharing_api_urls.urlpatterns, *logistics_api_urls.urlpatterns,
+                 *listing_api_urls.urlpatterns], "api")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +26,7 @@ urlpatterns = [
     # prefix with the exchange's pages.
     path("listings/", include("analytics.urls")),
     path("listings/", include(exchange_patterns)),
+    path("logistics/", include("exchange.logistics.urls")),
     path("api/v1/", include(api_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/export/", include("tenants.offboarding.urls")),

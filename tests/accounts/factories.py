@@ -61,6 +61,11 @@ def finance(**kwargs) -> User:
     return UserFactory(roles=[Role.FINANCE], **kwargs)
 
 
+def logistics(**kwargs) -> User:
+    """A member of the logistics team only (issue 18): plans and carries transports."""
+    return UserFactory(roles=[Role.LOGISTICS], **kwargs)
+
+
 def authority_admin(**kwargs) -> User:
     return UserFactory(roles=[Role.AGENT, Role.MODERATOR, Role.AUTHORITY_ADMIN], **kwargs)
 

@@ -308,6 +308,16 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
                               reason=ClosureReason.EXCHANGED_OTHER_AUTHORITY,
                               recipient=Recipient.authority(b.slug))
                 for _ in range(2))
+            # Transports of A (issue 18): one asked for by its agent, one planned in a
+            # round of A's team by A's admin (no actor of the matrix plans in A).
+            from tests.exchange.logistics.helpers import ask, plan, team  # (this world only)
+
+            objects["a_team"] = team("Équipe MTXA")
+            objects["a_transport"], planned = (
+                ask(given, a_agent, transfer=objects["a_transfer"], quantity=1)
+                for _ in range(2))
+            objects["a_round"] = plan(a_admin, [planned], the_team=objects["a_team"])
+            objects["a_transport_planned"] = planned
         with in_authority(c):
             _offer(c_offered)
         receipt = TransferReceipt.objects.get(giver=a, transfer_id=objects["a_transfer"].pk)

@@ -113,7 +113,7 @@ MEMBER_ROLES = {
     AGENT_A: {"member", "agent"},
     AGENT_B: {"member", "agent"},
     MODERATOR_B: {"member", "agent", "moderator", "moderator_or_admin"},
-    ADMIN_B: {"member", "agent", "moderator", "moderator_or_admin", "admin"},
+    ADMIN_B: {"member", "agent", "moderator", "moderator_or_admin", "admin", "planner"},
 }
 B_MEMBERS = {AGENT_B, MODERATOR_B, ADMIN_B}
 
@@ -353,6 +353,32 @@ ROWS: dict[str, Row] = {
     "tenant:exchange:listing_contact": page("agent", method=POST, kwargs=_pk("a_listing")),
     "tenant:exchange:listing_reserve": page(method=POST, kwargs=_pk("a_listing")),
     "tenant:exchange:listing_close": page(kwargs=_pk("a_listing")),
+    # --- Transports and the logistics board (issue 18) -------------------------------------
+    "tenant:logistics:my_transports": page("agent"),
+    # A's agent asks for transport of the listing it gave to B (a_given).
+    "tenant:logistics:transport_create": page("agent", kwargs=_pk("a_given")),
+    # A's agent follows its request; B's members find no such request on their host.
+    "tenant:logistics:transport_detail": page("agent", kwargs=_pk("a_transport")),
+    "tenant:logistics:transport_cancel": page("agent", method=POST,
+                                              kwargs=_pk("a_transport")),
+    "tenant:logistics:board": page("planner"),
+    "tenant:logistics:round_create": page("planner", method=POST),
+    "tenant:logistics:round_detail": page("planner", kwargs=_pk("a_round")),
+    "tenant:logistics:round_add": page("planner", method=POST, kwargs=_pk("a_round")),
+    "tenant:logistics:round_sheet": page("planner", kwargs=_pk("a_round")),
+    "tenant:logistics:transport_picked_up": page(
+        "planner", method=POST, kwargs=_pk("a_transport_planned")),
+    "tenant:logistics:transport_delivered": page(
+        "planner", method=POST, kwargs=_pk("a_transport_planned")),
+    "tenant:logistics:transport_unplan": page(
+        "planner", method=POST, kwargs=_pk("a_transport_planned")),
+    "tenant:logistics:teams": page("planner"),
+    "tenant:logistics:team_token": page("planner", method=POST, kwargs=_pk("a_team")),
+    # A team's calendar at its secret address, no sign-in: whoever holds A's token on
+    # A's host reads it; on B's host the token names nothing.
+    "tenant:logistics:team_feed": same_for_all(
+        OK, kwargs=lambda w: {"token": w.objects["a_team"].feed_token},
+        **_for(B_MEMBERS, NOT_FOUND)),
     "tenant:exchange:listing_extend": page(method=POST, kwargs=_pk("a_listing")),
     # Strangers get a 404 here (the view hides the route from anonymous callers).
     "tenant:exchange:listing_partner_offer": page(
@@ -485,6 +511,10 @@ ROWS: dict[str, Row] = {
     "tenant:api:shared-listing-photo": api(
         kwargs=lambda w: {**_shared_api(w), "photo_id": w.objects["a_shared_photo"].pk,
                           "size": "thumb"}, names_a_object=False, agent_a=NOT_FOUND),
+    # Transports (issue 18): an agent's own requests; B's members find none of A's.
+    "tenant:api:transport-list": api("agent"),
+    "tenant:api:transport-detail": api("agent", kwargs=lambda w: {
+        "id": w.objects["a_transport"].pk}),
     "tenant:api:listing-list": api(),
     "tenant:api:listing-detail": api(kwargs=_pk("a_listing")),
     "tenant:api:listing-approve": api("moderator", method=POST, kwargs=_pk("a_listing")),
