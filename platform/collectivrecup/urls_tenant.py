@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("listings/partners/", include("exchange.partners.urls")),
+    path("loans/", include("exchange.loans.urls")),
     # Statistics pages (analytics/urls.py, namespace `statistics`) share the /listings/
     # prefix with the exchange's pages.
     path("listings/", include("analytics.urls")),

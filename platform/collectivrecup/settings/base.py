@@ -331,6 +331,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "exchange.resend_pending_contacts_everywhere",
         "schedule": 5 * 60.0,  # every five minutes
     },
+    "loans-late-reminders": {
+        "task": "loans.send_late_reminders_everywhere",
+        "schedule": crontab(hour=8, minute=15),  # daily
+    },
     "partners-offer-due-listings": {
         "task": "partners.offer_due_listings_everywhere",
         "schedule": crontab(hour=6, minute=0),  # daily

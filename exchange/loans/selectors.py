@@ -1,0 +1,124 @@
+"""Reads of the loans (never write)."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import User
+from exchange.loans.models import (
+    HOLDING_STATUSES,
+    Booking,
+    BookingStatus,
+    LendableItem,
+    LendablePhoto,
+    LoanFeed,
+)
+
+LENT_STATUSES = (BookingStatus.PICKED_UP, BookingStatus.RETURNED)
+
+
+def catalogue() -> QuerySet[LendableItem]:
+    """The authority's lendable items, with their service, site and first photos."""
+    return (LendableItem.objects.filter(is_active=True)
+            .select_related("service", "site")
+            .prefetch_related(Prefetch("photos", queryset=LendablePhoto.objects.all())))
+
+
+def items_of_service(service_id: int) -> QuerySet[LendableItem]:
+    return LendableItem.objects.filter(service_id=service_id).select_related("service", "site")
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def bookings_between(start: date, end: date, *, item_id: int | None = None,
+                     service_id: int | None = None) -> QuerySet[Booking]:
+    """Bookings (not declined nor cancelled) overlapping [start, end], of one item or of
+    the items of one service, with their item and borrower: one query."""
+    bookings = (Booking.objects.filter(start__lte=end, end__gte=start)
+                .exclude(status__in=[BookingStatus.DECLINED, BookingStatus.CANCELLED])
+                .select_related("item", "borrower", "borrower_service"))
+    if item_id is not None:
+        bookings = bookings.filter(item_id=item_id)
+    if service_id is not None:
+        bookings = bookings.filter(item__service_id=service_id)
+    return bookings.order_by("start", "id")
+
+
+def waiting_bookings(service_id: int) -> QuerySet[Booking]:
+    """Requests the service has not answered yet."""
+    return (Booking.objects.filter(item__service_id=service_id,
+                                   status=BookingStatus.REQUESTED)
+            .select_related("item", "borrower", "borrower_service").order_by("start", "id"))
+
+
+def bookings_of(user: User) -> QuerySet[Booking]:
+    return (Booking.objects.filter(borrower=user).select_related("item", "item__service")
+            .order_by("-start", "-id"))
+
+
+def held_per_day(item_id: int, start: date, end: date) -> dict[date, int]:
+    """Units held by approved or picked-up bookings on each day of [start, end]."""
+    held: dict[date, int] = {}
+    rows = Booking.objects.filter(item_id=item_id, status__in=HOLDING_STATUSES,
+                                  start__lte=end, end__gte=start).values_list(
+        "start", "end", "quantity")
+    for first, last, quantity in rows:
+        day = max(first, start)
+        while day <= min(last, end):
+            held[day] = held.get(day, 0) + quantity
+            day = date.fromordinal(day.toordinal() + 1)
+    return held
+
+
+def service_addresses(service_id: int) -> list[str]:
+    """Who hears of a loan request: the active members of the owning service."""
+    return list(User.objects.filter(service_id=service_id, is_active=True)
+                .order_by("email").values_list("email", flat=True))
+
+
+def feed_of(service_id: int) -> LoanFeed | None:
+    return LoanFeed.objects.filter(service_id=service_id).first()
+
+
+def feed_by_token(token: str) -> LoanFeed | None:
+    return LoanFeed.objects.select_related("service").filter(token=token).first()
+
+
+@dataclass(frozen=True)
+class LoanFigures:
+    """What the loans of a period saved (docs/architecture.md, "Loans in the
+    statistics"): `unit_days` units × days lent, `bookings` loans that took place,
+    `purchases_avoided_eur` the declared value of one unit × the units of each loan,
+    summed over loans (each loan is a purchase the borrower did not make)."""
+
+    bookings: int
+    unit_days: int
+    purchases_avoided_eur: Decimal
+
+
+FIGURES_SQL = """
+SELECT COUNT(*),
+       COALESCE(SUM((LEAST(b."end", %(end)s) - GREATEST(b.start, %(start)s) + 1) * b.quantity), 0),
+       COALESCE(SUM(b.quantity * i.unit_value), 0)
+FROM loans_booking b JOIN loans_lendableitem i ON i.id = b.item_id
+WHERE b.status = ANY(%(statuses)s) AND b.start <= %(end)s AND b."end" >= %(start)s
+"""
+
+
+def loan_figures(start: date, end: date) -> LoanFigures:
+    """Loans picked up (or already returned) whose days meet [start, end], in the
+    current schema; days are counted inside the period only. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(FIGURES_SQL, {"start": start, "end": end,
+                                     "statuses": list(LENT_STATUSES)})
+        bookings, unit_days, avoided = cursor.fetchone()
+    return LoanFigures(bookings=bookings, unit_days=int(unit_days),
+                       purchases_avoided_eur=Decimal(avoided))
