@@ -357,6 +357,32 @@ ROWS: dict[str, Row] = {
     # A forged one-click link: 400 for everyone, before any sign-in.
     "tenant:exchange:outcome_confirm": same_for_all(
         BAD_REQUEST, kwargs=lambda w: {"token": "forged.token"}),
+    # --- Loans of shared equipment (issue 18): A's agent belongs to the lending service ---
+    "tenant:loans:catalogue": page(),
+    "tenant:loans:item_create": page(),
+    "tenant:loans:item_detail": page(kwargs=_pk("a_loan_item")),
+    "tenant:loans:item_edit": page(kwargs=_pk("a_loan_item")),
+    "tenant:loans:item_book": page(method=POST, kwargs=_pk("a_loan_item")),
+    "tenant:loans:item_damage": page(method=POST, kwargs=_pk("a_loan_item")),
+    "tenant:loans:item_photo": page(kwargs=lambda w: {
+        "pk": w.objects["a_loan_item"].pk, "photo_pk": w.objects["a_loan_photo"].pk,
+        "size": "thumb"}),
+    "tenant:loans:booking_detail": page(kwargs=_pk("a_booking")),
+    "tenant:loans:booking_approve": page(method=POST, kwargs=_pk("a_booking")),
+    "tenant:loans:booking_decline": page(method=POST, kwargs=_pk("a_booking")),
+    "tenant:loans:booking_pickup": page(method=POST, kwargs=_pk("a_booking")),
+    "tenant:loans:booking_return": page(method=POST, kwargs=_pk("a_booking_picked")),
+    "tenant:loans:booking_cancel": page(method=POST, kwargs=_pk("a_booking")),
+    "tenant:loans:booking_photo": page(kwargs=lambda w: {
+        "pk": w.objects["a_booking_picked"].pk, "photo_pk": w.objects["a_booking_photo"].pk,
+        "size": "thumb"}),
+    "tenant:loans:service_calendar": page(kwargs=lambda w: {
+        "service_pk": w.objects["a_service"].pk}),
+    # The feed's secret token is its only key (calendar programs send no cookie): anyone
+    # holding it reads A's feed on A's host; B's host does not know the token.
+    "tenant:loans:service_feed": same_for_all(
+        OK, kwargs=lambda w: {"token": w.objects["a_loan_feed"].token},
+        **_for(B_MEMBERS, NOT_FOUND)),
     "tenant:statistics:my_impact": page(),
     # --- Moderation, reports, statistics ------------------------------------------------------
     "tenant:exchange:moderation_queue": page("moderator"),
