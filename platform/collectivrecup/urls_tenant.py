@@ -5,6 +5,7 @@ from django.urls import include, path
 from collectivrecup import views
 from exchange.listings import urls as listing_urls
 from exchange.listings.api import urls as listing_api_urls
+from exchange.loans.api import urls as loan_api_urls
 from exchange.sharing import urls as sharing_urls
 from exchange.sharing.api import urls as sharing_api_urls
 
@@ -13,7 +14,8 @@ from exchange.sharing.api import urls as sharing_api_urls
 exchange_patterns = ([*listing_urls.urlpatterns, *sharing_urls.urlpatterns], "exchange")
 # The agents' API under /api/v1/, namespace `api`: the listings' routes end with the
 # catch-all 404, so the shared listings' routes come first.
-api_patterns = ([*sharing_api_urls.urlpatterns, *listing_api_urls.urlpatterns], "api")
+api_patterns = ([*sharing_api_urls.urlpatterns, *loan_api_urls.urlpatterns,
+                 *listing_api_urls.urlpatterns], "api")
 
 urlpatterns = [
     path("", views.home, name="home"),
