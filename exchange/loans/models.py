@@ -99,8 +99,15 @@ class Booking(models.Model):
 
     item = models.ForeignKey(LendableItem, on_delete=models.CASCADE, related_name="bookings",
                              verbose_name=_("item"))
+    # An agent of this authority; or, for an agent of a sharing partner (whose account
+    # lives in its own schema), none: `borrower_authority` names the partner and the
+    # label and address say who asked.
     borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="loan_bookings", verbose_name=_("borrower"))
+                                 null=True, blank=True, related_name="loan_bookings",
+                                 verbose_name=_("borrower"))
+    borrower_authority = models.SlugField(_("borrowing authority"), max_length=63, blank=True)
+    borrower_label = models.CharField(_("borrower"), max_length=300, blank=True)
+    borrower_email = models.EmailField(_("borrower's e-mail address"), blank=True)
     borrower_service = models.ForeignKey("accounts.Service", on_delete=models.SET_NULL,
                                          null=True, blank=True, related_name="+",
                                          verbose_name=_("borrowing service"))
@@ -128,6 +135,9 @@ class Booking(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="loan_booking_dates"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="loan_booking_quantity"),
+            models.CheckConstraint(
+                condition=Q(borrower__isnull=False) | ~Q(borrower_authority=""),
+                name="loan_booking_has_a_borrower"),
         ]
         indexes = [
             models.Index(fields=["item", "start", "end"], name="loan_booking_holding",
@@ -136,6 +146,18 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.start}–{self.end} × {self.quantity}"
+
+    @property
+    def borrower_name(self) -> str:
+        """Who borrows, as the owners see it."""
+        if self.borrower_id is None:
+            return self.borrower_label
+        service = f" ({self.borrower_service.name})" if self.borrower_service_id else ""
+        return f"{self.borrower.first_name} {self.borrower.last_name}{service}"
+
+    @property
+    def borrower_address(self) -> str:
+        return self.borrower.email if self.borrower_id else self.borrower_email
 
     @property
     def days(self) -> int:

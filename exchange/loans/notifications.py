@@ -25,11 +25,18 @@ def _send(template: str, context: dict, to: list[str]) -> None:
 
 
 def _booking(pk: int) -> Booking | None:
-    return Booking.objects.select_related("item", "borrower").filter(pk=pk).first()
+    return (Booking.objects.select_related("item", "borrower", "borrower_service")
+            .filter(pk=pk).first())
 
 
 def booking_url(booking: Booking) -> str:
     return authority_url(reverse("loans:booking_detail", args=[booking.pk]))
+
+
+def _url_for_borrower(booking: Booking) -> str:
+    """The booking's page, for a borrower of this authority; an agent of a sharing
+    partner has no account here: no link."""
+    return booking_url(booking) if booking.borrower_id else ""
 
 
 def booking_requested(pk: int) -> None:
@@ -46,8 +53,8 @@ def booking_decided(pk: int) -> None:
     booking = _booking(pk)
     if booking is None:
         return
-    _send("decided", {"booking": booking, "url": booking_url(booking)},
-          [booking.borrower.email])
+    _send("decided", {"booking": booking, "url": _url_for_borrower(booking)},
+          [booking.borrower_address])
 
 
 def late_return(pk: int) -> None:
@@ -55,4 +62,5 @@ def late_return(pk: int) -> None:
     booking = _booking(pk)
     if booking is None:
         return
-    _send("late", {"booking": booking, "url": booking_url(booking)}, [booking.borrower.email])
+    _send("late", {"booking": booking, "url": _url_for_borrower(booking)},
+          [booking.borrower_address])

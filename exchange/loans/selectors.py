@@ -15,10 +15,15 @@ from exchange.loans.models import (
     HOLDING_STATUSES,
     Booking,
     BookingStatus,
+    Borrowers,
     LendableItem,
     LendablePhoto,
     LoanFeed,
 )
+from exchange.sharing.grounds import SharingAgreementGround
+from exchange.sharing.selectors import sharing_partners_of
+from tenants.crossing import CrossingRefused, in_authority
+from tenants.models import Authority
 
 LENT_STATUSES = (BookingStatus.PICKED_UP, BookingStatus.RETURNED)
 
@@ -122,3 +127,46 @@ def loan_figures(start: date, end: date) -> LoanFigures:
         bookings, unit_days, avoided = cursor.fetchone()
     return LoanFigures(bookings=bookings, unit_days=int(unit_days),
                        purchases_avoided_eur=Decimal(avoided))
+
+
+# --- Equipment of the authorities sharing with this one (through tenants.crossing) ------
+
+@dataclass(frozen=True)
+class SharedItem:
+    """An item another authority lends to its sharing partners, read in its schema."""
+
+    authority: Authority
+    item: LendableItem
+
+
+def _open_to_sharing() -> QuerySet[LendableItem]:
+    return (LendableItem.objects.filter(is_active=True,
+                                        borrowers__in=[Borrowers.SHARING, Borrowers.PARTNERS])
+            .select_related("service", "site"))
+
+
+def shared_catalogue(viewer: Authority) -> list[SharedItem]:
+    """The items the authorities sharing with `viewer` lend to their partners: one
+    crossing (and one query) per such authority, each checked at the moment of crossing."""
+    found: list[SharedItem] = []
+    for owner in sharing_partners_of(viewer):
+        try:
+            with in_authority(owner, ground=SharingAgreementGround(viewer)):
+                found += [SharedItem(owner, item) for item in _open_to_sharing()]
+        except CrossingRefused:
+            continue  # the agreement ended between the list and the crossing
+    return found
+
+
+def shared_item(viewer: Authority, owner_slug: str, item_id: int) -> SharedItem | None:
+    """One item `owner_slug` lends to `viewer`, or None (no such authority, no sharing,
+    or the item is not open to sharing partners)."""
+    owner = sharing_partners_of(viewer).filter(slug=owner_slug).first()
+    if owner is None:
+        return None
+    try:
+        with in_authority(owner, ground=SharingAgreementGround(viewer)):
+            item = _open_to_sharing().filter(pk=item_id).first()
+    except CrossingRefused:
+        return None
+    return SharedItem(owner, item) if item is not None else None

@@ -41,7 +41,11 @@ from exchange.loans.models import (
     LoanFeed,
     PhotoStage,
 )
+from exchange.sharing.grounds import SharingAgreementGround
+from exchange.sharing.selectors import sharing_partners_of
 from tenants.background import after_commit
+from tenants.crossing import CrossingRefused, in_authority
+from tenants.models import Authority
 
 ITEM_FIELDS = ("title", "description", "quantity", "conditions", "unit_value", "borrowers",
                "site", "is_active")
@@ -212,6 +216,44 @@ def request_booking(*, item: LendableItem, actor: User, start: date, end: date,
                                      borrower_service=actor.service, quantity=quantity,
                                      start=start, end=end, purpose=(purpose or "").strip())
     after_commit(notifications.booking_requested, booking.pk)
+    return booking
+
+
+def request_shared_booking(*, viewer: Authority, owner_slug: str, item_id: int, actor: User,
+                           start: date, end: date, quantity: int,
+                           purpose: str = "") -> Booking:
+    """An agent of `viewer` asks to borrow an item of an authority that shares with it
+    and lends it to its sharing partners. The booking is written in the owner's schema,
+    through the tenancy layer (the agreement is checked at the moment of crossing); the
+    owner's service decides like for its own agents, and mails the agent's address."""
+    if not can_borrow(actor):
+        raise LoanError(_("You cannot borrow equipment."), code="forbidden")
+    owner = sharing_partners_of(viewer).filter(slug=owner_slug).first()
+    if owner is None:
+        raise LoanError(_("This item is not lent to your authority."), code="not_found")
+    label = f"{actor.first_name} {actor.last_name}"
+    if actor.service_id:
+        label += f" ({actor.service.name})"
+    label += f" — {viewer.name}"
+    try:
+        with in_authority(owner, ground=SharingAgreementGround(viewer)), \
+                transaction.atomic():
+            item = (LendableItem.objects.select_for_update()
+                    .filter(pk=item_id, is_active=True,
+                            borrowers__in=[Borrowers.SHARING, Borrowers.PARTNERS]).first())
+            if item is None:
+                raise LoanError(_("This item is not lent to your authority."),
+                                code="not_found")
+            _check_request(item, start, end, quantity)
+            _check_stock(item, start, end, quantity)
+            booking = Booking.objects.create(
+                item=item, borrower=None, borrower_authority=viewer.slug,
+                borrower_label=label[:300], borrower_email=actor.email, quantity=quantity,
+                start=start, end=end, purpose=(purpose or "").strip())
+            after_commit(notifications.booking_requested, booking.pk)
+    except CrossingRefused as refused:
+        raise LoanError(_("This item is not lent to your authority."),
+                        code="not_found") from refused
     return booking
 
 

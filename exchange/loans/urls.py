@@ -23,6 +23,8 @@ urlpatterns = [
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("bookings/<int:pk>/photos/<int:photo_pk>/<str:size>/", views.booking_photo,
          name="booking_photo"),
+    path("shared/", views.shared_catalogue, name="shared_catalogue"),
+    path("shared/<slug:authority_slug>/<int:pk>/", views.shared_item, name="shared_item"),
     path("services/<int:service_pk>/calendar/", views.service_calendar,
          name="service_calendar"),
     path("feed/<str:token>.ics", views.service_feed, name="service_feed"),

@@ -317,6 +317,41 @@ def service_calendar(request, service_pk: int):
     })
 
 
+@borrower_required
+@require_GET
+def shared_catalogue(request):
+    """What the authorities sharing with this one lend to their partners."""
+    return render(request, "loans/shared_catalogue.html", {
+        "shared": selectors.shared_catalogue(request.tenant)})
+
+
+@borrower_required
+@require_http_methods(["GET", "POST"])
+def shared_item(request, authority_slug: str, pk: int):
+    """An item of another authority and the booking form; 404 when it is not lent to
+    this one (no sharing now, or not open to sharing partners)."""
+    found = selectors.shared_item(request.tenant, authority_slug, pk)
+    if found is None:
+        raise Http404
+    form = BookingForm(request.POST or None, initial={"quantity": 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_shared_booking(viewer=request.tenant, owner_slug=authority_slug,
+                                            item_id=pk, actor=request.user,
+                                            **form.cleaned_data)
+        except services.LoanError as error:
+            if error.code == "not_found":
+                raise Http404 from error
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Your request is sent to the service that lends "
+                                        "the item; its answer will come by e-mail."))
+            return redirect("loans:shared_catalogue")
+    return render(request, "loans/shared_item.html", {
+        "shared": found, "item": found.item, "form": form},
+        status=400 if request.method == "POST" else 200)
+
+
 @require_GET
 def service_feed(request, token: str):
     """The service's bookings as iCalendar (RFC 5545), for Outlook or Thunderbird: the

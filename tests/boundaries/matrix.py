@@ -376,6 +376,12 @@ ROWS: dict[str, Row] = {
     "tenant:loans:booking_photo": page(kwargs=lambda w: {
         "pk": w.objects["a_booking_picked"].pk, "photo_pk": w.objects["a_booking_photo"].pk,
         "size": "thumb"}),
+    "tenant:loans:shared_catalogue": page(),
+    # A's item lends to A's agents only: B's agents (B shares with A) get a 404 on their
+    # host, and so does A's agent asking for its own authority's item as a shared one.
+    "tenant:loans:shared_item": page(kwargs=lambda w: {
+        "authority_slug": w.a.slug, "pk": w.objects["a_loan_item"].pk},
+        agent_a=NOT_FOUND),
     "tenant:loans:service_calendar": page(kwargs=lambda w: {
         "service_pk": w.objects["a_service"].pk}),
     # The feed's secret token is its only key (calendar programs send no cookie): anyone
