@@ -377,8 +377,10 @@ def record_return(*, booking: Booking, actor: User, condition: str = "", damaged
 @transaction.atomic
 def send_late_reminders() -> int:
     """Remind the borrowers of picked-up bookings past their last day, once a day at
-    most per booking (the row's `last_reminder_on`, updated in the same statement that
-    selects it, so two runs the same day send one reminder). In the current schema."""
+    most per booking: the late rows not yet reminded today are locked (`FOR UPDATE SKIP
+    LOCKED`, so a run at the same time skips them) and their `last_reminder_on` set to
+    today in the same transaction; the e-mails leave after commit. In the current
+    schema."""
     day = today()
     late = list(Booking.objects.select_for_update(skip_locked=True).filter(
         status=BookingStatus.PICKED_UP, end__lt=day).exclude(last_reminder_on=day)
