@@ -96,3 +96,45 @@ def test_register_book_approve_refuse_overbooking_pickup_return(served_instance,
     expect(owner.locator(".page-head .badge")).to_have_text("Rendu")
     owner.goto(url(SLUG, item_path))
     expect(owner.locator(".loan-damages")).to_contain_text("Un pied tordu")
+
+
+TOWN, AGGLO = "chatellerault", "grand-chatellerault"
+
+
+def test_an_agent_of_a_sharing_partner_borrows_the_towns_marquee(served_instance, browser):
+    """The demo authorities share, and the town lends its marquees to its partners
+    (exchange/loans/demo.py): Julien of the agglomération asks for two; Camille's
+    service gets the request by e-mail, approves it, and Julien gets the answer."""
+    url = served_instance.url
+    day = (date.today() + timedelta(days=50)).isoformat()
+    borrower = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    owner = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+
+    sign_in(borrower, served_instance, AGGLO, f"agent2@{AGGLO}.example")
+    borrower.goto(url(AGGLO, "/loans/"))
+    borrower.get_by_role("link", name="Matériel prêté par d'autres collectivités").click()
+    row = borrower.locator("tr", has_text="Barnum 3 x 3 m")
+    expect(row).to_contain_text("Ville de Châtellerault")
+    expect(borrower.locator("body")).not_to_contain_text("Tables pliantes de collectivité")
+    row.get_by_role("link", name="Barnum 3 x 3 m").click()
+    mails_before = len(served_instance.mails())
+    borrower.fill("#id_start", day)
+    borrower.fill("#id_end", day)
+    borrower.fill("#id_quantity", "2")
+    borrower.fill("#id_purpose", "Festival de l'agglo")
+    borrower.get_by_role("button", name="Demander ces dates").click()
+    expect(borrower).to_have_url(re.compile(r"/loans/shared/$"))
+    expect(borrower.locator("body")).to_contain_text("sa réponse arrivera par e-mail")
+    to_owner = served_instance.mails_since(mails_before, To=f"agent@{TOWN}.example")
+    assert len(to_owner) == 1, served_instance.log_tail(20)
+    assert "Festival de l'agglo" in to_owner[0].get_content()
+
+    sign_in(owner, served_instance, TOWN, f"agent@{TOWN}.example")
+    owner.goto(url(TOWN, "/loans/"))
+    request = owner.locator(".loan-waiting li", has_text="Agglomération de Grand Châtellerault")
+    request.get_by_role("link").click()
+    owner.get_by_role("button", name="Approuver").click()
+    expect(owner.locator(".page-head .badge")).to_have_text("Validée")
+    answer = served_instance.mails_since(mails_before, To=f"agent2@{AGGLO}.example")
+    assert len(answer) == 1
+    assert "accepté" in answer[0]["Subject"]
