@@ -53,7 +53,9 @@ MAX_BOOKING_DAYS = 92  # a loan is for an event or a season, not a gift
 
 
 class LoanError(ExchangeError):
-    """A rule of the loans refused the action; `code` names the rule (and the field)."""
+    """A rule of the loans refused the action; `code` names the rule (and the field).
+    A photo that is not a real image raises the listings' ExchangeError
+    (exchange.listings.photos): callers catch ExchangeError."""
 
 
 def today() -> date:

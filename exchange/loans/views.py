@@ -28,6 +28,7 @@ from accounts.permissions import (
     can_manage_loans_of,
     lender_required,
 )
+from exchange.listings.errors import ExchangeError
 from exchange.loans import ical, selectors, services
 from exchange.loans.forms import (
     BookingForm,
@@ -85,7 +86,7 @@ def item_create(request):
                 item = services.create_item(actor=request.user, **form.item_data())
                 for upload in form.cleaned_data["photos"]:
                     services.add_item_photo(item=item, actor=request.user, upload=upload)
-        except services.LoanError as error:
+        except ExchangeError as error:
             form.add_service_error(error)
         else:
             messages.success(request, _("The item is in the lending catalogue."))
@@ -111,7 +112,7 @@ def item_edit(request, pk: int):
                 services.update_item(item=item, actor=request.user, **form.item_data())
                 for upload in form.cleaned_data["photos"]:
                     services.add_item_photo(item=item, actor=request.user, upload=upload)
-        except services.LoanError as error:
+        except ExchangeError as error:
             form.add_service_error(error)
         else:
             messages.success(request, _("Changes saved."))
@@ -152,7 +153,7 @@ def item_book(request, pk: int):
         try:
             booking = services.request_booking(item=item, actor=request.user,
                                                **form.cleaned_data)
-        except services.LoanError as error:
+        except ExchangeError as error:
             form.add_service_error(error)
         else:
             messages.success(request, _("Your request is sent to the service that lends "
@@ -171,7 +172,7 @@ def item_damage(request, pk: int):
     if form.is_valid():
         try:
             services.note_damage(item=item, actor=request.user, **form.cleaned_data)
-        except services.LoanError as error:
+        except ExchangeError as error:
             form.add_service_error(error)
         else:
             messages.success(request, _("The damage is noted on the item."))
@@ -236,7 +237,7 @@ def _act(request, pk: int, form_class, key: str, action, success: str):
     if form.is_valid():
         try:
             action(booking, form.cleaned_data)
-        except services.LoanError as error:
+        except ExchangeError as error:
             if getattr(error, "code", "") == "forbidden":
                 raise PermissionDenied from error
             form.add_service_error(error)
@@ -284,7 +285,7 @@ def booking_cancel(request, pk: int):
     booking = _booking_or_404(request, pk)
     try:
         services.cancel_booking(booking=booking, actor=request.user)
-    except services.LoanError as error:
+    except ExchangeError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The booking is cancelled."))
@@ -339,7 +340,7 @@ def shared_item(request, authority_slug: str, pk: int):
             services.request_shared_booking(viewer=request.tenant, owner_slug=authority_slug,
                                             item_id=pk, actor=request.user,
                                             **form.cleaned_data)
-        except services.LoanError as error:
+        except ExchangeError as error:
             if error.code == "not_found":
                 raise Http404 from error
             form.add_service_error(error)

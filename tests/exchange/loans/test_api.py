@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from exchange.loans import services
 from exchange.loans.models import Booking
@@ -17,8 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 def api_client(authority, user):
-    from rest_framework.test import APIClient  # the API's own test client
-
     with in_authority(authority):
         token, _created = Token.objects.get_or_create(user=user)
     client = APIClient(HTTP_HOST=host_of(authority))

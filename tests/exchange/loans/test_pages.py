@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -40,6 +41,30 @@ def test_a_service_registers_an_item_with_photos_from_the_form(chatellerault):
             owner.service_id, 6, "sharing", 1)
     page = client.get(response["Location"]).content.decode()
     assert "Barnum 3×3" in page and f"/loans/items/{item.pk}/photos/" in page
+
+
+def test_a_file_that_is_not_an_image_is_answered_on_the_photos_field(chatellerault):
+    with in_authority(chatellerault):
+        owner = lender()
+        item = lendable(owner, quantity=5)
+        booking = services.request_booking(item=item, actor=owner, start=day(1),
+                                           end=day(1), quantity=1)
+        services.approve_booking(booking=booking, actor=owner)
+    client = client_for(chatellerault, owner)
+    fake = SimpleUploadedFile("tente.jpg", b"not an image", content_type="image/jpeg")
+    response = client.post("/loans/items/new/", {
+        "title": "Tente", "quantity": "2", "borrowers": "authority", "photos": [fake]})
+    assert response.status_code == 200
+    assert response.context["form"].errors["photos"]
+    assert 'value="Tente"' in response.content.decode()
+    fake.seek(0)
+    response = client.post(f"/loans/bookings/{booking.pk}/pickup/",
+                           {"condition": "Propre", "photos": [fake]})
+    assert response.status_code == 400
+    assert response.context["pickup_form"].errors["photos"]
+    with in_authority(chatellerault):
+        assert not LendableItem.objects.filter(title="Tente").exists()
+        assert Booking.objects.get(pk=booking.pk).status == BookingStatus.APPROVED
 
 
 def test_a_bad_item_form_keeps_what_was_typed(chatellerault):
