@@ -99,15 +99,18 @@ class Booking(models.Model):
 
     item = models.ForeignKey(LendableItem, on_delete=models.CASCADE, related_name="bookings",
                              verbose_name=_("item"))
-    # An agent of this authority; or, for an agent of a sharing partner (whose account
-    # lives in its own schema), none: `borrower_authority` names the partner and the
-    # label and address say who asked.
+    # An agent of this authority; or none, for an agent of a sharing partner (whose
+    # account lives in its own schema: `borrower_authority` names it) or a partner with a
+    # grant (`borrower_partner_id`); the label and address say who asked.
     borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="loan_bookings",
                                  verbose_name=_("borrower"))
     borrower_authority = models.SlugField(_("borrowing authority"), max_length=63, blank=True)
     borrower_label = models.CharField(_("borrower"), max_length=300, blank=True)
     borrower_email = models.EmailField(_("borrower's e-mail address"), blank=True)
+    # A partner with a grant (public schema's exchange.partners Partner, by id: no
+    # foreign key across schemas).
+    borrower_partner_id = models.PositiveIntegerField(null=True, blank=True)
     borrower_service = models.ForeignKey("accounts.Service", on_delete=models.SET_NULL,
                                          null=True, blank=True, related_name="+",
                                          verbose_name=_("borrowing service"))
@@ -136,7 +139,8 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="loan_booking_dates"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="loan_booking_quantity"),
             models.CheckConstraint(
-                condition=Q(borrower__isnull=False) | ~Q(borrower_authority=""),
+                condition=(Q(borrower__isnull=False) | ~Q(borrower_authority="")
+                           | Q(borrower_partner_id__isnull=False)),
                 name="loan_booking_has_a_borrower"),
         ]
         indexes = [

@@ -20,9 +20,12 @@ from exchange.loans.models import (
     LendablePhoto,
     LoanFeed,
 )
+from exchange.partners.grounds import PartnerGrantGround
+from exchange.partners.models import Scope
+from exchange.partners.selectors import granting_authority_ids
 from exchange.sharing.grounds import SharingAgreementGround
 from exchange.sharing.selectors import sharing_partners_of
-from tenants.crossing import CrossingRefused, in_authority
+from tenants.crossing import CrossingRefused, in_authority, may_cross
 from tenants.models import Authority
 
 LENT_STATUSES = (BookingStatus.PICKED_UP, BookingStatus.RETURNED)
@@ -175,3 +178,28 @@ def shared_item(viewer: Authority, owner_slug: str, item_id: int) -> SharedItem 
     except CrossingRefused:
         return None
     return SharedItem(owner, item) if item is not None else None
+
+
+# --- Equipment lent to a partner with a grant (the partner API) ------------------------
+
+def partner_catalogue(partner, api_key) -> list[SharedItem]:
+    """The items open to partners in each authority whose grant lets `api_key` (of
+    `partner`) read now: one crossing per authority, the grant checked at each."""
+    found: list[SharedItem] = []
+    ground = PartnerGrantGround(partner, Scope.LISTINGS_READ, api_key)
+    ids = granting_authority_ids(partner, Scope.LISTINGS_READ, api_key)
+    for owner in Authority.objects.filter(pk__in=ids).order_by("slug"):
+        try:
+            with in_authority(owner, ground=ground):
+                found += [SharedItem(owner, item) for item in LendableItem.objects.filter(
+                    is_active=True, borrowers=Borrowers.PARTNERS)
+                    .select_related("service", "site")]
+        except CrossingRefused:
+            continue  # the grant ended, or the authority stopped being live, meanwhile
+    return found
+
+
+def partner_may_book(partner, api_key, authority: Authority) -> bool:
+    """Whether `api_key` (of `partner`) holds `listings:request` in `authority` now: the
+    ground alone, before the request's body is read."""
+    return may_cross(authority, PartnerGrantGround(partner, Scope.LISTINGS_REQUEST, api_key))

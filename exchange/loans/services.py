@@ -41,6 +41,8 @@ from exchange.loans.models import (
     LoanFeed,
     PhotoStage,
 )
+from exchange.partners.grounds import PartnerGrantGround
+from exchange.partners.models import Scope
 from exchange.sharing.grounds import SharingAgreementGround
 from exchange.sharing.selectors import sharing_partners_of
 from tenants.background import after_commit
@@ -256,6 +258,33 @@ def request_shared_booking(*, viewer: Authority, owner_slug: str, item_id: int, 
     except CrossingRefused as refused:
         raise LoanError(_("This item is not lent to your authority."),
                         code="not_found") from refused
+    return booking
+
+
+def request_partner_booking(*, partner, api_key, authority: Authority, item_id: int,
+                            start: date, end: date, quantity: int,
+                            purpose: str = "") -> Booking:
+    """A partner with a grant (`listings:request`) of `authority` asks to borrow an item
+    open to partners, through the partner API. Written in the authority's schema through
+    the tenancy layer (the grant is checked at the moment of crossing); the owning
+    service decides, and its answer goes to the partner's contact address."""
+    ground = PartnerGrantGround(partner, Scope.LISTINGS_REQUEST, api_key)
+    try:
+        with in_authority(authority, ground=ground), transaction.atomic():
+            item = (LendableItem.objects.select_for_update()
+                    .filter(pk=item_id, is_active=True, borrowers=Borrowers.PARTNERS).first())
+            if item is None:
+                raise LoanError(_("This item is not lent to partners."), code="not_found")
+            _check_request(item, start, end, quantity)
+            _check_stock(item, start, end, quantity)
+            booking = Booking.objects.create(
+                item=item, borrower=None, borrower_partner_id=partner.pk,
+                borrower_label=f"{partner.legal_name} ({partner.contact_name})"[:300],
+                borrower_email=partner.contact_email, quantity=quantity, start=start,
+                end=end, purpose=(purpose or "").strip())
+            after_commit(notifications.booking_requested, booking.pk)
+    except CrossingRefused as refused:
+        raise LoanError(_("This item is not lent to partners."), code="not_found") from refused
     return booking
 
 

@@ -288,6 +288,12 @@ ROWS: dict[str, Row] = {
         names_a_object=True, kwargs=lambda w: {**_offered_partner(w),
                                                "photo_id": w.objects["a_photo"].pk,
                                                "size": "thumb"}),
+    # Loans in the partner API (issue 18): A's item is not open to partners, but the
+    # empty body is refused (400) only once the key's grant of A lets it ask.
+    "public:partner_loans:partner_loan_items": partner_api(names_a_object=False),
+    "public:partner_loans:partner_loan_booking": partner_api(
+        names_a_object=True, method=POST, kwargs=lambda w: {
+            "authority_slug": w.a.slug, "item_id": w.objects["a_loan_item"].pk}),
     "public:partner_api:schema": same_for_all(OK),
     # The acceptance link of A's grant not yet accepted (the signed token is the
     # credential): whoever holds it sees the grant, never A's agents' e-mails.
