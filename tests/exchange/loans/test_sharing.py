@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from exchange.loans import services
 from exchange.loans.models import Booking, Borrowers
@@ -93,3 +95,21 @@ def test_an_ended_agreement_refuses_at_the_moment_of_booking(
     assert response.status_code == 404
     with in_authority(chatellerault):
         assert not Booking.objects.filter(item=world["shared"]).exists()
+
+
+def test_the_shared_catalogue_costs_the_same_queries_whatever_the_number_of_items(
+        chatellerault, grand_chatellerault, world, agreement):
+    client = client_for(grand_chatellerault, world["borrower"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/loans/shared/").status_code == 200
+        return len(queries)
+
+    before = count()
+    with in_authority(chatellerault):
+        for n in range(5):
+            lendable(world["owner"], title=f"Grille {n}", quantity=3,
+                     borrowers=Borrowers.PARTNERS)
+    assert count() == before
+    assert len(client.get("/loans/shared/").context["shared"]) == 6
