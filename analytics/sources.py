@@ -55,3 +55,28 @@ def fact_source() -> FactSource:
     if not _SOURCE:
         raise RuntimeError("No fact source: the listings app registers one when it starts.")
     return _SOURCE[0]
+
+
+# --- Loans (issue 18) -----------------------------------------------------------------
+# Loans of shared equipment (exchange.loans, above analytics) are counted apart from the
+# transfers: days lent and purchases avoided, never in the € of reuse. The loans app
+# registers the function that reads them from the current schema.
+
+class LoanFigures(Protocol):
+    bookings: int
+    unit_days: int
+    purchases_avoided_eur: object
+
+
+_LOAN_FIGURES: list = []
+
+
+def register_loan_figures(reader) -> None:
+    """Called once, by the loans app, from its AppConfig.ready(): `reader(start, end)`
+    returns the LoanFigures of the current schema's loans in [start, end]."""
+    _LOAN_FIGURES[:] = [reader]
+
+
+def loan_figures(start: date, end: date) -> LoanFigures | None:
+    """The loans' figures of the current schema, or None when no loans app is installed."""
+    return _LOAN_FIGURES[0](start, end) if _LOAN_FIGURES else None

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import moderator_required
-from analytics import agec, campaigns, exports
+from analytics import agec, campaigns, exports, sources
 from analytics import selectors as fact_selectors
 from analytics.forms import ReportPeriodForm
 from analytics.models import Destination
@@ -60,6 +60,8 @@ def report(request):
     context.update({"report": data, "chart_data": _chart_data(data),
                     "query": form_query(form),
                     "received": fact_selectors.received_summary(request.tenant, start, end),
+                    # Loans apart from transfers (issue 18): never in the € of reuse.
+                    "loans": sources.loan_figures(start, end),
                     "campaigns": campaigns.campaigns_between(request.tenant, start, end)})
     return render_section(request, "report.html", context, section="report")
 

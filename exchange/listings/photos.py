@@ -144,3 +144,13 @@ def _delete_files(names: list[str]) -> None:
         if name:
             default_storage.delete(name)
 
+
+def cleaned_jpegs(upload) -> tuple[bytes, tuple[int, int], bytes]:
+    """The checks and cleaning of `add_photo` for another owner of photos (the loans'
+    lendable items, issue 18): the upload verified as a real JPEG/PNG/WebP image of
+    10 MB at most (ExchangeError otherwise), upright, metadata dropped; returns the full
+    JPEG, its (width, height) and the thumbnail JPEG."""
+    image = _upright_rgb(_open_image(upload))
+    full, size = _jpeg(image, FULL_SIDE)
+    thumbnail, _size = _jpeg(image, THUMBNAIL_SIDE)
+    return full, size, thumbnail

@@ -133,6 +133,41 @@ def can_cancel_transport(user, transport) -> bool:
         or (is_agent(user) and transport.requested_by_id == user.pk))
 
 
+def can_lend(user) -> bool:
+    """May register equipment their service lends (issue 18): a member of the exchange
+    who belongs to a service, or an administrator (for any service)."""
+    return (can_use_exchange(user) and getattr(user, "service_id", None) is not None) \
+        or can_administer(user)
+
+
+def can_manage_loans_of(user, service_id: int | None) -> bool:
+    """May manage the lendable items of service `service_id` and decide on their
+    bookings (approve, decline, pickup, return, damage): the members of that service
+    who use the exchange, and the authority's administrators. An agent of another
+    service may not."""
+    if can_administer(user):
+        return True
+    return (service_id is not None and can_use_exchange(user)
+            and getattr(user, "service_id", None) == service_id)
+
+
+def can_manage_lendable_item(user, item) -> bool:
+    """`can_manage_loans_of` the item's owning service."""
+    return can_manage_loans_of(user, item.service_id)
+
+
+def can_borrow(user) -> bool:
+    """May see the lending catalogue of the authority and request bookings: members of
+    the exchange (agents, moderators)."""
+    return can_use_exchange(user)
+
+
+def can_cancel_booking(user, booking) -> bool:
+    """The borrower may cancel their own booking before pickup; so may the owners."""
+    return booking.borrower_id == getattr(user, "pk", None) or can_manage_lendable_item(
+        user, booking.item)
+
+
 def roles_grant_administration(roles, is_active: bool) -> bool:
     """Would an account with `roles` (and this access) administer the authority? Used
     by accounts.services to keep an admin from locking themself out and to keep one
@@ -152,6 +187,8 @@ def permission_flags(user) -> dict[str, bool]:
         "view_agec": can_view_agec(user),
         "operate": can_operate(user),
         "plan_transport": can_plan_transport(user),
+        "borrow": can_borrow(user),
+        "lend": can_lend(user),
     }
 
 
@@ -192,6 +229,8 @@ purchase_manager_required = rule_required(can_manage_purchases)
 agec_viewer_required = rule_required(can_view_agec)
 transport_planner_required = rule_required(can_plan_transport)
 transport_member_required = rule_required(can_use_transports)
+borrower_required = rule_required(can_borrow)
+lender_required = rule_required(can_lend)
 operator_required = rule_required(can_operate, login_url="operator:login",
                                   second_factor=True)
 

@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import LoginForm
 from analytics.views import impact as analytics_views
+from exchange.loans.api import partner_urls as loan_partner_urls
 from exchange.partners import console as partner_console
 from tenants import console as operator_console
 from tenants import views as tenant_views
@@ -71,6 +72,8 @@ urlpatterns = [
     # ProConnect's redirect URI (tenants/sso/): registered once, on the bare host.
     path("oidc/", include("tenants.sso.public_urls")),
     path("billing/stripe/webhook/", billing_views.stripe_webhook, name="stripe_webhook"),
+    # Loans in the partner API (exchange/loans/api/partner.py), before its catch-all.
+    path("", include((loan_partner_urls.urlpatterns, "partner_loans"))),
     # Partner API (exchange/partners/api/), bare host only.
     path("", include("exchange.partners.api.urls")),
 ]

@@ -5,6 +5,7 @@ from django.urls import include, path
 from collectivrecup import views
 from exchange.listings import urls as listing_urls
 from exchange.listings.api import urls as listing_api_urls
+from exchange.loans.api import urls as loan_api_urls
 from exchange.logistics.api import urls as logistics_api_urls
 from exchange.sharing import urls as sharing_urls
 from exchange.sharing.api import urls as sharing_api_urls
@@ -13,8 +14,10 @@ from exchange.sharing.api import urls as sharing_api_urls
 # namespace `exchange` (names are the contract of views, templates, e-mails and tests).
 exchange_patterns = ([*listing_urls.urlpatterns, *sharing_urls.urlpatterns], "exchange")
 # The agents' API under /api/v1/, namespace `api`: the listings' routes end with the
-# catch-all 404, so the shared listings' and the transports' routes come first.
-api_patterns = ([*sharing_api_urls.urlpatterns, *logistics_api_urls.urlpatterns,
+# catch-all 404, so the shared listings', the loans' and the transports' routes come
+# first.
+api_patterns = ([*sharing_api_urls.urlpatterns, *loan_api_urls.urlpatterns,
+                 *logistics_api_urls.urlpatterns,
                  *listing_api_urls.urlpatterns], "api")
 
 urlpatterns = [
@@ -22,6 +25,7 @@ urlpatterns = [
     path("accounts/proconnect/", include("tenants.sso.urls")),
     path("accounts/", include("accounts.urls")),
     path("listings/partners/", include("exchange.partners.urls")),
+    path("loans/", include("exchange.loans.urls")),
     # Statistics pages (analytics/urls.py, namespace `statistics`) share the /listings/
     # prefix with the exchange's pages.
     path("listings/", include("analytics.urls")),

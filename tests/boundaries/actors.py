@@ -18,6 +18,7 @@ it, and an admin's key belongs to its authority's grant. Should that change, adj
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -276,6 +277,26 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
                 a_wanted=create_wanted_request(author=a_agent,
                                                title="Recherche MTXA"),
                 a_saved_search=save_search(user=a_agent, query="chaise"),
+            )
+            # Loans (issue 18): an item A's agent's service lends, with a photo; a booking
+            # waiting for an answer and one picked up with a photo of the items.
+            from exchange.loans import services as loans  # (only this world needs them)
+
+            item = loans.create_item(actor=a_agent, title="Barnum MTXA", quantity=4,
+                                     site=listing.site)
+            soon = timezone.localdate() + timedelta(days=3)
+            picked = loans.request_booking(item=item, actor=a_agent, start=soon, end=soon,
+                                           quantity=1)
+            loans.approve_booking(booking=picked, actor=a_agent)
+            loans.record_pickup(booking=picked, actor=a_agent, photos=[image_upload()])
+            objects.update(
+                a_loan_item=item,
+                a_loan_photo=loans.add_item_photo(item=item, actor=a_agent,
+                                                  upload=image_upload()),
+                a_booking=loans.request_booking(item=item, actor=a_agent, start=soon,
+                                                end=soon, quantity=1),
+                a_booking_picked=picked, a_booking_photo=picked.photos.get(),
+                a_loan_feed=loans.feed_for(a_agent.service),
             )
             credentials[AGENT_A] = Credentials(_cookies(client_for(a, a_agent)))
         with in_authority(b):

@@ -292,6 +292,12 @@ ROWS: dict[str, Row] = {
         names_a_object=True, kwargs=lambda w: {**_offered_partner(w),
                                                "photo_id": w.objects["a_photo"].pk,
                                                "size": "thumb"}),
+    # Loans in the partner API (issue 18): A's item is not open to partners, but the
+    # empty body is refused (400) only once the key's grant of A lets it ask.
+    "public:partner_loans:partner_loan_items": partner_api(names_a_object=False),
+    "public:partner_loans:partner_loan_booking": partner_api(
+        names_a_object=True, method=POST, kwargs=lambda w: {
+            "authority_slug": w.a.slug, "item_id": w.objects["a_loan_item"].pk}),
     "public:partner_api:schema": same_for_all(OK),
     # The acceptance link of A's grant not yet accepted (the signed token is the
     # credential): whoever holds it sees the grant, never A's agents' e-mails.
@@ -391,6 +397,38 @@ ROWS: dict[str, Row] = {
     # A forged one-click link: 400 for everyone, before any sign-in.
     "tenant:exchange:outcome_confirm": same_for_all(
         BAD_REQUEST, kwargs=lambda w: {"token": "forged.token"}),
+    # --- Loans of shared equipment (issue 18): A's agent belongs to the lending service ---
+    "tenant:loans:catalogue": page(),
+    "tenant:loans:item_create": page(),
+    "tenant:loans:item_detail": page(kwargs=_pk("a_loan_item")),
+    "tenant:loans:item_edit": page(kwargs=_pk("a_loan_item")),
+    "tenant:loans:item_book": page(method=POST, kwargs=_pk("a_loan_item")),
+    "tenant:loans:item_damage": page(method=POST, kwargs=_pk("a_loan_item")),
+    "tenant:loans:item_photo": page(kwargs=lambda w: {
+        "pk": w.objects["a_loan_item"].pk, "photo_pk": w.objects["a_loan_photo"].pk,
+        "size": "thumb"}),
+    "tenant:loans:booking_detail": page(kwargs=_pk("a_booking")),
+    "tenant:loans:booking_approve": page(method=POST, kwargs=_pk("a_booking")),
+    "tenant:loans:booking_decline": page(method=POST, kwargs=_pk("a_booking")),
+    "tenant:loans:booking_pickup": page(method=POST, kwargs=_pk("a_booking")),
+    "tenant:loans:booking_return": page(method=POST, kwargs=_pk("a_booking_picked")),
+    "tenant:loans:booking_cancel": page(method=POST, kwargs=_pk("a_booking")),
+    "tenant:loans:booking_photo": page(kwargs=lambda w: {
+        "pk": w.objects["a_booking_picked"].pk, "photo_pk": w.objects["a_booking_photo"].pk,
+        "size": "thumb"}),
+    "tenant:loans:shared_catalogue": page(),
+    # A's item lends to A's agents only: B's agents (B shares with A) get a 404 on their
+    # host, and so does A's agent asking for its own authority's item as a shared one.
+    "tenant:loans:shared_item": page(kwargs=lambda w: {
+        "authority_slug": w.a.slug, "pk": w.objects["a_loan_item"].pk},
+        agent_a=NOT_FOUND),
+    "tenant:loans:service_calendar": page(kwargs=lambda w: {
+        "service_pk": w.objects["a_service"].pk}),
+    # The feed's secret token is its only key (calendar programs send no cookie): anyone
+    # holding it reads A's feed on A's host; B's host does not know the token.
+    "tenant:loans:service_feed": same_for_all(
+        OK, kwargs=lambda w: {"token": w.objects["a_loan_feed"].token},
+        **_for(B_MEMBERS, NOT_FOUND)),
     "tenant:statistics:my_impact": page(),
     # --- Moderation, reports, statistics ------------------------------------------------------
     "tenant:exchange:moderation_queue": page("moderator"),
@@ -505,6 +543,9 @@ ROWS: dict[str, Row] = {
     "tenant:api:stats-timeseries": api("moderator"),
     "tenant:api:stats-export": api("moderator"),
     "tenant:api:stats-agec-purchases": api("moderator"),
+    "tenant:api:loan-item-list": api(),
+    "tenant:api:loan-booking-request": api(method=POST, kwargs=_pk("a_loan_item")),
+    "tenant:api:loan-booking-list": api(),
     "tenant:api:shared-listing-list": api(),
     "tenant:api:shared-listing-contact": api(method=POST, kwargs=_shared_api,
                                              names_a_object=False, agent_a=NOT_FOUND),

@@ -370,6 +370,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         # Every five minutes by default; `make faults` shortens it to see recovery.
         "schedule": float(os.environ.get("CONTACT_RESEND_SWEEP_SECONDS", "300")),
     },
+    "loans-late-reminders": {
+        "task": "loans.send_late_reminders_everywhere",
+        "schedule": crontab(hour=8, minute=15),  # daily
+    },
     "partners-offer-due-listings": {
         "task": "partners.offer_due_listings_everywhere",
         "schedule": crontab(hour=6, minute=0),  # daily

@@ -16,6 +16,7 @@ from analytics.demo import seed_demo_purchases
 from core.links import authority_host
 from exchange.listings.demo import seed_demo_listings
 from exchange.listings.services.categories import seed_categories
+from exchange.loans.demo import seed_demo_loans
 from exchange.logistics.demo import seed_demo_transports
 from exchange.partners.cascade import offer_due_listings
 from exchange.partners.demo import DEMO_PARTNER, demo_key, is_local, seed_demo_partner
@@ -134,6 +135,7 @@ class Command(BaseCommand):
                 EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             created += seed_demo_listings(spec["slug"])
             created += seed_demo_transports(demo_email("logistique", spec["slug"]))
+            created += seed_demo_loans(spec["slug"])
         # The load test's communes get their SIRET here (the demo's two get theirs with
         # their statistics settings, in seed_demo_listings): an admin's own is kept.
         authority.refresh_from_db(fields=["siret"])
