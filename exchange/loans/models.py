@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Borrowers(models.TextChoices):
@@ -81,11 +82,11 @@ class LendablePhoto(models.Model):
 
 
 class BookingStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
+    REQUESTED = "requested", pgettext_lazy("loan", "Requested")
     APPROVED = "approved", _("Approved")
     DECLINED = "declined", _("Declined")
     CANCELLED = "cancelled", _("Cancelled")
-    PICKED_UP = "picked_up", _("Picked up")
+    PICKED_UP = "picked_up", pgettext_lazy("loan", "Picked up")
     RETURNED = "returned", _("Returned")
 
 
@@ -115,7 +116,7 @@ class Booking(models.Model):
                                          null=True, blank=True, related_name="+",
                                          verbose_name=_("borrowing service"))
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
-    start = models.DateField(_("from"))
+    start = models.DateField(pgettext_lazy("loan", "from"))
     end = models.DateField(_("until"))
     purpose = models.CharField(_("what for"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=BookingStatus.choices,
@@ -124,7 +125,7 @@ class Booking(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
-    picked_up_at = models.DateTimeField(_("picked up"), null=True, blank=True)
+    picked_up_at = models.DateTimeField(pgettext_lazy("loan", "picked up"), null=True, blank=True)
     pickup_condition = models.TextField(_("condition at pickup"), blank=True)
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
     return_condition = models.TextField(_("condition at return"), blank=True)
