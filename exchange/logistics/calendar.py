@@ -65,7 +65,7 @@ def team_calendar(team: Team, host: str) -> str:
         stops = [s for s in planned_round.ordered_stops if s.status != "cancelled"]
         summary = f"{team.name} — {len(stops)} transport(s)"
         description = "\n".join(
-            f"{n}. {s.listing.title} × {s.quantity}: {s.pickup_place} → {s.delivery_place}"
+            f"{n}. {s.title} × {s.quantity}: {s.pickup_place} → {s.delivery_place}"
             for n, s in enumerate(stops, start=1))
         if planned_round.note:
             description = f"{planned_round.note}\n{description}"

@@ -77,6 +77,7 @@ class TransportStatus(models.TextChoices):
     PICKED_UP = "picked_up", _("Picked up")
     DELIVERED = "delivered", _("Delivered")
     CANCELLED = "cancelled", _("Cancelled")
+    REFUSED = "refused", _("Refused")
 
 
 IN_ROUND = (TransportStatus.PLANNED, TransportStatus.PICKED_UP, TransportStatus.DELIVERED)
@@ -90,11 +91,12 @@ class TransportRequest(models.Model):
     poster may close the listing's transfer on delivery (`close_on_delivery`, to
     `recipient_service`), through the listings' closure service."""
 
-    listing = models.ForeignKey("exchange.Listing", on_delete=models.PROTECT,
-                                related_name="transport_requests")
+    listing = models.ForeignKey("exchange.Listing", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="transport_requests")
     transfer = models.ForeignKey("exchange.Transfer", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="transport_requests")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT,
                                      related_name="transport_requests")
     pickup_site = models.ForeignKey("accounts.Site", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+",
@@ -130,6 +132,23 @@ class TransportRequest(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     closing_transfer = models.ForeignKey("exchange.Transfer", null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+")
+    # Between authorities: the giver's request handed to the receiver's logistics team
+    # (`handed_to_*`, its status then follows the copy's), and the copy in the
+    # receiver's schema (`handed_from_*`: no listing, its items described here).
+    handed_to_slug = models.SlugField(max_length=63, blank=True)
+    handed_to_name = models.CharField(max_length=200, blank=True)
+    handed_to_id = models.BigIntegerField(null=True, blank=True)
+    handed_from_slug = models.SlugField(max_length=63, blank=True)
+    handed_from_name = models.CharField(max_length=200, blank=True)
+    handed_from_id = models.BigIntegerField(null=True, blank=True)
+    handed_transfer_id = models.BigIntegerField(null=True, blank=True)
+    items_title = models.CharField(_("items"), max_length=200, blank=True)
+    items_dimensions = models.CharField(_("dimensions"), max_length=200, blank=True)
+    items_unit_weight_kg = models.DecimalField(max_digits=8, decimal_places=2, null=True,
+                                               blank=True)
+    refusal_reason = models.CharField(_("reason of the refusal"), max_length=500,
+                                      blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("transport request")
@@ -166,9 +185,18 @@ class TransportRequest(models.Model):
                 condition=Q(close_on_delivery=False)
                 | Q(transfer__isnull=True, recipient_service__isnull=False),
                 name="transport_close_needs_reservation_and_service"),
-            # A request in a round is planned or later; a requested one is in none.
+            # Own requests come from a listing; a handed-over copy has none.
+            models.CheckConstraint(
+                condition=Q(listing__isnull=False, requested_by__isnull=False)
+                | (Q(listing__isnull=True) & ~Q(handed_from_slug="")),
+                name="transport_listing_or_handed_over"),
+            # A request in a round is planned or later; a requested one is in none; a
+            # handed-over one is in the receiver's round, none here; a refusal is dated.
             models.CheckConstraint(
                 condition=(Q(status="requested", round__isnull=True)
+                           | (Q(round__isnull=True) & ~Q(handed_to_slug=""))
+                           | Q(status="refused", round__isnull=True,
+                               refused_at__isnull=False)
                            | Q(status__in=["planned", "picked_up", "delivered"],
                                round__isnull=False, planned_at__isnull=False)
                            | Q(status="cancelled", cancelled_at__isnull=False)),
@@ -183,11 +211,31 @@ class TransportRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.listing} × {self.quantity}"
+        return f"{self.title} × {self.quantity}"
+
+    @property
+    def title(self) -> str:
+        """What moves: the listing's title, or the items of a handed-over copy."""
+        return self.listing.title if self.listing_id else self.items_title
+
+    @property
+    def dimensions(self) -> str:
+        return self.listing.dimensions if self.listing_id else self.items_dimensions
+
+    @property
+    def is_handed_over(self) -> bool:
+        """The giver's request, handed to the receiver's logistics team."""
+        return bool(self.handed_to_slug)
+
+    @property
+    def is_handed_copy(self) -> bool:
+        """The receiver's copy of another authority's request."""
+        return bool(self.handed_from_slug)
 
     @property
     def is_cancellable(self) -> bool:
-        return self.status in (TransportStatus.REQUESTED, TransportStatus.PLANNED)
+        return not self.is_handed_over and not self.is_handed_copy and self.status in (
+            TransportStatus.REQUESTED, TransportStatus.PLANNED)
 
     @property
     def pickup_place(self) -> str:

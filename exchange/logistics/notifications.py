@@ -43,3 +43,7 @@ def transport_planned(transport_id: int) -> None:
 
 def transport_delivered(transport_id: int) -> None:
     _send("delivered", transport_id)
+
+
+def transport_refused(transport_id: int) -> None:
+    _send("refused", transport_id)

@@ -49,14 +49,16 @@ def round_sheet_pdf(planned_round: Round, authority_name: str = "") -> bytes:
     story.append(Spacer(1, 4 * mm))
     rows = [[_("#"), _("Items"), _("Pickup"), _("Delivery"), _("Done")]]
     stops = [s for s in round_stops(planned_round) if s.status != TransportStatus.CANCELLED]
-    weights = unit_weights([s.listing for s in stops])
+    weights = unit_weights([s.listing for s in stops if s.listing_id])
     for number, stop in enumerate(stops, start=1):
-        listing = stop.listing
-        items = [f"<b>{escape(listing.title)}</b> × {stop.quantity}"]
-        if stop.listing_id in weights:
-            items.append(_("about %(kg)s kg") % {"kg": weights[stop.listing_id] * stop.quantity})
-        if listing.dimensions:
-            items.append(escape(listing.dimensions))
+        items = [f"<b>{escape(stop.title)}</b> × {stop.quantity}"]
+        weight = weights.get(stop.listing_id, stop.items_unit_weight_kg)
+        if weight is not None:
+            items.append(_("about %(kg)s kg") % {"kg": weight * stop.quantity})
+        if stop.dimensions:
+            items.append(escape(stop.dimensions))
+        if stop.handed_from_name:
+            items.append(escape(_("handed over by %(name)s") % {"name": stop.handed_from_name}))
         if stop.notes:
             items.append(escape(stop.notes))
         rows.append([

@@ -56,9 +56,10 @@ def active_teams() -> QuerySet[Team]:
 
 
 def unplanned() -> QuerySet[TransportRequest]:
-    """Requests waiting for a round, the earliest wished first."""
+    """Requests waiting for a round, the earliest wished first: own requests not
+    handed to another authority, and the copies other authorities handed over."""
     return _with_related(TransportRequest.objects.filter(
-        status=TransportStatus.REQUESTED)).order_by("wished_from", "id")
+        status=TransportStatus.REQUESTED, handed_to_slug="")).order_by("wished_from", "id")
 
 
 def site_order(queryset: QuerySet[TransportRequest]) -> QuerySet[TransportRequest]:

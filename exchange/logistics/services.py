@@ -18,14 +18,17 @@ from django.utils.translation import gettext as _
 from accounts.models import Service, Site, User
 from accounts.permissions import (
     can_cancel_transport,
+    can_hand_over_transport,
     can_plan_transport,
+    can_refuse_handed_transport,
     can_request_transport,
 )
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import GIVING_REASONS, ClosureReason, Listing, ListingStatus, Transfer
 from exchange.listings.recipients import Recipient
 from exchange.listings.services.closure import close_listing, quantity_left
-from exchange.logistics import notifications
+from exchange.logistics import notifications, selectors
+from exchange.logistics.grounds import TransportHandOverGround
 from exchange.logistics.models import (
     Round,
     Team,
@@ -34,6 +37,8 @@ from exchange.logistics.models import (
     new_feed_token,
 )
 from tenants.background import after_commit
+from tenants.crossing import CrossingRefused, current_schema, in_authority
+from tenants.models import Authority
 
 MAX_FLOOR, MIN_FLOOR = 60, -5
 
@@ -198,7 +203,10 @@ def add_to_round(*, actor: User, transport: TransportRequest,
     transport.round, transport.status = planned_round, TransportStatus.PLANNED
     transport.planned_at = timezone.now()
     transport.save(update_fields=["round", "status", "planned_at"])
-    after_commit(notifications.transport_planned, transport.pk)
+    if transport.is_handed_copy:
+        _report_back(transport)
+    else:
+        after_commit(notifications.transport_planned, transport.pk)
     return transport
 
 
@@ -212,6 +220,7 @@ def unplan(*, actor: User, transport: TransportRequest) -> TransportRequest:
     transport.round, transport.status, transport.planned_at = None, \
         TransportStatus.REQUESTED, None
     transport.save(update_fields=["round", "status", "planned_at"])
+    _report_back(transport)
     return transport
 
 
@@ -223,6 +232,7 @@ def mark_picked_up(*, actor: User, transport: TransportRequest) -> TransportRequ
         raise ExchangeError(_("Only a planned transport can be picked up."), code="state")
     transport.status, transport.picked_up_at = TransportStatus.PICKED_UP, timezone.now()
     transport.save(update_fields=["status", "picked_up_at"])
+    _report_back(transport)
     return transport
 
 
@@ -247,7 +257,10 @@ def mark_delivered(*, actor: User, transport: TransportRequest) -> TransportRequ
             recipient=Recipient.service(transport.recipient_service))
     transport.save(update_fields=["status", "picked_up_at", "delivered_at",
                                   "closing_transfer"])
-    after_commit(notifications.transport_delivered, transport.pk)
+    if transport.is_handed_copy:
+        _report_back(transport)
+    else:
+        after_commit(notifications.transport_delivered, transport.pk)
     return transport
 
 
@@ -263,3 +276,117 @@ def cancel_transport(*, actor: User, transport: TransportRequest) -> TransportRe
     transport.round = None  # out of any round: the board and the sheet skip it
     transport.save(update_fields=["status", "cancelled_at", "round"])
     return transport
+
+
+# --- Between authorities: handing a request over, and its status coming back ------------
+
+
+def _current_authority() -> Authority:
+    return Authority.all_objects.get(schema_name=current_schema())
+
+
+def _agreement_refused(other: Authority | None) -> ExchangeError:
+    return ExchangeError(
+        _("The sharing agreement with %(name)s no longer holds: the transport cannot be "
+          "handed over nor followed between your authorities.")
+        % {"name": getattr(other, "name", "?")}, code="agreement")
+
+
+@transaction.atomic
+def hand_over(*, actor: User, transport: TransportRequest) -> TransportRequest:
+    """« Confier à la logistique de <receiver> »: the giver's planner hands a request
+    whose items went to another authority to that authority's logistics team. A copy
+    (places and contacts, items, weight, dimensions, dates; no link to the listing,
+    which lives here) is written in the receiver's schema through the tenancy layer,
+    the ground checked now: the authorities share, the transfer names the receiver.
+    The request then leaves this board; its status follows the copy's."""
+    _require_planner(actor)
+    transport = TransportRequest.objects.select_for_update(of=("self",)).select_related(
+        "listing__category", "transfer", "pickup_site", "delivery_site").get(pk=transport.pk)
+    if not can_hand_over_transport(actor, transport):
+        raise ExchangeError(_("Only a request not yet planned, whose items were given to "
+                              "another authority, can be handed over."), code="state")
+    transfer = transport.transfer
+    receiver = Authority.all_objects.filter(slug=transfer.recipient_authority_slug).first()
+    giver = _current_authority()
+    if receiver is None:
+        raise _agreement_refused(None)
+    listing = transport.listing
+    weight = selectors.unit_weights([listing]).get(listing.pk)
+    try:
+        with in_authority(receiver, ground=TransportHandOverGround(giver, receiver,
+                                                                    transfer.pk)):
+            copy = TransportRequest.objects.create(
+                listing=None, requested_by=None,
+                pickup_address=transport.pickup_place[:300],
+                pickup_contact=transport.pickup_contact, pickup_floor=transport.pickup_floor,
+                pickup_lift=transport.pickup_lift,
+                delivery_address=transport.delivery_place[:300],
+                delivery_contact=transport.delivery_contact,
+                delivery_floor=transport.delivery_floor,
+                delivery_lift=transport.delivery_lift,
+                quantity=transport.quantity, wished_from=transport.wished_from,
+                wished_until=transport.wished_until, notes=transport.notes,
+                handed_from_slug=giver.slug, handed_from_name=giver.name[:200],
+                handed_from_id=transport.pk, handed_transfer_id=transfer.pk,
+                items_title=listing.title[:200], items_dimensions=listing.dimensions[:200],
+                items_unit_weight_kg=weight)
+    except CrossingRefused as refused:
+        raise _agreement_refused(receiver) from refused
+    transport.handed_to_slug, transport.handed_to_name = receiver.slug, receiver.name[:200]
+    transport.handed_to_id = copy.pk
+    transport.save(update_fields=["handed_to_slug", "handed_to_name", "handed_to_id"])
+    return transport
+
+
+@transaction.atomic
+def refuse_handed_over(*, actor: User, transport: TransportRequest,
+                       reason: str) -> TransportRequest:
+    """The receiver's planner refuses a handed-over transport, with a reason sent back
+    to the giver's request (its agents are told)."""
+    _require_planner(actor)
+    transport = _locked(transport)
+    if not can_refuse_handed_transport(actor, transport):
+        raise ExchangeError(_("Only a transport handed over by another authority, not yet "
+                              "picked up, can be refused."), code="state")
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ExchangeError(_("Say why the transport is refused."), code="reason")
+    transport.status, transport.refused_at = TransportStatus.REFUSED, timezone.now()
+    transport.refusal_reason, transport.round = reason, None
+    transport.save(update_fields=["status", "refused_at", "refusal_reason", "round"])
+    _report_back(transport)
+    return transport
+
+
+REPORTED = ("status", "planned_at", "picked_up_at", "delivered_at", "refused_at",
+            "refusal_reason")
+TOLD = {TransportStatus.PLANNED: notifications.transport_planned,
+        TransportStatus.DELIVERED: notifications.transport_delivered,
+        TransportStatus.REFUSED: notifications.transport_refused}
+
+
+def _report_back(copy: TransportRequest) -> None:
+    """Send a handed-over copy's status to the giver's request, in the giver's schema
+    through the tenancy layer (the same ground, checked now); the giver's agents get
+    the e-mail of the new status after commit. A refused crossing refuses the step."""
+    if not copy.is_handed_copy:
+        return
+    receiver = _current_authority()
+    giver = Authority.all_objects.filter(slug=copy.handed_from_slug).first()
+    if giver is None:
+        raise _agreement_refused(None)
+    try:
+        with in_authority(giver, ground=TransportHandOverGround(giver, receiver,
+                                                                copy.handed_transfer_id)):
+            original = TransportRequest.objects.select_for_update().filter(
+                pk=copy.handed_from_id, handed_to_slug=receiver.slug).first()
+            if original is None:
+                raise _agreement_refused(giver)
+            for field in REPORTED:
+                setattr(original, field, getattr(copy, field))
+            original.save(update_fields=list(REPORTED))
+            if copy.status in TOLD:
+                after_commit(TOLD[copy.status], original.pk)
+    except CrossingRefused as refused:
+        raise _agreement_refused(giver) from refused

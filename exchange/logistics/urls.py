@@ -24,6 +24,9 @@ urlpatterns = [
     path("requests/<int:pk>/delivered/", views.transport_delivered,
          name="transport_delivered"),
     path("requests/<int:pk>/unplan/", views.transport_unplan, name="transport_unplan"),
+    path("requests/<int:pk>/hand-over/", views.transport_hand_over,
+         name="transport_hand_over"),
+    path("requests/<int:pk>/refuse/", views.transport_refuse, name="transport_refuse"),
     path("teams/", views.teams, name="teams"),
     path("teams/<int:pk>/token/", views.team_token, name="team_token"),
     # A team's calendar at its secret address (no sign-in)

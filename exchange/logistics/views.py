@@ -22,6 +22,8 @@ from accounts.permissions import (
     agent_required,
     can_cancel_transport,
     can_follow_transport,
+    can_hand_over_transport,
+    can_refuse_handed_transport,
     can_request_transport,
     transport_member_required,
     transport_planner_required,
@@ -96,10 +98,47 @@ def _followed(request, pk: int) -> TransportRequest:
 @require_GET
 def transport_detail(request, pk: int):
     transport = _followed(request, pk)
+    weight = (selectors.unit_weights([transport.listing]).get(transport.listing_id)
+              if transport.listing_id else transport.items_unit_weight_kg)
     return render(request, "logistics/detail.html", {
-        "transport": transport,
-        "unit_weight": selectors.unit_weights([transport.listing]).get(transport.listing_id),
-        "may_cancel": can_cancel_transport(request.user, transport)})
+        "transport": transport, "unit_weight": weight,
+        "may_cancel": can_cancel_transport(request.user, transport),
+        "may_hand_over": can_hand_over_transport(request.user, transport),
+        "may_refuse": can_refuse_handed_transport(request.user, transport)})
+
+
+@transport_planner_required
+@require_POST
+def transport_hand_over(request, pk: int):
+    """« Confier à la logistique de <receiver> »: the copy is written in the receiving
+    authority's schema (services.hand_over, through the tenancy layer)."""
+    transport = _followed(request, pk)
+    try:
+        services.hand_over(actor=request.user, transport=transport)
+    except ExchangeError as error:
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The transport is handed to the logistics team of "
+                                    "%(name)s.") % {"name": transport.transfer.recipient_authority})
+    return redirect("logistics:transport_detail", pk=transport.pk)
+
+
+@transport_planner_required
+@require_POST
+def transport_refuse(request, pk: int):
+    """The receiver's planner refuses a handed-over transport, with a reason."""
+    transport = _followed(request, pk)
+    try:
+        services.refuse_handed_over(actor=request.user, transport=transport,
+                                    reason=request.POST.get("reason", ""))
+    except ExchangeError as error:
+        _forbidden_or(error)
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The transport is refused; the other authority is "
+                                    "told."))
+    return redirect("logistics:transport_detail", pk=transport.pk)
 
 
 @transport_member_required

@@ -122,8 +122,28 @@ def can_follow_transport(user, transport) -> bool:
     listing's poster, and whoever plans transports."""
     if can_plan_transport(user):
         return True
+    if transport.listing_id is None:  # a copy handed over by another authority
+        return False
     return is_agent(user) and user.pk in (transport.requested_by_id,
                                           transport.listing.poster_id)
+
+
+def can_hand_over_transport(user, transport) -> bool:
+    """May hand a transport request to the receiving authority's logistics team: a
+    planner, for a request not planned nor handed yet whose items were given to another
+    authority (its transfer names the receiver's slug). Whether the sharing agreement
+    still holds is the crossing's ground, checked when handing over."""
+    transfer = transport.transfer if transport.transfer_id else None
+    return (can_plan_transport(user) and transport.status == "requested"
+            and not transport.handed_to_slug and not transport.handed_from_slug
+            and transfer is not None and bool(transfer.recipient_authority_slug))
+
+
+def can_refuse_handed_transport(user, transport) -> bool:
+    """May refuse, with a reason, a transport another authority handed over: a planner
+    of the receiving authority, before it is picked up."""
+    return (can_plan_transport(user) and bool(transport.handed_from_slug)
+            and transport.status in ("requested", "planned"))
 
 
 def can_cancel_transport(user, transport) -> bool:

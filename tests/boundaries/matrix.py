@@ -378,6 +378,12 @@ ROWS: dict[str, Row] = {
         "planner", method=POST, kwargs=_pk("a_transport_planned")),
     "tenant:logistics:transport_unplan": page(
         "planner", method=POST, kwargs=_pk("a_transport_planned")),
+    # Between authorities: A's planner hands A's request over to B's logistics; B's
+    # planner refuses a handed-over copy. On B's host A's request names nothing.
+    "tenant:logistics:transport_hand_over": page(
+        "planner", method=POST, kwargs=_pk("a_transport")),
+    "tenant:logistics:transport_refuse": page(
+        "planner", method=POST, kwargs=_pk("a_transport")),
     "tenant:logistics:teams": page("planner"),
     "tenant:logistics:team_token": page("planner", method=POST, kwargs=_pk("a_team")),
     # A team's calendar at its secret address, no sign-in: whoever holds A's token on
