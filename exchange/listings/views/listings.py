@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.permissions import agent_required, exchange_member_required
 from core.pagination import CountingPaginator
 from exchange.listings import photos, selectors, transfer_records
+from exchange.listings.actions import listing_actions
 from exchange.listings.errors import ExchangeError
 from exchange.listings.forms import (
     CloseForm,
@@ -142,6 +143,7 @@ def _render_detail(request, listing: Listing, *, contact_form=None, reserve_form
         "can_extend": can_extend(user, listing),
         "can_close": can_close(user, listing),
         "can_contact": can_contact(user, listing),
+        "actions": listing_actions(user, listing),
     }
     if manages:
         transfers = list(selectors.transfers_of(listing))

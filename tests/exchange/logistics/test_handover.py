@@ -153,11 +153,10 @@ def test_an_agreement_ended_meanwhile_refuses_the_status_coming_back(
     hand(chatellerault, world)
     copy = the_copy(grand_chatellerault)
     SharingAgreement.objects.update(status=AgreementStatus.ENDED)
-    with in_authority(grand_chatellerault):
-        with pytest.raises(ExchangeError) as refused:
-            services.plan_round(actor=world["receiver_planner"], team=world["team"],
-                                day=timezone.localdate(), starts_at=time(8),
-                                ends_at=time(12), transports=[copy])
+    with in_authority(grand_chatellerault), pytest.raises(ExchangeError) as refused:
+        services.plan_round(actor=world["receiver_planner"], team=world["team"],
+                            day=timezone.localdate(), starts_at=time(8),
+                            ends_at=time(12), transports=[copy])
     assert refused.value.code == "agreement"
     with in_authority(chatellerault):
         assert TransportRequest.objects.get(pk=world["transport"].pk).status == \
@@ -178,9 +177,8 @@ def test_a_third_authority_is_never_a_target(chatellerault, grand_chatellerault,
 
 def test_only_a_planner_hands_over_and_the_agent_sees_no_button(
         chatellerault, grand_chatellerault, world):
-    with in_authority(chatellerault):
-        with pytest.raises(ExchangeError) as forbidden:
-            services.hand_over(actor=world["giver_agent"], transport=world["transport"])
+    with in_authority(chatellerault), pytest.raises(ExchangeError) as forbidden:
+        services.hand_over(actor=world["giver_agent"], transport=world["transport"])
     assert forbidden.value.code == "forbidden"
     url = f"/logistics/requests/{world['transport'].pk}/"
     agent_page = client_for(chatellerault, world["giver_agent"]).get(url)
