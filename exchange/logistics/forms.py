@@ -107,7 +107,7 @@ class RoundForm(ServiceErrorsMixin, forms.Form):
         self.fields["team"].queryset = selectors.active_teams()
         self.fields["transports"].queryset = unplanned
         self.fields["transports"].label_from_instance = (
-            lambda t: f"{t.listing.title} × {t.quantity} — {t.pickup_place} → "
+            lambda t: f"{t.title} × {t.quantity} — {t.pickup_place} → "
                       f"{t.delivery_place}")
 
 

@@ -58,7 +58,6 @@ def test_hand_over_plan_deliver(served_instance, browser):
     # 4. The agglomeration's planner sees it on the board and plans it in a round.
     sign_in(receiver, served_instance, AGGLO, f"logistique@{AGGLO}.example")
     receiver.goto(url(AGGLO, "/logistics/board/"))
-    print("DEBUG", receiver.url, receiver.locator("body").inner_text()[:2000])
     expect(receiver.locator(".unplanned-requests")).to_contain_text(title)
     receiver.locator("#id_team").select_option(index=1)
     receiver.fill("#id_starts_at", "14:00")

@@ -61,7 +61,7 @@ class RoundSerializer(serializers.ModelSerializer):
 
 class TransportSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=TransportStatus.choices)
-    listing_title = serializers.CharField(source="listing.title")
+    listing_title = serializers.CharField(source="title")
     pickup_place = serializers.CharField()
     delivery_place = serializers.CharField()
     round = RoundSerializer(allow_null=True)

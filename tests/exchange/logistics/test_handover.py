@@ -197,3 +197,21 @@ def test_only_a_planner_hands_over_and_the_agent_sees_no_button(
     assert client_for(grand_chatellerault, receiver_agent).get(copy_url).status_code == 404
     page = client_for(grand_chatellerault, world["receiver_planner"]).get(copy_url)
     assert page.status_code == 200 and "Armoire haute" in page.content.decode()
+
+
+def test_the_receivers_board_round_and_round_sheet_show_the_copy(
+        chatellerault, grand_chatellerault, world):
+    hand(chatellerault, world)
+    copy = the_copy(grand_chatellerault)
+    client = client_for(grand_chatellerault, world["receiver_planner"])
+    board = client.get("/logistics/board/")
+    assert board.status_code == 200
+    assert "Armoire haute" in board.content.decode()
+    assert "Ville de Châtellerault" in board.content.decode()
+    with in_authority(grand_chatellerault):
+        planned = services.plan_round(
+            actor=world["receiver_planner"], team=world["team"], day=timezone.localdate(),
+            starts_at=time(8), ends_at=time(12), transports=[copy])
+    sheet = client.get(f"/logistics/rounds/{planned.pk}/sheet.pdf")
+    assert sheet.status_code == 200 and sheet["Content-Type"] == "application/pdf"
+    assert client.get(f"/logistics/rounds/{planned.pk}/").status_code == 200
