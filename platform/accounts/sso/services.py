@@ -38,11 +38,13 @@ class SignInResult:
         return self.user is not None
 
 
-def record_attempt(outcome: str, member: User | None = None) -> SignInRecord:
+def record_attempt(outcome: str, member: User | None = None, *,
+                   method: str = "proconnect") -> SignInRecord:
     """Journal one attempt in the current schema. Only a member of this authority is
     named; a refusal before an account was found names nobody."""
     return SignInRecord.objects.create(
-        outcome=outcome, member=member, member_label=person_label(member) if member else "")
+        method=method, outcome=outcome, member=member,
+        member_label=person_label(member) if member else "")
 
 
 def _names(claims: dict) -> dict:
@@ -54,25 +56,30 @@ def _names(claims: dict) -> dict:
 
 
 @transaction.atomic
-def sign_in_with_claims(*, authority, claims: dict) -> SignInResult:
+def sign_in_with_claims(*, authority, claims: dict, method: str = "proconnect",
+                        via: str = AccessChannel.PROCONNECT,
+                        grant_moderator: bool = False) -> SignInResult:
     """The account `claims` (verified by accounts.sso.oidc) sign in to, created or
-    updated; or a refusal. `authority` is the current schema's authority."""
+    updated; or a refusal. `authority` is the current schema's authority.
+    `grant_moderator` (an own provider's role mapping) adds the moderator role; no
+    role is ever taken away here."""
     email = User.objects.normalize_email(str(claims.get("email", ""))).strip().lower()
     user = User.objects.select_for_update().filter(email__iexact=email).first()
     names = _names(claims)
     if user is None:
         if not email or not authority.accepts_email(email):
-            record_attempt(SignInOutcome.OUTSIDE_DOMAINS)
+            record_attempt(SignInOutcome.OUTSIDE_DOMAINS, method=method)
             return SignInResult(SignInOutcome.OUTSIDE_DOMAINS)
+        roles = [Role.AGENT, Role.MODERATOR] if grant_moderator else [Role.AGENT]
         user = User.objects.create_user(
-            email=email, password=None, roles=[Role.AGENT],
+            email=email, password=None, roles=roles,
             email_verified_at=timezone.now(), **names)
         record_access_change(actor=user, member=user, roles_before=[], was_active=None,
-                             via=AccessChannel.PROCONNECT)
-        record_attempt(SignInOutcome.ACCOUNT_CREATED, user)
+                             via=via)
+        record_attempt(SignInOutcome.ACCOUNT_CREATED, user, method=method)
         return SignInResult(SignInOutcome.ACCOUNT_CREATED, user)
     if not user.is_active:
-        record_attempt(SignInOutcome.INACTIVE, user)
+        record_attempt(SignInOutcome.INACTIVE, user, method=method)
         return SignInResult(SignInOutcome.INACTIVE)
     changed = [field for field, value in names.items()
                if value and getattr(user, field) != value]
@@ -81,9 +88,16 @@ def sign_in_with_claims(*, authority, claims: dict) -> SignInResult:
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         changed.append("email_verified_at")
+    roles_before = list(user.roles)
+    if grant_moderator:  # added, never removed (an admin stays an admin)
+        user.roles = list(dict.fromkeys([*roles_before, Role.MODERATOR]))
+        if user.roles != roles_before:
+            changed.append("roles")
     if changed:
         user.save(update_fields=changed)
-    record_attempt(SignInOutcome.SIGNED_IN, user)
+        record_access_change(actor=user, member=user, roles_before=roles_before,
+                             was_active=True, via=via)
+    record_attempt(SignInOutcome.SIGNED_IN, user, method=method)
     return SignInResult(SignInOutcome.SIGNED_IN, user)
 
 

@@ -39,3 +39,7 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 if LOG_FORMAT not in LOGGING["formatters"]:
     raise ImproperlyConfigured(f"LOG_FORMAT must be one of {sorted(LOGGING['formatters'])}.")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+
+OIDC_SECRETS_KEY = os.environ.get("OIDC_SECRETS_KEY", "")
+if len(OIDC_SECRETS_KEY) < 32:
+    raise ImproperlyConfigured("OIDC_SECRETS_KEY must be set to a random string of 32+ characters.")
