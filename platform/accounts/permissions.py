@@ -61,6 +61,12 @@ def can_configure_identity_provider(user) -> bool:
     return can_administer(user)
 
 
+def roles_granting_moderation(roles) -> list[str]:
+    """`roles` with the moderator role an identity provider's role mapping grants
+    (accounts.sso.own): added, every other role kept — an administrator stays one."""
+    return list(dict.fromkeys([*roles, Role.MODERATOR]))
+
+
 def can_operate(user) -> bool:
     """A platform operator, signed in on the console (the second factor is checked by
     `operator_required`, not here)."""

@@ -109,8 +109,8 @@ def settings_page(request):
 @identity_provider_admin_required
 @require_POST
 def switch(request):
-    if own.current() is None:
-        raise Http404
+    if own.current() is None:  # nothing to switch yet: the settings come first
+        return redirect("accounts:identity_provider")
     try:
         own.set_enabled(request.user, request.POST.get("enabled") == "on")
     except own.NotTested as error:
