@@ -263,3 +263,14 @@ def test_another_authoritys_provider_is_never_used(provider, chatellerault,
     with in_authority(grand_chatellerault):
         assert not AuthorityOidcProvider.objects.exists()
         assert SignInRecord.objects.filter(outcome=SignInOutcome.BAD_STATE).exists()
+
+
+def test_without_a_secrets_key_nothing_is_saved_and_the_admin_is_told(
+        provider, chatellerault, admin_client, settings):
+    settings.OIDC_SECRETS_KEY = ""  # production without OIDC_SECRETS_KEY
+    response = admin_client.post(PAGE, form(provider))
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "OIDC_SECRETS_KEY n'est pas défini" in page and "Keycloak de la ville" in page
+    with in_authority(chatellerault):
+        assert not AuthorityOidcProvider.objects.exists()

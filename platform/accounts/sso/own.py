@@ -45,11 +45,23 @@ AUDITED = ("name", "issuer", "client_id", "email_claim", "moderator_claim",
 NEEDS_NEW_TEST = ("issuer", "client_id", "client_secret")
 
 
+class DiscoveryError(Exception):
+    """The provider's settings cannot be used: the issuer URL does not lead to a usable
+    OpenID Connect provider, or the secret cannot be stored or read (the message is for
+    the admin, in their language). `field`: the form field it belongs to (None: the
+    whole form)."""
+
+    def __init__(self, message: str, field: str | None = "issuer"):
+        self.field = field
+        super().__init__(message)
+
+
 # --- Secret at rest ----------------------------------------------------------------------
 
 def _fernet() -> Fernet:
     if not settings.OIDC_SECRETS_KEY:
-        raise RuntimeError("OIDC_SECRETS_KEY is not set")
+        raise DiscoveryError(_("The platform cannot store secrets yet (OIDC_SECRETS_KEY "
+                               "is not set): ask the platform's operator."), field=None)
     digest = hashlib.sha256(b"collectivrecup.oidc-secrets:" + settings.OIDC_SECRETS_KEY.encode())
     return Fernet(base64.urlsafe_b64encode(digest.digest()))
 
@@ -63,15 +75,10 @@ def decrypt_secret(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as error:  # the key changed: the admin enters the secret again
         raise DiscoveryError(_("The stored client secret cannot be read any more: "
-                               "enter it again.")) from error
+                               "enter it again."), field="client_secret") from error
 
 
 # --- Discovery ------------------------------------------------------------------------
-
-class DiscoveryError(Exception):
-    """The issuer URL does not lead to a usable OpenID Connect provider (the message is
-    for the admin, in their language)."""
-
 
 def _is_loopback(host: str) -> bool:
     try:
@@ -152,7 +159,7 @@ def save_settings(*, actor: User, name: str, issuer: str, client_id: str,
     if created:
         provider = AuthorityOidcProvider()
         if not client_secret:
-            raise DiscoveryError(_("Enter the client secret."))
+            raise DiscoveryError(_("Enter the client secret."), field="client_secret")
     new = {"name": name.strip(), "issuer": normalise_issuer(issuer),
            "client_id": client_id.strip(), "email_claim": email_claim.strip() or "email",
            "moderator_claim": moderator_claim.strip(),

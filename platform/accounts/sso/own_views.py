@@ -98,8 +98,7 @@ def settings_page(request):
         try:
             own.save_settings(actor=request.user, **form.cleaned_data)
         except own.DiscoveryError as error:
-            form.add_error("issuer" if "secret" not in str(error) else "client_secret",
-                           str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, _("Identity provider settings saved."))
             return redirect("accounts:identity_provider")
