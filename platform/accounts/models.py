@@ -171,6 +171,7 @@ class AccessChannel(models.TextChoices):
     ONBOARDING = "onboarding", _("Onboarding of the authority")
     SIGN_UP = "sign_up", _("Sign-up")
     PROCONNECT = "proconnect", _("First sign-in with ProConnect")
+    OWN_PROVIDER = "own_oidc", _("Sign-in with the authority's identity provider")
 
 
 class AccessChange(models.Model):
@@ -266,3 +267,61 @@ class SignInRecord(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.outcome in (SignInOutcome.SIGNED_IN, SignInOutcome.ACCOUNT_CREATED)
+
+
+class AuthorityOidcProvider(models.Model):
+    """The authority's own OpenID Connect provider (Entra ID, Keycloak, LemonLDAP::NG),
+    configured by its administrators: at most one row per schema. The client secret is
+    stored encrypted (accounts.sso.own.encrypt_secret), never shown back."""
+
+    name = models.CharField(_("provider name"), max_length=80)
+    issuer = models.URLField(_("issuer URL"), max_length=500)
+    client_id = models.CharField(_("client ID"), max_length=255)
+    client_secret_encrypted = models.TextField(_("client secret (encrypted)"), blank=True)
+    email_claim = models.CharField(_("e-mail claim"), max_length=100, default="email")
+    moderator_claim = models.CharField(_("moderator claim"), max_length=100, blank=True)
+    moderator_values = ArrayField(models.CharField(max_length=200), default=list, blank=True,
+                                  verbose_name=_("moderator values"))
+    # Cached at the last successful discovery check (endpoints of the provider).
+    discovery = models.JSONField(_("discovery document"), default=dict, blank=True)
+    tested_at = models.DateTimeField(_("tested at"), null=True, blank=True)
+    is_enabled = models.BooleanField(_("enabled"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    singleton = models.BooleanField(default=True, editable=False)
+
+    class Meta:
+        verbose_name = _("identity provider")
+        verbose_name_plural = _("identity providers")
+        constraints = [
+            models.UniqueConstraint(fields=["singleton"], name="one_oidc_provider_per_schema"),
+            models.CheckConstraint(condition=models.Q(is_enabled=False)
+                                   | models.Q(tested_at__isnull=False),
+                                   name="oidc_provider_enabled_only_once_tested"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.client_secret_encrypted)
+
+
+class OidcProviderChange(models.Model):
+    """One change of the authority's identity provider settings: who, when, which
+    fields (old and new values; the secret only as "replaced")."""
+
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, verbose_name=_("by"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(_("by"), max_length=300)
+    action = models.CharField(_("action"), max_length=20)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("identity provider change")
+        verbose_name_plural = _("identity provider changes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label}: {self.action}"

@@ -55,6 +55,18 @@ def can_administer(user) -> bool:
     return user_has_role(user, Role.AUTHORITY_ADMIN)
 
 
+def can_configure_identity_provider(user) -> bool:
+    """The authority's own OpenID Connect provider: its settings, its test, the switch
+    (accounts.sso.own) — its administrators only."""
+    return can_administer(user)
+
+
+def roles_granting_moderation(roles) -> list[str]:
+    """`roles` with the moderator role an identity provider's role mapping grants
+    (accounts.sso.own): added, every other role kept — an administrator stays one."""
+    return list(dict.fromkeys([*roles, Role.MODERATOR]))
+
+
 def can_operate(user) -> bool:
     """A platform operator, signed in on the console (the second factor is checked by
     `operator_required`, not here)."""
@@ -244,6 +256,7 @@ agent_required = rule_required(is_agent)
 exchange_member_required = rule_required(can_use_exchange)
 moderator_required = rule_required(can_moderate)
 authority_admin_required = rule_required(can_administer)
+identity_provider_admin_required = rule_required(can_configure_identity_provider)
 factor_manager_required = rule_required(can_manage_factors)
 purchase_manager_required = rule_required(can_manage_purchases)
 agec_viewer_required = rule_required(can_view_agec)

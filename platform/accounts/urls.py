@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
+from accounts.sso import own_views
 
 app_name = "accounts"
 
@@ -36,4 +37,9 @@ urlpatterns = [
     path("admin/sites/", views.site_list, name="site_list"),
     path("admin/sites/new/", views.site_edit, name="site_create"),
     path("admin/sites/<int:pk>/", views.site_edit, name="site_edit"),
+    path("admin/identity-provider/", own_views.settings_page, name="identity_provider"),
+    path("admin/identity-provider/switch/", own_views.switch,
+         name="identity_provider_switch"),
+    path("oidc/authenticate/", own_views.authenticate, name="oidc_authenticate"),
+    path("oidc/callback/", own_views.callback, name="oidc_callback"),
 ]

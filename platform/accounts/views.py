@@ -18,7 +18,7 @@ from accounts import selectors, services
 from accounts.forms import LoginForm, MemberForm, ServiceForm, SignupForm, SiteForm
 from accounts.models import Service, Site, User
 from accounts.permissions import authority_admin_required, password_accounts_closed
-from accounts.sso import oidc
+from accounts.sso import oidc, own
 from accounts.tokens import email_verification_token
 from core.links import absolute_url
 
@@ -32,7 +32,9 @@ class LoginView(auth_views.LoginView):
         # The ProConnect button only when the operator configured it (tenants/sso/).
         return super().get_context_data(
             **kwargs, proconnect_enabled=settings.PROCONNECT_ENABLED,
-            passwords_closed=password_accounts_closed(getattr(self.request, "tenant", None)))
+            passwords_closed=password_accounts_closed(getattr(self.request, "tenant", None)),
+            # The authority's own provider's button, when switched on (accounts.sso.own).
+            own_provider=own.enabled())
 
 
 class LogoutView(auth_views.LogoutView):

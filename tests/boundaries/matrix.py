@@ -316,6 +316,11 @@ ROWS: dict[str, Row] = {
     "tenant:sso:start": same_for_all(NOT_FOUND),
     "tenant:sso:handoff": same_for_all(NOT_FOUND),
     "tenant:sso:choose_service": page(),
+    # The authority's own OpenID Connect provider (accounts/sso/own.py): none here.
+    "tenant:accounts:identity_provider": page("admin"),
+    "tenant:accounts:identity_provider_switch": page("admin", method=POST),
+    "tenant:accounts:oidc_authenticate": same_for_all(NOT_FOUND),
+    "tenant:accounts:oidc_callback": same_for_all(BAD_REQUEST),
     "tenant:accounts:password_reset": same_for_all(OK),
     "tenant:accounts:password_reset_done": same_for_all(OK),
     "tenant:accounts:password_reset_confirm": same_for_all(OK, kwargs=lambda w: BOGUS_LINK),

@@ -104,6 +104,17 @@ class ProConnectClient(OIDCAuthenticationBackend):
     AUTHENTICATION_BACKENDS, it only verifies (accounts are decided elsewhere)."""
 
     get_settings = staticmethod(setting)
+    # Hooks an authority's own provider (accounts.sso.own) overrides.
+    required_claims = REQUIRED_CLAIMS
+
+    def expected_issuer(self) -> str:
+        return metadata()["issuer"]
+
+    def acr_values(self) -> str:
+        return settings.PROCONNECT_ACR_VALUES
+
+    def redirect_uri(self, request) -> str:
+        return absolutify(request, reverse(settings.OIDC_AUTHENTICATION_CALLBACK_URL))
 
     def _verify_jws(self, payload, key):
         """The library's check (algorithm pinned, signature) plus audience, issuer and
@@ -117,7 +128,7 @@ class ProConnectClient(OIDCAuthenticationBackend):
         try:
             return jwt.decode(
                 payload, key, algorithms=[algorithm], audience=self.OIDC_RP_CLIENT_ID,
-                issuer=metadata()["issuer"], leeway=LEEWAY_SECONDS,
+                issuer=self.expected_issuer(), leeway=LEEWAY_SECONDS,
                 options={"require": ["iss", "aud", "sub"]})
         except jwt.PyJWTError as error:
             raise SuspiciousOperation(f"JWT refused: {error}") from error
@@ -135,7 +146,7 @@ class ProConnectClient(OIDCAuthenticationBackend):
             "client_secret": self.OIDC_RP_CLIENT_SECRET,
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": absolutify(request, reverse(settings.OIDC_AUTHENTICATION_CALLBACK_URL)),
+            "redirect_uri": self.redirect_uri(request),
         }
         if code_verifier is not None:
             payload["code_verifier"] = code_verifier
@@ -150,7 +161,7 @@ class ProConnectClient(OIDCAuthenticationBackend):
             id_claims = self.verify_token(id_token, nonce=nonce)
             if "exp" not in id_claims:
                 raise SuspiciousOperation("ID token without expiry")
-            acr = settings.PROCONNECT_ACR_VALUES
+            acr = self.acr_values()
             if acr and id_claims.get("acr") not in acr.split():
                 raise SuspiciousOperation("ID token of another assurance level")
             userinfo = self.get_userinfo(access_token, id_token, id_claims)
@@ -160,7 +171,7 @@ class ProConnectClient(OIDCAuthenticationBackend):
             raise IdentityRefused("provider_error", f"userinfo failed: {error}") from error
         if userinfo.get("sub") != id_claims.get("sub"):
             raise IdentityRefused("invalid_token", "userinfo of another subject")
-        missing = [name for name in REQUIRED_CLAIMS if not userinfo.get(name)]
+        missing = [name for name in self.required_claims if not userinfo.get(name)]
         if missing:
             raise IdentityRefused("invalid_token", f"claims missing: {', '.join(missing)}")
         return VerifiedIdentity(claims=userinfo, id_token=id_token)

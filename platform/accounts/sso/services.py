@@ -23,6 +23,7 @@ from accounts.models import (
     SignInRecord,
     User,
 )
+from accounts.permissions import roles_granting_moderation
 from accounts.services import person_label, record_access_change
 
 NAME_MAX = 150
@@ -38,11 +39,13 @@ class SignInResult:
         return self.user is not None
 
 
-def record_attempt(outcome: str, member: User | None = None) -> SignInRecord:
+def record_attempt(outcome: str, member: User | None = None, *,
+                   method: str = "proconnect") -> SignInRecord:
     """Journal one attempt in the current schema. Only a member of this authority is
     named; a refusal before an account was found names nobody."""
     return SignInRecord.objects.create(
-        outcome=outcome, member=member, member_label=person_label(member) if member else "")
+        method=method, outcome=outcome, member=member,
+        member_label=person_label(member) if member else "")
 
 
 def _names(claims: dict) -> dict:
@@ -54,37 +57,49 @@ def _names(claims: dict) -> dict:
 
 
 @transaction.atomic
-def sign_in_with_claims(*, authority, claims: dict) -> SignInResult:
+def sign_in_with_claims(*, authority, claims: dict, method: str = "proconnect",
+                        via: str = AccessChannel.PROCONNECT,
+                        grant_moderator: bool = False) -> SignInResult:
     """The account `claims` (verified by accounts.sso.oidc) sign in to, created or
-    updated; or a refusal. `authority` is the current schema's authority."""
+    updated; or a refusal. `authority` is the current schema's authority.
+    `grant_moderator` (an own provider's role mapping) adds the moderator role; no
+    role is ever taken away here."""
     email = User.objects.normalize_email(str(claims.get("email", ""))).strip().lower()
-    user = User.objects.select_for_update().filter(email__iexact=email).first()
+    member = User.objects.select_for_update().filter(email__iexact=email).first()
     names = _names(claims)
-    if user is None:
+    if member is None:
         if not email or not authority.accepts_email(email):
-            record_attempt(SignInOutcome.OUTSIDE_DOMAINS)
+            record_attempt(SignInOutcome.OUTSIDE_DOMAINS, method=method)
             return SignInResult(SignInOutcome.OUTSIDE_DOMAINS)
-        user = User.objects.create_user(
-            email=email, password=None, roles=[Role.AGENT],
+        roles = roles_granting_moderation([Role.AGENT]) if grant_moderator else [Role.AGENT]
+        member = User.objects.create_user(
+            email=email, password=None, roles=roles,
             email_verified_at=timezone.now(), **names)
-        record_access_change(actor=user, member=user, roles_before=[], was_active=None,
-                             via=AccessChannel.PROCONNECT)
-        record_attempt(SignInOutcome.ACCOUNT_CREATED, user)
-        return SignInResult(SignInOutcome.ACCOUNT_CREATED, user)
-    if not user.is_active:
-        record_attempt(SignInOutcome.INACTIVE, user)
+        record_access_change(actor=member, member=member, roles_before=[], was_active=None,
+                             via=via)
+        record_attempt(SignInOutcome.ACCOUNT_CREATED, member, method=method)
+        return SignInResult(SignInOutcome.ACCOUNT_CREATED, member)
+    if not member.is_active:
+        record_attempt(SignInOutcome.INACTIVE, member, method=method)
         return SignInResult(SignInOutcome.INACTIVE)
     changed = [field for field, value in names.items()
-               if value and getattr(user, field) != value]
+               if value and getattr(member, field) != value]
     for field in changed:
-        setattr(user, field, names[field])
-    if user.email_verified_at is None:
-        user.email_verified_at = timezone.now()
+        setattr(member, field, names[field])
+    if member.email_verified_at is None:
+        member.email_verified_at = timezone.now()
         changed.append("email_verified_at")
+    roles_before = list(member.roles)
+    if grant_moderator:  # added, never removed (an admin stays an admin)
+        member.roles = roles_granting_moderation(roles_before)
+        if member.roles != roles_before:
+            changed.append("roles")
     if changed:
-        user.save(update_fields=changed)
-    record_attempt(SignInOutcome.SIGNED_IN, user)
-    return SignInResult(SignInOutcome.SIGNED_IN, user)
+        member.save(update_fields=changed)
+        record_access_change(actor=member, member=member, roles_before=roles_before,
+                             was_active=True, via=via)
+    record_attempt(SignInOutcome.SIGNED_IN, member, method=method)
+    return SignInResult(SignInOutcome.SIGNED_IN, member)
 
 
 def needs_service(user: User) -> bool:

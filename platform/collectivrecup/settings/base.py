@@ -243,6 +243,14 @@ OIDC_VERIFY_KID = True
 OIDC_ALLOW_UNSECURED_JWT = False
 OIDC_CREATE_USER = False
 
+# --- An authority's own OpenID Connect provider (accounts/sso/own.py) -----------------
+# Configured by the authority's admin (Entra ID, Keycloak, LemonLDAP::NG). The client
+# secret is stored encrypted (Fernet) with a key derived from OIDC_SECRETS_KEY; the
+# production settings require it, local and test settings derive it from SECRET_KEY.
+OIDC_SECRETS_KEY = os.environ.get("OIDC_SECRETS_KEY", "")
+# Issuers must be https, except on loopback in local and test settings.
+OWN_OIDC_ALLOW_HTTP_LOOPBACK = False
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

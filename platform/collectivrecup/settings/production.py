@@ -39,3 +39,9 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 if LOG_FORMAT not in LOGGING["formatters"]:
     raise ImproperlyConfigured(f"LOG_FORMAT must be one of {sorted(LOGGING['formatters'])}.")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+
+# Never derived from SECRET_KEY here: without it (or shorter than 32 characters),
+# administrators cannot save their own identity provider (accounts/sso/own.py says so).
+OIDC_SECRETS_KEY = os.environ.get("OIDC_SECRETS_KEY", "")
+if len(OIDC_SECRETS_KEY) < 32:
+    OIDC_SECRETS_KEY = ""

@@ -24,3 +24,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 PUBLIC_PORT = ""
 CELERY_TASK_EAGER_PROPAGATES = True
 WHITENOISE_AUTOREFRESH = True
+
+# An authority's own OIDC provider: key derived from SECRET_KEY, the loopback fake allowed.
+OIDC_SECRETS_KEY = f"derived-from-secret-key:{SECRET_KEY}"
+OWN_OIDC_ALLOW_HTTP_LOOPBACK = True
