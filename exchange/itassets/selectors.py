@@ -34,3 +34,23 @@ def assets(*, query: str = "", kind: str = "", state: str = "", life: int | None
 def history(asset: ITAsset) -> QuerySet[ITAssetEvent]:
     """Every event of `asset`, the newest first, with who made it."""
     return asset.events.select_related("actor")
+
+
+def _shown(field, value: str) -> str:
+    """A stored value as the reader sees it: a choice's label in their language."""
+    choices = {str(key): label for key, label in field.flatchoices}
+    return str(choices.get(value, value)) if choices else value
+
+
+def history_rows(asset: ITAsset) -> list[tuple[ITAssetEvent, list[tuple[str, str, str]]]]:
+    """The history as the asset's page shows it: each event with its changes as
+    (field's name, before, after), choices in the reader's language."""
+    rows = []
+    for event in history(asset):
+        changes = []
+        for name, (before, after) in event.changes.items():
+            field = ITAsset._meta.get_field(name)
+            changes.append((str(field.verbose_name), _shown(field, before),
+                            _shown(field, after)))
+        rows.append((event, changes))
+    return rows

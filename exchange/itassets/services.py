@@ -26,14 +26,12 @@ class ITAssetError(ExchangeError):
 
 
 def _label(asset: ITAsset, field: str) -> str:
-    """What the history shows for `field`: the choice's label, the related object's
-    name, the date in ISO form, or the text itself."""
+    """What the history keeps for `field`: a choice's value (shown in the reader's
+    language by exchange.itassets.selectors.history_rows), the related object's name
+    as it was then, the date in ISO form, or the text itself."""
     value = getattr(asset, field)
     if value is None or value == "":
         return ""
-    display = getattr(asset, f"get_{field}_display", None)
-    if display is not None:
-        return str(display())
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

@@ -59,7 +59,7 @@ def _asset_or_404(pk: int) -> ITAsset:
 def asset_detail(request, pk: int):
     asset = _asset_or_404(pk)
     return render(request, "itassets/asset_detail.html", {
-        "asset": asset, "events": selectors.history(asset)})
+        "asset": asset, "events": selectors.history_rows(asset)})
 
 
 @it_manager_required

@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from accounts.models import Role
 from accounts.permissions import can_manage_it_assets, can_see_serial_number
-from exchange.itassets import services
+from exchange.itassets import selectors, services
 from exchange.itassets.models import EventKind, ITAsset, ITAssetEvent
 from tests.accounts.factories import (
     ServiceFactory,
@@ -119,9 +120,25 @@ def test_a_change_of_holder_is_a_move_kept_in_the_history(chatellerault):
                                             EventKind.CHANGED]
         assert events[1].changes == {"holder_service": ["", "Direction des écoles"],
                                      "holder_site": ["", "École Jules Ferry"]}
-        assert events[2].changes["life"] == ["First life", "Second life"]
+        # Choices are kept as values, shown in the reader's language.
+        assert events[2].changes["life"] == ["1", "2"]
         laptop.refresh_from_db()
         assert (laptop.holder_site_id, laptop.life) == (school.pk, 2)
+
+
+def test_the_history_shows_choices_in_the_readers_language(chatellerault):
+    with in_authority(chatellerault):
+        staff = it_staff()
+        laptop = asset(staff)
+        services.update_asset(asset=laptop, actor=staff, life=2, state="broken")
+        for language, expected in (("fr", {("vie actuelle", "Première vie", "Deuxième vie"),
+                                           ("état", "En service", "Hors service")}),
+                                   ("en", {("current life", "First life", "Second life"),
+                                           ("state", "In use", "Out of order")})):
+            with translation.override(language):
+                (event, changes), _created = selectors.history_rows(laptop)
+                assert event.kind == EventKind.CHANGED
+                assert set(changes) == expected
 
 
 def test_editing_to_another_assets_serial_number_is_refused(chatellerault):
