@@ -88,8 +88,8 @@ class EventKind(models.TextChoices):
 
 
 class ITAssetEvent(models.Model):
-    """One entry of an asset's history: never updated, never deleted with the asset's
-    changes. `changes` maps a field's name to its [before, after] labels."""
+    """One entry of an asset's history, written by exchange.itassets.services and never
+    updated. `changes` maps a field's name to its [before, after] stored values."""
 
     asset = models.ForeignKey(ITAsset, on_delete=models.CASCADE, related_name="events",
                               verbose_name=_("IT asset"))
