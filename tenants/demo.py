@@ -61,6 +61,8 @@ DEMO_USERS = [
     ("finances", "Karim", "Lefèvre", ["finance"], 5),
     # The logistics team: plans rounds, carries taken items (issue 18).
     ("logistique", "Marc", "Petit", ["logistics"], 1),
+    # The IT team: keeps the IT register (issue 19).
+    ("informatique", "Léa", "Roux", ["it"], 3),
 ]
 
 DEMO_OPERATOR_EMAIL = "operateur@collectivrecup.example"

@@ -37,10 +37,11 @@ class Role(models.TextChoices):
     AUTHORITY_ADMIN = "authority_admin", _("Authority administrator")
     FINANCE = "finance", _("Finance")
     LOGISTICS = "logistics", _("Logistics")
+    IT = "it", _("IT")
     OPERATOR = "operator", _("Platform operator")
 
 
-AUTHORITY_ROLES = (Role.AGENT, Role.MODERATOR, Role.FINANCE, Role.LOGISTICS,
+AUTHORITY_ROLES = (Role.AGENT, Role.MODERATOR, Role.FINANCE, Role.LOGISTICS, Role.IT,
                    Role.AUTHORITY_ADMIN)
 
 

@@ -112,6 +112,26 @@ def can_plan_transport(user) -> bool:
     return is_logistics(user) or can_administer(user)
 
 
+def is_it(user) -> bool:
+    """A member of the authority's IT team (« Informatique »): keeps the IT register."""
+    return user_has_role(user, Role.IT)
+
+
+def can_manage_it_assets(user) -> bool:
+    """May keep the IT register (issue 19): see every asset with its serial number,
+    add, edit and import them: the IT team and administrators."""
+    return is_it(user) or can_administer(user)
+
+
+def can_see_serial_number(user, asset) -> bool:
+    """The serial number of an IT asset: whoever manages the register, and the person
+    holding the asset; an agent never sees the serial numbers of items they do not
+    hold. `asset` is an itassets ITAsset, read through its `holder_user_id`."""
+    if can_manage_it_assets(user):
+        return True
+    return bool(getattr(user, "pk", None)) and asset.holder_user_id == user.pk
+
+
 def can_request_transport(user, listing) -> bool:
     """May ask for transport of a taken listing (reserved, or given to a service,
     another authority or a partner): its poster, or an agent of the service that took
@@ -221,6 +241,7 @@ def permission_flags(user) -> dict[str, bool]:
         "plan_transport": can_plan_transport(user),
         "borrow": can_borrow(user),
         "lend": can_lend(user),
+        "manage_it_assets": can_manage_it_assets(user),
     }
 
 
@@ -263,6 +284,7 @@ agec_viewer_required = rule_required(can_view_agec)
 transport_planner_required = rule_required(can_plan_transport)
 transport_member_required = rule_required(can_use_transports)
 borrower_required = rule_required(can_borrow)
+it_manager_required = rule_required(can_manage_it_assets)
 lender_required = rule_required(can_lend)
 operator_required = rule_required(can_operate, login_url="operator:login",
                                   second_factor=True)

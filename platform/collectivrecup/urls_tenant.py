@@ -31,6 +31,7 @@ urlpatterns = [
     path("listings/", include("analytics.urls")),
     path("listings/", include(exchange_patterns)),
     path("logistics/", include("exchange.logistics.urls")),
+    path("it/", include("exchange.itassets.urls")),
     path("api/v1/", include(api_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/export/", include("tenants.offboarding.urls")),

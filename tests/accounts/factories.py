@@ -66,6 +66,11 @@ def logistics(**kwargs) -> User:
     return UserFactory(roles=[Role.LOGISTICS], **kwargs)
 
 
+def it_staff(**kwargs) -> User:
+    """A member of the IT team only (« Informatique », issue 19): keeps the IT register."""
+    return UserFactory(roles=[Role.IT], **kwargs)
+
+
 def authority_admin(**kwargs) -> User:
     return UserFactory(roles=[Role.AGENT, Role.MODERATOR, Role.AUTHORITY_ADMIN], **kwargs)
 

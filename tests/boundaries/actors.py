@@ -67,6 +67,7 @@ VALUE_SHARED = Decimal("3210.98")    # shared with B (B's agents see the listing
 VALUE_OFFERED = Decimal("4321.09")   # offered to partners (they see it, not €)
 TITLE_SHARED_A = "Vitrine réfrigérée MTXA-SHARED-5813"
 TITLE_OFFERED_A = "Armoire forte MTXA-OFFERED-7531"
+IT_SERIAL_A = "SN-MTXA-IT-8642"  # an IT asset of A that its agent does not hold
 TITLE_OFFERED_C = "Bureau double MTXC-OFFERED-2468"
 TITLE_SHARED_C = "Table pliante MTXC-SHARED-1357"
 A_EMAILS = {
@@ -298,6 +299,12 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
                 a_booking_picked=picked, a_booking_photo=picked.photos.get(),
                 a_loan_feed=loans.feed_for(a_agent.service),
             )
+            # The IT register (issue 19): an asset A's agent holds, added by the IT team.
+            from exchange.itassets.models import ITAsset  # (only this world needs it)
+
+            objects["a_it_asset"] = ITAsset.objects.create(
+                kind="computer", make="Dell", serial_number=IT_SERIAL_A,
+                holder_service=a_agent.service)
             credentials[AGENT_A] = Credentials(_cookies(client_for(a, a_agent)))
         with in_authority(b):
             b_agent, b_moderator, b_admin = agent(
@@ -409,6 +416,8 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
 
     a_insiders = frozenset({AGENT_A, OPERATOR})
     secrets = [
+        # A's agent does not hold it: only A's IT team (no actor here) sees it.
+        ("A's IT asset serial number", [IT_SERIAL_A], frozenset()),
         ("A's € value (private listing)", euro_renderings(VALUE_PRIVATE), a_insiders),
         ("A's € value (shared listing)", euro_renderings(VALUE_SHARED), a_insiders),
         ("A's € value (offered listing)", euro_renderings(VALUE_OFFERED), a_insiders),

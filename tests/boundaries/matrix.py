@@ -113,7 +113,8 @@ MEMBER_ROLES = {
     AGENT_A: {"member", "agent"},
     AGENT_B: {"member", "agent"},
     MODERATOR_B: {"member", "agent", "moderator", "moderator_or_admin"},
-    ADMIN_B: {"member", "agent", "moderator", "moderator_or_admin", "admin", "planner"},
+    ADMIN_B: {"member", "agent", "moderator", "moderator_or_admin", "admin", "planner",
+              "it"},
 }
 B_MEMBERS = {AGENT_B, MODERATOR_B, ADMIN_B}
 
@@ -372,6 +373,11 @@ ROWS: dict[str, Row] = {
     "tenant:logistics:transport_detail": page("agent", kwargs=_pk("a_transport")),
     "tenant:logistics:transport_cancel": page("agent", method=POST,
                                               kwargs=_pk("a_transport")),
+    # The IT register (issue 19): the IT team and administrators only.
+    "tenant:itassets:asset_list": page("it"),
+    "tenant:itassets:asset_create": page("it"),
+    "tenant:itassets:asset_detail": page("it", kwargs=_pk("a_it_asset")),
+    "tenant:itassets:asset_edit": page("it", kwargs=_pk("a_it_asset")),
     "tenant:logistics:board": page("planner"),
     "tenant:logistics:round_create": page("planner", method=POST),
     "tenant:logistics:round_detail": page("planner", kwargs=_pk("a_round")),

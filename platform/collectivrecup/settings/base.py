@@ -79,6 +79,7 @@ TENANT_APPS = [
     "exchange.listings",
     "exchange.logistics",
     "exchange.loans",
+    "exchange.itassets",
 ]
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 

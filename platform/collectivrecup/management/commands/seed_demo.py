@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Role, Service, Site, User
 from analytics.demo import seed_demo_purchases
 from core.links import authority_host
+from exchange.itassets.demo import seed_demo_itassets
 from exchange.listings.demo import seed_demo_listings
 from exchange.listings.services.categories import seed_categories
 from exchange.loans.demo import seed_demo_loans
@@ -136,6 +137,8 @@ class Command(BaseCommand):
             created += seed_demo_listings(spec["slug"])
             created += seed_demo_transports(demo_email("logistique", spec["slug"]))
             created += seed_demo_loans(spec["slug"])
+            created += seed_demo_itassets(demo_email("informatique", spec["slug"]),
+                                          spec["slug"])
         # The load test's communes get their SIRET here (the demo's two get theirs with
         # their statistics settings, in seed_demo_listings): an admin's own is kept.
         authority.refresh_from_db(fields=["siret"])
