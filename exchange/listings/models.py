@@ -95,7 +95,7 @@ class ModerationMode(models.TextChoices):
 class ExchangeSettings(InvalidatesCache, models.Model):
     """The authority's exchange rules (one row per schema)."""
 
-    cache_names = (SETTINGS_CACHE, CATEGORIES_CACHE)
+    cache_names = (SETTINGS_CACHE, CATEGORIES_CACHE, authority_cache.LISTING_CARDS)
 
     moderation_mode = models.CharField(_("moderation"), max_length=10,
                                        choices=ModerationMode.choices, default=ModerationMode.PRE)

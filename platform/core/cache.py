@@ -64,8 +64,9 @@ def cached(name: str, build: Callable[[], T], timeout: int = TIMEOUT) -> T:
     return value
 
 
-# The version of everything a listing card of the feed shows (the listings, their
-# photos and transfers, the categories', services' and sites' names): forgotten by
+# The version of everything the feed's cards and filters show (the listings, their
+# photos and transfers, the categories, services and sites, the exchange settings that
+# choose the categories shown): forgotten by
 # every write of these (their models' save() and delete(), the services' bulk
 # updates), so that the next feed renders its cards anew under a new version.
 LISTING_CARDS = "listing_cards"

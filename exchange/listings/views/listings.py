@@ -120,7 +120,7 @@ def feed(request):
     form = FeedFilterForm(request.GET)
     filters = form.filters()
     context = {"form": form, "filters": filters,
-               "results": _cached_results(request, filters),
+               "results": _cached_results(request, form, filters),
                "saved_search_form": SavedSearchForm(
                    initial={"q": filters.q, "category": filters.category})}
     partial = request.htmx and request.htmx.target == "feed-results"
@@ -130,8 +130,9 @@ def feed(request):
     return response
 
 
-def _cached_results(request, filters) -> dict:
-    """The feed's count and its rendered cards and pagination, cached per authority
+def _cached_results(request, form: FeedFilterForm, filters) -> dict:
+    """The feed's count, its rendered cards and pagination and its rendered filter
+    form (whose choices are the categories, services and sites), cached per authority
     (core.cache: the key carries the schema) under the version of what cards show
     (core.cache.LISTING_CARDS, forgotten by every write of it), the language and the
     query string (filters, sort, page). The fragment is the same for every member who
@@ -146,11 +147,15 @@ def _cached_results(request, filters) -> dict:
         page = CountingPaginator(listings, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
         html = render_to_string("exchange/listings/_results_body.html", {"page": page},
                                 request=request)
-        return {"count": page.paginator.count, "html": str(html)}
+        filters_html = render_to_string("exchange/listings/_feed_filters.html",
+                                        {"form": form}, request=request)
+        return {"count": page.paginator.count, "html": str(html),
+                "filters_html": str(filters_html)}
 
     results = authority_cache.cached(name, build)
-    # The html was rendered (and escaped) by our template above: safe to output as is.
-    return {"count": results["count"], "html": mark_safe(results["html"])}
+    # Rendered (and escaped) by our templates above: safe to output as they are.
+    return {"count": results["count"], "html": mark_safe(results["html"]),
+            "filters_html": mark_safe(results["filters_html"])}
 
 
 # --- A listing ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from exchange.listings import photos
 from exchange.listings.models import ClosureReason, Listing, ListingStatus
 from exchange.listings.services.closure import close_listing
 from exchange.listings.services.expiry import expire_due_listings
-from tests.accounts.factories import agent, moderator
+from tests.accounts.factories import SiteFactory, agent, moderator
 from tests.conftest import client_for, in_authority
 from tests.exchange.listings.factories import image_upload, published_listing
 
@@ -155,3 +155,17 @@ def test_another_authority_s_cards_are_not_shown(setup, grand_chatellerault):
         reader = agent()
     html = client_for(grand_chatellerault, reader).get("/listings/").content.decode()
     assert "Armoire métallique" not in html
+
+
+def test_a_new_site_shows_in_the_filters_at_once(setup):
+    """The filter form is cached rendered with the cards: a new site is offered at once."""
+    with in_authority(setup["authority"]):
+        SiteFactory(name="Entrepôt des Ormeaux")
+    html = feed_html(setup)
+    assert '<option value="' in html and ">Entrepôt des Ormeaux</option>" in html
+
+
+def test_a_filter_value_that_does_not_validate_keeps_its_message(setup):
+    html = setup["client"].get("/listings/?published_since=demain").content.decode()
+    again = setup["client"].get("/listings/?published_since=demain").content.decode()
+    assert 'class="error"' in html and 'class="error"' in again
