@@ -64,7 +64,7 @@ class Category(InvalidatesCache, models.Model):
     is_hidden = models.BooleanField(_("hidden"), default=False)
     position = models.PositiveIntegerField(default=0)
 
-    cache_names = (CATEGORIES_CACHE,)
+    cache_names = (CATEGORIES_CACHE, authority_cache.LISTING_CARDS)
 
     class Meta:
         verbose_name = _("category")
@@ -95,7 +95,7 @@ class ModerationMode(models.TextChoices):
 class ExchangeSettings(InvalidatesCache, models.Model):
     """The authority's exchange rules (one row per schema)."""
 
-    cache_names = (SETTINGS_CACHE, CATEGORIES_CACHE)
+    cache_names = (SETTINGS_CACHE, CATEGORIES_CACHE, authority_cache.LISTING_CARDS)
 
     moderation_mode = models.CharField(_("moderation"), max_length=10,
                                        choices=ModerationMode.choices, default=ModerationMode.PRE)
@@ -145,7 +145,9 @@ class ListingStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-class Listing(models.Model):
+class Listing(InvalidatesCache, models.Model):
+    cache_names = (authority_cache.LISTING_CARDS,)
+
     """Equipment a service no longer needs, offered to the others."""
 
     title = models.CharField(_("title"), max_length=120)
@@ -236,7 +238,9 @@ def photo_path(instance, filename: str) -> str:
     return f"listings/{instance.listing_id}/{filename}"
 
 
-class ListingPhoto(models.Model):
+class ListingPhoto(InvalidatesCache, models.Model):
+    cache_names = (authority_cache.LISTING_CARDS,)
+
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
     thumbnail = models.ImageField(upload_to=photo_path)
@@ -382,7 +386,9 @@ GIVING_REASONS = {ClosureReason.EXCHANGED_INTERNAL, ClosureReason.EXCHANGED_OTHE
                   ClosureReason.GIVEN_TO_PARTNER}
 
 
-class Transfer(models.Model):
+class Transfer(InvalidatesCache, models.Model):
+    cache_names = (authority_cache.LISTING_CARDS,)
+
     """Part (or all) of a listing leaving it: given, thrown away or withdrawn."""
 
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="transfers")

@@ -23,11 +23,11 @@ class InvalidatesPlaces:
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        authority_cache.invalidate(PLACES_CACHE)
+        authority_cache.invalidate(PLACES_CACHE, authority_cache.LISTING_CARDS)
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        authority_cache.invalidate(PLACES_CACHE)
+        authority_cache.invalidate(PLACES_CACHE, authority_cache.LISTING_CARDS)
         return result
 
 

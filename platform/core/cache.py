@@ -26,6 +26,7 @@ as before the cache existed, they do not fail with it.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -61,6 +62,20 @@ def cached(name: str, build: Callable[[], T], timeout: int = TIMEOUT) -> T:
         except Exception:
             logger.warning("cache unavailable: %s not kept", name, exc_info=True)
     return value
+
+
+# The version of everything the feed's cards and filters show (the listings, their
+# photos and transfers, the categories, services and sites, the exchange settings that
+# choose the categories shown): forgotten by
+# every write of these (their models' save() and delete(), the services' bulk
+# updates), so that the next feed renders its cards anew under a new version.
+LISTING_CARDS = "listing_cards"
+
+
+def version(name: str) -> str:
+    """A token that changes each time `name` is invalidated for the current authority
+    (for keys of values too many to forget one by one: key them on the version)."""
+    return cached(name, lambda: uuid.uuid4().hex)
 
 
 def invalidate(*names: str, schema: str | None = None) -> None:

@@ -51,7 +51,7 @@ def _bulk_seed_categories(rows: list[dict]) -> int:
             kind=family.kind, position=position))
     Category.objects.bulk_create(items.values())
     # bulk_create skips Category.save(), which forgets the cached categories.
-    authority_cache.invalidate(CATEGORIES_CACHE)
+    authority_cache.invalidate(CATEGORIES_CACHE, authority_cache.LISTING_CARDS)
     return len(families) + len(items)
 
 

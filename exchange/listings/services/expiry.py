@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import cache as authority_cache
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing, ListingStatus, ModerationAction
 from exchange.listings.permissions import can_extend, can_manage
@@ -43,6 +44,8 @@ def expire_due_listings(now=None) -> int:
     for listing in Listing.objects.filter(status=ListingStatus.PUBLISHED, expires_at__lte=now):
         with transaction.atomic():
             Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.EXPIRED)
+            # update() skips Listing.save(): the feed's cached cards are forgotten here.
+            authority_cache.invalidate(authority_cache.LISTING_CARDS)
             record_event(listing, None, ModerationAction.EXPIRED)
             sync_after_commit(listing)
             count += 1

@@ -11,6 +11,8 @@ like a listing of another authority (it is not in this schema at all).
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,13 +21,17 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import agent_required, exchange_member_required
+from core import cache as authority_cache
 from core.pagination import CountingPaginator
 from exchange.listings import photos, selectors, transfer_records
 from exchange.listings.actions import listing_actions
@@ -114,10 +120,8 @@ def feed(request):
     filter form gets the results only."""
     form = FeedFilterForm(request.GET)
     filters = form.filters()
-    listings = selectors.feed_cards(selectors.published_listings(filters))
-    # The cards and the total in one query (core.pagination).
-    page = CountingPaginator(listings, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "filters": filters, "page": page,
+    context = {"form": form, "filters": filters,
+               "results": _cached_results(request, form, filters),
                "saved_search_form": SavedSearchForm(
                    initial={"q": filters.q, "category": filters.category})}
     partial = request.htmx and request.htmx.target == "feed-results"
@@ -125,6 +129,34 @@ def feed(request):
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def _cached_results(request, form: FeedFilterForm, filters) -> dict:
+    """The feed's count, its rendered cards and pagination and its rendered filter
+    form (whose choices are the categories, services and sites), cached per authority
+    (core.cache: the key carries the schema) under the version of what cards show
+    (core.cache.LISTING_CARDS, forgotten by every write of it), the language and the
+    query string (filters, sort, page). The fragment is the same for every member who
+    may see the feed: nothing personal in it (no csrf_token, no viewer's flag)."""
+    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:32]
+    name = (f"feed_results:{authority_cache.version(authority_cache.LISTING_CARDS)}:"
+            f"{get_language()}:{query}")
+
+    def build() -> dict:
+        listings = selectors.feed_cards(selectors.published_listings(filters))
+        # The cards and the total in one query (core.pagination).
+        page = CountingPaginator(listings, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+        html = render_to_string("exchange/listings/_results_body.html", {"page": page},
+                                request=request)
+        filters_html = render_to_string("exchange/listings/_feed_filters.html",
+                                        {"form": form}, request=request)
+        return {"count": page.paginator.count, "html": str(html),
+                "filters_html": str(filters_html)}
+
+    results = authority_cache.cached(name, build)
+    # Rendered (and escaped) by our templates above: safe to output as they are.
+    return {"count": results["count"], "html": mark_safe(results["html"]),
+            "filters_html": mark_safe(results["filters_html"])}
 
 
 # --- A listing ------------------------------------------------------------------------

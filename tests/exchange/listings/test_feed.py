@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import cache as authority_cache
 from exchange.listings import photos
 from exchange.listings.models import Category, Listing, ListingStatus, SavedSearch
 from tests.accounts.factories import ServiceFactory, SiteFactory, agent, moderator
@@ -213,8 +214,10 @@ def test_an_agent_s_feed_page_takes_10_queries_at_most_cold_or_warm(
     assert len(response.context["page"]) == cards
     with django_assert_max_num_queries(10) as warm:
         assert client.get(path).status_code == 200
-    # The cache saves the reads of the settings, the categories and the places.
-    assert len(warm) == len(cold) - 3
+    # The cache saves the reads of the settings, the categories, the places and the
+    # cards (their rendered fragment and count, views.listings._cached_results: one
+    # query, two when a page without cards counts apart).
+    assert len(warm) <= len(cold) - 4
 
 
 def test_the_feed_makes_no_query_per_card(chatellerault):
@@ -225,6 +228,8 @@ def test_the_feed_makes_no_query_per_card(chatellerault):
         _card_listings(24, poster)
     client = client_for(chatellerault, reader)
     client.get("/listings/")  # the cache filled
+    with in_authority(chatellerault):
+        authority_cache.invalidate(authority_cache.LISTING_CARDS)  # the cards only forgotten
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/listings/")
     on_listings = [q["sql"] for q in queries.captured_queries if "exchange_listing" in q["sql"]]
