@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import one_of
+
 
 class AssetKind(models.TextChoices):
     COMPUTER = "computer", _("Computer")
@@ -70,9 +72,9 @@ class ITAsset(models.Model):
             models.CheckConstraint(condition=~Q(serial_number=""),
                                    name="itasset_serial_not_empty"),
             models.CheckConstraint(condition=Q(life__in=[1, 2, 3]), name="itasset_life_1_3"),
-            models.CheckConstraint(condition=Q(kind__in=AssetKind.values),
+            models.CheckConstraint(condition=one_of("kind", AssetKind.values),
                                    name="itasset_kind_known"),
-            models.CheckConstraint(condition=Q(state__in=AssetState.values),
+            models.CheckConstraint(condition=one_of("state", AssetState.values),
                                    name="itasset_state_known"),
         ]
 

@@ -13,6 +13,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.constraints import one_of
+
 
 class Borrowers(models.TextChoices):
     """Who may borrow an item. Each choice includes the ones before it."""
@@ -146,7 +148,7 @@ class Booking(models.Model):
         ]
         indexes = [
             models.Index(fields=["item", "start", "end"], name="loan_booking_holding",
-                         condition=Q(status__in=["approved", "picked_up"])),
+                         condition=one_of("status", ["approved", "picked_up"])),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import one_of
+
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
@@ -197,12 +199,12 @@ class TransportRequest(models.Model):
                            | (Q(round__isnull=True) & ~Q(handed_to_slug=""))
                            | Q(status="refused", round__isnull=True,
                                refused_at__isnull=False)
-                           | Q(status__in=["planned", "picked_up", "delivered"],
-                               round__isnull=False, planned_at__isnull=False)
+                           | (one_of("status", ["planned", "picked_up", "delivered"])
+                              & Q(round__isnull=False, planned_at__isnull=False))
                            | Q(status="cancelled", cancelled_at__isnull=False)),
                 name="transport_status_round"),
             models.CheckConstraint(
-                condition=~Q(status__in=["picked_up", "delivered"])
+                condition=~one_of("status", ["picked_up", "delivered"])
                 | Q(picked_up_at__isnull=False),
                 name="transport_picked_up_dated"),
             models.CheckConstraint(

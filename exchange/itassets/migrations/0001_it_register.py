@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0007_it_role'),
+        ('accounts', '0008_it_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0006_logistics_role'),
-        ('exchange', '0006_exchange_settings_row'),
+        ('exchange', '0005_listing_outlier_confirmation'),
         ('logistics', '0001_transport_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -349,7 +349,8 @@ def test_every_scheduled_job_is_a_registered_task():
                          "partners.offer_due_listings_everywhere", "partners.retry_webhooks",
                          "sharing.expire_transfer_receipts",
                          "collectivrecup.sweep_outbox_everywhere",
-                         "tenants.refill_spare_schemas", "tenants.prune_sign_in_handoffs"}
+                         "tenants.refill_spare_schemas", "tenants.prune_sign_in_handoffs",
+                         "loans.send_late_reminders_everywhere"}
     assert scheduled <= set(app.tasks)
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_logistics_role'),
+        ('accounts', '0007_authority_oidc_provider'),
     ]
 
     operations = [
