@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_it_role'),
-        ('exchange', '0006_exchange_settings_row'),
+        ('exchange', '0005_listing_outlier_confirmation'),
         ('logistics', '0002_transport_handed_over'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
