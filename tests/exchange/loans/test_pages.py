@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import icalendar
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -229,3 +230,22 @@ def test_the_feed_is_icalendar_with_crlf_and_folded_lines(chatellerault):
     assert f"UID:loan-booking-{booking.pk}@chatellerault.localhost" in lines
     assert any(re.fullmatch(r"DESCRIPTION:.*Marché\\; Noël", line) for line in lines)
     assert client_for(chatellerault).get("/loans/feed/wrong-token.ics").status_code == 404
+
+
+def test_the_feed_parses_as_icalendar_with_whole_days(chatellerault):
+    """Read as a calendar client reads it (the icalendar package, RFC 5545): a booking
+    is a whole-day event from its first day to the day after its last one."""
+    with in_authority(chatellerault):
+        owner = lender()
+        item = lendable(owner, title="Barrières de foule, 2 m")
+        booking = services.request_booking(item=item, actor=agent(), start=day(3),
+                                           end=day(4), quantity=5, purpose="Marché; Noël")
+        token = owner.service.loan_feed.token
+    response = client_for(chatellerault).get(f"/loans/feed/{token}.ics")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    events = list(calendar.walk("VEVENT"))
+    assert [str(event["UID"]) for event in events] == [
+        f"loan-booking-{booking.pk}@chatellerault.localhost"]
+    assert (events[0].decoded("DTSTART"), events[0].decoded("DTEND")) == (day(3), day(5))
+    assert "Barrières de foule, 2 m" in str(events[0]["SUMMARY"])
+    assert "Marché; Noël" in str(events[0]["DESCRIPTION"])

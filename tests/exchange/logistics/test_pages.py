@@ -5,6 +5,7 @@ queries; rounds, picked up, delivered; the round sheet PDF; the teams' calendar 
 import io
 from datetime import timedelta
 
+import icalendar
 import pytest
 from django.core import mail
 from django.utils import timezone
@@ -323,3 +324,23 @@ def test_adding_to_a_round_from_its_page(chatellerault):
     with in_authority(chatellerault):
         waiting.refresh_from_db()
     assert (waiting.round_id, waiting.status) == (planned_round.pk, TransportStatus.PLANNED)
+
+
+def test_the_team_feed_parses_as_icalendar_with_paris_times(chatellerault):
+    """Read as a calendar client reads it (the icalendar package, RFC 5545): one event
+    per planned round, its times in Europe/Paris, the stops' items in the description."""
+    with in_authority(chatellerault):
+        listing = reserved_listing(title="Tables pliantes, lot de 12; bois")
+        transport = ask(listing, listing.poster)
+        the_team = team()
+        planned_round = plan(logistics(), [transport], the_team=the_team,
+                             day=TODAY() + timedelta(days=1))
+    response = client_for(chatellerault).get(f"/logistics/feed/{the_team.feed_token}.ics")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 1
+    start, end = events[0].decoded("DTSTART"), events[0].decoded("DTEND")
+    assert str(start.tzinfo) == "Europe/Paris" and str(end.tzinfo) == "Europe/Paris"
+    assert (start.date(), start.hour, end.hour) == (planned_round.date, 8, 12)
+    assert "Tables pliantes, lot de 12; bois" in str(events[0].get("DESCRIPTION"))
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Paris"]
