@@ -1,5 +1,5 @@
-"""A team's rounds as an iCalendar feed (RFC 5545), written by hand: CRLF line ends,
-lines folded at 75 octets, text escaped, times in Europe/Paris with its VTIMEZONE (which
+"""A team's rounds as an iCalendar feed (RFC 5545; content lines escaped and folded by
+core.ical), times in Europe/Paris with its VTIMEZONE (which
 Outlook needs; Thunderbird reads it too). One VEVENT per round, its stops in the
 description in site order."""
 
@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from core.ical import content, escape_text
 from exchange.logistics.models import Team
 from exchange.logistics.selectors import rounds_between
 
@@ -24,27 +25,6 @@ VTIMEZONE = [
     "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
     "END:VTIMEZONE",
 ]
-
-
-def escape_text(value: str) -> str:
-    """TEXT values: backslash, semicolon, comma and new lines escaped (RFC 5545 3.3.11)."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
-
-
-def fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character (RFC 5545 3.1)."""
-    parts, current, size = [], "", 0
-    limit = 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            current, size, limit = "", 0, 74  # continuation lines start with a space
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
 
 
 def _local(day, moment) -> str:
@@ -78,7 +58,7 @@ def team_calendar(team: Team, host: str) -> str:
                   f"DESCRIPTION:{escape_text(description)}",
                   f"LOCATION:{escape_text(location)}", "END:VEVENT"]
     lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+    return content(lines)
 
 
 def feed_url_path(team: Team) -> str:
