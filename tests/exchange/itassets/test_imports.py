@@ -18,30 +18,9 @@ from exchange.itassets import imports
 from exchange.itassets.models import EventKind, ITAsset, ITAssetEvent, ITImport
 from tests.accounts.factories import ServiceFactory, SiteFactory, agent, it_staff, moderator
 from tests.conftest import in_authority
-from tests.exchange.itassets.factories import asset
+from tests.exchange.itassets.factories import GLPI_HEADERS, asset, glpi_csv, glpi_line
 
 pytestmark = pytest.mark.django_db
-
-GLPI_HEADERS = ["Nom", "Entité", "Statut", "Fabricant", "Type", "Modèle", "Numéro de série",
-                "Numéro d'inventaire", "Lieu", "Utilisateur", "Date d'achat",
-                "Commentaires"]
-
-
-def glpi_csv(lines: list[list[str]], *, delimiter: str = ";", encoding: str = "utf-8",
-             headers: list[str] = GLPI_HEADERS) -> bytes:
-    text = "\r\n".join(delimiter.join(row) for row in [headers, *lines]) + "\r\n"
-    return text.encode(encoding)
-
-
-def glpi_line(n: int, **cells) -> list[str]:
-    row = {"Nom": f"PC-{n:05d}", "Entité": "Ville", "Statut": "En service",
-           "Fabricant": "Lenovo", "Type": "Ordinateur", "Modèle": "ThinkPad T14",
-           "Numéro de série": f"SN{n:06d}", "Numéro d'inventaire": f"INV-{n:06d}",
-           "Lieu": "", "Utilisateur": "", "Date d'achat": "2021-03-01",
-           "Commentaires": ""}
-    row.update(cells)
-    return [row[h] for h in GLPI_HEADERS]
-
 
 def read(data: bytes, name: str = "glpi.csv"):
     table = imports.read_inventory(name, data)
