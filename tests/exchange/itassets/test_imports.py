@@ -94,9 +94,9 @@ def test_a_file_with_one_bad_line_imports_nothing_and_names_that_line(chatellera
     ({"Date d'achat": "31/02/2021"}, "Date d'achat", ["31/02/2021"]),
     ({"Date d'achat": "mars 2021"}, "Date d'achat", ["mars 2021"]),
     ({"Numéro de série": ""}, "Numéro de série", []),
-    ({"Numéro de série": "sn000001"}, "Numéro de série", ["line 3"]),
+    ({"Numéro de série": "sn000001"}, "Numéro de série", ["ligne 3"]),
     ({"Numéro de série": "OLD-1"}, "Numéro de série", ["OLD-1"]),
-    ({"Numéro d'inventaire": "inv-000001"}, "Numéro d'inventaire", ["line 3"]),
+    ({"Numéro d'inventaire": "inv-000001"}, "Numéro d'inventaire", ["ligne 3"]),
     ({"Statut": "Volé"}, "Statut", ["Volé", "En stock"]),
     ({"Utilisateur": "Personne Inconnue"}, "Utilisateur", ["Personne Inconnue"]),
 ])
