@@ -4,17 +4,14 @@ the user maps — and the donations acquired outside the platform. Every change 
 audited (AgecFigureChange, before/after). Reads are in analytics.selectors.
 
 The import runs in three steps, each a plain function: `read_table` (validated upload →
-headers and cells), `guess_mapping` (which column is what, from the headers),
-`build_preview` (the rows, summed per category, and every error with its line number);
-`apply_import` then writes all of it or nothing."""
+headers and cells, by the reader every import shares: core.tables), `guess_mapping`
+(which column is what, from the headers), `build_preview` (the rows, summed per
+category, and every error with its line number); `apply_import` then writes all of it
+or nothing."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -33,6 +30,8 @@ from analytics.models import (
     FigureKind,
 )
 from analytics.selectors import PurchaseFigures
+from core import tables
+from core.tables import Table, TableLimits, normalise
 from tenants.models import Authority
 
 ZERO = Decimal("0.00")
@@ -224,147 +223,23 @@ def delete_external_donation(authority: Authority, donation_id: int, *,
 
 
 # --- Import: reading the upload --------------------------------------------------------
+# The generic reader is core.tables; these names stay for the purchases' callers.
 
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
-MAX_IMPORT_ROWS = 2000
-MAX_IMPORT_COLUMNS = 40
-MAX_CELL_CHARS = 300
-MAX_TABLE_CHARS = 1_000_000  # what the session keeps between the import's steps
-MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024  # a workbook that inflates beyond: refused
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
-
-
-@dataclass(frozen=True)
-class Table:
-    """An uploaded sheet: its header cells and its data rows, all as text. `first_line`
-    is the file's line (or sheet row) number of rows[0], for the error messages."""
-
-    headers: list[str]
-    rows: list[list[str]]
-    first_line: int = 2
-
-    def as_session(self) -> dict:
-        return {"headers": self.headers, "rows": self.rows, "first_line": self.first_line}
-
-    @classmethod
-    def from_session(cls, data: dict) -> Table:
-        return cls(list(data["headers"]), [list(r) for r in data["rows"]],
-                   int(data["first_line"]))
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, float):
-        # A computed cell may carry binary noise (0.1 * 3 = 0.30000000000000004).
-        value = Decimal(str(round(value, 6))).normalize()
-    return str(value).strip()[:MAX_CELL_CHARS]
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(_("The CSV file could not be read (use UTF-8)."), code="encoding")
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    if b"\x00" in data or data.startswith((_ZIP_MAGIC, _OLE_MAGIC, b"%PDF")):
-        raise ValidationError(_("This file is not a CSV file."), code="content")
-    text = _decode(data)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ";"
-    return [[_cell_text(c) for c in row] for row in csv.reader(io.StringIO(text),
-                                                               delimiter=delimiter)]
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    if not data.startswith(_ZIP_MAGIC):
-        raise ValidationError(_("This file is not an Excel (.xlsx) workbook."), code="content")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise ValidationError(_("This Excel workbook could not be read."),
-                              code="content") from exc
-    if inflated > MAX_XLSX_UNCOMPRESSED:
-        raise ValidationError(_("This Excel workbook could not be read."), code="content")
-    # openpyxl is heavy and only the import needs it: loaded on first use.
-    from openpyxl import load_workbook
-
-    rows: list[list[str]] = []
-    try:
-        # read_only streams the sheet; data_only reads the values the workbook stored,
-        # never a formula (nothing is evaluated here).
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            for row in sheet.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS):
-                rows.append([_cell_text(c) for c in row])
-                if len(rows) > MAX_IMPORT_ROWS + 1:
-                    break
-        finally:
-            workbook.close()
-    except Exception as exc:  # a damaged workbook raises zip, XML or openpyxl errors alike
-        raise ValidationError(_("This Excel workbook could not be read."),
-                              code="content") from exc
-    return rows
+LIMITS = TableLimits()  # 2 MB, 2,000 lines, 40 columns
+MAX_IMPORT_BYTES = LIMITS.max_bytes
+MAX_IMPORT_ROWS = LIMITS.max_rows
+MAX_XLSX_UNCOMPRESSED = LIMITS.max_xlsx_uncompressed
 
 
 def read_table(name: str, data: bytes) -> Table:
-    """The sheet of an uploaded .csv or .xlsx file, validated: size cap, extension and
-    content agree, at most MAX_IMPORT_ROWS rows. Raises ValidationError."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationError(_("The file is larger than %(max)s MB.")
-                              % {"max": MAX_IMPORT_BYTES // (1024 * 1024)}, code="too_large")
-    if not data:
-        raise ValidationError(_("The file is empty."), code="empty")
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension == "csv":
-        rows = _read_csv(data)
-    elif extension == "xlsx":
-        rows = _read_xlsx(data)
-    else:
-        raise ValidationError(_("Import a .csv or .xlsx file."), code="extension")
-    # Leading blank lines are skipped; the first non-blank one holds the headers.
-    start = next((i for i, row in enumerate(rows) if any(row)), None)
-    if start is None:
-        raise ValidationError(_("The file is empty."), code="empty")
-    headers = rows[start][:MAX_IMPORT_COLUMNS]
-    body = [row[:MAX_IMPORT_COLUMNS] for row in rows[start + 1:]]
-    if len(body) > MAX_IMPORT_ROWS:
-        raise ValidationError(_("The file has more than %(max)s lines.")
-                              % {"max": MAX_IMPORT_ROWS}, code="too_many_rows")
-    # The width is that of the last non-empty cell (a sheet may pad its rows).
-    width = max((i + 1 for row in [headers, *body] for i, cell in enumerate(row) if cell),
-                default=0)
-    headers = headers[:width]
-    body = [row[:width] for row in body]
-    if sum(len(cell) for row in [headers, *body] for cell in row) > MAX_TABLE_CHARS:
-        raise ValidationError(_("The file is larger than %(max)s MB.")
-                              % {"max": MAX_IMPORT_BYTES // (1024 * 1024)}, code="too_large")
-    headers = headers + [""] * (width - len(headers))
-    body = [row + [""] * (width - len(row)) for row in body]
-    return Table(headers, body, first_line=start + 2)
+    """The sheet of an uploaded accounting export (core.tables.read_table, with the
+    purchases' limits). Raises ValidationError."""
+    return tables.read_table(name, data, LIMITS)
 
 
 # --- Import: mapping the columns -------------------------------------------------------
 
 ROLES = ("category", "total", "reuse", "recycled")
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, runs of non-letters as one space."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
 _HINTS = {

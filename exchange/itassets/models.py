@@ -100,6 +100,9 @@ class ITAssetEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                               null=True, blank=True, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
+    source_import = models.ForeignKey("itassets.ITImport", on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="events",
+                                      verbose_name=_("import"))
 
     class Meta:
         verbose_name = _("IT asset event")
@@ -109,3 +112,24 @@ class ITAssetEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d})"
+
+
+class ITImport(models.Model):
+    """One inventory file imported into the register (exchange.itassets.imports): the
+    file's name, who imported it, how many assets it added, and the column mapping they
+    confirmed (register field → the file's header), which the next import proposes."""
+
+    file_name = models.CharField(_("file name"), max_length=200)
+    columns = models.JSONField(_("columns"), default=dict)
+    asset_count = models.PositiveIntegerField(_("assets added"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                              null=True, blank=True, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("IT inventory import")
+        verbose_name_plural = _("IT inventory imports")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.at:%Y-%m-%d})"

@@ -32,8 +32,9 @@ def assets(*, query: str = "", kind: str = "", state: str = "", life: int | None
 
 
 def history(asset: ITAsset) -> QuerySet[ITAssetEvent]:
-    """Every event of `asset`, the newest first, with who made it."""
-    return asset.events.select_related("actor")
+    """Every event of `asset`, the newest first, with who made it and the import that
+    added it, if any."""
+    return asset.events.select_related("actor", "source_import")
 
 
 def _shown(field, value: str) -> str:

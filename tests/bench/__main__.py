@@ -26,7 +26,8 @@ def _use_bench_database() -> str:
 # In the order they run; `python -m tests.bench NAME…` runs only those named.
 # Provisioning runs last: it brings the database to 1,000 authorities with schemas, which
 # the others (the release step above all, which visits every schema) must not see.
-MODULES = ["accounts", "feed", "migrations", "sharing", "stats", "partners", "provisioning"]
+MODULES = ["accounts", "feed", "migrations", "sharing", "stats", "partners", "itassets",
+           "provisioning"]
 
 
 USAGE = f"""usage: python -m tests.bench [MODULE ...]

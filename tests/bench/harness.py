@@ -34,6 +34,7 @@ class Result:
 SIREN_BLOCKS = {
     "accounts": 1, "feed": 2, "bench-authorities": 3, "provisioning": 4, "sharing": 5,
     "sharing-partners": 6, "stats": 7, "stats-rows": 8, "partners": 9,
+    "itassets": 10,
 }
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 

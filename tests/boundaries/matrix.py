@@ -378,6 +378,10 @@ ROWS: dict[str, Row] = {
     "tenant:itassets:asset_create": page("it"),
     "tenant:itassets:asset_detail": page("it", kwargs=_pk("a_it_asset")),
     "tenant:itassets:asset_edit": page("it", kwargs=_pk("a_it_asset")),
+    "tenant:itassets:import_upload": page("it"),
+    # Nothing uploaded yet: whoever manages the register is sent back to the upload.
+    "tenant:itassets:import_columns": page("it", admin_b=REDIRECT),
+    "tenant:itassets:register_export": page("it"),
     "tenant:logistics:board": page("planner"),
     "tenant:logistics:round_create": page("planner", method=POST),
     "tenant:logistics:round_detail": page("planner", kwargs=_pk("a_round")),
