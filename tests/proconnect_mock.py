@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from urllib.parse import quote
 
 with warnings.catch_warnings():  # the library imports authlib.jose, deprecated upstream
+    import authlib.deprecate  # noqa: F401 — its import asks "always" for its warnings
+
     warnings.simplefilter("ignore")
     import flask
     import oidc_provider_mock
@@ -107,15 +109,38 @@ def set_identity(issuer: str, user: oidc_provider_mock.User) -> None:
     response.raise_for_status()
 
 
+def how_to(issuer: str) -> str:
+    """What `make run` prints: how to sign in with the demo ProConnect."""
+    first, new, other = DEMO_IDENTITIES
+    return "\n".join([
+        f"  ProConnect (demo provider, oidc-provider-mock): {issuer}",
+        "    On Ville de Châtellerault's login page click « S'identifier avec ProConnect »,",
+        f"    then, on the provider's page, {first.sub} ({first.claims['given_name']} "
+        f"{first.claims['usual_name']}, SIRET {first.claims['siret']}),",
+        f"    or {new.sub} (no account yet: created on the way),",
+        f"    or {other.sub} (Grand Châtellerault's, from its own login page).",
+        "    Any other `sub` typed there carries an e-mail only, and is refused.",
+        ""])
+
+
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover — `make run`
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=DEMO_PORT)
+    parser.add_argument("--port", type=int, default=DEMO_PORT, help="0: any free port")
     args = parser.parse_args(argv)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request
-    app = proconnect_app()
-    server = werkzeug.serving.make_server("127.0.0.1", args.port, app, threaded=True)
-    print(json.dumps({"issuer": f"http://127.0.0.1:{server.server_port}"}), flush=True)
-    server.serve_forever()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not one line per request
+    server = werkzeug.serving.make_server("127.0.0.1", args.port, proconnect_app(),
+                                          threaded=True)
+    issuer = f"http://127.0.0.1:{server.server_port}"
+    # One line for collectivrecup.localdev, once listening.
+    print(json.dumps({"issuer": issuer, "client_id": CLIENT_ID,
+                      "client_secret": CLIENT_SECRET, "scopes": SCOPES,
+                      "how_to": how_to(issuer)}), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:  # Ctrl-C at `make run` reaches this process too
+        pass
+    finally:
+        server.server_close()
 
 
 if __name__ == "__main__":  # pragma: no cover
