@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -126,6 +127,8 @@ def how_to(issuer: str) -> str:
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover — `make run`
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=DEMO_PORT, help="0: any free port")
+    parser.add_argument("--until-stdin-closes", action="store_true",
+                        help="stop when standard input closes (its parent is gone)")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not one line per request
     server = werkzeug.serving.make_server("127.0.0.1", args.port, proconnect_app(),
@@ -135,6 +138,9 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover — `make r
     print(json.dumps({"issuer": issuer, "client_id": CLIENT_ID,
                       "client_secret": CLIENT_SECRET, "scopes": SCOPES,
                       "how_to": how_to(issuer)}), flush=True)
+    if args.until_stdin_closes:  # localdev killed outright: no orphan keeps the port
+        threading.Thread(target=lambda: (sys.stdin.read(), server.shutdown()),
+                         daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:  # Ctrl-C at `make run` reaches this process too

@@ -81,8 +81,9 @@ def demo_proconnect(env: dict[str, str]) -> subprocess.Popen | None:
         return None
     port = env.get("PROCONNECT_DEMO_PORT", "8900")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.proconnect_mock", "--port", port],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "tests.proconnect_mock", "--port", port,
+         "--until-stdin-closes"],
+        env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:  # its first line once it listens: {"issuer": …, "client_id": …, …}
         announced = json.loads(process.stdout.readline())
     except ValueError:

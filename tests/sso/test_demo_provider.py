@@ -89,3 +89,14 @@ def test_the_demo_agent_signs_in_to_her_account_through_the_demo_provider(
     assert signed_in_email(client) == "agent@chatellerault.example"
     assert client.get("/accounts/profile/").wsgi_request.user.pk == existing.pk
     cache.clear()
+
+
+def test_the_demo_provider_stops_when_localdev_is_gone():
+    env = {**os.environ, "PROCONNECT_DEMO_PORT": "0"}
+    env.pop("PROCONNECT_ISSUER", None)
+    process = demo_proconnect(env)
+    assert requests.get(f"{env['PROCONNECT_ISSUER']}/jwks", timeout=5).status_code == 200
+    process.stdin.close()  # as when localdev's process ends, however it ends
+    assert process.wait(timeout=10) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{env['PROCONNECT_ISSUER']}/jwks", timeout=5)
