@@ -35,7 +35,8 @@ browser:
 	@infra/ensure-chromium.sh
 
 ## Start the product: local PostgreSQL (unless DATABASE_URL is set), migrations,
-## demo data, then web (gunicorn) + Celery worker + beat on port $${PORT:-8000}.
+## demo data, then web (gunicorn) + Celery worker + beat on port $${PORT:-8000}, and a
+## demo ProConnect on 127.0.0.1:8900 (unless PROCONNECT_ISSUER is set).
 run: install
 	$(LOCAL) run
 

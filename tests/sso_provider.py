@@ -4,7 +4,8 @@ discovery, end-session) served by http.server in a thread.
 
 `identity` is who signs in next; `tamper` spoils one thing of the next tokens
 ("audience", "nonce", "signature", "expired", "issuer", "userinfo_sub"), so the tests
-can show the client refuses it. `auto_approve` answers the authorization request with
+can show the client refuses it; "no_kid" leaves the key id out of the JWT header and
+"two_keys" publishes a second key in the JWKS. `auto_approve` answers the authorization request with
 the redirect at once (integration tests); otherwise it shows a page with a button
 (browser test)."""
 
@@ -70,12 +71,16 @@ class FakeProConnect:
     # --- Tokens ------------------------------------------------------------------
 
     def jwks(self) -> dict:
-        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        return {"keys": [{**public, "kid": self.kid, "alg": "RS256", "use": "sig"}]}
+        keys = [(self.key, self.kid)] + ([(self.other_key, "test-key-2")]
+                                         if "two_keys" in self.tamper else [])
+        return {"keys": [
+            {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())),
+             "kid": kid, "alg": "RS256", "use": "sig"} for key, kid in keys]}
 
     def _sign(self, claims: dict) -> str:
         key = self.other_key if "signature" in self.tamper else self.key
-        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})
+        headers = {} if "no_kid" in self.tamper else {"kid": self.kid}
+        return jwt.encode(claims, key, algorithm="RS256", headers=headers)
 
     def id_token(self, nonce: str, sub: str) -> str:
         now = int(time.time())

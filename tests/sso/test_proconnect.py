@@ -178,6 +178,23 @@ def test_a_spoilt_token_is_refused_and_nothing_is_handed_off(provider, chateller
         assert not User.objects.filter(email=provider.identity["email"]).exists()
 
 
+def test_a_token_without_key_id_is_checked_with_the_providers_only_key(provider,
+                                                                     chatellerault):
+    provider.tamper = {"no_kid"}
+    client = land(Flow(provider).authorize(came_from=chatellerault), chatellerault)
+    assert signed_in_email(client) == "camille.martin@chatellerault.example"
+
+
+@pytest.mark.parametrize("tamper", [{"no_kid", "two_keys"}, {"no_kid", "signature"}])
+def test_a_token_without_key_id_is_refused_when_no_single_key_verifies_it(
+        provider, chatellerault, tamper):
+    provider.tamper = tamper
+    refused(Flow(provider).authorize(came_from=chatellerault))
+    assert SignInRecord.objects.filter(outcome=SignInOutcome.INVALID_TOKEN).count() == 1
+    with in_authority(chatellerault):
+        assert not User.objects.filter(email=provider.identity["email"]).exists()
+
+
 def test_a_provider_error_is_refused(provider, chatellerault):
     flow = Flow(provider)
     flow.public.get("/oidc/authenticate/")

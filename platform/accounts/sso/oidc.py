@@ -116,6 +116,27 @@ class ProConnectClient(OIDCAuthenticationBackend):
     def redirect_uri(self, request) -> str:
         return absolutify(request, reverse(settings.OIDC_AUTHENTICATION_CALLBACK_URL))
 
+    def retrieve_matching_jwk(self, token):
+        """The provider's key for `token`. The library's look-up needs a `kid` in the
+        JWT header, which OpenID Connect requires only of a provider publishing several
+        keys (Core 1.0, §10.1): without one, the JWKS's only signing key is used (the
+        signature is then checked as always); several keys and no `kid` is refused."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise SuspiciousOperation("unreadable JWT") from error
+        if "kid" in header:
+            return super().retrieve_matching_jwk(token)
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT,
+                                timeout=self.get_settings("OIDC_TIMEOUT", None))
+        response.raise_for_status()
+        keys = [key for key in response.json().get("keys", [])
+                if key.get("use", "sig") == "sig"
+                and key.get("alg", header.get("alg")) == header.get("alg")]
+        if len(keys) != 1:
+            raise SuspiciousOperation("JWT without kid, and not exactly one signing key")
+        return jwt.PyJWK(keys[0])
+
     def _verify_jws(self, payload, key):
         """The library's check (algorithm pinned, signature) plus audience, issuer and
         expiry, which it leaves out."""
