@@ -57,9 +57,14 @@ class LogoutView(auth_views.LogoutView):
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if password_accounts_closed(request.tenant):
-        # "ProConnect only": the first ProConnect sign-in creates the account.
-        messages.info(request, _("Your authority's agents sign in with ProConnect: your "
-                                 "account is created at your first sign-in."))
+        # "SSO only": the first sign-in with the provider creates the account.
+        if settings.PROCONNECT_ENABLED:
+            messages.info(request, _("Your authority's agents sign in with ProConnect: "
+                                     "your account is created at your first sign-in."))
+        else:  # "SSO only" with the authority's own provider on
+            messages.info(request, _("Your authority's agents sign in with its identity "
+                                     "provider: your account is created at your first "
+                                     "sign-in."))
         return redirect("accounts:login")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

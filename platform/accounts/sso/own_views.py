@@ -22,6 +22,7 @@ from accounts.models import AccessChannel, OidcProviderChange, SignInOutcome
 from accounts.permissions import (
     can_configure_identity_provider,
     identity_provider_admin_required,
+    password_accounts_closed,
 )
 from accounts.sso import own
 from accounts.sso import services as account_services
@@ -82,6 +83,10 @@ def _page(request, form, provider, status=200):
         # The URI the admin registers with their provider: what the client sends.
         "redirect_uri": request.build_absolute_uri(reverse(own.CALLBACK_URL_NAME)),
         "changes": OidcProviderChange.objects.all()[:20],
+        # "SSO only" is the operator's switch (tenants); with this provider on, it
+        # closes passwords to agents (accounts.permissions.password_accounts_closed).
+        "sso_only": bool(getattr(request.tenant, "sso_only", False)),
+        "passwords_closed": password_accounts_closed(request.tenant),
     }, status=status)
 
 
