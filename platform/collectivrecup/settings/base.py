@@ -249,8 +249,11 @@ OIDC_CREATE_USER = False
 # secret is stored encrypted (Fernet) with a key derived from OIDC_SECRETS_KEY; the
 # production settings require it, local and test settings derive it from SECRET_KEY.
 OIDC_SECRETS_KEY = os.environ.get("OIDC_SECRETS_KEY", "")
-# Issuers must be https, except on loopback in local and test settings.
-OWN_OIDC_ALLOW_HTTP_LOOPBACK = False
+# The issuer URL is typed by an authority's admin: it and every endpoint its discovery
+# names must be https on a public address (no private, loopback, link-local or reserved
+# one: the server fetches them). Local and test settings allow loopback (http too), for
+# the fake provider and a Keycloak in docker compose; production never does.
+OIDC_ALLOW_LOOPBACK_ISSUERS = False
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
