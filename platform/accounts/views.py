@@ -38,20 +38,32 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """Signing out also ends the ProConnect session when the agent signed in with it."""
+    """Signing out also ends the provider's session when the agent signed in with one:
+    ProConnect, or the authority's own provider when it advertises an end-session
+    endpoint."""
 
     def post(self, request, *args, **kwargs):
         id_token = request.session.get(oidc.ID_TOKEN_SESSION_KEY, "")
+        own_id_token = request.session.get(own.ID_TOKEN_SESSION_KEY, "")
         response = super().post(request, *args, **kwargs)
         end_session = oidc.end_session_url(
             id_token=id_token, state=oidc.logout_state(request.tenant.slug),
             post_logout_redirect_uri=absolute_url(reverse(
                 "sso:logged_out", urlconf=settings.PUBLIC_SCHEMA_URLCONF)))
+        provider_name = ""
+        if not end_session and own_id_token:
+            provider = own.enabled()
+            end_session = own.end_session_url(
+                provider, id_token=own_id_token,
+                post_logout_redirect_uri=request.build_absolute_uri(
+                    reverse(own.POST_LOGOUT_URL_NAME)))
+            provider_name = provider.name if provider else ""
         if not end_session:
             return response
         # A page that moves on by itself, not a redirect: the content security policy's
-        # form-action ('self') would stop this form's redirects at ProConnect's host.
-        return render(request, "accounts/sso/logging_out.html", {"end_session": end_session})
+        # form-action ('self') would stop this form's redirects at the provider's host.
+        return render(request, "accounts/sso/logging_out.html",
+                      {"end_session": end_session, "provider_name": provider_name})
 
 
 @require_http_methods(["GET", "POST"])

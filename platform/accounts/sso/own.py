@@ -23,7 +23,7 @@ import base64
 import hashlib
 import ipaddress
 import socket
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import jwt
 import requests
@@ -389,3 +389,28 @@ class OwnProviderClient(ProConnectClient):
             merged.update({key: value for key, value in extra.items()
                            if key not in ("iss", "aud", "exp", "iat", "nonce")})
         return normalised_claims(self.provider, merged) | {"raw": merged}
+
+
+# --- Logout ---------------------------------------------------------------------------
+# The ID token of a sign-in through the provider is kept in the agent's session; logging
+# out then also ends the provider's session when its discovery names an
+# end_session_endpoint (RP-initiated logout): the browser goes there with the token as
+# id_token_hint and comes back to this subdomain's sign-in page, the post-logout URI the
+# admin registers beside the redirect URI (shown on the settings page).
+
+ID_TOKEN_SESSION_KEY = "own_oidc_id_token"
+POST_LOGOUT_URL_NAME = "accounts:login"
+
+
+def end_session_url(provider: AuthorityOidcProvider | None, *, id_token: str,
+                    post_logout_redirect_uri: str) -> str | None:
+    """The provider's logout URL, None without an ID token, a provider switched on or
+    an end_session_endpoint (checked https and public when the settings were saved)."""
+    if not (provider and id_token):
+        return None
+    endpoint = str(provider.discovery.get("end_session_endpoint") or "")
+    if not endpoint:
+        return None
+    query = urlencode({"id_token_hint": id_token, "client_id": provider.client_id,
+                       "post_logout_redirect_uri": post_logout_redirect_uri})
+    return endpoint + ("&" if "?" in endpoint else "?") + query

@@ -82,6 +82,8 @@ def _page(request, form, provider, status=200):
         "form": form, "provider": provider, "section": "identity_provider",
         # The URI the admin registers with their provider: what the client sends.
         "redirect_uri": request.build_absolute_uri(reverse(own.CALLBACK_URL_NAME)),
+        "post_logout_redirect_uri": request.build_absolute_uri(
+            reverse(own.POST_LOGOUT_URL_NAME)),
         "changes": OidcProviderChange.objects.all()[:20],
         # "SSO only" is the operator's switch (tenants); with this provider on, it
         # closes passwords to agents (accounts.permissions.password_accounts_closed).
@@ -196,5 +198,7 @@ def callback(request):
     if not result.signed_in:
         return _refused(request, result.outcome)
     login(request, result.user, backend=PASSWORD_BACKEND)
+    # For the logout, which also ends the provider's session (accounts.views.LogoutView).
+    request.session[own.ID_TOKEN_SESSION_KEY] = identity.id_token
     return redirect("sso:choose_service" if account_services.needs_service(result.user)
                     else "home")
