@@ -57,6 +57,17 @@ class ApiCredentialsForm(LoginForm):
                                         code="sso_only")
 
 
+class SecondFactorForm(forms.Form):
+    """The break-glass code of an administrator (accounts.two_factor)."""
+
+    code = forms.CharField(
+        label=_("Six-digit code"), max_length=8, min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autofocus": True}),
+        help_text=_("The code shown by your authenticator app."),
+    )
+
+
 class SignupForm(forms.Form):
     email = forms.EmailField(label=_("Professional e-mail address"),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
@@ -116,4 +127,5 @@ class SiteForm(forms.ModelForm):
         return value
 
 
-__all__ = ["ApiCredentialsForm", "LoginForm", "MemberForm", "Role", "ServiceForm", "SignupForm", "SiteForm"]
+__all__ = ["ApiCredentialsForm", "LoginForm", "SecondFactorForm",
+           "MemberForm", "Role", "ServiceForm", "SignupForm", "SiteForm"]

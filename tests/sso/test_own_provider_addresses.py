@@ -13,9 +13,8 @@ import pytest
 from accounts.models import AuthorityOidcProvider, SignInOutcome, SignInRecord
 from accounts.sso import own
 from tests.conftest import in_authority
-from tests.sso.test_own_provider import (  # noqa: F401 (fixture)
+from tests.sso.test_own_provider import (
     PAGE,
-    admin_client,
     enabled_provider,
     form,
     round_trip,

@@ -10,9 +10,8 @@ import requests
 
 from accounts.models import AuthorityOidcProvider
 from tests.conftest import client_for, in_authority
-from tests.sso.test_own_provider import (  # noqa: F401 (fixture)
+from tests.sso.test_own_provider import (
     PAGE,
-    admin_client,
     enabled_provider,
     round_trip,
 )
