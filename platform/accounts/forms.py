@@ -1,12 +1,13 @@
 """Forms of the accounts pages. They validate input; services do the writing."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AUTHORITY_ROLES, Role, Service, Site, User
-from accounts.permissions import may_sign_in_with_password
+from accounts.models import AUTHORITY_ROLES, AuthorityOidcProvider, Role, Service, Site, User
+from accounts.permissions import may_get_api_token_with_password, may_sign_in_with_password
 
 
 class LoginForm(AuthenticationForm):
@@ -22,14 +23,49 @@ class LoginForm(AuthenticationForm):
                         "you."),
         "sso_only": _("Your authority's agents sign in with ProConnect: use the "
                       "“Sign in with ProConnect” button."),
+        "sso_only_own": _("Your authority's agents sign in with %(name)s: use the "
+                          "“Sign in with %(name)s” button."),
+        "sso_only_api": _("Your authority signs in through its identity provider: API "
+                          "tokens are not given for a password here."),
     }
+
+    def _sso_only_error(self) -> forms.ValidationError:
+        """ProConnect's button when it is on, else the authority's own provider's."""
+        provider = AuthorityOidcProvider.objects.filter(is_enabled=True).first()
+        if settings.PROCONNECT_ENABLED or provider is None:
+            return forms.ValidationError(self.error_messages["sso_only"], code="sso_only")
+        return forms.ValidationError(self.error_messages["sso_only_own"], code="sso_only",
+                                     params={"name": provider.name})
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if not may_sign_in_with_password(user, getattr(self.request, "tenant", None)):
-            raise forms.ValidationError(self.error_messages["sso_only"], code="sso_only")
+            raise self._sso_only_error()
         if not user.is_email_verified:
             raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
+
+
+class ApiCredentialsForm(LoginForm):
+    """The API token's sign-in: the web page's rules, and no token for a password at
+    all where passwords are closed to agents (administrators included: the API has no
+    second factor)."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not may_get_api_token_with_password(user, getattr(self.request, "tenant", None)):
+            raise forms.ValidationError(self.error_messages["sso_only_api"],
+                                        code="sso_only")
+
+
+class SecondFactorForm(forms.Form):
+    """The break-glass code of an administrator (accounts.two_factor)."""
+
+    code = forms.CharField(
+        label=_("Six-digit code"), max_length=8, min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autofocus": True}),
+        help_text=_("The code shown by your authenticator app."),
+    )
 
 
 class SignupForm(forms.Form):
@@ -91,4 +127,5 @@ class SiteForm(forms.ModelForm):
         return value
 
 
-__all__ = ["LoginForm", "MemberForm", "Role", "ServiceForm", "SignupForm", "SiteForm"]
+__all__ = ["ApiCredentialsForm", "LoginForm", "SecondFactorForm",
+           "MemberForm", "Role", "ServiceForm", "SignupForm", "SiteForm"]

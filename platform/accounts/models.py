@@ -242,6 +242,17 @@ class SignInOutcome(models.TextChoices):
     HANDOFF_REFUSED = "handoff_refused", _("Expired, reused or forged hand-off")
     OUTSIDE_DOMAINS = "outside_domains", _("Address outside the authority's domains")
     INACTIVE = "inactive", _("Account deactivated")
+    # Break-glass (accounts.two_factor): an administrator's password and TOTP code.
+    TOTP_ENROLLED = "totp_enrolled", _("Authenticator app set up")
+    TOTP_LOCKED = "totp_locked", _("Too many wrong codes: locked for a while")
+
+
+# SignInRecord.method → what the journal shows.
+SIGN_IN_METHODS = {
+    "proconnect": _("ProConnect"),
+    "own_oidc": _("The authority's identity provider"),
+    "break_glass": _("Password and authenticator code (break-glass)"),
+}
 
 
 class SignInRecord(models.Model):
@@ -267,7 +278,12 @@ class SignInRecord(models.Model):
 
     @property
     def succeeded(self) -> bool:
-        return self.outcome in (SignInOutcome.SIGNED_IN, SignInOutcome.ACCOUNT_CREATED)
+        return self.outcome in (SignInOutcome.SIGNED_IN, SignInOutcome.ACCOUNT_CREATED,
+                                SignInOutcome.TOTP_ENROLLED)
+
+    @property
+    def method_label(self) -> str:
+        return str(SIGN_IN_METHODS.get(self.method, self.method))
 
 
 class AuthorityOidcProvider(models.Model):

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.shortcuts import redirect
 
-from accounts.models import Role
+from accounts.models import AuthorityOidcProvider, Role
 
 
 def user_has_role(user, role: str) -> bool:
@@ -291,14 +291,36 @@ operator_required = rule_required(can_operate, login_url="operator:login",
 
 
 def may_sign_in_with_password(user, authority) -> bool:
-    """Password sign-in (web page and API token): refused to the agents of an authority
-    set to "ProConnect only" while ProConnect is on; its administrators keep their
-    password, the way back in if ProConnect fails. Sign-up is closed there too."""
+    """Password sign-in on the web page: refused to the agents of an authority whose
+    passwords are closed (`password_accounts_closed`); its administrators keep their
+    password, the way back in if the provider fails — with a second factor
+    (`needs_second_factor`). Sign-up is closed there too."""
     if not password_accounts_closed(authority):
         return True
     return roles_grant_administration(user.roles, user.is_active)
 
 
+def may_get_api_token_with_password(user, authority) -> bool:
+    """An API token for an e-mail and a password: refused to everyone of an authority
+    whose passwords are closed, administrators included — the API has no second
+    factor, and break-glass is for the web pages (an admin signs in there)."""
+    return not password_accounts_closed(authority)
+
+
+def needs_second_factor(user, authority) -> bool:
+    """Break-glass: an administrator signing in with a password while their authority's
+    agents cannot also gives a code of their TOTP device (accounts.two_factor)."""
+    return (password_accounts_closed(authority)
+            and roles_grant_administration(user.roles, user.is_active))
+
+
 def password_accounts_closed(authority) -> bool:
-    """The authority's agents sign in with ProConnect only (no sign-up, no password)."""
-    return bool(getattr(authority, "sso_only", False) and settings.PROCONNECT_ENABLED)
+    """The authority's agents sign in with an identity provider only (no sign-up, no
+    password): it is set to "SSO only" and one of its providers is on — ProConnect
+    (platform-wide) or its own OpenID Connect provider, switched on by its
+    administrators (accounts.sso.own; this reads the current schema, the
+    authority's). "SSO only" with no provider on closes nothing: nobody is locked out."""
+    if not getattr(authority, "sso_only", False):
+        return False
+    return bool(settings.PROCONNECT_ENABLED) or \
+        AuthorityOidcProvider.objects.filter(is_enabled=True).exists()

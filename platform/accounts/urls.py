@@ -9,6 +9,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("second-factor/", views.second_factor, name="second_factor"),
     path("signup/", views.signup, name="signup"),
     path("verify/<str:uidb64>/<str:token>/", views.verify_email, name="verify_email"),
     path("profile/", views.profile, name="profile"),

@@ -309,6 +309,8 @@ ROWS: dict[str, Row] = {
     # Members already signed in on this host are sent on to the home page.
     "tenant:accounts:login": same_for_all(OK, **_for(MEMBER_ROLES, REDIRECT)),
     "tenant:accounts:logout": same_for_all(LOGIN, method=POST),
+    # Break-glass code: only after a right password in this very session (none here).
+    "tenant:accounts:second_factor": same_for_all(LOGIN),
     "tenant:accounts:signup": same_for_all(OK),
     # A forged verification link: 400 for everyone.
     "tenant:accounts:verify_email": same_for_all(BAD_REQUEST, kwargs=lambda w: BOGUS_LINK),

@@ -27,3 +27,8 @@ def provider(_provider, settings):
     cache.clear()
     yield _provider
     cache.clear()
+
+
+# Fixtures shared by the modules of the authority's own provider.
+from tests.sso.test_own_provider import admin_client  # noqa: E402, F401
+from tests.sso.test_sso_only_own_provider import own_provider_on  # noqa: E402, F401

@@ -97,8 +97,9 @@ def two_more(db) -> list[Authority]:
 
 def test_expected_set_is_the_tenant_apps_migrations():
     labels = {app for app, _name in scale.expected_migrations()}
-    assert {"exchange", "accounts", "authtoken", "auth", "sessions"} <= labels
-    assert not labels & {"tenants", "analytics", "django_otp", "collectivrecup"}
+    # otp_totp: authority administrators' break-glass TOTP devices (accounts.two_factor).
+    assert {"exchange", "accounts", "authtoken", "auth", "sessions", "otp_totp"} <= labels
+    assert not labels & {"tenants", "analytics", "collectivrecup"}
 
 
 def test_nothing_pending_after_setup(two_more):

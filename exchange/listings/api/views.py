@@ -40,7 +40,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.api_permissions import IsMember, IsModerator
-from accounts.forms import LoginForm
+from accounts.forms import ApiCredentialsForm
 from accounts.models import Service, Site
 from core.api.errors import problem
 from core.api.schema import ERRORS as COMMON_ERRORS
@@ -131,7 +131,7 @@ class TokenView(AgentsAPIMixin, APIView):
         credentials.is_valid(raise_exception=True)
         # The sign-in form's own rules (unverified address, inactive account) and
         # django-axes' lockout, which needs the request passed to authenticate().
-        form = LoginForm(request._request, data={
+        form = ApiCredentialsForm(request._request, data={
             "username": credentials.validated_data["email"],
             "password": credentials.validated_data["password"]})
         if form.is_valid():

@@ -22,11 +22,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
-from urllib.parse import urlparse
+import socket
+from urllib.parse import urlencode, urlparse
 
+import jwt
 import requests
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -79,12 +82,72 @@ def decrypt_secret(token: str) -> str:
 
 
 # --- Discovery ------------------------------------------------------------------------
+# The issuer URL is typed by an authority's admin and the server fetches it, then the
+# endpoints its discovery names: each must be https on a host whose every address is
+# public. Otherwise an admin could make the platform read the cloud metadata service
+# (169.254.169.254), a database on 10.x, or the platform's own loopback services. The
+# check runs on save and again before each server-side request at sign-in (a host that
+# later resolves elsewhere is caught then); no redirect is ever followed.
+# settings.OIDC_ALLOW_LOOPBACK_ISSUERS (local and test settings) lets loopback through,
+# over http too; private, link-local and reserved addresses never pass.
 
-def _is_loopback(host: str) -> bool:
+# The endpoints of a discovery document the platform or the browser goes to.
+CHECKED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri",
+                     "userinfo_endpoint", "end_session_endpoint")
+
+
+class UnsafeAddress(DiscoveryError):
+    """A URL the platform must not fetch (not https, or not a public address)."""
+
+
+def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as error:
+        raise UnsafeAddress(_("The address %(host)s could not be found.") % {"host": host}) \
+            from error
+    addresses = []
+    for *_rest, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        addresses.append(address)
+    return addresses
+
+
+def _names_loopback(host: str) -> bool:
+    """`host` is written as a loopback address (http is only ever allowed there)."""
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
+
+
+def check_public_url(url_text: str) -> None:
+    """Raise UnsafeAddress (French message for the admin) unless `url_text` is https
+    on a public address (or loopback, where settings allow it)."""
+    url = urlparse(url_text)
+    if url.scheme not in ("https", "http") or not url.hostname:
+        raise UnsafeAddress(_("Enter the full issuer URL, starting with https://."))
+    try:
+        port = url.port or (443 if url.scheme == "https" else 80)
+    except ValueError as error:
+        raise UnsafeAddress(_("Enter the full issuer URL, starting with https://.")) from error
+    if url.scheme == "http" and not (settings.OIDC_ALLOW_LOOPBACK_ISSUERS
+                                     and _names_loopback(url.hostname)):
+        raise UnsafeAddress(_("The issuer URL must use https://."))
+    addresses = _addresses(url.hostname, port)
+    loopback_allowed = settings.OIDC_ALLOW_LOOPBACK_ISSUERS and addresses and all(
+        address.is_loopback for address in addresses)
+    if not loopback_allowed:
+        if url.scheme != "https":
+            raise UnsafeAddress(_("The issuer URL must use https://."))
+        if not addresses or not all(address.is_global and not address.is_multicast
+                                    for address in addresses):
+            raise UnsafeAddress(_(
+                "The address %(host)s leads to a private, local or reserved network: "
+                "the provider must be reachable on the Internet, over https.") % {
+                "host": url.hostname})
 
 
 def normalise_issuer(issuer: str) -> str:
@@ -92,14 +155,9 @@ def normalise_issuer(issuer: str) -> str:
 
 
 def check_discovery(issuer: str) -> dict:
-    """The provider's discovery document, its issuer and JWKS checked."""
+    """The provider's discovery document, its issuer, endpoints and JWKS checked."""
     issuer = normalise_issuer(issuer)
-    url = urlparse(issuer)
-    if url.scheme not in ("https", "http") or not url.hostname:
-        raise DiscoveryError(_("Enter the full issuer URL, starting with https://."))
-    if url.scheme == "http" and not (settings.OWN_OIDC_ALLOW_HTTP_LOOPBACK
-                                     and _is_loopback(url.hostname)):
-        raise DiscoveryError(_("The issuer URL must use https://."))
+    check_public_url(issuer)
     try:
         response = requests.get(f"{issuer}/.well-known/openid-configuration",
                                 timeout=settings.OIDC_TIMEOUT, allow_redirects=False)
@@ -118,6 +176,14 @@ def check_discovery(issuer: str) -> dict:
     if missing:
         raise DiscoveryError(_("The discovery document lacks: %(keys)s.") % {
             "keys": ", ".join(missing)})
+    for key in CHECKED_ENDPOINTS:
+        if document.get(key):
+            try:
+                check_public_url(str(document[key]))
+            except UnsafeAddress as error:
+                raise UnsafeAddress(_("The discovery document's %(key)s is refused: "
+                                      "%(reason)s") % {"key": key, "reason": error}) \
+                    from error
     try:
         keys = requests.get(document["jwks_uri"], timeout=settings.OIDC_TIMEOUT,
                             allow_redirects=False)
@@ -282,13 +348,37 @@ class OwnProviderClient(ProConnectClient):
     def redirect_uri(self, request) -> str:
         return request.build_absolute_uri(reverse(CALLBACK_URL_NAME))
 
+    # Each server-side request checks its URL again (the host may resolve elsewhere
+    # since the settings were saved) and follows no redirect.
+
+    def get_token(self, payload):
+        check_public_url(self.OIDC_OP_TOKEN_ENDPOINT)
+        response = requests.post(self.OIDC_OP_TOKEN_ENDPOINT, data=payload,
+                                 timeout=settings.OIDC_TIMEOUT, allow_redirects=False)
+        self.raise_token_response_error(response)
+        return response.json()
+
+    def retrieve_matching_jwk(self, token):
+        """The key of the provider's JWKS matching the token's `kid` and algorithm."""
+        check_public_url(self.OIDC_OP_JWKS_ENDPOINT)
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT,
+                                allow_redirects=False)
+        response.raise_for_status()
+        header = jwt.get_unverified_header(token)
+        for jwk in response.json().get("keys", []):
+            if jwk.get("kid") == header.get("kid") and jwk.get("alg", header.get("alg")) \
+                    == header.get("alg"):
+                return jwt.PyJWK(jwk)
+        raise SuspiciousOperation("no matching key in the provider's JWKS")
+
     def get_userinfo(self, access_token, id_token, payload):
         merged = dict(payload)
         if self.OIDC_OP_USER_ENDPOINT:
+            check_public_url(self.OIDC_OP_USER_ENDPOINT)
             response = requests.get(
                 self.OIDC_OP_USER_ENDPOINT,
                 headers={"Authorization": f"Bearer {access_token}"},
-                timeout=settings.OIDC_TIMEOUT)
+                timeout=settings.OIDC_TIMEOUT, allow_redirects=False)
             response.raise_for_status()
             if response.headers.get("content-type", "").lower().startswith("application/jwt"):
                 extra = self.verify_token(response.text)
@@ -299,3 +389,28 @@ class OwnProviderClient(ProConnectClient):
             merged.update({key: value for key, value in extra.items()
                            if key not in ("iss", "aud", "exp", "iat", "nonce")})
         return normalised_claims(self.provider, merged) | {"raw": merged}
+
+
+# --- Logout ---------------------------------------------------------------------------
+# The ID token of a sign-in through the provider is kept in the agent's session; logging
+# out then also ends the provider's session when its discovery names an
+# end_session_endpoint (RP-initiated logout): the browser goes there with the token as
+# id_token_hint and comes back to this subdomain's sign-in page, the post-logout URI the
+# admin registers beside the redirect URI (shown on the settings page).
+
+ID_TOKEN_SESSION_KEY = "own_oidc_id_token"
+POST_LOGOUT_URL_NAME = "accounts:login"
+
+
+def end_session_url(provider: AuthorityOidcProvider | None, *, id_token: str,
+                    post_logout_redirect_uri: str) -> str | None:
+    """The provider's logout URL, None without an ID token, a provider switched on or
+    an end_session_endpoint (checked https and public when the settings were saved)."""
+    if not (provider and id_token):
+        return None
+    endpoint = str(provider.discovery.get("end_session_endpoint") or "")
+    if not endpoint:
+        return None
+    query = urlencode({"id_token_hint": id_token, "client_id": provider.client_id,
+                       "post_logout_redirect_uri": post_logout_redirect_uri})
+    return endpoint + ("&" if "?" in endpoint else "?") + query

@@ -22,6 +22,7 @@ from accounts.models import AccessChannel, OidcProviderChange, SignInOutcome
 from accounts.permissions import (
     can_configure_identity_provider,
     identity_provider_admin_required,
+    password_accounts_closed,
 )
 from accounts.sso import own
 from accounts.sso import services as account_services
@@ -81,7 +82,13 @@ def _page(request, form, provider, status=200):
         "form": form, "provider": provider, "section": "identity_provider",
         # The URI the admin registers with their provider: what the client sends.
         "redirect_uri": request.build_absolute_uri(reverse(own.CALLBACK_URL_NAME)),
+        "post_logout_redirect_uri": request.build_absolute_uri(
+            reverse(own.POST_LOGOUT_URL_NAME)),
         "changes": OidcProviderChange.objects.all()[:20],
+        # "SSO only" is the operator's switch (tenants); with this provider on, it
+        # closes passwords to agents (accounts.permissions.password_accounts_closed).
+        "sso_only": bool(getattr(request.tenant, "sso_only", False)),
+        "passwords_closed": password_accounts_closed(request.tenant),
     }, status=status)
 
 
@@ -191,5 +198,7 @@ def callback(request):
     if not result.signed_in:
         return _refused(request, result.outcome)
     login(request, result.user, backend=PASSWORD_BACKEND)
+    # For the logout, which also ends the provider's session (accounts.views.LogoutView).
+    request.session[own.ID_TOKEN_SESSION_KEY] = identity.id_token
     return redirect("sso:choose_service" if account_services.needs_service(result.user)
                     else "home")

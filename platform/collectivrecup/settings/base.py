@@ -51,6 +51,11 @@ COMMON_APPS = [
     "axes",
     # The mail outbox (core/outbox.py), in every schema: mail is stored with the write.
     "core",
+    # TOTP devices sit beside the users they belong to: operators' in the public schema
+    # (tenants/two_factor.py), authority administrators' break-glass devices in their
+    # authority's schema (accounts/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 SHARED_APPS = [
     "django_tenants",
@@ -67,9 +72,6 @@ SHARED_APPS = [
     "exchange.catalogue",
     "exchange.sharing",
     "exchange.partners",
-    # Two-factor authentication of operators: their devices live in the public schema.
-    "django_otp",
-    "django_otp.plugins.otp_totp",
     # Plans, Stripe customers and invoices (tenants/billing/).
     "tenants.billing",
 ]
@@ -196,12 +198,15 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_SENSITIVE_PARAMETERS = ["password", "username", "ip_address"]
 AXES_VERBOSE = False
 
-# Operators' TOTP codes: tenants/two_factor.py locks the account for a while after
-# repeated wrong codes, instead of django-otp's growing per-attempt delays.
+# Operators' TOTP codes (tenants/two_factor.py) and authority administrators'
+# break-glass codes (accounts/two_factor.py, same limits) lock the account for a while
+# after repeated wrong codes, instead of django-otp's growing per-attempt delays.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_TOTP_ISSUER = "Collectiv'Récup"
 OPERATOR_OTP_FAILURE_LIMIT = 5
 OPERATOR_OTP_LOCKOUT_SECONDS = 15 * 60
+ADMIN_OTP_FAILURE_LIMIT = OPERATOR_OTP_FAILURE_LIMIT
+ADMIN_OTP_LOCKOUT_SECONDS = OPERATOR_OTP_LOCKOUT_SECONDS
 # An operator enrols a TOTP device only through a link e-mailed to them (create_operator,
 # or another operator from the console); it works once, for this long.
 OPERATOR_ENROL_LINK_MAX_AGE = int(os.environ.get("OPERATOR_ENROL_LINK_MAX_AGE",
@@ -249,8 +254,11 @@ OIDC_CREATE_USER = False
 # secret is stored encrypted (Fernet) with a key derived from OIDC_SECRETS_KEY; the
 # production settings require it, local and test settings derive it from SECRET_KEY.
 OIDC_SECRETS_KEY = os.environ.get("OIDC_SECRETS_KEY", "")
-# Issuers must be https, except on loopback in local and test settings.
-OWN_OIDC_ALLOW_HTTP_LOOPBACK = False
+# The issuer URL is typed by an authority's admin: it and every endpoint its discovery
+# names must be https on a public address (no private, loopback, link-local or reserved
+# one: the server fetches them). Local and test settings allow loopback (http too), for
+# the fake provider and a Keycloak in docker compose; production never does.
+OIDC_ALLOW_LOOPBACK_ISSUERS = False
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -39,4 +39,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # An authority's own OIDC provider: secrets key derived from SECRET_KEY, http issuers on
 # loopback allowed (a local fake provider: `python -m tests.sso_provider`).
 OIDC_SECRETS_KEY = os.environ.get("OIDC_SECRETS_KEY", "") or f"derived-from-secret-key:{SECRET_KEY}"
-OWN_OIDC_ALLOW_HTTP_LOOPBACK = True
+OIDC_ALLOW_LOOPBACK_ISSUERS = True

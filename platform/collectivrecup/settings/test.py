@@ -27,4 +27,4 @@ WHITENOISE_AUTOREFRESH = True
 
 # An authority's own OIDC provider: key derived from SECRET_KEY, the loopback fake allowed.
 OIDC_SECRETS_KEY = f"derived-from-secret-key:{SECRET_KEY}"
-OWN_OIDC_ALLOW_HTTP_LOOPBACK = True
+OIDC_ALLOW_LOOPBACK_ISSUERS = True
