@@ -37,6 +37,7 @@ from accounts.models import (
     User,
 )
 from accounts.sso.oidc import ProConnectClient
+from accounts.sso.own import OwnProviderClient
 from tenants.models import SignInHandoff
 from tests.accounts.factories import authority_admin
 from tests.conftest import client_for, host_of, in_authority
@@ -219,20 +220,24 @@ def in_transit(monkeypatch):
     """Alters the ID token of the provider's token answer on its way to the client
     (`in_transit.alter = function(id_token, nonce) -> id_token`)."""
     state = {"alter": lambda token, nonce: token, "nonce": None, "seen": []}
-    original = ProConnectClient.get_token
     original_verified = ProConnectClient.verified_identity
 
     def verified_identity(self, request, *, nonce, code_verifier):
         state["nonce"] = nonce
         return original_verified(self, request, nonce=nonce, code_verifier=code_verifier)
 
-    def get_token(self, payload):
-        tokens = original(self, payload)
-        state["seen"].append(tokens["id_token"])
-        tokens["id_token"] = state["alter"](tokens["id_token"], state["nonce"])
-        return tokens
+    def altering(original):
+        def get_token(self, payload):
+            tokens = original(self, payload)
+            state["seen"].append(tokens["id_token"])
+            tokens["id_token"] = state["alter"](tokens["id_token"], state["nonce"])
+            return tokens
+        return get_token
 
-    monkeypatch.setattr(ProConnectClient, "get_token", get_token)
+    # The own provider's client fetches its token itself (each request checks the
+    # address again): both clients' answers are altered.
+    for client_class in (ProConnectClient, OwnProviderClient):
+        monkeypatch.setattr(client_class, "get_token", altering(client_class.get_token))
     monkeypatch.setattr(ProConnectClient, "verified_identity", verified_identity)
     return state
 
@@ -300,7 +305,8 @@ def own_provider(keycloak, chatellerault):
     assert saved.status_code == 302, saved.content.decode()[:1000]
     own_identity(keycloak, "admin@chatellerault.example", groups=["agents"])
     tested = own_round_trip(client, "admin@chatellerault.example", test=True)
-    assert tested.status_code == 200 and "Test réussi" in tested.content.decode()
+    assert tested.status_code == 200
+    assert "Test réussi" in tested.content.decode()
     assert client.post(PAGE + "switch/", {"enabled": "on"}).status_code == 302
     with in_authority(chatellerault):
         assert AuthorityOidcProvider.objects.get().is_enabled
@@ -363,6 +369,7 @@ def test_the_own_provider_refuses_a_tampered_id_token(own_provider, chatelleraul
     email = own_identity(own_provider, "paul.simon@chatellerault.example")
     visitor = client_for(chatellerault)
     assert own_round_trip(visitor, email).status_code == 403
+    assert len(in_transit["seen"]) == 1  # the provider's real token was altered
     assert signed_in_email(visitor) is None
     with in_authority(chatellerault):
         assert not User.objects.filter(email=email).exists()

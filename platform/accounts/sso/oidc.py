@@ -117,25 +117,11 @@ class ProConnectClient(OIDCAuthenticationBackend):
         return absolutify(request, reverse(settings.OIDC_AUTHENTICATION_CALLBACK_URL))
 
     def retrieve_matching_jwk(self, token):
-        """The provider's key for `token`. The library's look-up needs a `kid` in the
-        JWT header, which OpenID Connect requires only of a provider publishing several
-        keys (Core 1.0, §10.1): without one, the JWKS's only signing key is used (the
-        signature is then checked as always); several keys and no `kid` is refused."""
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as error:
-            raise SuspiciousOperation("unreadable JWT") from error
-        if "kid" in header:
-            return super().retrieve_matching_jwk(token)
+        """The provider's key for `token` (see `select_jwk`)."""
         response = requests.get(self.OIDC_OP_JWKS_ENDPOINT,
                                 timeout=self.get_settings("OIDC_TIMEOUT", None))
         response.raise_for_status()
-        keys = [key for key in response.json().get("keys", [])
-                if key.get("use", "sig") == "sig"
-                and key.get("alg", header.get("alg")) == header.get("alg")]
-        if len(keys) != 1:
-            raise SuspiciousOperation("JWT without kid, and not exactly one signing key")
-        return jwt.PyJWK(keys[0])
+        return select_jwk(response.json().get("keys", []), token)
 
     def _verify_jws(self, payload, key):
         """The library's check (algorithm pinned, signature) plus audience, issuer and
@@ -245,3 +231,25 @@ def end_session_url(*, id_token: str, state: str, post_logout_redirect_uri: str)
         return None
     return endpoint + "?" + urlencode({"id_token_hint": id_token, "state": state,
                                        "post_logout_redirect_uri": post_logout_redirect_uri})
+
+
+def select_jwk(keys: list[dict], token) -> jwt.PyJWK:
+    """The signing key of a provider's JWKS `keys` for `token`: the one with the JWT
+    header's `kid` and algorithm. OpenID Connect requires a `kid` only of a provider
+    publishing several keys (Core 1.0, §10.1): without one, the JWKS's only signing key
+    of that algorithm is used (the signature is then checked as always); several keys
+    and no `kid` is refused. Used for ProConnect and the authorities' own providers."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise SuspiciousOperation("unreadable JWT") from error
+    candidates = [key for key in keys
+                  if key.get("use", "sig") == "sig"
+                  and key.get("alg", header.get("alg")) == header.get("alg")]
+    if "kid" in header:
+        candidates = [key for key in candidates if key.get("kid") == header["kid"]]
+        if not candidates:
+            raise SuspiciousOperation("no matching key in the provider's JWKS")
+    elif len(candidates) != 1:
+        raise SuspiciousOperation("JWT without kid, and not exactly one signing key")
+    return jwt.PyJWK(candidates[0])

@@ -25,11 +25,9 @@ import ipaddress
 import socket
 from urllib.parse import urlencode, urlparse
 
-import jwt
 import requests
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuthorityOidcProvider, OidcProviderChange, User
 from accounts.services import person_label
-from accounts.sso.oidc import DISCOVERED, AuthorizationRequestView, ProConnectClient
+from accounts.sso.oidc import DISCOVERED, AuthorizationRequestView, ProConnectClient, select_jwk
 
 METHOD = "own_oidc"
 CALLBACK_URL_NAME = "accounts:oidc_callback"
@@ -359,17 +357,12 @@ class OwnProviderClient(ProConnectClient):
         return response.json()
 
     def retrieve_matching_jwk(self, token):
-        """The key of the provider's JWKS matching the token's `kid` and algorithm."""
+        """The provider's key for `token` (accounts.sso.oidc.select_jwk)."""
         check_public_url(self.OIDC_OP_JWKS_ENDPOINT)
         response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT,
                                 allow_redirects=False)
         response.raise_for_status()
-        header = jwt.get_unverified_header(token)
-        for jwk in response.json().get("keys", []):
-            if jwk.get("kid") == header.get("kid") and jwk.get("alg", header.get("alg")) \
-                    == header.get("alg"):
-                return jwt.PyJWK(jwk)
-        raise SuspiciousOperation("no matching key in the provider's JWKS")
+        return select_jwk(response.json().get("keys", []), token)
 
     def get_userinfo(self, access_token, id_token, payload):
         merged = dict(payload)
