@@ -9,6 +9,7 @@ storage, which puts them under the authority's schema (filesystem or S3).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import uuid
 import warnings
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
+from core.unavailable import is_store_unavailable
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Listing, ListingPhoto
 from exchange.listings.permissions import can_edit
@@ -33,6 +35,13 @@ ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 FULL_SIDE = 1600
 THUMBNAIL_SIDE = 400
 JPEG_QUALITY = 85
+
+
+class PhotoStoreUnavailable(Exception):
+    """The file store did not take a photo (unreachable, or answering 5xx): nothing of
+    the photo is kept. Raised from the store's error, so core.unavailable still sees an
+    outage (a clean 503) wherever nobody catches it; the listing forms catch it to show
+    the form again with what was typed (exchange.listings.views)."""
 
 
 def _not_an_image() -> ExchangeError:
@@ -96,7 +105,8 @@ def add_photo(*, listing: Listing, actor: User, upload) -> ListingPhoto:
     """Add an uploaded photo to a listing (8 at most), cleaned and resized.
 
     Raises ExchangeError when the actor may not edit the listing, when it already has
-    its photos, or when the upload is not a real JPEG/PNG/WebP image of 10 MB at most.
+    its photos, or when the upload is not a real JPEG/PNG/WebP image of 10 MB at most;
+    PhotoStoreUnavailable when the file store does not take the files (none is kept).
     """
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     if not can_edit(actor, listing):
@@ -111,8 +121,15 @@ def add_photo(*, listing: Listing, actor: User, upload) -> ListingPhoto:
     thumbnail, _size = _jpeg(image, THUMBNAIL_SIDE)
     photo = ListingPhoto(listing=listing, position=position)
     name = uuid.uuid4().hex
-    photo.image.save(f"{name}.jpg", ContentFile(full), save=False)
-    photo.thumbnail.save(f"{name}-thumb.jpg", ContentFile(thumbnail), save=False)
+    try:
+        photo.image.save(f"{name}.jpg", ContentFile(full), save=False)
+        photo.thumbnail.save(f"{name}-thumb.jpg", ContentFile(thumbnail), save=False)
+    except Exception as error:
+        with contextlib.suppress(Exception):  # the store may be down for this too
+            _delete_files([photo.image.name, photo.thumbnail.name])
+        if is_store_unavailable(error):
+            raise PhotoStoreUnavailable from error
+        raise
     photo.width, photo.height = width, height  # known: no need to read the file back
     try:
         photo.save()
@@ -137,6 +154,15 @@ def delete_photo(*, photo: ListingPhoto, actor: User) -> None:
     record_edit(listing=listing, actor=actor,
                 changes={"photos": [str(count), str(count - 1)]})
     transaction.on_commit(lambda: _delete_files(names))
+
+
+def discard_files(photos: list[ListingPhoto]) -> None:
+    """Remove from the store the files of `photos` whose rows were rolled back (a listing
+    posted with several photos, the store failing on a later one). Best effort: the
+    store may not answer for this either."""
+    with contextlib.suppress(Exception):
+        _delete_files([name for photo in photos
+                       for name in (photo.image.name, photo.thumbnail.name)])
 
 
 def _delete_files(names: list[str]) -> None:

@@ -4,9 +4,10 @@ A transfer to another authority (closure reason `exchanged_other_authority`, rec
 named by its slug) needs a live sharing agreement when it is recorded
 (exchange.listings.services.closure.close_listing). Once it counts on the giver's side, a
 `TransferReceipt` (public schema) asks the receiving authority to confirm it; its
-moderators are e-mailed after commit. Only a confirmed receipt puts the transfer in the
-receiver's figures (analytics.facts sets the fact's `receiver_authority` then); a
-declined or expired request never does. Reads are in `receipt_selectors`.
+moderators are e-mailed through the receiver's outbox (core.outbox), in the same
+transaction. Only a confirmed receipt puts the transfer in the receiver's figures
+(analytics.facts sets the fact's `receiver_authority` then); a declined or expired
+request never does. Reads are in `receipt_selectors`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import addresses_of_role
 from analytics.facts import set_fact_receiver
+from core import outbox
 from core.links import authority_url
 from exchange.listings.errors import ExchangeError
 from exchange.listings.permissions import can_answer_receipt
@@ -38,7 +40,9 @@ log = logging.getLogger(__name__)
 def request_receipt(*, transfer, giver: Authority, receiver: Authority) -> TransferReceipt:
     """Ask `receiver` to confirm receipt of `transfer` (a transfer of `giver`'s schema,
     loaded with its listing and category). Call it in the transaction that makes the
-    transfer count; the receiver's moderators are e-mailed after commit. Idempotent."""
+    transfer count: the mail to the receiver's moderators is stored in the receiver's
+    outbox in it (core.outbox: sent after commit, again until the mail server takes it,
+    once). Idempotent."""
     listing = transfer.listing
     now = timezone.now()
     receipt, created = TransferReceipt.objects.get_or_create(
@@ -50,39 +54,32 @@ def request_receipt(*, transfer, giver: Authority, receiver: Authority) -> Trans
             "requested_at": now,
             "expires_at": now + timedelta(days=settings.TRANSFER_RECEIPT_EXPIRY_DAYS)})
     if created:
-        language = translation.get_language() or settings.LANGUAGE_CODE
-        transaction.on_commit(lambda: notify_receiver(receipt.pk, language))
+        record_receiver_mail(receipt)
     return receipt
 
 
-def notify_receiver(receipt_id: int, language: str = "") -> int:
-    """E-mail the receiving authority's moderators (moderators only, never the contact
-    copies) that a receipt awaits them, with a link on their own host. Runs after
-    commit: a failure is logged, never raised; the page lists the request anyway.
-    Returns how many addresses were mailed."""
-    receipt = (TransferReceipt.objects.select_related("giver", "receiver")
-               .filter(pk=receipt_id, status=ReceiptStatus.PENDING).first())
-    if receipt is None:
-        return 0
+def record_receiver_mail(receipt: TransferReceipt) -> int:
+    """Store, in the receiving authority's outbox and the current transaction, the mail
+    telling its moderators (moderators only, never the contact copies) that a receipt
+    awaits them, with a link on their own host. Returns how many addresses it goes to:
+    none when the receiver has no moderator or is no longer live (the page lists the
+    request anyway)."""
     try:
-        with in_authority(receipt.receiver, ground=OwnWork("receipt request to moderators")), \
-                translation.override(language or settings.LANGUAGE_CODE):
+        with in_authority(receipt.receiver, ground=OwnWork("receipt request to moderators")):
             to = addresses_of_role(Role.MODERATOR)
             if not to:
                 return 0
             context = {"receipt": receipt, "authority": receipt.receiver,
                        "days": settings.TRANSFER_RECEIPT_EXPIRY_DAYS,
                        "url": authority_url(reverse("exchange:transfer_receipts"))}
-            EmailMessage(
+            outbox.record(EmailMessage(
                 subject=render_to_string("exchange/email/receipt_request_subject.txt",
                                          context).strip(),
                 body=render_to_string("exchange/email/receipt_request_body.txt", context),
-                to=to).send()
+                to=to), kind="sharing.receipt_request")
             return len(to)
     except CrossingRefused:
-        log.warning("receipt request %s: receiving authority not live", receipt_id)
-    except Exception:  # after commit: log it; the page lists the request anyway
-        log.exception("receipt request %s: e-mail not sent", receipt_id)
+        log.warning("receipt request %s: receiving authority not live", receipt.pk)
     return 0
 
 

@@ -21,7 +21,7 @@ import logging
 from datetime import timedelta
 
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.models import OutboxMessage, OutboxStatus
@@ -44,17 +44,22 @@ def record(message: EmailMessage, *, kind: str = "") -> OutboxMessage:
         subject=message.subject, body=message.body, from_email=message.from_email or "",
         to=list(message.to), cc=list(message.cc), reply_to=list(message.reply_to),
         kind=kind[:60], next_attempt_at=timezone.now() + FIRST_ATTEMPT_GRACE)
-    transaction.on_commit(lambda: queue(row.pk))
+    # The schema the row is written in: the task runs there, even when the transaction
+    # wrote it from another authority's request (a receipt asked of the receiver).
+    schema = getattr(connection, "schema_name", None)
+    transaction.on_commit(lambda: queue(row.pk, schema=schema))
     return row
 
 
-def queue(message_id) -> bool:
-    """Hand one message to a worker; a broker down is logged: the sweep queues it later."""
+def queue(message_id, *, schema: str | None = None) -> bool:
+    """Hand one message to a worker (in `schema`, else the current one: the header
+    tenant-schemas-celery reads); a broker down is logged: the sweep queues it later."""
     # Imported here: celery's app registry is only complete once Django has loaded.
     from celery import current_app
 
     try:
-        current_app.tasks[SEND_TASK].delay(str(message_id))
+        current_app.tasks[SEND_TASK].apply_async(
+            args=[str(message_id)], headers={"_schema_name": schema} if schema else None)
     except Exception:
         log.warning("outbox message %s not queued now; the sweep retries", message_id,
                     exc_info=True)

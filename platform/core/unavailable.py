@@ -57,17 +57,34 @@ def _server_side_client_error(exc: BaseException) -> bool:
     return int(status) >= 500
 
 
-def is_unavailable(exc: BaseException | None) -> bool:
-    """True when `exc`, or an exception it was raised from or during, says that a
-    dependency (database, broker, cache, file store) did not answer."""
+def _loaded_families() -> tuple[tuple[type, ...], tuple[type, ...]]:
     global _FAMILIES
     if _FAMILIES is None:
         _FAMILIES = _families()
-    down, store = _FAMILIES
+    return _FAMILIES
+
+
+def _in_chain(exc: BaseException | None, classes: tuple[type, ...], *,
+              store_answers: bool) -> bool:
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, down + store) or _server_side_client_error(exc):
+        if isinstance(exc, classes) or (store_answers and _server_side_client_error(exc)):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """True when `exc`, or an exception it was raised from or during, says that a
+    dependency (database, broker, cache, file store) did not answer."""
+    down, store = _loaded_families()
+    return _in_chain(exc, down + store, store_answers=True)
+
+
+def is_store_unavailable(exc: BaseException | None) -> bool:
+    """True when `exc` (or its chain) says that the file store alone did not answer: its
+    endpoint unreachable or answering 5xx. What a form that stores files tells its user
+    apart from the other outages, keeping what they typed (exchange.listings.photos)."""
+    _down, store = _loaded_families()
+    return _in_chain(exc, store, store_answers=True)

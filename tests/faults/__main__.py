@@ -21,7 +21,9 @@ sink (EMAIL_URL), an S3 store (AWS_*) and a partner's webhook receiver. Cases:
 For each: what users saw (answers by kind: served, clean 503, other errors, and any
 stack trace or debug page), how long until pages answered again and until everything
 made was delivered, and the accounting: contact requests, moderation decisions,
-transfers and webhooks made vs received by the sink and the receiver (lost, duplicated).
+transfers and webhooks made vs received by the sink and the receiver (lost, duplicated),
+and transfers the users were told were recorded vs the database's rows, with what each
+brought along (statistics fact, the receiving authority's receipt request and its mail).
 With --database-url (the smoke test), the run uses that database and the postgres case
 is left out. docs/operations.md, "Faults", says how to read the result.
 """
@@ -30,7 +32,9 @@ is left out. docs/operations.md, "Faults", says how to read the result.
 from tests.load import locustfile  # isort: skip
 
 import argparse
+import collections
 import contextlib
+import html
 import json
 import os
 import signal
@@ -48,12 +52,15 @@ from locust.log import setup_logging
 
 from tests.faults import accounting
 from tests.faults.servers import FakeS3, Redis, SmtpSink, WebhookReceiver, free_port
-from tests.load import stack
+from tests.load import pages, stack
 from tests.load.plan import ROOT, Plan, candidate_slugs
 
 CASES = ["mail", "s3", "postgres", "broker", "worker"]
 CLEAN_503_MARKERS = ("Service momentanément indisponible", "Service temporarily unavailable",
-                     '"code":"unavailable"', '"code": "unavailable"')
+                     '"code":"unavailable"', '"code": "unavailable"',
+                     # The listing form again, with what was typed, the file store down.
+                     "pas pu être enregistrées pour le moment",
+                     "could not be stored right now")
 TRACE_MARKERS = ("Traceback (most recent call last)", "Django Version:", "Exception Value:",
                  'id="traceback"', "Internal Server Error</h1>")
 
@@ -242,7 +249,13 @@ class Run:
             made = accounting.made(self.database_url, self.marks, self.receiver.url)
         except Exception:  # the database down: no reading now
             return None
-        return accounting.compare(made, self.sink.received, self.receiver.received)
+        return accounting.compare(made, self.sink.received, self.receiver.received,
+                                  self.transfers_confirmed())
+
+    def transfers_confirmed(self) -> collections.Counter:
+        """The load test's confirmed transfers, by (schema, listing id)."""
+        return collections.Counter({(self.schemas[slug], listing): count for
+                                    (slug, listing), count in locustfile.TRANSFERS.items()})
 
     def wait_until(self, check, limit: float, every: float) -> float | None:
         started = time.monotonic()
@@ -278,6 +291,50 @@ class Run:
                     killed += 1
         return killed
 
+    def post_while_store_down(self) -> dict:
+        """An agent posts a listing with a photo while the store fails, once, whatever
+        the mix happens to do: the answer must be the form again with what was typed,
+        and no listing saved."""
+        slug = self.plan.authorities[0]
+        title = f"Posté pendant la panne du stockage {time.time():.0f}"
+        headers = {"Host": self.plan.host(slug), "Origin": self.plan.origin(slug),
+                   "Accept-Language": "fr-FR,fr;q=0.9"}
+        session = requests.Session()
+        try:
+            login = session.get(f"{self.plan.base_url}/accounts/login/", headers=headers,
+                                timeout=60)
+            form = pages.read(login.text, "/accounts/login/").form(
+                "/accounts/login/")
+            session.post(f"{self.plan.base_url}/accounts/login/", timeout=60,
+                         data=form.fields(username=self.plan.email("agent", slug),
+                                          password=self.plan.password),
+                         headers={**headers, "Referer": self.plan.origin(slug)},
+                         allow_redirects=False)
+            new = session.get(f"{self.plan.base_url}/listings/new/", headers=headers,
+                              timeout=60)
+            form = pages.read(new.text, "/listings/new/").form("/listings/new/")
+            fields = form.fields(title=title, description="Photo envoyée pendant la panne.",
+                                 category=form.selects["category"].choices()[0],
+                                 quantity="2", condition="good", estimated_value="40",
+                                 site=form.selects["site"].choices()[0], submit="")
+            body, content_type = pages.multipart(
+                fields, [("photos", "photo.jpg", "image/jpeg", locustfile.PHOTOS[0])])
+            answer = session.post(f"{self.plan.base_url}/listings/new/", data=body,
+                                  headers={**headers, "Content-Type": content_type,
+                                           "Referer": self.plan.origin(slug) + "/listings/new/"},
+                                  timeout=60, allow_redirects=False)
+        except (requests.RequestException, AttributeError, KeyError, IndexError) as error:
+            return {"error": f"{type(error).__name__}: {error}"[:200], "form_kept": False}
+        with accounting.connect(self.database_url) as db:
+            saved = db.execute(
+                f'SELECT count(*) FROM "{self.schemas[slug]}".exchange_listing '  # noqa: S608
+                "WHERE title = %s", [title]).fetchone()[0]
+        return {"status": answer.status_code,
+                "form_kept": answer.status_code == 503
+                and html.escape(title, quote=True) in answer.text
+                and "pas pu être enregistrées pour le moment" in answer.text,
+                "listings_saved": saved}
+
     def inject(self, case: str) -> dict:
         seconds = self.arguments.fault_seconds
         detail: dict = {}
@@ -290,7 +347,9 @@ class Run:
             self.sink.mode = "accept"
         elif case == "s3":
             self.s3.mode = "fail"
-            gevent.sleep(seconds)
+            started = time.monotonic()
+            detail["post_with_photo"] = self.post_while_store_down()
+            gevent.sleep(max(0.0, seconds - (time.monotonic() - started)))
             detail["failed_requests"] = self.s3.failed
             self.s3.mode = "accept"
         elif case == "postgres":
@@ -319,11 +378,12 @@ class Run:
               f"(at most {self.arguments.recovery_limit:.0f} s).", flush=True)
         SEEN.case = case
         before = self.comparison() or {}
+        outcomes_before = collections.Counter(locustfile.OUTCOMES)
         started = time.time()
         detail = self.inject(case)
         restored = time.time()
         limit = self.arguments.recovery_limit
-        pages = self.wait_until(self.pages_answer, limit, 0.5)
+        pages_back = self.wait_until(self.pages_answer, limit, 0.5)
         delivered = self.wait_until(
             lambda: (found := self.comparison()) is not None
             and accounting.undelivered(found) == 0, limit, 2.0)
@@ -337,9 +397,13 @@ class Run:
         made_during = {kind: row["made"] - before.get(kind, {}).get("made", 0)
                        for kind, row in after.items()}
         return {"case": case, "fault_seconds": round(restored - started, 1), **detail,
-                "users_saw": seen, "pages_back_after_s": pages,
+                "users_saw": seen, "pages_back_after_s": pages_back,
                 "errors_until_s_after_restore": errors_after,
                 "all_delivered_after_s": delivered, "made_during_case": made_during,
+                # What users were answered besides errors (contact refused, form kept…).
+                "outcomes": {f"{route}: {outcome}": count for (route, outcome), count in
+                             sorted((collections.Counter(locustfile.OUTCOMES)
+                                     - outcomes_before).items())},
                 "accounting": after or None}
 
     def traffic(self) -> tuple[Environment, object]:
@@ -431,16 +495,30 @@ def totals(result: dict) -> tuple[int, int]:
             sum(row["duplicated"] for row in final.values()))
 
 
+# The table's lost/duplicated columns: one per kind the issue names, the rest together.
+TABLE_KINDS = {"contacts": ["contact requests"], "decisions": ["moderation decisions"],
+               "transfers": ["transfers"], "webhooks": ["webhooks"],
+               "other": ["transfer mails", "transfer facts", "transfer receipts",
+                         "receipt mails"]}
+
+
+def _lost_dup(accounts: dict, kinds: list[str]) -> str:
+    if not accounts:
+        return "?"
+    rows = [accounts[kind] for kind in kinds if kind in accounts]
+    return f"{sum(r['lost'] for r in rows)}/{sum(r['duplicated'] for r in rows)}"
+
+
 def print_table(result: dict) -> None:
     print()
+    print("Lost/duplicated per kind (contacts, decisions, transfers, webhooks; other: the "
+          "transfers' mails, facts and receipts).")
     print(f"{'case':<10} {'requests':>8} {'served':>7} {'503':>6} {'5xx':>5} {'no ans.':>7} "
           f"{'traces':>6} {'pages back':>10} {'errors until':>12} {'delivered':>9} "
-          f"{'lost':>5} {'dup.':>5}")
+          + " ".join(f"{kind:>9}" for kind in TABLE_KINDS))
     for case in result["cases"]:
         seen = case["users_saw"]
         accounts = case["accounting"] or {}
-        lost = sum(row["lost"] for row in accounts.values()) if accounts else "?"
-        dup = sum(row["duplicated"] for row in accounts.values()) if accounts else "?"
 
         def seconds(value):
             return "never" if value is None else f"{value:.1f} s"
@@ -449,9 +527,22 @@ def print_table(result: dict) -> None:
               f"{seen['clean_503']:>6} {seen['server_5xx']:>5} {seen['no_answer']:>7} "
               f"{seen['stack_traces']:>6} {seconds(case['pages_back_after_s']):>10} "
               f"{seconds(case['errors_until_s_after_restore']):>12} "
-              f"{seconds(case['all_delivered_after_s']):>9} {lost:>5} {dup:>5}")
+              f"{seconds(case['all_delivered_after_s']):>9} "
+              + " ".join(f"{_lost_dup(accounts, kinds):>9}" for kinds in TABLE_KINDS.values()))
     for case, why in result["skipped"].items():
         print(f"{case:<10} skipped: {why}")
+    for case in result["cases"]:
+        posted = case.get("post_with_photo")
+        if posted:
+            print(f"{case['case']}: a listing posted with a photo while the store failed: "
+                  f"HTTP {posted.get('status')}, form shown again with what was typed: "
+                  f"{'yes' if posted.get('form_kept') else 'NO'}, listings saved: "
+                  f"{posted.get('listings_saved')}")
+        kept = case["outcomes"].get("post: store down: form kept", 0)
+        lost = case["outcomes"].get("post: store down: form lost", 0)
+        if kept or lost:
+            print(f"{case['case']}: listings posted with a photo while the store failed: "
+                  f"{kept} shown the form again with what was typed, {lost} not")
     final = result["final"]
     print()
     print(f"After the run (drained in {final['drained_after_s']} s):")
@@ -504,7 +595,12 @@ def main(argv: list[str]) -> int:
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps(result, indent=2, default=str, ensure_ascii=False))
     print(f"Written: {arguments.json}")
-    failed = lost or duplicated or result["stack_traces_seen"] or any(
+    result["forms_lost"] = sum(
+        case["outcomes"].get("post: store down: form lost", 0)
+        + ("post_with_photo" in case and not (case["post_with_photo"]["form_kept"]
+                                               and case["post_with_photo"]["listings_saved"] == 0))
+        for case in result["cases"])
+    failed = lost or duplicated or result["stack_traces_seen"] or result["forms_lost"] or any(
         case["pages_back_after_s"] is None for case in result["cases"])
     return 1 if failed else 0
 

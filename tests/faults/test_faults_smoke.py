@@ -1,7 +1,9 @@
 """`make faults` in small: a few seconds of three users while the mail server defers
 then rejects every message, against a stack the script starts itself in a database and
 a var/ folder of its own. Users see no error page, every contact request and moderation
-decision made reaches the mail sink once, and nothing of the stack is left running.
+decision made reaches the mail sink once, every transfer an agent was told was recorded
+is in the database once (with its statistics fact when it counts), and nothing of the stack is left
+running.
 
 Not a timing test: recovery times depend on the machine; they live in
 var/bench/faults.json and docs/operations.md."""
@@ -61,6 +63,11 @@ def test_the_mail_server_refusing_loses_and_duplicates_nothing(tmp_path):
         assert final[kind]["made"] > 0, final
         assert final[kind]["delivered"] == final[kind]["made"], final
         assert 0 < final[kind]["confirmed_to_users"] <= final[kind]["made"], final
+    # The agent's first visit also gives one of its published listings away.
+    transfers = final["transfers"]
+    assert 0 < transfers["confirmed_to_users"] <= transfers["made"], final
+    assert transfers["delivered"] == transfers["confirmed_to_users"], final
+    assert final["transfer facts"]["delivered"] == final["transfer facts"]["made"], final
     assert all(row["lost"] == 0 and row["duplicated"] == 0 for row in final.values()), final
     assert (result["lost"], result["duplicated"]) == (0, 0)
     assert "Written:" in run.stdout

@@ -2,8 +2,10 @@
 
 - Agent: signs in on one authority, browses the feed (thumbnails as a browser loads
   them, each once), searches, filters and pages through htmx, opens listings and their
-  photos, looks at what other authorities share, posts listings (half with a photo) and
-  contacts posters; after 15 to 40 actions it signs out and comes back on the next
+  photos, looks at what other authorities share, posts listings (half with a photo),
+  contacts posters and records that one of its published listings was given to a service
+  of its authority or to another authority it shares with (a free transfer, through the
+  listing's close form); after 15 to 40 actions it signs out and comes back on the next
   authority.
 - Moderator: works its authority's queue (review, then approve or ask for changes) and
   browses like an agent.
@@ -25,6 +27,7 @@ LOAD_USERS, LOAD_DURATION and LOAD_AUTHORITIES in the environment (the shape sto
 from __future__ import annotations
 
 import collections
+import html
 import io
 import itertools
 import random
@@ -58,6 +61,9 @@ ANONYMOUS_COOKIES: dict[str, str] = {}
 OUTCOMES: collections.Counter = collections.Counter()
 # Probe requests: (name, start time) of each, for the throughput per slice.
 PROBE_STARTS: list[tuple[str, float]] = []
+# Transfers the users were told were recorded (the close form answered by a redirect to
+# the listing): (slug, listing id) → count. `make faults` finds each in the database.
+TRANSFERS: collections.Counter = collections.Counter()
 TOURS = {"started": 0, "done": 0}
 
 _next_authority = itertools.count()
@@ -69,6 +75,7 @@ FULL = re.compile(r"/listings/\d+/photos/\d+/full/")
 SHARED_LISTING = re.compile(r"/listings/shared/[a-z0-9-]+/\d+/")
 SHARED_THUMB = re.compile(r"/listings/shared/[a-z0-9-]+/\d+/photos/\d+/thumb/")
 CONTACT = re.compile(r"/listings/\d+/contact/$")
+CLOSE = re.compile(r"/listings/(\d+)/close/")
 LOGOUT = re.compile(r"/accounts/logout/$")
 # What agents type in the search box: words of the demo's catalogue, and a miss.
 SEARCHES = ["chaise", "bureau", "écran", "table", "armoire", "lampe", "hêtre", "vélo",
@@ -322,6 +329,11 @@ class Member(Browser):
         response = self.post_form("post", form, fields, files=files)
         if response.status_code == 302:
             self.open_one(_location(response))
+        elif response.status_code == 503 and files:
+            # The file store down (`make faults`): the form again, with what was typed?
+            typed = html.escape(dict(fields)["title"], quote=True) in (response.text or "")
+            OUTCOMES[("post", "store down: form kept" if typed
+                      else "store down: form lost")] += 1
         self.action_done()
 
     def contact(self):
@@ -345,6 +357,50 @@ class Member(Browser):
             break
         self.action_done()
 
+    def give(self):
+        """Record that one of one's own published listings was given away, as a person
+        does after handing it over: "my listings", the listing's page, its close form;
+        the whole quantity left to a service of the authority, or (half the time, when
+        the form offers one) to another authority of the platform sharing with this one
+        (a free transfer, which that authority is asked to confirm)."""
+        mine = self.page("my listings", "/listings/mine/")
+        own = mine.links(LISTING) if mine is not None else []
+        random.shuffle(own)
+        for path in own[:4] if self.tour_done else own:
+            page = self.open_one(path)
+            close = page.links(CLOSE) if page is not None else []
+            if not close:
+                continue  # not published (a draft, pending, closed): no close form
+            form_page = self.page("give: form", close[0])
+            form = form_page and form_page.form(close[0])
+            if form is None:
+                continue
+            self.wait()  # choosing who received it
+            authorities = form.selects.get("recipient_authority_slug")
+            services = form.selects.get("recipient_service")
+            if authorities and authorities.choices() and (
+                    random.random() < 0.5 or not (services and services.choices())):
+                kind, fields = "given to another authority", {
+                    "reason": "exchanged_other_authority",
+                    "recipient_authority_slug": random.choice(authorities.choices())}
+            elif services and services.choices():
+                kind, fields = "given to a service", {
+                    "reason": "exchanged_internal",
+                    "recipient_service": random.choice(services.choices())}
+            else:
+                continue
+            # 200: the form again with the reason (closed meanwhile by someone else).
+            response = self.post_form("give", form, form.fields(**fields), ok=(200, 302))
+            listing = CLOSE.match(close[0]).group(1)
+            done = (response.status_code == 302
+                    and _location(response) == f"/listings/{listing}/")
+            OUTCOMES[("give", kind if done else "refused")] += 1
+            if done:
+                TRANSFERS[(self.slug, int(listing))] += 1
+                self.open_one(_location(response))
+            break
+        self.action_done()
+
     def my_listings(self):
         self.remember(self.page("my listings", "/listings/mine/"))
         self.action_done()
@@ -357,7 +413,7 @@ class Agent(Member):
     accounts = itertools.cycle(AGENT_ACCOUNTS)
     tasks = {Member.feed: 8, Member.feed_next_page: 1, Member.feed_filter: 2,
              Member.search: 4, Member.open_listing: 6, Member.shared: 2, Member.post: 2,
-             Member.contact: 1, Member.my_listings: 1}
+             Member.contact: 1, Member.give: 1, Member.my_listings: 1}
 
     def on_start(self):
         self.account = next(Agent.accounts)
@@ -365,7 +421,8 @@ class Agent(Member):
 
     def tour(self):
         return [self.feed, self.feed_next_page, self.feed_filter, self.search,
-                self.open_listing, self.shared, self.post, self.contact, self.my_listings]
+                self.open_listing, self.shared, self.post, self.contact, self.give,
+                self.my_listings]
 
 
 def _htmx() -> dict:

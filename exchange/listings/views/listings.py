@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.permissions import agent_required, exchange_member_required
 from core import cache as authority_cache
 from core.pagination import CountingPaginator
+from core.unavailable import RETRY_AFTER_SECONDS
 from exchange.listings import photos, selectors, transfer_records
 from exchange.listings.actions import listing_actions
 from exchange.listings.errors import ExchangeError
@@ -208,25 +209,49 @@ def listing_create(request):
     form = NewListingForm(request.POST or None, request.FILES or None,
                           initial={"service": request.user.service_id, "quantity": 1},
                           can_confirm_outlier=can_confirm_outlier(request.user))
+    status = 200
     if request.method == "POST" and form.is_valid():
+        stored: list[ListingPhoto] = []
         try:
             with transaction.atomic():
                 listing = create_listing(poster=request.user, **form.listing_data())
                 for upload in form.cleaned_data["photos"]:
-                    photos.add_photo(listing=listing, actor=request.user, upload=upload)
+                    stored.append(photos.add_photo(listing=listing, actor=request.user,
+                                                   upload=upload))
                 if "submit" in request.POST:
                     listing = submit_listing(listing=listing, actor=request.user)
         except ExchangeError as error:
             form.add_service_error(error)
+        except photos.PhotoStoreUnavailable:
+            # All or nothing: the listing rolled back with its photos (a draft saved
+            # without them would be posted twice when the form is sent again).
+            photos.discard_files(stored)
+            form.add_error("photos", _store_down_message())
+            status = 503
         else:
             messages.success(request, _submitted_message(listing) if "submit" in request.POST
                              else _("Your draft is saved. Submit it when it is ready."))
             return _to_detail(listing)
-    return render(request, "exchange/listings/form.html", {"form": form, "listing": None})
+    return _unavailable_if(status, render(request, "exchange/listings/form.html",
+                                          {"form": form, "listing": None}, status=status))
 
 
-def _render_edit(request, listing: Listing, *, form=None, photo_form=None):
-    return render(request, "exchange/listings/form.html", {
+def _store_down_message() -> str:
+    return _("Your photos could not be stored right now: the file store is not answering. "
+             "What you typed is kept: choose the photos again and try again in a moment.")
+
+
+def _unavailable_if(status: int, response: HttpResponse) -> HttpResponse:
+    """A form shown again because a dependency did not answer: 503 with Retry-After,
+    as core.unavailable's pages, but the form and what was typed instead of a bare page."""
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        patch_cache_control(response, no_store=True)
+    return response
+
+
+def _render_edit(request, listing: Listing, *, form=None, photo_form=None, status: int = 200):
+    return render(request, "exchange/listings/form.html", status=status, context={
         "listing": listing,
         "form": form or ListingForm(initial=ListingForm.initial_for(listing), listing=listing,
                                     can_confirm_outlier=can_confirm_outlier(request.user)),
@@ -343,7 +368,7 @@ def photo_upload(request, pk: int):
     if not can_edit(request.user, listing):
         raise PermissionDenied
     form = PhotoForm(request.POST, request.FILES)
-    added = 0
+    added, status = 0, 200
     if form.is_valid():
         for upload in form.cleaned_data["image"]:
             try:
@@ -352,12 +377,18 @@ def photo_upload(request, pk: int):
                 _forbidden_or(error)
                 form.add_service_error(error)
                 break
+            except photos.PhotoStoreUnavailable:
+                # Those added before are kept (each photo is saved on its own).
+                form.add_error("image", _store_down_message())
+                status = 503
+                break
             added += 1
     if added:
         messages.success(request, _("Photos added: %(count)s.") % {"count": added})
     if form.is_valid():
         return redirect("exchange:listing_edit", pk=listing.pk)
-    return _render_edit(request, _listing_or_404(request, pk), photo_form=form)
+    return _unavailable_if(status, _render_edit(request, _listing_or_404(request, pk),
+                                                photo_form=form, status=status))
 
 
 @exchange_member_required

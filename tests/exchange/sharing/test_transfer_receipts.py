@@ -188,6 +188,43 @@ def test_a_transfer_awaits_receipt_then_counts_once_confirmed(
     assert "Réception confirmée" in detail
 
 
+def test_the_receivers_mail_waits_in_its_outbox_while_the_mail_server_refuses(
+        chatellerault, grand_chatellerault, capture, mailoutbox):
+    """The request's mail is written with the transfer, in the receiver's outbox: a mail
+    server refusing it then loses nothing; the sweep sends it, once (issue 15)."""
+    import smtplib
+    from unittest import mock
+
+    from core import outbox
+    from core.models import OutboxMessage, OutboxStatus
+
+    share(chatellerault, grand_chatellerault)
+    nadia = receiver_moderator(grand_chatellerault, email="nadia@grand-chatellerault.example")
+    mailoutbox.clear()
+    refusing = smtplib.SMTPDataError(451, b"4.3.0 try again later")
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages",
+                    side_effect=refusing):
+        _listing, response = give_through_the_api(chatellerault, "grand-chatellerault",
+                                                  capture)
+    assert response.status_code == 201, response.json()
+    assert [m for m in mailoutbox if nadia.email in m.to] == []
+    with in_authority(chatellerault):
+        assert not OutboxMessage.objects.filter(kind="sharing.receipt_request").exists()
+    with in_authority(grand_chatellerault):
+        [row] = OutboxMessage.objects.filter(kind="sharing.receipt_request")
+        # Tried once after commit, in the receiver's schema, whoever's request wrote it.
+        assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+        assert nadia.email in row.to
+        later = row.next_attempt_at + timedelta(seconds=1)
+        outbox.sweep_here(now=later)
+        outbox.sweep_here(now=later + timedelta(days=1))
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
+    [message] = [m for m in mailoutbox if nadia.email in m.to]
+    assert message.extra_headers["Message-ID"] == row.message_id
+    assert "Ville de Châtellerault" in message.subject
+
+
 def test_a_declined_receipt_never_counts_and_the_giver_sees_why(
         chatellerault, grand_chatellerault, capture):
     share(chatellerault, grand_chatellerault)
