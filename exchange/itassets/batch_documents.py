@@ -94,7 +94,7 @@ def erasure_certificate_pdf(*, authority, batch: RetirementBatch, rows: list[Ite
             _cell(erasure.operator_name if erasure else "", styles),
             _cell(_day(erasure.erased_on) if erasure else "", styles),
             _cell(str(erasure.get_result_display()) if erasure else "", styles)])
-    widths = [34 * mm, 30 * mm, 45 * mm, 42 * mm, 32 * mm, 32 * mm, 22 * mm, 20 * mm]
+    widths = [32 * mm, 28 * mm, 42 * mm, 42 * mm, 40 * mm, 30 * mm, 22 * mm, 20 * mm]
     story += [Table(table, colWidths=widths, repeatRows=1, style=TABLE_STYLE),
               Spacer(1, 6 * mm),
               Paragraph(_("Statement"), styles["Heading2"]),

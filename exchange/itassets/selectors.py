@@ -33,7 +33,7 @@ def assets(*, query: str = "", kind: str = "", state: str = "", life: int | None
 
 def history(asset: ITAsset) -> QuerySet[ITAssetEvent]:
     """Every event of `asset`, the newest first, with who made it."""
-    return asset.events.select_related("actor")
+    return asset.events.select_related("actor", "batch")
 
 
 def _shown(field, value: str) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exchange.itassets import views
+from exchange.itassets import batch_views, views
 
 app_name = "itassets"
 
@@ -11,4 +11,13 @@ urlpatterns = [
     path("new/", views.asset_create, name="asset_create"),
     path("<int:pk>/", views.asset_detail, name="asset_detail"),
     path("<int:pk>/edit/", views.asset_edit, name="asset_edit"),
+    # Retirement batches: erasure, reconditioning, exits (exchange.itassets.batch_views).
+    path("batches/", batch_views.batch_list, name="batch_list"),
+    path("batches/new/", batch_views.batch_create, name="batch_create"),
+    path("batches/<int:pk>/", batch_views.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/add/", batch_views.batch_add, name="batch_add"),
+    path("batches/<int:pk>/certificate.pdf", batch_views.batch_certificate,
+         name="batch_certificate"),
+    path("batches/<int:pk>/documents/<str:reference>.pdf", batch_views.batch_document,
+         name="batch_document"),
 ]

@@ -37,4 +37,7 @@ def retired_batch(count: int = 3, actor=None, *, erased: bool = True,
 
 
 def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    """The PDF's text, every run of blanks and line ends (a wrapped table cell) as one
+    space."""
+    return " ".join(" ".join(page.extract_text() for page in
+                             PdfReader(io.BytesIO(content)).pages).split())
