@@ -27,7 +27,13 @@ from exchange.itassets.models import (
 )
 from exchange.listings.models import ListingStatus
 from exchange.partners.models import PartnerKind
-from tests.accounts.factories import ServiceFactory, SiteFactory, UserFactory, agent, it_staff, moderator
+from tests.accounts.factories import (
+    ServiceFactory,
+    SiteFactory,
+    UserFactory,
+    agent,
+    moderator,
+)
 from tests.conftest import in_authority
 from tests.exchange.itassets.batch_world import ERASED_ON, pdf_text, retired_batch
 from tests.exchange.itassets.factories import asset
