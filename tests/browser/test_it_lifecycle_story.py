@@ -1,9 +1,10 @@
-"""Computers' second and third lives in a browser, on chatellerault.localhost (issue 19):
-Léa (IT team) retires 10 laptops into a batch, records their data erasure at once,
+"""Computers' second and third lives in a browser (issue 19), on
+grand-chatellerault.localhost (Châtellerault's register belongs to the IT register
+story, which counts its assets). The IT team member retires 10 laptops into a batch, records their data erasure at once,
 downloads the batch's erasure certificate (its text read), gives 6 to a school (second
 life), donates 3 to an association under its agreement (the transfer record read) and
-sends the last one to recycling (the removal slip read): the batch closes. Camille
-(agent) is refused the batches."""
+sends the last one to recycling (the removal slip read): the batch closes. An agent is
+refused the batches."""
 
 import io
 import re
@@ -20,7 +21,7 @@ from tests.exchange.partners.factories import siret
 
 pytestmark = pytest.mark.browser
 
-SLUG = "chatellerault"
+SLUG = "grand-chatellerault"
 
 
 def pdf_text(path: str) -> str:
@@ -29,19 +30,19 @@ def pdf_text(path: str) -> str:
 
 
 def association_with_agreement(instance, name: str, reference: str) -> int:
-    """An association Châtellerault gives to under a signed agreement (accepted grant),
+    """An association the authority gives to under a signed agreement (accepted grant),
     as the partners' pages would leave it; returns its id."""
     number = int(uuid.uuid4().int % 10**6)
     code = (
         "from exchange.partners import services as s; "
         "from tenants.models import Authority; "
-        "a = Authority.objects.get(slug='chatellerault'); "
+        f"a = Authority.objects.get(slug={SLUG!r}); "
         f"p = s.create_partner(actor_email='operateur@collectivrecup.example', "
         f"legal_name={name!r}, kind='association', siret={siret(7_000_000 + number)!r}, "
         "contact_name='Camille Martin', "
         f"contact_email='contact{number}@asso.example', departements=['63']); "
         "g = s.grant_partner(authority=a, partner=p, scopes=['listings:read'], "
-        f"actor_email='admin@chatellerault.example', agreement_reference={reference!r}); "
+        f"actor_email='admin@{SLUG}.example', agreement_reference={reference!r}); "
         "s.accept_grant(grant_id=g.pk, partner_id=p.pk); print(p.pk)")
     return int(instance.manage("shell", "-c", code).strip().splitlines()[-1])
 
@@ -61,7 +62,7 @@ def test_ten_laptops_erased_then_school_donation_and_recycling(served_instance, 
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     staff = browser.new_context(viewport={"width": 1280, "height": 900},
                                 accept_downloads=True).new_page()
-    sign_in(staff, served_instance, SLUG, "informatique@chatellerault.example")
+    sign_in(staff, served_instance, SLUG, f"informatique@{SLUG}.example")
 
     # 0. Ten laptops in the register.
     for serial in serials:
@@ -73,7 +74,7 @@ def test_ten_laptops_erased_then_school_donation_and_recycling(served_instance, 
         staff.get_by_role("button", name="Ajouter au registre").click()
         expect(staff).to_have_url(re.compile(r"/it/\d+/$"))
 
-    # 1. Léa opens a batch from the register and retires the ten laptops by serial.
+    # 1. The IT team member opens a batch from the register and retires the ten laptops by serial.
     staff.goto(url(SLUG, "/it/"))
     staff.get_by_role("link", name="Lots de réforme").click()
     staff.get_by_role("button", name="Ouvrir un lot").click()
@@ -85,7 +86,7 @@ def test_ten_laptops_erased_then_school_donation_and_recycling(served_instance, 
     expect(staff.locator("table.batch-items tbody tr")).to_have_count(10)
     expect(staff.locator(".asset-state").first).to_have_text("Réformé, en attente d'effacement")
 
-    # 2. She records their erasure at once.
+    # 2. They record their erasure at once.
     tick(staff, serials)
     staff.select_option("#id_erase-method", "overwrite")
     staff.fill("#id_erase-tool", "Blancco Drive Eraser")
@@ -143,6 +144,6 @@ def test_ten_laptops_erased_then_school_donation_and_recycling(served_instance, 
 
     # 8. An agent opens no batch.
     agent = browser.new_context().new_page()
-    sign_in(agent, served_instance, SLUG, "agent@chatellerault.example")
+    sign_in(agent, served_instance, SLUG, f"agent@{SLUG}.example")
     assert agent.goto(url(SLUG, batch_path)).status == 403
     assert agent.goto(url(SLUG, "/it/batches/")).status == 403
