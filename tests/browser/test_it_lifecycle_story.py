@@ -1,10 +1,10 @@
 """Computers' second and third lives in a browser (issue 19), on
 grand-chatellerault.localhost (Châtellerault's register belongs to the IT register
 story, which counts its assets). The IT team member retires 10 laptops into a batch,
-records their data erasure at once, downloads the batch's erasure certificate (its text read), gives 6 to a school (second
-life), donates 3 to an association under its agreement (the transfer record read) and
-sends the last one to recycling (the removal slip read): the batch closes. An agent is
-refused the batches."""
+records their data erasure at once, downloads the batch's erasure certificate (its text
+read), gives 6 to a school (second life), donates 3 to an association under its
+agreement (the transfer record read) and sends the last one to recycling (the removal
+slip read): the batch closes. An agent is refused the batches."""
 
 import io
 import re
