@@ -1,17 +1,19 @@
 """The demo's IT register (issue 19): an IT team member (`informatique@<slug>.example`)
 and twenty assets (computers, screens, phones, tablets, printers) held by services,
-schools and agents, one of them moved once so its history shows a change."""
+schools and agents, one of them moved once so its history shows a change; and one
+retirement batch in progress: three assets retired, two of them erased."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, Service, Site, User
 from accounts.selectors import members_with_role
-from exchange.itassets import services
-from exchange.itassets.models import AssetKind, AssetState, ITAsset
+from exchange.itassets import batches, services
+from exchange.itassets.models import AssetKind, AssetState, ErasureMethod, ErasureResult, ITAsset
 
 # (type, make, model, year bought, life, state)
 DEMO_ASSETS = [
@@ -64,4 +66,28 @@ def seed_demo_itassets(it_email: str, slug: str) -> int:
         if site_list:
             services.update_asset(asset=moved, actor=staff, holder_site=site_list[-1],
                                   notes="Réaffecté à l'école après le renouvellement.")
+        _seed_batch(staff)
     return len(DEMO_ASSETS)
+
+
+def _seed_batch(staff) -> None:
+    """A batch in progress: the two broken assets and a desktop in stock retired, the
+    two computers erased (one reconditioned with Linux), the phone awaiting erasure."""
+    retiring = list(ITAsset.objects.filter(
+        state__in=[AssetState.BROKEN, AssetState.IN_STOCK],
+        kind__in=[AssetKind.COMPUTER, AssetKind.PHONE]).order_by("kind", "pk")[:3])
+    if not retiring:
+        return
+    batch = batches.create_batch(actor=staff, notes="Renouvellement du parc des écoles.")
+    items = batches.retire_assets(batch=batch, actor=staff, assets=retiring)
+    computers = [item for item in items if item.asset.kind == AssetKind.COMPUTER]
+    if not computers:
+        return
+    erased_on = timezone.localdate() - timedelta(days=2)
+    batches.record_erasure(batch=batch, items=computers, actor=staff,
+                           method=ErasureMethod.OVERWRITE, tool="ShredOS (nwipe)",
+                           operator_name="Léa Martin", erased_on=erased_on,
+                           result=ErasureResult.OK)
+    batches.record_reconditioning(batch=batch, items=computers[:1], actor=staff,
+                                  reconditioned_on=erased_on, parts="SSD 256 Go",
+                                  operating_system="Linux Mint 22", licence_removed=True)

@@ -32,9 +32,9 @@ def assets(*, query: str = "", kind: str = "", state: str = "", life: int | None
 
 
 def history(asset: ITAsset) -> QuerySet[ITAssetEvent]:
-    """Every event of `asset`, the newest first, with who made it and the import that
-    added it, if any."""
-    return asset.events.select_related("actor", "source_import")
+    """Every event of `asset`, the newest first, with who made it, the import that
+    added it and the retirement batch it happened in, if any."""
+    return asset.events.select_related("actor", "source_import", "batch")
 
 
 def _shown(field, value: str) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exchange.itassets import import_views, views
+from exchange.itassets import batch_views, import_views, views
 
 app_name = "itassets"
 
@@ -14,4 +14,13 @@ urlpatterns = [
     path("import/", import_views.import_upload, name="import_upload"),
     path("import/columns/", import_views.import_columns, name="import_columns"),
     path("export.csv", import_views.register_export, name="register_export"),
+    # Retirement batches: erasure, reconditioning, exits (exchange.itassets.batch_views).
+    path("batches/", batch_views.batch_list, name="batch_list"),
+    path("batches/new/", batch_views.batch_create, name="batch_create"),
+    path("batches/<int:pk>/", batch_views.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/add/", batch_views.batch_add, name="batch_add"),
+    path("batches/<int:pk>/certificate.pdf", batch_views.batch_certificate,
+         name="batch_certificate"),
+    path("batches/<int:pk>/documents/<str:reference>.pdf", batch_views.batch_document,
+         name="batch_document"),
 ]

@@ -23,6 +23,7 @@ class PartnerKind(models.TextChoices):
     INSERTION = "insertion", _("Insertion enterprise")
     RESSOURCERIE = "ressourcerie", _("Ressourcerie or recyclerie")
     SCHOOL = "school", _("School")
+    WORKS_COUNCIL = "works_council", _("Works council (CSE)")
     REPORTING = "reporting", _("Reporting tool")
     OTHER = "other", _("Other")
 

@@ -68,6 +68,7 @@ VALUE_OFFERED = Decimal("4321.09")   # offered to partners (they see it, not €
 TITLE_SHARED_A = "Vitrine réfrigérée MTXA-SHARED-5813"
 TITLE_OFFERED_A = "Armoire forte MTXA-OFFERED-7531"
 IT_SERIAL_A = "SN-MTXA-IT-8642"  # an IT asset of A that its agent does not hold
+IT_BATCH_SERIAL_A = "SN-MTXA-IT-BATCH-9753"  # an asset of A retired, erased, recycled
 TITLE_OFFERED_C = "Bureau double MTXC-OFFERED-2468"
 TITLE_SHARED_C = "Table pliante MTXC-SHARED-1357"
 A_EMAILS = {
@@ -305,6 +306,20 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
             objects["a_it_asset"] = ITAsset.objects.create(
                 kind="computer", make="Dell", serial_number=IT_SERIAL_A,
                 holder_service=a_agent.service)
+            # A retirement batch (issue 19): an asset retired, erased, then recycled
+            # under the removal slip <batch>-R1.
+            from exchange.itassets import batches as it_batches  # (only this world)
+
+            it_batch = it_batches.create_batch(actor=a_admin)
+            retired = it_batches.retire_assets(batch=it_batch, actor=a_admin, assets=[
+                ITAsset.objects.create(kind="computer", serial_number=IT_BATCH_SERIAL_A)])
+            it_batches.record_erasure(batch=it_batch, items=retired, actor=a_admin,
+                                      method="overwrite", operator_name="MTX",
+                                      erased_on=timezone.localdate(), result="ok")
+            [slip] = it_batches.send_to_recycling(batch=it_batch, items=retired,
+                                                  actor=a_admin, recycler_name="Envie",
+                                                  recycler_kind="insertion")
+            objects.update(a_it_batch=it_batch, a_it_slip=slip)
             credentials[AGENT_A] = Credentials(_cookies(client_for(a, a_agent)))
         with in_authority(b):
             b_agent, b_moderator, b_admin = agent(
@@ -417,7 +432,7 @@ def _build(a: Authority, b: Authority, c: Authority) -> World:
     a_insiders = frozenset({AGENT_A, OPERATOR})
     secrets = [
         # A's agent does not hold it: only A's IT team (no actor here) sees it.
-        ("A's IT asset serial number", [IT_SERIAL_A], frozenset()),
+        ("A's IT asset serial number", [IT_SERIAL_A, IT_BATCH_SERIAL_A], frozenset()),
         ("A's € value (private listing)", euro_renderings(VALUE_PRIVATE), a_insiders),
         ("A's € value (shared listing)", euro_renderings(VALUE_SHARED), a_insiders),
         ("A's € value (offered listing)", euro_renderings(VALUE_OFFERED), a_insiders),

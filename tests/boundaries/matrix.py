@@ -384,6 +384,15 @@ ROWS: dict[str, Row] = {
     # Nothing uploaded yet: whoever manages the register is sent back to the upload.
     "tenant:itassets:import_columns": page("it", admin_b=REDIRECT),
     "tenant:itassets:register_export": page("it"),
+    # Its retirement batches: the same gate; B's IT team finds none of A's batches.
+    "tenant:itassets:batch_list": page("it"),
+    "tenant:itassets:batch_create": page("it", method=POST),
+    "tenant:itassets:batch_detail": page("it", kwargs=_pk("a_it_batch")),
+    "tenant:itassets:batch_add": page("it", method=POST, kwargs=_pk("a_it_batch")),
+    "tenant:itassets:batch_certificate": page("it", kwargs=_pk("a_it_batch")),
+    "tenant:itassets:batch_document": page(
+        "it", kwargs=lambda w: {"pk": w.objects["a_it_batch"].pk,
+                                "reference": w.objects["a_it_slip"].reference}),
     "tenant:logistics:board": page("planner"),
     "tenant:logistics:round_create": page("planner", method=POST),
     "tenant:logistics:round_detail": page("planner", kwargs=_pk("a_round")),

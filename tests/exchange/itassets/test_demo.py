@@ -3,7 +3,15 @@
 import pytest
 
 from exchange.itassets.demo import DEMO_ASSETS, seed_demo_itassets
-from exchange.itassets.models import EventKind, ITAsset, ITAssetEvent
+from exchange.itassets.models import (
+    BatchState,
+    ErasureRecord,
+    EventKind,
+    ITAsset,
+    ITAssetEvent,
+    ITExit,
+    RetirementBatch,
+)
 from tests.accounts.factories import ServiceFactory, SiteFactory, agent, it_staff
 from tests.conftest import client_for, in_authority
 
@@ -21,5 +29,10 @@ def test_the_demo_fills_the_register_once(chatellerault):
             "computer", "screen", "phone", "tablet", "printer"}
         assert ITAssetEvent.objects.filter(kind=EventKind.CREATED).count() == 20
         assert ITAssetEvent.objects.filter(kind=EventKind.MOVED).count() == 1
+        # One batch in progress: three retired, the two computers erased.
+        [batch] = RetirementBatch.objects.all()
+        assert batch.state == BatchState.OPEN and batch.items.count() == 3
+        assert ErasureRecord.objects.filter(item__batch=batch, result="ok").count() == 2
+        assert not ITExit.objects.exists()
     response = client_for(chatellerault, staff).get("/it/")
     assert response.context["page"].paginator.count == 20
