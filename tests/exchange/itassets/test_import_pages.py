@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from exchange.itassets.models import ITAsset, ITImport
 from tests.accounts.factories import SiteFactory, agent, authority_admin, it_staff, moderator
 from tests.conftest import client_for, in_authority
+from tests.exchange.itassets.batch_world import retired_batch
 from tests.exchange.itassets.factories import asset, glpi_csv, glpi_line
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +145,13 @@ def test_the_export_is_the_register_in_the_import_columns(chatellerault):
     assert lines[1].startswith("Ordinateur;Lenovo;ThinkPad T14;5CG1;")
     assert lines[1].endswith(";'=cmd")
     assert lines[2].startswith("Imprimante;")
+
+
+def test_the_export_names_the_states_a_retirement_batch_gives(chatellerault):
+    with in_authority(chatellerault):
+        _, _, staff = retired_batch(2, erased=False)
+    response = client_for(chatellerault, staff).get("/it/export.csv")
+    assert response.status_code == 200
+    states = [line.split(";")[6] for line in
+              response.content.decode("utf-8-sig").splitlines()[1:]]
+    assert states == ["Réformé", "Réformé"]

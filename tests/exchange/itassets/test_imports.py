@@ -98,6 +98,7 @@ def test_a_file_with_one_bad_line_imports_nothing_and_names_that_line(chatellera
     ({"Numéro de série": "OLD-1"}, "Numéro de série", ["OLD-1"]),
     ({"Numéro d'inventaire": "inv-000001"}, "Numéro d'inventaire", ["ligne 3"]),
     ({"Statut": "Volé"}, "Statut", ["Volé", "En stock"]),
+    ({"Statut": "Réformé"}, "Statut", ["Réformé", "lot de réforme"]),
     ({"Utilisateur": "Personne Inconnue"}, "Utilisateur", ["Personne Inconnue"]),
 ])
 def test_each_kind_of_bad_line_is_reported_with_its_column(chatellerault, cells, column,
