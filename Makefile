@@ -10,7 +10,7 @@ LOCAL  := $(BIN)/python -m collectivrecup.localdev
 TOOLS  := .venv-tools
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: run test lint bench loadtest faults audit messages manage install tools browser lock clean-var
+.PHONY: run test lint bench loadtest faults audit messages manage install tools browser lock clean-var screenshots
 
 # Every install path (this one, the image, CI) installs the pinned, hashed lock files of
 # requirements/, never version ranges: two machines a week apart run the same code.
@@ -94,6 +94,10 @@ lock:
 ## Any management command against the local database, e.g. `make manage ARGS="shell"`.
 manage: install
 	$(LOCAL) exec -- $(BIN)/python manage.py $(ARGS)
+
+## Phone screenshots of the feed and a listing for the README (docs/screenshots/).
+screenshots: browser install
+	$(LOCAL) exec -- $(BIN)/python -m tests.browser.screenshots
 
 ## Refresh the translation catalogues after changing user-visible strings.
 messages: install

@@ -7,25 +7,27 @@ handed out as is)."""
 from __future__ import annotations
 
 import io
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from django.utils import translation
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.numbers import euros_text, number_text
+
 
 def euros(value: Decimal) -> str:
-    """1234.5 → "1 234,50 €" (French grouping, no-break-free for pypdf tests)."""
-    text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
-    return text.replace(",", " ").replace(".", ",") + " €"
+    """1234.5 → "1 234,50 €": the fiche is French whatever the reader's language."""
+    with translation.override("fr"):
+        return euros_text(value)
 
 
 def number(value: Decimal, places: int = 1) -> str:
-    quantum = Decimal(1).scaleb(-places)
-    text = f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
-    return text.replace(",", " ").replace(".", ",")
+    with translation.override("fr"):
+        return number_text(value, places)
 
 
 def tonnes(kg: Decimal) -> str:
@@ -50,12 +52,12 @@ def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict],
         Paragraph("Résultats quantitatifs", styles["Heading2"]),
     ]
     rows = [
-        ["Annonces déposées", str(totals["listings_posted"])],
-        ["Annonces ayant trouvé preneur", str(totals["listings_exchanged"])],
+        ["Annonces déposées", number(totals["listings_posted"], 0)],
+        ["Annonces ayant trouvé preneur", number(totals["listings_exchanged"], 0)],
         ["Valeur donnée (achats évités)", euros(totals["value_exchanged_eur"])],
         ["Poids détourné des déchets", tonnes(totals["weight_avoided_kg"])],
         ["CO2e évité", tonnes(totals["co2e_avoided_kg"]) + " CO2e"],
-        ["Reçu d'autres collectivités : cessions", str(received["transfers"])],
+        ["Reçu d'autres collectivités : cessions", number(received["transfers"], 0)],
         ["Reçu d'autres collectivités : valeur", euros(received["value_eur"])],
         ["Reçu d'autres collectivités : poids", tonnes(received["weight_avoided_kg"])],
     ]
@@ -63,7 +65,7 @@ def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict],
     story.append(Spacer(1, 0.5 * cm))
     story.append(Paragraph("Principales catégories", styles["Heading2"]))
     top = [["Catégorie", "Annonces", "Valeur", "Poids évité"]] + [
-        [row["key"] or "—", str(row["listings"]), euros(row["value_eur"]),
+        [row["key"] or "—", number(row["listings"], 0), euros(row["value_eur"]),
          number(row["weight_avoided_kg"]) + " kg"] for row in report["by_family"][:5]]
     if len(top) == 1:
         top.append(["Aucun réemploi sur la période", "", "", ""])

@@ -21,6 +21,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.numbers import euros_text
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import ClosureReason, Transfer
 from exchange.listings.recipients import Recipient, RecipientKind, directory_for
@@ -36,7 +37,7 @@ LEGAL_BASIS_PARTNER = (
 
 
 def _euros(value: Decimal) -> str:
-    return f"{formats.number_format(value, 2, use_l10n=True, force_grouping=True)} €"
+    return euros_text(value)
 
 
 def record_filename(giver, transfer: Transfer) -> str:

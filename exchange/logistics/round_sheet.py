@@ -15,6 +15,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.numbers import number_text
 from exchange.logistics.models import Round, TransportStatus
 from exchange.logistics.selectors import round_stops, unit_weights
 
@@ -54,7 +55,7 @@ def round_sheet_pdf(planned_round: Round, authority_name: str = "") -> bytes:
         items = [f"<b>{escape(stop.title)}</b> × {stop.quantity}"]
         weight = weights.get(stop.listing_id, stop.items_unit_weight_kg)
         if weight is not None:
-            items.append(_("about %(kg)s kg") % {"kg": weight * stop.quantity})
+            items.append(_("about %(kg)s kg") % {"kg": number_text(weight * stop.quantity, 1)})
         if stop.dimensions:
             items.append(escape(stop.dimensions))
         if stop.handed_from_name:

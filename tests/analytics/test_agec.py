@@ -191,7 +191,7 @@ def test_it_share(year_2025, chatellerault):
     assert agec.it_target(2024) == 35 and agec.it_target(2023) == 25
     html = client_for(chatellerault, year_2025["moderator"]).get(
         reverse("statistics:agec_report") + "?year=2025").content.decode()
-    assert 'id="it-ratio">25.0 %' in html
+    assert 'id="it-ratio">25,0 %' in html
 
 
 def test_admin_records_it_stock_and_siret(chatellerault):

@@ -98,11 +98,12 @@ def test_report_page_figures(world, chatellerault):
     month = timezone.localdate().strftime("%Y-%m")
     row = re.search(rf'<tr data-month="{month}">(.*?)</tr>', html).group(1)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
-    assert cells[1:4] == ["3", "2", "280.00"]
+    assert cells[1:4] == ["3", "2", "280,00"]  # French, as the cards beside the table
+    assert 'data-value="280.00"' in row
     assert len(re.findall(r"<tr data-month=", html)) == 12
     # Breakdowns: family, services, destinations.
     family = re.search(r'id="table-family".*?</table>', html, re.S).group(0)
-    assert 'data-key="Mobilier"' in family and "280.00" in family
+    assert 'data-key="Mobilier"' in family and ">280,00<" in family
     assert 'data-key="Direction des écoles"' in re.search(
         r'id="table-giver".*?</table>', html, re.S).group(0)
     receivers = re.search(r'id="table-receiver".*?</table>', html, re.S).group(0)

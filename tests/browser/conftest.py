@@ -154,3 +154,18 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# A phone as an agent holds it (issue 20): 390 × 844 CSS pixels, touch, mobile viewport.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
+         "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()

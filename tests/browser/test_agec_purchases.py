@@ -63,8 +63,8 @@ def test_finance_enters_and_imports_purchases(served_instance, browser, tmp_path
     page.select_option("#id_recycled", "3")
     page.click("#import-preview")
     preview = page.locator(f"#table-preview tr[data-category='{SPORT}']")
-    expect(preview.locator(".total")).to_have_text("1500.50")
-    expect(preview.locator(".recycled")).to_have_text("250.00")
+    expect(preview.locator(".total")).to_have_text("1\xa0500,50")  # French, a no-break space
+    expect(preview.locator(".recycled")).to_have_text("250,00")
     page.click("#import-apply")
     expect(page.locator(".messages")).to_contain_text("Import terminé : 2 ligne(s)")
     toys = agec_categories().index(TOYS)

@@ -99,6 +99,8 @@ def test_find_contact_and_close_across_authorities(served_instance, browser):
     sign_in(moderator, served_instance, AGGLO, f"moderateur@{AGGLO}.example")
     moderator.goto(url(AGGLO, "/listings/moderation/received/"))
     expect(moderator.locator("table.received")).to_have_count(0)
+    # The back office is grouped by task (issue 20): moderation, then its entry.
+    moderator.locator(".back-office-groups").get_by_role("link", name="Modération").click()
     moderator.get_by_role("link", name="Cessions reçues à confirmer").click()
     expect(moderator.get_by_role("heading", level=1)).to_have_text(
         "Cessions reçues à confirmer")
@@ -108,6 +110,7 @@ def test_find_contact_and_close_across_authorities(served_instance, browser):
     row.get_by_role("button", name="Confirmer la réception").click()
     expect(moderator.locator("body")).to_contain_text("compte désormais dans vos chiffres")
     expect(moderator.locator("tr.pending-receipt")).to_have_count(0)
+    moderator.locator(".back-office-groups").get_by_role("link", name="Statistiques").click()
     moderator.get_by_role("link", name="Reçus", exact=True).click()
     expect(moderator.get_by_role("heading", level=1)).to_have_text(
         "Reçus d'autres collectivités")
@@ -135,6 +138,7 @@ def test_admins_end_and_renew_sharing(served_instance, browser):
     expect(agglo_admin.locator("#feed-results .shared-card").first).to_be_visible()
 
     town_admin.goto(url(TOWN, "/listings/moderation/"))
+    town_admin.locator(".back-office-groups").get_by_role("link", name="Paramètres").click()
     town_admin.get_by_role("link", name="Partage").click()
     expect(town_admin.get_by_role("heading", level=1)).to_have_text(
         "Partage avec d'autres collectivités")

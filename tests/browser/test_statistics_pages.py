@@ -44,7 +44,7 @@ def test_weight_campaign_flow(served_instance, browser):
     first.locator("input[name=total_kg]").fill("123,5")
     first.locator("form.category-form button").click()
     expect(page.locator("section.campaign-category").first.locator(".corrected-kg")) \
-        .to_have_text("123.500")
+        .to_have_text("123,5")  # as typed: French, not 123.500
     # A negative weight is refused with a French message.
     line = page.locator("form.line-form").first
     line.locator("input[name=weight_kg]").fill("-2")

@@ -10,6 +10,7 @@ import io
 import json
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -104,6 +105,10 @@ def test_the_demo_looks_like_a_year_of_use(media_in_tmp, chatellerault, grand_ch
     for spec in DEMO_AUTHORITIES:
         assert spec["name"] in page
     assert StatsSettings.objects.filter(public_impact=True).count() == 2
+    # A newcomer sees it working (issue 20): not « 0 collectivité, 0,0 tonnes ».
+    assert re.search(r'id="impact-authorities">(\d+)<', page).group(1) == "2"
+    assert Decimal(re.search(r'id="impact-tonnes" data-kg="([^"]+)"', page).group(1)) > 0
+    assert re.search(r'id="impact-summary">2 collectivités, \d+,\d tonnes', page)
 
 
 def counts() -> dict:
