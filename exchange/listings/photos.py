@@ -5,6 +5,11 @@ orientation, then re-encoded as JPEG: re-encoding drops EXIF (GPS position, came
 owner…) and any other metadata. Images with transparency (PNG, WebP) are flattened on
 white, so every stored photo and thumbnail is a JPEG. Files go through Django's default
 storage, which puts them under the authority's schema (filesystem or S3).
+
+The posting form on a phone sends its photos ahead, one request each
+(`upload_pending_photo`), already shrunk by the browser; the same checks and cleaning
+apply, and the form then names them by id (`attach_pending_photos`). Photos never
+attached are deleted after PENDING_PHOTO_HOURS (`delete_expired_pending_photos`).
 """
 
 from __future__ import annotations
@@ -12,17 +17,20 @@ from __future__ import annotations
 import io
 import uuid
 import warnings
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
 from exchange.listings.errors import ExchangeError
-from exchange.listings.models import Listing, ListingPhoto
+from exchange.listings.models import Listing, ListingPhoto, PendingPhoto
 from exchange.listings.permissions import can_edit
 from exchange.listings.services.posting import record_edit
 
@@ -105,10 +113,17 @@ def add_photo(*, listing: Listing, actor: User, upload) -> ListingPhoto:
     if count >= MAX_PHOTOS:
         raise ExchangeError(_("A listing has %(max)s photos at most.") % {"max": MAX_PHOTOS},
                             code="too_many_photos")
-    image = _upright_rgb(_open_image(upload))
+    full, (width, height), thumbnail = cleaned_jpegs(upload)
+    return _store_photo(listing=listing, actor=actor, count=count, full=full,
+                        size=(width, height), thumbnail=thumbnail)
+
+
+def _store_photo(*, listing: Listing, actor: User, count: int, full: bytes,
+                 size: tuple[int, int], thumbnail: bytes) -> ListingPhoto:
+    """Write cleaned JPEGs as the listing's next photo (inside the caller's atomic
+    block, the listing locked and its `count` photos counted)."""
+    width, height = size
     position = (listing.photos.aggregate(last=Max("position"))["last"] or 0) + 1
-    full, (width, height) = _jpeg(image, FULL_SIDE)
-    thumbnail, _size = _jpeg(image, THUMBNAIL_SIDE)
     photo = ListingPhoto(listing=listing, position=position)
     name = uuid.uuid4().hex
     photo.image.save(f"{name}.jpg", ContentFile(full), save=False)
@@ -154,3 +169,96 @@ def cleaned_jpegs(upload) -> tuple[bytes, tuple[int, int], bytes]:
     full, size = _jpeg(image, FULL_SIDE)
     thumbnail, _size = _jpeg(image, THUMBNAIL_SIDE)
     return full, size, thumbnail
+
+
+# --- Photos sent ahead of their listing (the posting form on a phone) -----------------
+
+
+def _pending_limit_error() -> ExchangeError:
+    return ExchangeError(
+        _("You have sent too many photos in the last hour (%(max)s at most). Wait a "
+          "little before sending more.") % {"max": settings.PHOTO_UPLOADS_PER_HOUR},
+        code="rate_limited")
+
+
+@transaction.atomic
+def upload_pending_photo(*, uploader: User, upload) -> PendingPhoto:
+    """Check, clean and keep a photo the posting form sends ahead of its listing.
+
+    The same checks as `add_photo` (a real JPEG/PNG/WebP image, 10 MB and
+    MAX_PIXELS at most, re-encoded without metadata, upright). Raises ExchangeError
+    (code "rate_limited") beyond PHOTO_UPLOADS_PER_HOUR uploads by the same agent
+    in the last hour, attached or not."""
+    # One agent's uploads are counted one at a time (several tabs, parallel requests).
+    User.objects.select_for_update().filter(pk=uploader.pk).first()
+    since = timezone.now() - timedelta(hours=1)
+    if (PendingPhoto.objects.filter(uploader=uploader, created_at__gte=since).count()
+            >= settings.PHOTO_UPLOADS_PER_HOUR):
+        raise _pending_limit_error()
+    full, (width, height), thumbnail = cleaned_jpegs(upload)
+    pending = PendingPhoto(uploader=uploader, width=width, height=height)
+    name = uuid.uuid4().hex
+    pending.image.save(f"{name}.jpg", ContentFile(full), save=False)
+    pending.thumbnail.save(f"{name}-thumb.jpg", ContentFile(thumbnail), save=False)
+    try:
+        pending.save()
+    except Exception:
+        _delete_files([pending.image.name, pending.thumbnail.name])
+        raise
+    return pending
+
+
+def _waiting_photos(uploader: User):
+    since = timezone.now() - timedelta(hours=settings.PENDING_PHOTO_HOURS)
+    return PendingPhoto.objects.filter(uploader=uploader, attached_at__isnull=True,
+                                       created_at__gte=since)
+
+
+@transaction.atomic
+def attach_pending_photos(*, listing: Listing, actor: User, ids: list[int]) -> int:
+    """Make the actor's waiting photos `ids` photos of the listing, in that order.
+
+    Only the actor's own photos still waiting count: an id of someone else's photo,
+    of one already attached or expired is skipped. Returns how many were skipped, so
+    that the page can ask for them again. Raises ExchangeError like `add_photo`
+    (not allowed to edit the listing, more than MAX_PHOTOS)."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    if not can_edit(actor, listing):
+        raise ExchangeError(_("You cannot add photos to this listing."), code="forbidden")
+    ids = list(dict.fromkeys(ids))
+    waiting = {p.pk: p for p in _waiting_photos(actor).select_for_update().filter(pk__in=ids)}
+    count = listing.photos.count()
+    if count + len(waiting) > MAX_PHOTOS:
+        raise ExchangeError(_("A listing has %(max)s photos at most.") % {"max": MAX_PHOTOS},
+                            code="too_many_photos")
+    now = timezone.now()
+    spent: list[str] = []
+    for pk in ids:
+        pending = waiting.get(pk)
+        if pending is None:
+            continue
+        with pending.image.open("rb") as full, pending.thumbnail.open("rb") as thumbnail:
+            _store_photo(listing=listing, actor=actor, count=count, full=full.read(),
+                         size=(pending.width, pending.height), thumbnail=thumbnail.read())
+        count += 1
+        spent += [pending.image.name, pending.thumbnail.name]
+        pending.image, pending.thumbnail, pending.attached_at = "", "", now
+        pending.save(update_fields=["image", "thumbnail", "attached_at"])
+    transaction.on_commit(lambda: _delete_files(spent))
+    return len(ids) - len(waiting)
+
+
+def delete_expired_pending_photos() -> int:
+    """Delete, with their files, the photos left waiting past PENDING_PHOTO_HOURS, and
+    the rows of attached ones once they no longer count in the hourly limit, in the
+    current authority. Idempotent. Returns how many rows were deleted."""
+    now = timezone.now()
+    expired = PendingPhoto.objects.filter(
+        attached_at__isnull=True,
+        created_at__lt=now - timedelta(hours=settings.PENDING_PHOTO_HOURS))
+    names = [name for pair in expired.values_list("image", "thumbnail") for name in pair]
+    deleted, _by_model = expired.delete()
+    _delete_files(names)
+    spent, _by_model = PendingPhoto.objects.filter(
+        attached_at__isnull=False, created_at__lt=now - timedelta(hours=1)).delete()
+    return deleted + spent
