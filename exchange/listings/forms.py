@@ -16,6 +16,7 @@ from core.widgets import PlainSelect
 from exchange.listings import selectors
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Category, ClosureReason, Condition, Listing, Visibility
+from exchange.listings.photos import PENDING_TOKEN
 from exchange.listings.recipients import (
     Recipient,
     RecipientKind,
@@ -159,31 +160,32 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
                 if name != "confirm_outlier"}
 
 
-class PendingPhotoIdsField(forms.CharField):
-    """The ids of the photos the posting form sent ahead (comma-separated, written by
-    static/js/listing-form.js). Whose they are is for exchange.listings.photos to say."""
+class PendingPhotoTokensField(forms.CharField):
+    """The tokens of the photos the posting form sent ahead (comma-separated, written
+    by static/js/listing-form.js). Whose they are is for exchange.listings.photos to
+    say."""
 
     widget = forms.HiddenInput
 
     def clean(self, value):
         value = super().clean(value)
-        ids = [part.strip() for part in (value or "").split(",") if part.strip()]
-        if not all(part.isdigit() and len(part) < 19 for part in ids):
+        tokens = [part.strip() for part in (value or "").split(",") if part.strip()]
+        if not all(PENDING_TOKEN.fullmatch(token) for token in tokens):
             raise forms.ValidationError(_("These photos are not valid: add them again."),
                                         code="invalid")
-        return [int(part) for part in ids]
+        return tokens
 
 
 class NewListingForm(ListingForm):
     """The creation form also takes the first photos: as files (without JavaScript) or
-    as the ids of photos sent ahead one by one (`pending_photos`, on a phone)."""
+    as the tokens of photos sent ahead one by one (`pending_photos`, on a phone)."""
 
     error_fields = {**ListingForm.error_fields, "not_image": "photos", "too_large": "photos",
                     "too_many_photos": "photos"}
     photos = MultipleImageField(
         label=_("Photos"), required=False,
         help_text=_("Up to 8 JPEG, PNG or WebP photos, 10 MB each at most."))
-    pending_photos = PendingPhotoIdsField(required=False, max_length=400)
+    pending_photos = PendingPhotoTokensField(required=False, max_length=600)
     # A random name the browser gives its saved draft, so that the page after posting
     # can forget that draft (and no other).
     draft_token = forms.RegexField(regex=r"^[A-Za-z0-9-]{1,40}$", required=False,

@@ -256,37 +256,6 @@ class ListingPhoto(InvalidatesCache, models.Model):
         return f"{self.listing_id}/{self.pk}"
 
 
-def pending_photo_path(instance, filename: str) -> str:
-    return f"listings/pending/{instance.uploader_id}/{filename}"
-
-
-class PendingPhoto(models.Model):
-    """A photo sent ahead of its listing, one request per photo, from the posting form
-    on a phone (issue 20): already checked and cleaned like any listing photo
-    (exchange.listings.photos), waiting for the form that names it by its id.
-
-    Posting moves its files to the listing (`attached_at` set, files gone); a photo
-    left waiting past PENDING_PHOTO_HOURS is deleted with its files by a periodic job.
-    Rows stay until then so that they count in the uploader's hourly upload limit.
-    Files sit under the authority's schema like every media (collectivrecup.storage)."""
-
-    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                 related_name="pending_photos")
-    image = models.ImageField(upload_to=pending_photo_path, blank=True)
-    thumbnail = models.ImageField(upload_to=pending_photo_path, blank=True)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    attached_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["uploader", "created_at"],
-                                name="pending_photo_uploader")]
-
-    def __str__(self) -> str:
-        return f"pending {self.pk} of {self.uploader_id}"
-
-
 class ModerationAction(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     PUBLISHED = "published", _("Published without moderation")

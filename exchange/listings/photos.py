@@ -8,18 +8,22 @@ storage, which puts them under the authority's schema (filesystem or S3).
 
 The posting form on a phone sends its photos ahead, one request each
 (`upload_pending_photo`), already shrunk by the browser; the same checks and cleaning
-apply, and the form then names them by id (`attach_pending_photos`). Photos never
+apply, and the form then names them by token (`attach_pending_photos`). Photos never
 attached are deleted after PENDING_PHOTO_HOURS (`delete_expired_pending_photos`).
 """
 
 from __future__ import annotations
 
 import io
+import re
+import time
 import uuid
 import warnings
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -30,7 +34,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
 from exchange.listings.errors import ExchangeError
-from exchange.listings.models import Listing, ListingPhoto, PendingPhoto
+from exchange.listings.models import Listing, ListingPhoto
 from exchange.listings.permissions import can_edit
 from exchange.listings.services.posting import record_edit
 
@@ -172,93 +176,126 @@ def cleaned_jpegs(upload) -> tuple[bytes, tuple[int, int], bytes]:
 
 
 # --- Photos sent ahead of their listing (the posting form on a phone) -----------------
+#
+# Files only, no table: a photo sent ahead is its cleaned JPEG and thumbnail under
+# listings/pending/<user id>/<token>.jpg in the authority's storage. Whose it is is its
+# folder; its age is the file's. The token (32 hex digits) is what the form posts.
+
+PENDING_DIR = "listings/pending"
+PENDING_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
-def _pending_limit_error() -> ExchangeError:
-    return ExchangeError(
-        _("You have sent too many photos in the last hour (%(max)s at most). Wait a "
-          "little before sending more.") % {"max": settings.PHOTO_UPLOADS_PER_HOUR},
-        code="rate_limited")
+@dataclass(frozen=True)
+class PendingPhoto:
+    token: str
+    width: int
+    height: int
 
 
-@transaction.atomic
+def _pending_names(uploader_id: int, token: str) -> tuple[str, str]:
+    base = f"{PENDING_DIR}/{uploader_id}/{token}"
+    return f"{base}.jpg", f"{base}-thumb.jpg"
+
+
+def _current_hour() -> int:
+    return int(time.time() // 3600)
+
+
+def _count_upload(uploader: User) -> None:
+    """Count one upload of the agent in the current clock hour (per authority: cache
+    keys carry the schema); ExchangeError "rate_limited" beyond PHOTO_UPLOADS_PER_HOUR.
+    Refused uploads count too."""
+    key = f"pending-photo-uploads:{uploader.pk}:{_current_hour()}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    if count > settings.PHOTO_UPLOADS_PER_HOUR:
+        raise ExchangeError(
+            _("You have sent too many photos in the last hour (%(max)s at most). Wait a "
+              "little before sending more.") % {"max": settings.PHOTO_UPLOADS_PER_HOUR},
+            code="rate_limited")
+
+
 def upload_pending_photo(*, uploader: User, upload) -> PendingPhoto:
     """Check, clean and keep a photo the posting form sends ahead of its listing.
 
     The same checks as `add_photo` (a real JPEG/PNG/WebP image, 10 MB and
     MAX_PIXELS at most, re-encoded without metadata, upright). Raises ExchangeError
-    (code "rate_limited") beyond PHOTO_UPLOADS_PER_HOUR uploads by the same agent
-    in the last hour, attached or not."""
-    # One agent's uploads are counted one at a time (several tabs, parallel requests).
-    User.objects.select_for_update().filter(pk=uploader.pk).first()
-    since = timezone.now() - timedelta(hours=1)
-    if (PendingPhoto.objects.filter(uploader=uploader, created_at__gte=since).count()
-            >= settings.PHOTO_UPLOADS_PER_HOUR):
-        raise _pending_limit_error()
+    (code "rate_limited") beyond PHOTO_UPLOADS_PER_HOUR uploads of the agent in the
+    current hour."""
+    _count_upload(uploader)
     full, (width, height), thumbnail = cleaned_jpegs(upload)
-    pending = PendingPhoto(uploader=uploader, width=width, height=height)
-    name = uuid.uuid4().hex
-    pending.image.save(f"{name}.jpg", ContentFile(full), save=False)
-    pending.thumbnail.save(f"{name}-thumb.jpg", ContentFile(thumbnail), save=False)
+    token = uuid.uuid4().hex
+    full_name, thumbnail_name = _pending_names(uploader.pk, token)
     try:
-        pending.save()
+        default_storage.save(full_name, ContentFile(full))
+        default_storage.save(thumbnail_name, ContentFile(thumbnail))
     except Exception:
-        _delete_files([pending.image.name, pending.thumbnail.name])
+        _delete_files([full_name, thumbnail_name])
         raise
-    return pending
+    return PendingPhoto(token=token, width=width, height=height)
 
 
-def _waiting_photos(uploader: User):
-    since = timezone.now() - timedelta(hours=settings.PENDING_PHOTO_HOURS)
-    return PendingPhoto.objects.filter(uploader=uploader, attached_at__isnull=True,
-                                       created_at__gte=since)
+def _is_waiting(name: str, since) -> bool:
+    try:
+        return default_storage.exists(name) and default_storage.get_modified_time(name) >= since
+    except (FileNotFoundError, NotImplementedError):
+        return False
 
 
 @transaction.atomic
-def attach_pending_photos(*, listing: Listing, actor: User, ids: list[int]) -> int:
-    """Make the actor's waiting photos `ids` photos of the listing, in that order.
+def attach_pending_photos(*, listing: Listing, actor: User, tokens: list[str]) -> int:
+    """Make the actor's waiting photos `tokens` photos of the listing, in that order.
 
-    Only the actor's own photos still waiting count: an id of someone else's photo,
-    of one already attached or expired is skipped. Returns how many were skipped, so
-    that the page can ask for them again. Raises ExchangeError like `add_photo`
-    (not allowed to edit the listing, more than MAX_PHOTOS)."""
+    Only the actor's own photos still waiting count (a token of someone else's photo,
+    of one already attached or expired names no file of the actor's): they are skipped,
+    and their number returned so that the page can ask for them again. Raises
+    ExchangeError like `add_photo` (not allowed to edit the listing, more than
+    MAX_PHOTOS). The pending files leave the storage after commit."""
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     if not can_edit(actor, listing):
         raise ExchangeError(_("You cannot add photos to this listing."), code="forbidden")
-    ids = list(dict.fromkeys(ids))
-    waiting = {p.pk: p for p in _waiting_photos(actor).select_for_update().filter(pk__in=ids)}
+    tokens = [t for t in dict.fromkeys(tokens) if PENDING_TOKEN.fullmatch(t)]
+    since = timezone.now() - timedelta(hours=settings.PENDING_PHOTO_HOURS)
+    waiting = [(t, *_pending_names(actor.pk, t)) for t in tokens]
+    waiting = [w for w in waiting if _is_waiting(w[1], since) and _is_waiting(w[2], since)]
     count = listing.photos.count()
     if count + len(waiting) > MAX_PHOTOS:
         raise ExchangeError(_("A listing has %(max)s photos at most.") % {"max": MAX_PHOTOS},
                             code="too_many_photos")
-    now = timezone.now()
     spent: list[str] = []
-    for pk in ids:
-        pending = waiting.get(pk)
-        if pending is None:
-            continue
-        with pending.image.open("rb") as full, pending.thumbnail.open("rb") as thumbnail:
-            _store_photo(listing=listing, actor=actor, count=count, full=full.read(),
-                         size=(pending.width, pending.height), thumbnail=thumbnail.read())
+    for _token, full_name, thumbnail_name in waiting:
+        with default_storage.open(full_name, "rb") as file:
+            full = file.read()
+        with default_storage.open(thumbnail_name, "rb") as file:
+            thumbnail = file.read()
+        with Image.open(io.BytesIO(full)) as image:  # our own JPEG: its size only
+            size = image.size
+        _store_photo(listing=listing, actor=actor, count=count, full=full, size=size,
+                     thumbnail=thumbnail)
         count += 1
-        spent += [pending.image.name, pending.thumbnail.name]
-        pending.image, pending.thumbnail, pending.attached_at = "", "", now
-        pending.save(update_fields=["image", "thumbnail", "attached_at"])
+        spent += [full_name, thumbnail_name]
     transaction.on_commit(lambda: _delete_files(spent))
-    return len(ids) - len(waiting)
+    return len(tokens) - len(waiting)
 
 
 def delete_expired_pending_photos() -> int:
-    """Delete, with their files, the photos left waiting past PENDING_PHOTO_HOURS, and
-    the rows of attached ones once they no longer count in the hourly limit, in the
-    current authority. Idempotent. Returns how many rows were deleted."""
-    now = timezone.now()
-    expired = PendingPhoto.objects.filter(
-        attached_at__isnull=True,
-        created_at__lt=now - timedelta(hours=settings.PENDING_PHOTO_HOURS))
-    names = [name for pair in expired.values_list("image", "thumbnail") for name in pair]
-    deleted, _by_model = expired.delete()
-    _delete_files(names)
-    spent, _by_model = PendingPhoto.objects.filter(
-        attached_at__isnull=False, created_at__lt=now - timedelta(hours=1)).delete()
-    return deleted + spent
+    """Delete the photos left waiting past PENDING_PHOTO_HOURS in the current
+    authority's storage. Idempotent. Returns how many files were deleted."""
+    cutoff = timezone.now() - timedelta(hours=settings.PENDING_PHOTO_HOURS)
+    deleted = 0
+    try:
+        folders, _files = default_storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        return 0
+    for folder in folders:
+        _subfolders, files = default_storage.listdir(f"{PENDING_DIR}/{folder}")
+        for file in files:
+            name = f"{PENDING_DIR}/{folder}/{file}"
+            if default_storage.get_modified_time(name) < cutoff:
+                default_storage.delete(name)
+                deleted += 1
+    return deleted

@@ -193,8 +193,8 @@ def test_a_failed_photo_is_retried_without_losing_the_others_or_the_text(served_
     failed.locator("[data-retry]").click()
     expect(page.locator(".photo-item[data-state=sent]")).to_have_count(2)
     expect(page.locator("#id_title")).to_have_value("Tables pliantes")
-    ids = page.locator("input[name=pending_photos]").input_value().split(",")
-    assert len(ids) == 2 and all(part.isdigit() for part in ids)
+    tokens = page.locator("input[name=pending_photos]").input_value().split(",")
+    assert len(tokens) == 2 and all(re.fullmatch("[0-9a-f]{32}", t) for t in tokens)
     page.context.close()
 
 
@@ -222,7 +222,7 @@ def test_a_closed_tab_finds_its_draft_on_return(served_instance, browser):
     expect(page.locator("#id_quantity")).to_have_value("2")
     expect(page.locator("#id_description")).to_have_value("Clés fournies.")
     expect(page.locator(".photo-item[data-state=sent]")).to_have_count(1)
-    assert page.locator("input[name=pending_photos]").input_value().isdigit()
+    assert re.fullmatch("[0-9a-f]{32}", page.locator("input[name=pending_photos]").input_value())
 
     # « Effacer le brouillon »: an empty form, and nothing left on the device.
     page.click("[data-draft-discard]")

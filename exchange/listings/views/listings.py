@@ -223,7 +223,7 @@ def listing_create(request):
                     photos.add_photo(listing=listing, actor=request.user, upload=upload)
                 missed = photos.attach_pending_photos(
                     listing=listing, actor=request.user,
-                    ids=form.cleaned_data["pending_photos"])
+                    tokens=form.cleaned_data["pending_photos"])
                 if "submit" in request.POST:
                     listing = submit_listing(listing=listing, actor=request.user)
         except ExchangeError as error:
@@ -252,7 +252,7 @@ def listing_create(request):
 def pending_photo_upload(request):
     """One photo sent ahead by the posting form (static/js/listing-form.js), already
     shrunk by the browser: checked and cleaned like any photo, kept for the agent,
-    answered with its id for the form to submit. JSON: 201 {"id"}, 400 or 429
+    answered with its token for the form to submit. JSON: 201 {"id"}, 400 or 429
     {"error"}."""
     upload = request.FILES.get("image")
     if upload is None:
@@ -262,7 +262,7 @@ def pending_photo_upload(request):
     except ExchangeError as error:
         status = 429 if getattr(error, "code", None) == "rate_limited" else 400
         return JsonResponse({"error": error.messages[0]}, status=status)
-    return JsonResponse({"id": pending.pk, "width": pending.width,
+    return JsonResponse({"id": pending.token, "width": pending.width,
                          "height": pending.height}, status=201)
 
 

@@ -4,18 +4,18 @@ installable (manifest, service worker, offline page)."""
 
 import io
 import json
-from datetime import timedelta
+import os
+import time
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 from PIL import Image
 
 from exchange.listings import photos, selectors
 from exchange.listings.errors import ExchangeError
-from exchange.listings.models import Listing, ListingStatus, PendingPhoto
+from exchange.listings.models import Listing, ListingStatus
 from exchange.listings.selectors import exchange_settings
 from tests.accounts.factories import SiteFactory, agent
 from tests.conftest import client_for, host_of, in_authority
@@ -43,6 +43,23 @@ def banded_jpeg(*, exif=None, size=(300, 200)) -> SimpleUploadedFile:
     return SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
+def pending_files(authority, user=None) -> list[str]:
+    """The names of the photos waiting in the authority's storage (of `user` only)."""
+    with in_authority(authority):
+        root = os.path.join(default_storage.location, photos.PENDING_DIR)
+        if user is not None:
+            root = os.path.join(root, str(user.pk))
+        return sorted(name for _root, _dirs, names in os.walk(root) for name in names)
+
+
+def age(authority, name: str, hours: float) -> None:
+    """Make a stored file `hours` old."""
+    with in_authority(authority):
+        path = default_storage.path(name)
+    then = time.time() - hours * 3600
+    os.utime(path, (then, then))
+
+
 def send(client, upload) -> tuple[int, dict]:
     response = client.post(UPLOAD_URL, {"image": upload})
     return response.status_code, json.loads(response.content)
@@ -62,11 +79,11 @@ def test_a_photo_sent_ahead_is_cleaned_upright_and_kept_under_the_schema(chatell
     status, answer = send(client_for(chatellerault, poster),
                           SimpleUploadedFile("p.jpg", buffer.getvalue(), "image/jpeg"))
     assert status == 201
+    name = f"{photos.PENDING_DIR}/{poster.pk}/{answer['id']}.jpg"
     with in_authority(chatellerault):
-        pending = PendingPhoto.objects.get(pk=answer["id"])
-        full = stored_image(pending.image.name)
-        path = default_storage.path(pending.image.name)
-    assert (pending.uploader, answer["width"], answer["height"]) == (poster, 300, 400)
+        full = stored_image(name)
+        path = default_storage.path(name)
+    assert (answer["width"], answer["height"]) == (300, 400)
     assert full.size == (300, 400) and dict(full.getexif()) == {}
     red, green, blue = full.getpixel((150, 20))  # upright: the band is on top
     assert red > 200 and blue < 60
@@ -87,8 +104,7 @@ def test_a_bad_photo_is_refused_with_its_reason(chatellerault, upload, code):
     status, answer = send(client_for(chatellerault, poster), upload)
     assert status == 400
     assert code in answer["error"]
-    with in_authority(chatellerault):
-        assert not PendingPhoto.objects.exists()
+    assert pending_files(chatellerault) == []
 
 
 def test_a_photo_with_too_many_pixels_is_refused(chatellerault, settings, monkeypatch):
@@ -107,7 +123,7 @@ def test_no_file_is_a_400(chatellerault):
     assert response.status_code == 400
 
 
-def test_uploads_are_limited_per_agent_and_hour(chatellerault, settings):
+def test_uploads_are_limited_per_agent_and_hour(chatellerault, settings, monkeypatch):
     settings.PHOTO_UPLOADS_PER_HOUR = 2
     with in_authority(chatellerault):
         poster, other = agent(), agent()
@@ -117,9 +133,9 @@ def test_uploads_are_limited_per_agent_and_hour(chatellerault, settings):
     status, answer = send(client, image_upload())
     assert status == 429 and "trop de photos" in answer["error"]
     assert send(client_for(chatellerault, other), image_upload())[0] == 201
-    with in_authority(chatellerault):  # an hour later
-        PendingPhoto.objects.filter(uploader=poster).update(
-            created_at=timezone.now() - timedelta(minutes=61))
+    assert len(pending_files(chatellerault, poster)) == 4  # two photos and thumbnails
+    next_hour = photos._current_hour() + 1
+    monkeypatch.setattr(photos, "_current_hour", lambda: next_hour)
     assert send(client, image_upload())[0] == 201
 
 
@@ -129,8 +145,7 @@ def test_the_upload_endpoint_needs_the_csrf_token(chatellerault):
         client = Client(HTTP_HOST=host_of(chatellerault), enforce_csrf_checks=True)
         client.force_login(poster, backend="django.contrib.auth.backends.ModelBackend")
     assert client.post(UPLOAD_URL, {"image": image_upload()}).status_code == 403
-    with in_authority(chatellerault):
-        assert not PendingPhoto.objects.exists()
+    assert pending_files(chatellerault) == []
 
 
 def test_posting_attaches_the_photos_sent_ahead_in_order(
@@ -140,9 +155,7 @@ def test_posting_attaches_the_photos_sent_ahead_in_order(
     client = client_for(chatellerault, poster)
     first = send(client, banded_jpeg(size=(300, 200)))[1]["id"]
     second = send(client, banded_jpeg(size=(200, 300)))[1]["id"]
-    with in_authority(chatellerault):
-        spent = [name for p in PendingPhoto.objects.all() for name in (p.image.name,
-                                                                         p.thumbnail.name)]
+    assert len(pending_files(chatellerault, poster)) == 4
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/listings/new/", listing_data(
             site, poster.service, submit="", pending_photos=f"{second},{first}",
@@ -155,8 +168,7 @@ def test_posting_attaches_the_photos_sent_ahead_in_order(
         sizes = [(p.width, p.height) for p in listing.photos.all()]
         names = [p.image.name for p in listing.photos.all()]
         assert all(default_storage.exists(name) for name in names)
-        assert not any(default_storage.exists(name) for name in spent)
-        assert set(PendingPhoto.objects.values_list("attached_at", flat=True)) != {None}
+    assert pending_files(chatellerault) == []  # moved to the listing
     assert sizes == [(200, 300), (300, 200)]
     assert all(name.startswith(f"listings/{listing.pk}/") for name in names)
 
@@ -167,16 +179,15 @@ def test_someone_elses_or_an_expired_photo_is_not_attached(chatellerault, settin
     mine = send(client_for(chatellerault, poster), image_upload())[1]["id"]
     old = send(client_for(chatellerault, poster), image_upload())[1]["id"]
     theirs = send(client_for(chatellerault, intruder), image_upload())[1]["id"]
-    with in_authority(chatellerault):
-        PendingPhoto.objects.filter(pk=old).update(
-            created_at=timezone.now() - timedelta(hours=settings.PENDING_PHOTO_HOURS + 1))
+    age(chatellerault, f"{photos.PENDING_DIR}/{poster.pk}/{old}.jpg",
+        settings.PENDING_PHOTO_HOURS + 1)
     response = client_for(chatellerault, poster).post("/listings/new/", listing_data(
         site, poster.service, draft="", pending_photos=f"{mine},{old},{theirs}"), follow=True)
     assert "2 photo(s)" in response.content.decode()
     with in_authority(chatellerault):
         listing = Listing.objects.get()
         assert listing.photos.count() == 1
-        assert PendingPhoto.objects.get(pk=theirs).attached_at is None
+    assert pending_files(chatellerault, intruder) == [f"{theirs}-thumb.jpg", f"{theirs}.jpg"]
 
 
 def test_nine_photos_are_refused_on_the_form(chatellerault, monkeypatch):
@@ -184,20 +195,20 @@ def test_nine_photos_are_refused_on_the_form(chatellerault, monkeypatch):
     with in_authority(chatellerault):
         poster, site = agent(), SiteFactory()
     client = client_for(chatellerault, poster)
-    ids = [send(client, image_upload(size=(40, 30)))[1]["id"] for _ in range(3)]
+    tokens = [send(client, image_upload(size=(40, 30)))[1]["id"] for _ in range(3)]
     response = client.post("/listings/new/", listing_data(
-        site, poster.service, draft="", pending_photos=",".join(map(str, ids))))
+        site, poster.service, draft="", pending_photos=",".join(tokens)))
     assert response.status_code == 200
     assert response.context["form"].errors["photos"]
     with in_authority(chatellerault):
         assert not Listing.objects.exists()
 
 
-def test_garbage_ids_are_refused(chatellerault):
+def test_garbage_tokens_are_refused(chatellerault):
     with in_authority(chatellerault):
         poster, site = agent(), SiteFactory()
     response = client_for(chatellerault, poster).post("/listings/new/", listing_data(
-        site, poster.service, draft="", pending_photos="1,drop table"))
+        site, poster.service, draft="", pending_photos="../../secret,drop table"))
     assert response.status_code == 200
     assert response.context["form"].errors["pending_photos"]
 
@@ -207,16 +218,19 @@ def test_photos_left_waiting_expire_with_their_files(chatellerault, settings):
         poster = agent()
         kept = photos.upload_pending_photo(uploader=poster, upload=image_upload())
         left = photos.upload_pending_photo(uploader=poster, upload=image_upload())
-        listing = ListingFactory(poster=poster)
-        photos.attach_pending_photos(listing=listing, actor=poster, ids=[])
-        names = [left.image.name, left.thumbnail.name]
-        PendingPhoto.objects.filter(pk=left.pk).update(
-            created_at=timezone.now() - timedelta(hours=settings.PENDING_PHOTO_HOURS + 1))
-        assert photos.delete_expired_pending_photos() == 1
+    for name in (f"{left.token}.jpg", f"{left.token}-thumb.jpg"):
+        age(chatellerault, f"{photos.PENDING_DIR}/{poster.pk}/{name}",
+            settings.PENDING_PHOTO_HOURS + 1)
+    with in_authority(chatellerault):
+        assert photos.delete_expired_pending_photos() == 2
         assert photos.delete_expired_pending_photos() == 0  # idempotent
-        assert list(PendingPhoto.objects.values_list("pk", flat=True)) == [kept.pk]
-        assert not any(default_storage.exists(name) for name in names)
-        assert default_storage.exists(kept.image.name)
+    assert pending_files(chatellerault, poster) == [f"{kept.token}-thumb.jpg",
+                                                    f"{kept.token}.jpg"]
+
+
+def test_no_pending_folder_yet_is_nothing_to_delete(chatellerault):
+    with in_authority(chatellerault):
+        assert photos.delete_expired_pending_photos() == 0
 
 
 def test_attaching_to_someone_elses_listing_is_refused(chatellerault):
@@ -225,7 +239,8 @@ def test_attaching_to_someone_elses_listing_is_refused(chatellerault):
         listing = ListingFactory(poster=poster)
         pending = photos.upload_pending_photo(uploader=intruder, upload=image_upload())
         with pytest.raises(ExchangeError) as refused:
-            photos.attach_pending_photos(listing=listing, actor=intruder, ids=[pending.pk])
+            photos.attach_pending_photos(listing=listing, actor=intruder,
+                                         tokens=[pending.token])
     assert refused.value.code == "forbidden"
 
 
