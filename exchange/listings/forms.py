@@ -16,6 +16,7 @@ from core.widgets import PlainSelect
 from exchange.listings import selectors
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import Category, ClosureReason, Condition, Listing, Visibility
+from exchange.listings.photos import PENDING_TOKEN
 from exchange.listings.recipients import (
     Recipient,
     RecipientKind,
@@ -140,20 +141,55 @@ class ListingForm(ServiceErrorsMixin, forms.Form):
              if option.parent_id is not None],
             with_families=False, blank="—", extra=current)
 
+    # The fields a phone user fills first; the others go under « Plus de détails »
+    # (exchange/listings/form.html). The value is required, so it stays in sight, and
+    # so does the moderators' confirmation of an unusual quantity or value.
+    first_fields = ("photos", "title", "category", "quantity", "condition", "site",
+                    "estimated_value", "confirm_outlier")
+
+    def field_groups(self) -> dict:
+        """The visible fields in two groups: `first` (in `first_fields` order) and
+        `more`, with `more_open` when one of the latter has an error to show."""
+        first = [self[name] for name in self.first_fields if name in self.fields]
+        more = [field for field in self.visible_fields() if field.name not in self.first_fields]
+        return {"first": first, "more": more, "more_open": any(f.errors for f in more)}
+
     @classmethod
     def initial_for(cls, listing: Listing) -> dict:
         return {name: getattr(listing, name) for name in cls.base_fields
                 if name != "confirm_outlier"}
 
 
+class PendingPhotoTokensField(forms.CharField):
+    """The tokens of the photos the posting form sent ahead (comma-separated, written
+    by static/js/listing-form.js). Whose they are is for exchange.listings.photos to
+    say."""
+
+    widget = forms.HiddenInput
+
+    def clean(self, value):
+        value = super().clean(value)
+        tokens = [part.strip() for part in (value or "").split(",") if part.strip()]
+        if not all(PENDING_TOKEN.fullmatch(token) for token in tokens):
+            raise forms.ValidationError(_("These photos are not valid: add them again."),
+                                        code="invalid")
+        return tokens
+
+
 class NewListingForm(ListingForm):
-    """The creation form also takes the first photos."""
+    """The creation form also takes the first photos: as files (without JavaScript) or
+    as the tokens of photos sent ahead one by one (`pending_photos`, on a phone)."""
 
     error_fields = {**ListingForm.error_fields, "not_image": "photos", "too_large": "photos",
                     "too_many_photos": "photos"}
     photos = MultipleImageField(
         label=_("Photos"), required=False,
         help_text=_("Up to 8 JPEG, PNG or WebP photos, 10 MB each at most."))
+    pending_photos = PendingPhotoTokensField(required=False, max_length=600)
+    # A random name the browser gives its saved draft, so that the page after posting
+    # can forget that draft (and no other).
+    draft_token = forms.RegexField(regex=r"^[A-Za-z0-9-]{1,40}$", required=False,
+                                   widget=forms.HiddenInput)
     visibility = forms.ChoiceField(
         label=_("Who may see it"), choices=Visibility.choices, required=False,
         help_text=_("Shared: also the agents of the authorities yours shares with, once "
@@ -164,7 +200,8 @@ class NewListingForm(ListingForm):
         self.fields["visibility"].initial = selectors.exchange_settings().default_visibility
 
     def listing_data(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "photos"}
+        return {k: v for k, v in self.cleaned_data.items()
+                if k not in ("photos", "pending_photos", "draft_token")}
 
 
 class PhotoForm(ServiceErrorsMixin, forms.Form):

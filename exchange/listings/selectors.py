@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -194,6 +195,60 @@ def visible_category_options() -> tuple[CategoryOption, ...]:
         CategoryOption(pk=c.pk, name=c.name, parent_id=c.parent_id,
                        parent_name=c.parent.name if c.parent_id else "")
         for c in visible_categories()))
+
+
+def _lexemes(texts: list[str]) -> list[set[str]]:
+    """The words of each text as the French search configuration reduces them
+    (accents dropped, stemmed: « Écrans » and « ecran » give the same word), one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(to_tsvector(%s::regconfig, t)) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, i) ORDER BY i",
+            [SEARCH_CONFIG, texts])
+        return [set(row[0]) for row in cursor.fetchall()]
+
+
+def suggest_category(title: str) -> CategoryOption | None:
+    """The item type a listing titled `title` most likely belongs to, among the visible
+    ones, from the words its name and its reference item's label share with the title
+    (accents and plurals ignored); None when no word matches. A suggestion for the
+    agent to confirm, never applied by itself.
+
+    Scoring: a word of the item type's name counts twice a word of its reference
+    label only, and the title's first word twice the others; ties go to the shorter
+    name, then to the usual order."""
+    title = " ".join(title.split())[:120]
+    items = [option for option in visible_category_options() if option.parent_id is not None]
+    if not title or not items:
+        return None
+    codes = dict(Category.objects.filter(pk__in=[o.pk for o in items])
+                 .values_list("pk", "reference_code"))
+    labels = dict(ReferenceItem.objects.filter(code__in=[c for c in codes.values() if c])
+                  .values_list("code", "label_fr"))
+    # French puts the noun first (« Chaises de bureau », « Écran 24 pouces »): the
+    # title's first word that is not a stop word weighs more.
+    title_words = title.split()[:20]
+    words = _lexemes([*title_words, *(o.name for o in items),
+                      *(labels.get(codes.get(o.pk), "") for o in items)])
+    per_word, words = words[:len(title_words)], words[len(title_words):]
+    names, references = words[:len(items)], words[len(items):]
+    title_lexemes = set().union(*per_word)
+    if not title_lexemes:
+        return None
+    first = next(iter(next(w for w in per_word if w)))
+
+    def score(index: int) -> tuple[int, int, int]:
+        points = 0
+        for word in title_lexemes:
+            weight = 2 if word == first else 1
+            if word in names[index]:
+                points += 2 * weight
+            elif word in references[index]:
+                points += weight
+        return points, -len(names[index]), -index
+
+    best = max(range(len(items)), key=score)
+    return items[best] if score(best)[0] > 0 else None
 
 
 def category_tree() -> list[Category]:

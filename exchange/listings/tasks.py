@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from exchange.listings import reminders
+from exchange.listings import photos, reminders
 from exchange.listings.models import ContactRequest, ContactStatus
 from exchange.listings.notifications import contact_message
 from exchange.listings.services import expiry, visibility
@@ -167,3 +167,17 @@ def share_waiting_listings() -> int:
 @shared_task(name="exchange.share_waiting_listings_everywhere")
 def share_waiting_listings_everywhere() -> int:
     return queue_in_every_authority(share_waiting_listings)
+
+
+@shared_task(name="exchange.delete_expired_pending_photos")
+def delete_expired_pending_photos() -> int:
+    """Photos sent ahead of a listing and never attached, past their delay, leave the
+    storage, in this authority."""
+    if not in_a_live_authority("exchange.delete_expired_pending_photos"):
+        return 0
+    return photos.delete_expired_pending_photos()
+
+
+@shared_task(name="exchange.delete_expired_pending_photos_everywhere")
+def delete_expired_pending_photos_everywhere() -> int:
+    return queue_in_every_authority(delete_expired_pending_photos)

@@ -22,6 +22,11 @@ api_patterns = ([*sharing_api_urls.urlpatterns, *loan_api_urls.urlpatterns,
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Installable on a phone's home screen (issue 20): at the root, so that the service
+    # worker's scope is the whole host.
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
+    path("service-worker.js", views.service_worker, name="service_worker"),
+    path("offline/", views.offline, name="offline"),
     path("accounts/proconnect/", include("tenants.sso.urls")),
     path("accounts/", include("accounts.urls")),
     path("listings/partners/", include("exchange.partners.urls")),

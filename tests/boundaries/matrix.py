@@ -306,6 +306,10 @@ ROWS: dict[str, Row] = {
     "public:api/v1/partner/^": same_for_all(NOT_FOUND, path="/api/v1/partner/no-such-route/"),
     # --- Authority host: accounts ----------------------------------------------------------
     "tenant:home": page(),
+    # Installable app (issue 20): the same for everyone, nobody's data.
+    "tenant:web_manifest": same_for_all(OK),
+    "tenant:service_worker": same_for_all(OK),
+    "tenant:offline": same_for_all(OK),
     # Members already signed in on this host are sent on to the home page.
     "tenant:accounts:login": same_for_all(OK, **_for(MEMBER_ROLES, REDIRECT)),
     "tenant:accounts:logout": same_for_all(LOGIN, method=POST),
@@ -356,6 +360,10 @@ ROWS: dict[str, Row] = {
     "tenant:exchange:feed": page(),
     "tenant:exchange:my_listings": page(),
     "tenant:exchange:listing_create": page("agent"),
+    # The posting form's helpers (issue 20): a photo sent ahead (empty body: 400 JSON)
+    # and the category suggested from a title.
+    "tenant:exchange:pending_photo_upload": page("agent", method=POST),
+    "tenant:exchange:category_suggestion": page("agent"),
     "tenant:exchange:listing_detail": page(kwargs=_pk("a_listing")),
     "tenant:exchange:listing_edit": page(kwargs=_pk("a_listing")),
     "tenant:exchange:listing_submit": page(method=POST, kwargs=_pk("a_listing")),

@@ -22,6 +22,7 @@ def new_page(browser):
 def post_listing(page, instance, title: str, *, submit: bool = True) -> str:
     page.goto(instance.url(SLUG, "/listings/new/"))
     page.fill("#id_title", title)
+    page.click("details.more-details summary")  # « Plus de détails »
     page.fill("#id_description", "Bon état général.")
     page.select_option("#id_category", label="Table pliante / de collectivité")
     page.fill("#id_quantity", "4")
@@ -60,6 +61,7 @@ def test_changes_requested_then_rejected_with_a_standard_reply(served_instance, 
 
     # The poster edits and submits again.
     poster.goto(served_instance.url(SLUG, f"/listings/{listing_id}/edit/"))
+    poster.click("details.more-details summary")  # « Plus de détails »
     poster.fill("#id_dimensions", "180 x 80 cm")
     poster.click("form.listing-form button[name=submit]")
     poster.goto(served_instance.url(SLUG, f"/listings/{listing_id}/"))

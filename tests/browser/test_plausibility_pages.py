@@ -41,7 +41,7 @@ def test_an_outlier_is_refused_for_an_agent_and_confirmed_by_a_moderator(served_
     expect(moderator.locator("body")).to_contain_text("pas une quantité vraisemblable")
     moderator.check("#id_confirm_outlier")
     moderator.click("button[name=draft]")
-    expect(moderator).to_have_url(re.compile(r"/listings/\d+/$"))
+    expect(moderator).to_have_url(re.compile(r"/listings/\d+/(\?posted=[\w-]+)?$"))
     expect(moderator.get_by_role("heading", level=1)).to_have_text("Tables du modérateur")
     expect(moderator.locator("body")).to_contain_text(
         "Quantité ou valeur inhabituelle confirmée par un modérateur")

@@ -12,6 +12,7 @@ like a listing of another authority (it is not in this schema at all).
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -84,6 +85,7 @@ from tenants.models import Authority
 FEED_PAGE_SIZE = 24
 LIST_PAGE_SIZE = 50
 PHOTO_SIZES = {"full": "image", "thumb": "thumbnail"}
+POSTED_DRAFT = re.compile(r"[A-Za-z0-9-]{1,40}")
 
 
 def _listing_or_404(request, pk: int) -> Listing:
@@ -178,6 +180,11 @@ def _render_detail(request, listing: Listing, *, contact_form=None, reserve_form
         "can_contact": can_contact(user, listing),
         "actions": listing_actions(user, listing),
     }
+    posted = request.GET.get("posted", "")
+    if posted and POSTED_DRAFT.fullmatch(posted) and context["is_poster"]:
+        # Just posted from the form: its script forgets the draft saved in the browser.
+        context.update(posted_draft=posted,
+                       draft_key=f"{request.tenant.schema_name}:{user.pk}")
     if manages:
         transfers = list(selectors.transfers_of(listing))
         # A transfer to another authority shows its receiver's receipt (sharing).
@@ -218,6 +225,9 @@ def listing_create(request):
                 for upload in form.cleaned_data["photos"]:
                     stored.append(photos.add_photo(listing=listing, actor=request.user,
                                                    upload=upload))
+                missed = photos.attach_pending_photos(
+                    listing=listing, actor=request.user,
+                    tokens=form.cleaned_data["pending_photos"], stored=stored)
                 if "submit" in request.POST:
                     listing = submit_listing(listing=listing, actor=request.user)
         except ExchangeError as error:
@@ -231,9 +241,50 @@ def listing_create(request):
         else:
             messages.success(request, _submitted_message(listing) if "submit" in request.POST
                              else _("Your draft is saved. Submit it when it is ready."))
-            return _to_detail(listing)
-    return _unavailable_if(status, render(request, "exchange/listings/form.html",
-                                          {"form": form, "listing": None}, status=status))
+            if missed:
+                messages.warning(request, _(
+                    "%(count)s photo(s) sent more than %(hours)s hours ago had expired: add "
+                    "them again from the edit page.") % {
+                    "count": missed, "hours": settings.PENDING_PHOTO_HOURS})
+            response = _to_detail(listing)
+            if form.cleaned_data["draft_token"]:
+                # The page after posting tells the browser which saved draft to forget.
+                response["Location"] += "?" + urlencode(
+                    {"posted": form.cleaned_data["draft_token"]})
+            return response
+    return _unavailable_if(status, render(request, "exchange/listings/form.html", {
+        "form": form, "listing": None, "max_photos": photos.MAX_PHOTOS,
+        "draft_key": f"{request.tenant.schema_name}:{request.user.pk}"}, status=status))
+
+
+@agent_required
+@require_POST
+def pending_photo_upload(request):
+    """One photo sent ahead by the posting form (static/js/listing-form.js), already
+    shrunk by the browser: checked and cleaned like any photo, kept for the agent,
+    answered with its token for the form to submit. JSON: 201 {"id"}, 400 or 429
+    {"error"}."""
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"error": _("Choose a photo.")}, status=400)
+    try:
+        pending = photos.upload_pending_photo(uploader=request.user, upload=upload)
+    except ExchangeError as error:
+        status = 429 if getattr(error, "code", None) == "rate_limited" else 400
+        return JsonResponse({"error": error.messages[0]}, status=status)
+    return JsonResponse({"id": pending.token, "width": pending.width,
+                         "height": pending.height}, status=201)
+
+
+@agent_required
+@require_GET
+def category_suggestion(request):
+    """The item type the title being typed suggests, for the agent to confirm (JSON:
+    {"id", "name", "family"}, the id null when nothing matches)."""
+    option = selectors.suggest_category(request.GET.get("title", "")[:200])
+    if option is None:
+        return JsonResponse({"id": None})
+    return JsonResponse({"id": option.pk, "name": option.name, "family": option.parent_name})
 
 
 def _store_down_message() -> str:

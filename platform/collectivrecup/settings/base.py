@@ -495,6 +495,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
+        # The installable app (issue 20): its service worker and manifest, same origin.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
     }
 }
 X_FRAME_OPTIONS = "DENY"
@@ -584,6 +587,17 @@ CELERY_BEAT_SCHEDULE["sharing-expire-transfer-receipts"] = {
 CELERY_BEAT_SCHEDULE["exchange-share-waiting-listings"] = {
     "task": "exchange.share_waiting_listings_everywhere",
     "schedule": crontab(minute=20),  # hourly
+}
+
+# --- Posting from a phone (issue 20) ---------------------------------------------
+# The posting form sends its photos ahead, one request each (exchange/listings/photos.py):
+# a photo not attached to a listing within this many hours is deleted by a periodic job,
+# and an agent may send this many photos per hour, attached or not.
+PENDING_PHOTO_HOURS = int(os.environ.get("PENDING_PHOTO_HOURS", "24"))
+PHOTO_UPLOADS_PER_HOUR = int(os.environ.get("PHOTO_UPLOADS_PER_HOUR", "60"))
+CELERY_BEAT_SCHEDULE["exchange-delete-expired-pending-photos"] = {
+    "task": "exchange.delete_expired_pending_photos_everywhere",
+    "schedule": crontab(minute=40),  # hourly
 }
 
 # --- Demo -------------------------------------------------------------------------

@@ -343,6 +343,7 @@ def test_every_scheduled_job_is_a_registered_task():
                          "exchange.send_outcome_reminders_everywhere",
                          "exchange.resend_pending_contacts_everywhere",
                          "exchange.share_waiting_listings_everywhere",
+                         "exchange.delete_expired_pending_photos_everywhere",
                          "tenants.send_trial_reminders",
                          "analytics.open_weight_campaigns_everywhere",
                          "billing.flag_overdue_invoices",
