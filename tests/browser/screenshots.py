@@ -3,8 +3,9 @@
 
 Serves a seeded instance exactly as the browser tests do (tests/browser/conftest.py),
 signs in as the demo agent on a 390 × 844 touch screen and writes
-docs/screenshots/phone-feed.png and docs/screenshots/phone-listing.png. A command run
-by hand when the pages change, never by the test suite: tests do not write into docs/.
+docs/screenshots/phone-feed.png, phone-listing.png and phone-post.png (the posting
+form). A command run by hand when the pages change, never by the test suite: tests do
+not write into docs/.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class _Folders:
 
 
 def take(instance, out: Path = OUT) -> list[Path]:
-    """Write the phone screenshots of the feed and of its first listing into `out`."""
+    """Write the phone screenshots of the feed, of its first listing and of the posting
+    form into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with sync_playwright() as playwright:
@@ -59,6 +61,11 @@ def take(instance, out: Path = OUT) -> list[Path]:
         expect(page.locator("main h1")).to_be_visible()
         written.append(out / "phone-listing.png")
         page.screenshot(path=written[-1])
+        page.goto(instance.url(SLUG, "/listings/new/"))
+        page.fill("#id_title", "Chaises empilables")
+        expect(page.locator("[data-category-suggestion]")).to_be_visible()
+        written.append(out / "phone-post.png")
+        page.screenshot(path=written[-1], full_page=True)
         browser.close()
     return written
 

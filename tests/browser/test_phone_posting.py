@@ -8,7 +8,6 @@ import json
 import re
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageFilter
@@ -19,7 +18,6 @@ from tests.browser.test_login import sign_in
 pytestmark = pytest.mark.browser
 
 SLUG = "chatellerault"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -119,8 +117,6 @@ def test_posting_two_photos_in_a_row_with_the_suggested_category(served_instance
 
     if device is PHONE:  # nothing wider than the phone's screen
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "phone-post.png"), full_page=True)
 
     page.click("button[name=submit]")
     expect(page).to_have_url(re.compile(r"/listings/\d+/\?posted=[\w-]+$"))

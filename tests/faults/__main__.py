@@ -432,6 +432,14 @@ class Run:
         self.marks = accounting.mark(self.database_url, list(self.schemas.values()))
         env, runner = self.traffic()
         gevent.sleep(self.arguments.warmup)
+        if self.arguments.warmup_until:
+            # A slow machine makes less in the same seconds: the cases start once the
+            # users have made one of each named kind (bounded: a run that makes none is
+            # then reported by the accounting, not waited on forever).
+            self.wait_until(lambda: (found := self.comparison()) is not None and all(
+                found.get(kind, {}).get("made", 0) > 0
+                for kind in self.arguments.warmup_until),
+                self.arguments.recovery_limit, 1.0)
         for case in cases:
             self.results.append(self.run_case(case))
             gevent.sleep(self.arguments.pause)
@@ -564,6 +572,11 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--recovery-limit", type=float, default=120.0,
                         help="seconds a case may take to recover before it is reported so")
     parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument("--warmup-until", type=lambda text: [k.strip() for k in
+                                                           text.split(",") if k.strip()],
+                        default=[], help="comma list of accounting kinds (e.g. "
+                        "'contact requests,transfers'): after --warmup, wait (at most "
+                        "--recovery-limit seconds) until the users made one of each")
     parser.add_argument("--pause", type=float, default=3.0, help="seconds between cases")
     parser.add_argument("--database-url", default="",
                         help="use this database (the postgres case is then left out)")
