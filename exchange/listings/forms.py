@@ -377,6 +377,16 @@ class FeedFilterForm(forms.Form):
         self.fields["service"].choices = [("", _("All services")), *places.services]
         self.fields["site"].choices = [("", _("All sites")), *places.sites]
 
+    # The fields that narrow the results (not the search box, not the order): their
+    # count is shown on the folded « Filtrer » of a phone.
+    NARROWING = ("category", "service", "site", "condition", "published_since")
+
+    def active_filter_count(self) -> int:
+        """How many narrowing filters apply (a value that does not validate is ignored,
+        so it does not count)."""
+        self.is_valid()
+        return sum(1 for name in self.NARROWING if self.cleaned_data.get(name))
+
     def filters(self) -> selectors.FeedFilters:
         self.is_valid()
         data = self.cleaned_data

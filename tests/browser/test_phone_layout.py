@@ -1,7 +1,9 @@
 """Phone first (issue 20): on a 390 × 844 touch screen the header folds behind
 « Menu » and the page's content comes first; the feed's search button stays inside its
-card; the back office is grouped by task, one line per group on a desktop; axe-core
-finds no serious or critical violation on a phone or on a desktop."""
+card, its filters fold behind « Filtrer (n) » (open on a desktop) so that the first
+listing shows on the first screen; the back office is grouped by task, one line per
+group on a desktop; axe-core finds no serious or critical violation on a phone or on a
+desktop."""
 
 import re
 
@@ -110,6 +112,62 @@ def test_the_feed_search_button_stays_inside_its_card(served_instance, phone_pag
     page.locator(".feed-search input").fill("chaise")
     page.locator(".feed-search button").tap()
     expect(page).to_have_url(re.compile(r"[?&]q=chaise"))
+
+
+def test_on_a_phone_the_feed_shows_listings_first_its_filters_folded(served_instance,
+                                                                     phone_page):
+    page = phone_page
+    sign_in(page, served_instance, SLUG, AGENT)
+    page.goto(served_instance.url(SLUG, "/listings/"))
+    panel = page.locator("details.feed-filter-panel")
+    summary = panel.locator("summary")
+    condition = page.get_by_label("État", exact=True)
+
+    # Folded: « Filtrer » and the search box; the first card starts on the first screen.
+    expect(summary).to_have_text("Filtrer")
+    expect(page.locator(".feed-search input")).to_be_visible()
+    expect(condition).to_be_hidden()
+    assert panel.evaluate("details => details.open") is False
+    first_title = page.locator(".listing-card .listing-title").first
+    expect(first_title).to_be_visible()
+    assert first_title.bounding_box()["y"] + first_title.bounding_box()["height"] <= (
+        PHONE["viewport"]["height"])
+
+    # A tap opens the filters; a filter swaps the results (htmx: the page stays, its
+    # marker too) and the count shows on « Filtrer ».
+    summary.tap()
+    expect(condition).to_be_visible()
+    assert not serious_violations(page)
+    page.evaluate("window.feedNotReloaded = true")
+    condition.select_option("used")
+    expect(page).to_have_url(re.compile(r"[?&]condition=used"))
+    # Its name, read out: the count in words (the « (1) » is not read).
+    expect(summary).to_have_accessible_name(re.compile(r"^Filtrer ?, 1 filtre actif ?$"))
+    expect(summary).to_contain_text("(1)")
+    metas = page.locator("#feed-results .listing-meta")
+    expect(metas.first).to_contain_text("Usagé")
+    expect(page.locator("#feed-results .listing-meta:not(:has-text('Usagé'))")).to_have_count(0)
+    assert page.evaluate("window.feedNotReloaded") is True
+
+    # Opened on a phone with a filter: folded again, the count still shown, results first.
+    page.reload()
+    expect(summary).to_contain_text("(1)")
+    expect(condition).to_be_hidden()
+    expect(page.locator("#feed-results .listing-title").first).to_be_in_viewport()
+
+    # Cleared: no count any more.
+    summary.tap()
+    condition.select_option("")
+    expect(page).not_to_have_url(re.compile(r"condition=used"))
+    expect(summary).to_have_text("Filtrer")
+
+
+def test_on_a_desktop_the_feed_filters_are_open(served_instance, page):
+    sign_in(page, served_instance, SLUG, AGENT)
+    page.goto(served_instance.url(SLUG, "/listings/?condition=used"))
+    expect(page.get_by_label("État", exact=True)).to_be_visible()
+    expect(page.get_by_label("Catégorie", exact=True)).to_be_visible()
+    expect(page.locator("details.feed-filter-panel summary")).to_contain_text("(1)")
 
 
 def test_a_listing_page_puts_its_content_first(served_instance, phone_page):

@@ -120,14 +120,18 @@ def _submitted_message(listing: Listing) -> str:
 @require_GET
 def feed(request):
     """Published listings: search, filters, sort, 24 a page. An htmx request from the
-    filter form gets the results only."""
+    filter form gets the results only, and the count of active filters its folded
+    « Filtrer » shows (an out-of-band swap)."""
     form = FeedFilterForm(request.GET)
     filters = form.filters()
+    partial = request.htmx and request.htmx.target == "feed-results"
     context = {"form": form, "filters": filters,
                "results": _cached_results(request, form, filters),
                "saved_search_form": SavedSearchForm(
-                   initial={"q": filters.q, "category": filters.category})}
-    partial = request.htmx and request.htmx.target == "feed-results"
+                   initial={"q": filters.q, "category": filters.category}),
+               # The form is not swapped by htmx: its « Filtrer (n) » is, out of band.
+               "filter_count_oob": bool(partial),
+               "active_filter_count": form.active_filter_count()}
     template = "exchange/listings/_results.html" if partial else "exchange/listings/feed.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])

@@ -327,3 +327,58 @@ def test_an_invalid_filter_is_reported_and_ignored(chatellerault):
     assert set(form.errors) == {"published_since", "condition"}
     body = response.content.decode()
     assert body.count("Ce filtre est ignoré.") == 2
+
+
+def filter_summary(html: str) -> str:
+    """The « Filtrer » summary of the feed's filters, as served."""
+    start = html.index('<details class="feed-filter-panel"')
+    return html[start:html.index("</summary>", start) + len("</summary>")]
+
+
+def test_the_folded_filters_show_how_many_apply(chatellerault, approver):
+    """The filters fold behind « Filtrer » on a phone: the summary counts the narrowing
+    filters that apply (not the search words, not the order, not a refused value)."""
+    with in_authority(chatellerault):
+        chair = published_listing(title="Chaises", approver=approver, condition="good")
+        reader = agent()
+    client = client_for(chatellerault, reader)
+    none = filter_summary(client.get("/listings/", {"q": "chaise", "sort": "oldest"})
+                          .content.decode())
+    assert "Filtrer" in none and "(" not in none and "filtre" not in none
+    two = filter_summary(client.get("/listings/", {
+        "category": chair.category_id, "condition": "good", "q": "chaise",
+        "published_since": "hier"}).content.decode())
+    assert '<span aria-hidden="true">(2)</span>' in two
+    assert ", 2 filtres actifs" in two
+    one = filter_summary(client.get("/listings/", {"condition": "good"}).content.decode())
+    assert '<span aria-hidden="true">(1)</span>' in one and ", 1 filtre actif" in one
+
+
+def test_the_filters_are_served_folded_unless_one_is_refused(chatellerault):
+    """Served folded (a phone shows the results first; js/disclosure.js opens them on a
+    wide screen), open when a value is refused, so that its message shows."""
+    with in_authority(chatellerault):
+        reader = agent()
+    client = client_for(chatellerault, reader)
+    assert "<details class=\"feed-filter-panel\" data-open-wide>" in (
+        client.get("/listings/", {"condition": "good"}).content.decode())
+    assert "<details class=\"feed-filter-panel\" data-open-wide open>" in (
+        client.get("/listings/", {"condition": "broken"}).content.decode())
+
+
+def test_htmx_filtering_updates_the_count_out_of_band(chatellerault, approver):
+    """htmx swaps the results only: the count on « Filtrer » comes with them, out of band."""
+    with in_authority(chatellerault):
+        published_listing(title="Chaises", approver=approver, condition="good")
+        reader = agent()
+    client = client_for(chatellerault, reader)
+    html = client.get("/listings/", {"condition": "good", "site": ""},
+                      HTTP_HX_REQUEST="true", HTTP_HX_TARGET="feed-results").content.decode()
+    assert '<span id="feed-filter-count" hx-swap-oob="true">' in html
+    assert ", 1 filtre actif" in html and "<details" not in html
+    cleared = client.get("/listings/", {"condition": ""}, HTTP_HX_REQUEST="true",
+                         HTTP_HX_TARGET="feed-results").content.decode()
+    assert '<span id="feed-filter-count" hx-swap-oob="true"></span>' in cleared
+    # The full page carries the count once, in the form: no out-of-band copy.
+    full = client.get("/listings/", {"condition": "good"}).content.decode()
+    assert full.count('id="feed-filter-count"') == 1 and "hx-swap-oob" not in full

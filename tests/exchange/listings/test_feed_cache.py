@@ -169,3 +169,14 @@ def test_a_filter_value_that_does_not_validate_keeps_its_message(setup):
     html = setup["client"].get("/listings/?published_since=demain").content.decode()
     again = setup["client"].get("/listings/?published_since=demain").content.decode()
     assert 'class="error"' in html and 'class="error"' in again
+
+
+def test_the_count_of_active_filters_follows_the_query_string(setup):
+    """The filter form is cached with its « Filtrer (n) »: keyed by the query string, a
+    filtered feed and the plain feed never show each other's count."""
+    client = setup["client"]
+    filtered = client.get("/listings/?condition=good&site=").content.decode()
+    plain = client.get("/listings/").content.decode()
+    again = client.get("/listings/?condition=good&site=").content.decode()
+    assert ", 1 filtre actif" in filtered and ", 1 filtre actif" in again
+    assert "filtre actif" not in plain
