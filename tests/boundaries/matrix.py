@@ -575,6 +575,8 @@ ROWS: dict[str, Row] = {
     "tenant:api:stats-timeseries": api("moderator"),
     "tenant:api:stats-export": api("moderator"),
     "tenant:api:stats-agec-purchases": api("moderator"),
+    # The IT register's figures (issue 19): moderators, finance, admins, the IT team.
+    "tenant:api:stats-it": api("moderator_or_admin"),
     "tenant:api:loan-item-list": api(),
     "tenant:api:loan-booking-request": api(method=POST, kwargs=_pk("a_loan_item")),
     "tenant:api:loan-booking-list": api(),
