@@ -185,9 +185,9 @@ class AgecPurchases(AgentsAPIMixin, APIView):
 
 IT_EXAMPLE_COUNTS = {
     "retired": 10, "reconditioned": 6, "second_life": 6, "listed": 0, "donated": 3,
-    "recycled": 1, "awaiting_exit": 0, "reused": 9, "reuse_share_percent": "90.0",
-    "started_second_life": 9, "started_third_life": 0, "recycled_weight_kg": "1.700",
-    "weight_avoided_kg": "15.300", "co2e_avoided_kg": "1638.000"}
+    "recycled": 1, "awaiting_exit": 0, "reused": 9, "reuse_share_percent": 90.0,
+    "started_second_life": 9, "started_third_life": 0, "recycled_weight_kg": 1.7,
+    "weight_avoided_kg": 15.3, "co2e_avoided_kg": 1638.0}
 
 
 # The IT register's figures of a year (issue 19): the items retired that year and where

@@ -377,6 +377,8 @@ ROWS: dict[str, Row] = {
                                               kwargs=_pk("a_transport")),
     # The IT register (issue 19): the IT team and administrators only.
     "tenant:itassets:asset_list": page("it"),
+    # Their own IT equipment (issue 19): every member, only what they hold.
+    "tenant:itassets:my_assets": page("member"),
     "tenant:itassets:asset_create": page("it"),
     "tenant:itassets:asset_detail": page("it", kwargs=_pk("a_it_asset")),
     "tenant:itassets:asset_edit": page("it", kwargs=_pk("a_it_asset")),
