@@ -120,6 +120,13 @@ STATE_NAMES = {
 }
 STATE_EXPORT = {AssetState.IN_USE: "En service", AssetState.IN_STOCK: "En stock",
                 AssetState.BROKEN: "En panne"}
+# The states a retirement batch gives (exchange.itassets.batches): exported so the file
+# lists the whole register, never imported back (an import only adds assets in use, in
+# stock or out of order; the batches move them on).
+STATE_EXPORT_ONLY = {AssetState.RETIRED: "Réformé", AssetState.ERASED: "Données effacées",
+                     AssetState.RECONDITIONED: "Reconditionné",
+                     AssetState.LISTED: "Proposé sur la bourse d'échange",
+                     AssetState.LEFT: "Sorti de la collectivité"}
 LIFE_NAMES = {
     Life.FIRST: ("1", "premiere vie", "first life", "first"),
     Life.SECOND: ("2", "seconde vie", "deuxieme vie", "second life", "second"),
@@ -474,7 +481,8 @@ def export_rows(assets) -> list[list[str]]:
             "kind": KIND_EXPORT[asset.kind], "make": asset.make, "model": asset.model,
             "serial_number": asset.serial_number, "inventory_number": asset.inventory_number,
             "purchase_date": asset.purchase_date.isoformat() if asset.purchase_date else "",
-            "state": STATE_EXPORT[asset.state], "life": str(asset.life),
+            "state": STATE_EXPORT.get(asset.state) or STATE_EXPORT_ONLY[asset.state],
+            "life": str(asset.life),
             "service": asset.holder_service.name if asset.holder_service else "",
             "location": asset.holder_site.name if asset.holder_site else "",
             "user": asset.holder_user.email if asset.holder_user else "",
