@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import moderator_required
 from analytics import agec, campaigns, exports, sources
-from analytics.it_reuse import it_figures
 from analytics import selectors as fact_selectors
 from analytics.forms import ReportPeriodForm
+from analytics.it_reuse import it_figures
 from analytics.models import Destination
 from analytics.views.back_office import render_section
 

@@ -200,7 +200,8 @@ def seed_demo_it_last_year(it_email: str, partner_id: int | None) -> int:
                            unit_value=Decimal("60"), exited_on=date(last_year, 12, 2))
         gone = {item.pk for item in [*items[:12], *listed, *donated]}
         batches.send_to_recycling(
-            batch=batch, items=[item for item in items if item.pk not in gone], actor=staff, recycler_name="Envie Vienne", recycler_kind="insertion",
+            batch=batch, items=[item for item in items if item.pk not in gone], actor=staff,
+            recycler_name="Envie Vienne", recycler_kind="insertion",
             exited_on=date(last_year, 12, 9))
         # The demo's history is back-dated to last year (the services date them today).
         ITExit.objects.filter(item__batch=batch, kind="listing").update(

@@ -14,7 +14,6 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from exchange.itassets import batches
 from tests.accounts.factories import agent, finance, it_staff, moderator
 from tests.conftest import client_for, in_authority
 from tests.exchange.itassets.batch_world import pdf_text
