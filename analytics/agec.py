@@ -30,6 +30,7 @@ from django.db.models import Q, Sum
 
 from analytics.agec_categories import agec_categories
 from analytics.donation_grid import declaration_comment, received_donations_by_category
+from analytics.it_reuse import it_figures, year_bounds
 from analytics.models import (
     REUSE_DESTINATIONS,
     Destination,
@@ -349,24 +350,57 @@ def it_target(year: int) -> int | None:
     return IT_TARGETS.get(year)
 
 
+class ITShareSource:
+    """Where the share's base comes from."""
+
+    REGISTER = "register"  # the IT register's retirements of the year (exchange.itassets)
+    STOCK = "stock"  # the retired stock the authority typed in (RetiredITStock)
+
+
 @dataclass
 class ITShare:
+    """Décret n° 2023-266 of one year. From the register when it has retirements that
+    year (`retired`, `sent_to_reuse` of those items), else from the hand-typed stock
+    (`stock`, None when not recorded, over the IT items reused on the exchange)."""
+
     year: int
     stock: int | None
     sent_to_reuse: int
     target: int | None
+    source: str = ITShareSource.STOCK
+    retired: int | None = None
+
+    @property
+    def from_register(self) -> bool:
+        return self.source == ITShareSource.REGISTER
+
+    @property
+    def base(self) -> int | None:
+        """The share's denominator: items retired (register) or in stock (typed in)."""
+        return self.retired if self.from_register else self.stock
 
     @property
     def share(self) -> Decimal | None:
-        if not self.stock:
+        if not self.base:
             return None
-        return (Decimal(self.sent_to_reuse) * 100 / self.stock).quantize(Decimal("0.1"))
+        return (Decimal(self.sent_to_reuse) * 100 / self.base).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def it_reuse_share(authority: Authority, year: int) -> ITShare:
-    """Décret n° 2023-266: IT items sent to reuse during `year` (reused facts whose
-    reference item is of the IT family; a transfer to another public body counts) over
-    the retired items in stock on 1 January, as recorded (None when not recorded)."""
+    """Décret n° 2023-266: the share of retired IT equipment sent to reuse in `year`.
+
+    When the authority's IT register has items retired in `year`, from the register:
+    those items sent to reuse (second life in-house, listed on the exchange, donated;
+    whenever they left) over those items (analytics.it_reuse). Otherwise — no register,
+    or nothing retired through it that year — the fallback the authority typed in: IT
+    items reused on the exchange during `year` (reused facts of the IT family; a
+    transfer to another public body counts) over the retired items in stock on
+    1 January (None when not recorded)."""
+    figures = it_figures(authority, *year_bounds(year))
+    if figures is not None and figures.retired:
+        return ITShare(year, None, figures.reused, it_target(year),
+                       source=ITShareSource.REGISTER, retired=figures.retired)
     stock = RetiredITStock.objects.filter(authority=authority, year=year).values_list(
         "items_in_stock", flat=True).first()
     codes = list(ReferenceItem.objects.filter(family_fr=IT_FAMILY).values_list(

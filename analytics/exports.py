@@ -80,6 +80,43 @@ def months_csv(months: Iterable[dict]) -> str:
     return buffer.getvalue()
 
 
+# The IT register's figures of the period (issue 19): one row per asset kind, then the
+# total (item_type "total"); counts, kg and % as plain numbers, no serial number.
+IT_COLUMNS = ("item_type", "retired", "reconditioned", "second_life", "listed", "donated",
+              "recycled", "awaiting_exit", "reused", "reuse_share_percent",
+              "started_second_life", "started_third_life_or_later", "recycled_weight_kg",
+              "weight_avoided_kg", "co2e_avoided_kg")
+IT_TOTAL = "total"
+
+
+def _it_row(label: str, counts) -> list:
+    return [label, counts.retired, counts.reconditioned, counts.second_life, counts.listed,
+            counts.donated, counts.recycled, counts.awaiting_exit, counts.reused,
+            counts.share, counts.started_second_life, counts.started_third_life,
+            counts.recycled_weight_kg, counts.weight_avoided_kg, counts.co2e_avoided_kg]
+
+
+def it_rows(figures, *, labels: bool = False) -> list[list]:
+    """The rows of IT_COLUMNS for `figures` (None: no IT register, no rows); the asset
+    kind's code (`computer`…, `total`), or with `labels` its French label."""
+    if figures is None:
+        return []
+    return ([_it_row(row.label if labels else row.kind, row) for row in figures.by_kind]
+            + [_it_row("Total" if labels else IT_TOTAL, figures)])
+
+
+def it_csv(figures) -> str:
+    """The IT register's figures (analytics.it_reuse.ITFigures) as French-spreadsheet
+    CSV text, BOM and header row included; an empty share when nothing was retired."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(IT_COLUMNS)
+    for row in it_rows(figures):
+        writer.writerow(["" if value is None else _cell(value) for value in row])
+    return buffer.getvalue()
+
+
 # XLSX: French headers for people (the CSV keeps stable English names for scripts).
 XLSX_FACT_HEADERS = (
     ("date", "Date"), ("transfer_id", "N° de transfert"), ("listing_id", "N° d'annonce"),
@@ -91,6 +128,11 @@ XLSX_FACT_HEADERS = (
     ("receiver_service", "Service receveur"),
     ("family_estimate", "Moyenne de la famille"),
 )
+XLSX_IT_HEADERS = tuple(zip(IT_COLUMNS, (
+    "Type de matériel", "Réformés", "Reconditionnés", "Nouveau détenteur (collectivité)",
+    "Proposés sur la bourse", "Donnés", "Recyclés", "Encore dans un lot", "Réemployés",
+    "Part réemployée (%)", "Deuxième vie", "Troisième vie ou plus", "Poids recyclé (kg)",
+    "Poids évité (kg)", "CO2e évité (kg)"), strict=True))
 XLSX_MONTH_HEADERS = (
     ("month", "Mois"), ("listings_posted", "Annonces déposées"),
     ("listings_exchanged", "Annonces ayant trouvé preneur"),
@@ -138,9 +180,10 @@ def received_csv(facts: Iterable[TransferFact]) -> str:
 
 
 def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict],
-                received: Iterable[TransferFact] = ()) -> bytes:
-    """A workbook of three sheets, « Transferts » (one row per fact), « Par mois » and
-    « Reçus d'autres collectivités » (items received, purchases avoided),
+                received: Iterable[TransferFact] = (), it=None) -> bytes:
+    """A workbook of four sheets, « Transferts » (one row per fact), « Par mois »,
+    « Reçus d'autres collectivités » (items received, purchases avoided) and
+    « Informatique » (the IT register's figures, `it`: analytics.it_reuse.ITFigures),
     French headers in bold, numbers and dates as such (not text)."""
     # openpyxl is heavy and only this export (one view) needs it: loaded on the first
     # spreadsheet, not by every process that imports the statistics.
@@ -153,6 +196,7 @@ def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict],
     transfers.title = "Transferts"
     per_month = workbook.create_sheet("Par mois")
     from_others = workbook.create_sheet("Reçus d'autres collectivités")
+    it_sheet = workbook.create_sheet("Informatique")
     # Every text cell is escaped (_xlsx_value), headers included, though constant.
     sheets = ((transfers, XLSX_FACT_HEADERS, (
         [_xlsx_value(getattr(fact, field)) for field, _label in XLSX_FACT_HEADERS]
@@ -162,7 +206,9 @@ def report_xlsx(facts: Iterable[TransferFact], months: Iterable[dict],
             for row in months)),
         (from_others, XLSX_RECEIVED_HEADERS, (
             [_xlsx_value(_received_value(fact, field)) for field, _label
-             in XLSX_RECEIVED_HEADERS] for fact in received)))
+             in XLSX_RECEIVED_HEADERS] for fact in received)),
+        (it_sheet, XLSX_IT_HEADERS, (
+            [_xlsx_value(value) for value in row] for row in it_rows(it, labels=True))))
     for sheet, headers, rows in sheets:
         sheet.append([spreadsheet_text(label) for _field, label in headers])
         for cell in sheet[1]:

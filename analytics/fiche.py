@@ -35,9 +35,10 @@ def tonnes(kg: Decimal) -> str:
 
 
 def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict],
-              agec: dict | None = None) -> bytes:
+              agec: dict | None = None, it=None) -> bytes:
     """The fiche of `report` (analytics.selectors.report) as PDF bytes; `agec`
-    ({"year": …, "rows": analytics.agec.agec_rows(…)}) adds the loi AGEC table."""
+    ({"year": …, "rows": analytics.agec.agec_rows(…)}) adds the loi AGEC table, `it`
+    (analytics.it_reuse.ITFigures with items retired) the IT register's section."""
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm,
@@ -82,6 +83,8 @@ def fiche_pdf(authority, report: dict, received: dict, campaigns: list[dict],
                 number(row["validated_kg"]) + " kg" if row["validated_kg"] is not None else "—",
                 number(row["current_kg"]) + " kg" if row["current_kg"] is not None else "—"])
         story.append(_table(lines, [4 * cm, 3.5 * cm, 4 * cm, 4 * cm], header=True))
+    if it is not None and it.retired:
+        story += _it_section(it, styles)
     if agec is not None:
         story += _agec_section(agec, styles)
     story.append(Spacer(1, 0.5 * cm))
@@ -134,6 +137,40 @@ def _agec_section(agec: dict, styles) -> list:
             "catégorie, à comparer à la part minimale du décret n° 2024-134. Cessions "
             f"internes (achats évités, non déclarées) : {euros(internal)}.",
             styles["Normal"]),
+    ]
+
+
+def _it_section(it, styles) -> list:
+    """The IT register's items retired in the period and where they went; weight and
+    CO2e avoided by the reused ones, per item type (analytics.it_reuse)."""
+    share = "—" if it.share is None else number(it.share) + " %"
+    rows = [
+        ["Matériels réformés", str(it.retired)],
+        ["dont réemployés (réformés envoyés au réemploi)", f"{it.reused} sur {it.retired}"],
+        ["— nouveau détenteur dans la collectivité", str(it.second_life)],
+        ["— proposés sur la bourse d'échange", str(it.listed)],
+        ["— donnés sous convention", str(it.donated)],
+        ["dont recyclés", str(it.recycled)],
+        ["encore dans un lot", str(it.awaiting_exit)],
+        ["Réemployés pour une deuxième vie / une troisième vie ou plus",
+         f"{it.started_second_life} / {it.started_third_life}"],
+        ["Part réemployée (décret n° 2023-266)", share],
+    ]
+    kinds = [["Type", "Réformés", "Réemployés", "Recyclés", "Poids évité", "CO2e évité"]] + [
+        [row.label, str(row.retired), str(row.reused), str(row.recycled),
+         number(row.weight_avoided_kg) + " kg", number(row.co2e_avoided_kg) + " kg"]
+        for row in it.by_kind]
+    return [
+        Spacer(1, 0.5 * cm),
+        Paragraph("Informatique (réemploi du matériel)", styles["Heading2"]),
+        _table(rows, [10 * cm, 6 * cm]),
+        Spacer(1, 0.2 * cm),
+        _table(kinds, [4 * cm, 2.2 * cm, 2.4 * cm, 2.2 * cm, 2.6 * cm, 2.6 * cm], header=True),
+        Spacer(1, 0.2 * cm),
+        Paragraph(
+            "Chaque matériel compte dans la période de sa réforme, sa sortie avec lui quand "
+            "elle a lieu. Poids et CO2e évités : matériels réemployés × facteurs de "
+            "référence de leur type.", styles["Normal"]),
     ]
 
 

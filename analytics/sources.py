@@ -80,3 +80,42 @@ def register_loan_figures(reader) -> None:
 def loan_figures(start: date, end: date) -> LoanFigures | None:
     """The loans' figures of the current schema, or None when no loans app is installed."""
     return _LOAN_FIGURES[0](start, end) if _LOAN_FIGURES else None
+
+
+# --- The IT register (issue 19) ---------------------------------------------------------
+# Retired IT equipment and where it went (exchange.itassets, above analytics): second
+# life, listing, donation, recycling. Donations write no TransferFact, so these figures
+# read the register itself. The IT app registers the function that reads its current
+# schema (exchange.itassets.figures.register_counts); analytics.it_reuse applies the
+# reference factors and the décret n° 2023-266 share.
+
+class ITRegisterCounts(Protocol):
+    """Items retired in a period and where they went (exchange.itassets.figures)."""
+
+    retired: int
+    reconditioned: int
+    second_life: int
+    listed: int
+    donated: int
+    recycled: int
+    awaiting_exit: int
+    started_second_life: int
+    started_third_life: int
+    recycled_weight_kg: object
+    # Per asset kind, the same counts plus `kind`, `label` and `reference_code`.
+    by_kind: list
+
+
+_IT_FIGURES: list = []
+
+
+def register_it_figures(reader) -> None:
+    """Called once, by the IT register's app, from its AppConfig.ready(): `reader(start,
+    end)` returns the ITRegisterCounts of the items of the current schema's register
+    retired in [start, end]."""
+    _IT_FIGURES[:] = [reader]
+
+
+def it_register_counts(start: date, end: date) -> ITRegisterCounts | None:
+    """The IT register's counts of the current schema, or None without the IT app."""
+    return _IT_FIGURES[0](start, end) if _IT_FIGURES else None

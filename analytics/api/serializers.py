@@ -102,3 +102,46 @@ class AgecPurchasesSerializer(serializers.Serializer):
         "Categories with purchases entered, in the order of the declaration's enum."))
     external_donations = ExternalDonationTotalSerializer(many=True, help_text=(
         "Donations acquired outside the platform, summed per category."))
+
+
+class ITFiguresQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2020, max_value=2100)
+
+
+class _ITCountsSerializer(serializers.Serializer):
+    retired = serializers.IntegerField(help_text="Items retired into a batch in the year.")
+    reconditioned = serializers.IntegerField(
+        help_text="Of these, with a reconditioning recorded (parts, free OS, licence).")
+    second_life = serializers.IntegerField(help_text="Given to a new holder in the authority.")
+    listed = serializers.IntegerField(help_text="Offered on the exchange (a listing).")
+    donated = serializers.IntegerField(help_text="Donated to a partner under an agreement.")
+    recycled = serializers.IntegerField()
+    awaiting_exit = serializers.IntegerField(help_text="Still in a batch.")
+    reused = serializers.IntegerField(help_text="second_life + listed + donated.")
+    reuse_share_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True,
+        help_text="reused / retired × 100, one decimal; null when nothing was retired.")
+    started_second_life = serializers.IntegerField(
+        help_text="Reused items starting their second life.")
+    started_third_life = serializers.IntegerField(
+        help_text="Reused items starting their third (or a later) life.")
+    recycled_weight_kg = serializers.DecimalField(max_digits=14, decimal_places=3)
+    weight_avoided_kg = serializers.DecimalField(
+        max_digits=14, decimal_places=3,
+        help_text="Reused items × the typical weight of their type (reference factors).")
+    co2e_avoided_kg = serializers.DecimalField(
+        max_digits=14, decimal_places=3,
+        help_text="Reused items × the kg CO2e avoided per item of their type (reference "
+                  "factors or the authority's overrides).")
+
+
+class ITKindFiguresSerializer(_ITCountsSerializer):
+    kind = serializers.CharField(help_text="computer, screen, phone, tablet or printer.")
+    label = serializers.CharField()
+
+
+class ITFiguresSerializer(_ITCountsSerializer):
+    year = serializers.IntegerField()
+    decree_target_percent = serializers.IntegerField(
+        allow_null=True, help_text="The décret n° 2023-266 target share for the year.")
+    by_kind = ITKindFiguresSerializer(many=True)

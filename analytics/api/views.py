@@ -20,10 +20,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_permissions import IsAgecViewer, IsModerator
+from accounts.api_permissions import IsAgecViewer, IsITFiguresViewer, IsModerator
 from analytics import selectors as fact_selectors
+from analytics.agec import it_target
 from analytics.api import serializers as s
 from analytics.exports import facts_csv
+from analytics.it_reuse import it_figures, year_bounds
 from analytics.periods import months_back
 from core.api.schema import ERRORS
 from core.api.views import AgentsAPIMixin
@@ -179,3 +181,55 @@ class AgecPurchases(AgentsAPIMixin, APIView):
             "external_donations": [{"category": label, "amount_eur": amount}
                                    for label, amount in donations.items()],
         }).data)
+
+
+IT_EXAMPLE_COUNTS = {
+    "retired": 10, "reconditioned": 6, "second_life": 6, "listed": 0, "donated": 3,
+    "recycled": 1, "awaiting_exit": 0, "reused": 9, "reuse_share_percent": 90.0,
+    "started_second_life": 9, "started_third_life": 0, "recycled_weight_kg": 1.7,
+    "weight_avoided_kg": 15.3, "co2e_avoided_kg": 1638.0}
+
+
+# The IT register's figures of a year (issue 19): the items retired that year and where
+# they went, whenever they left; counts only. No docstring (it would be published).
+class ITFigures(AgentsAPIMixin, APIView):
+    permission_classes = [IsAuthenticated, IsITFiguresViewer]
+
+    @extend_schema(
+        summary="IT equipment retired in a year and where it went (IT register)",
+        tags=["moderation"],
+        description="Items of the IT register retired into a batch during `year`, and "
+                    "their exits whenever they happened (an item counts in the year it "
+                    "was retired in): second life in the authority, listing on the "
+                    "exchange, donation, recycling; the décret n° 2023-266 share "
+                    "(reused / retired); weight and CO2e avoided per item type from the "
+                    "reference factors. Counts only, no serial number.",
+        parameters=[OpenApiParameter("year", int, description="Defaults to this year.")],
+        responses={200: s.ITFiguresSerializer, 400: ERRORS[400], 401: ERRORS[401],
+                   403: ERRORS[403]},
+        examples=[OpenApiExample("A year", response_only=True, value={
+            "year": 2026, "decree_target_percent": 50, **IT_EXAMPLE_COUNTS,
+            "by_kind": [{"kind": "computer", "label": "Ordinateur", **IT_EXAMPLE_COUNTS}]})],
+    )
+    def get(self, request):
+        query = s.ITFiguresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year") or timezone.localdate().year
+        figures = it_figures(request.tenant, *year_bounds(year))
+        if figures is None:  # no IT register installed: nothing retired through it
+            raise ImproperlyConfigured("The IT register's figures are not registered.")
+        return Response(s.ITFiguresSerializer({
+            "year": year, "decree_target_percent": it_target(year), **_it_counts(figures),
+            "by_kind": [{"kind": row.kind, "label": row.label, **_it_counts(row)}
+                        for row in figures.by_kind]}).data)
+
+
+IT_COUNT_FIELDS = ("retired", "reconditioned", "second_life", "listed", "donated",
+                   "recycled", "awaiting_exit", "reused", "started_second_life",
+                   "started_third_life", "recycled_weight_kg", "weight_avoided_kg",
+                   "co2e_avoided_kg")
+
+
+def _it_counts(counts) -> dict:
+    return {**{name: getattr(counts, name) for name in IT_COUNT_FIELDS},
+            "reuse_share_percent": counts.share}

@@ -15,6 +15,7 @@ from accounts.permissions import moderator_required
 from analytics import agec, campaigns, exports, sources
 from analytics import selectors as fact_selectors
 from analytics.forms import ReportPeriodForm
+from analytics.it_reuse import it_figures
 from analytics.models import Destination
 from analytics.views.back_office import render_section
 
@@ -62,6 +63,8 @@ def report(request):
                     "received": fact_selectors.received_summary(request.tenant, start, end),
                     # Loans apart from transfers (issue 18): never in the € of reuse.
                     "loans": sources.loan_figures(start, end),
+                    # The IT register's items retired in the period (issue 19).
+                    "it": it_figures(request.tenant, start, end),
                     "campaigns": campaigns.campaigns_between(request.tenant, start, end)})
     return render_section(request, "report.html", context, section="report")
 
@@ -86,7 +89,7 @@ def _bad_period(request, form):
 def report_csv(request):
     form = _period_form(request)
     kind = request.GET.get("kind", "transfers")
-    if kind not in ("transfers", "months", "received"):
+    if kind not in ("transfers", "months", "received", "it"):
         form.is_valid()
         form.add_error(None, _("Choose what to export."))
         return _bad_period(request, form)
@@ -98,6 +101,8 @@ def report_csv(request):
                                  .iterator(chunk_size=2000))
     elif kind == "received":
         text = exports.received_csv(fact_selectors.received_between(request.tenant, start, end))
+    elif kind == "it":
+        text = exports.it_csv(it_figures(request.tenant, start, end))
     else:
         text = exports.months_csv(fact_selectors.report(request.tenant, start, end)["months"])
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
@@ -116,7 +121,8 @@ def report_xlsx(request):
     content = exports.report_xlsx(
         fact_selectors.facts_between(request.tenant, start, end).iterator(chunk_size=2000),
         fact_selectors.report(request.tenant, start, end)["months"],
-        fact_selectors.received_between(request.tenant, start, end))
+        fact_selectors.received_between(request.tenant, start, end),
+        it_figures(request.tenant, start, end))
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(request, start, end, "xlsx")}"')
@@ -137,7 +143,8 @@ def report_pdf(request):
     content = fiche_pdf(request.tenant, fact_selectors.report(request.tenant, start, end),
                         fact_selectors.received_summary(request.tenant, start, end),
                         campaigns.campaigns_between(request.tenant, start, end),
-                        {"year": end.year, "rows": agec.agec_rows(request.tenant, end.year)})
+                        {"year": end.year, "rows": agec.agec_rows(request.tenant, end.year)},
+                        it_figures(request.tenant, start, end))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(request, start, end, "pdf")}"')

@@ -120,12 +120,13 @@ STATE_NAMES = {
 }
 STATE_EXPORT = {AssetState.IN_USE: "En service", AssetState.IN_STOCK: "En stock",
                 AssetState.BROKEN: "En panne"}
-# The states a retirement batch gives (exchange.itassets.batches): the export writes them,
-# the import refuses them — a retirement is recorded through a batch, with its erasure.
-BATCH_STATE_EXPORT = {AssetState.RETIRED: "Réformé", AssetState.ERASED: "Données effacées",
-                      AssetState.RECONDITIONED: "Reconditionné",
-                      AssetState.LISTED: "Proposé sur la bourse",
-                      AssetState.LEFT: "Sorti de l'inventaire"}
+# The states a retirement batch gives (exchange.itassets.batches): exported so the file
+# lists the whole register, never imported back (an import only adds assets in use, in
+# stock or out of order; the batches move them on).
+STATE_EXPORT_ONLY = {AssetState.RETIRED: "Réformé", AssetState.ERASED: "Données effacées",
+                     AssetState.RECONDITIONED: "Reconditionné",
+                     AssetState.LISTED: "Proposé sur la bourse d'échange",
+                     AssetState.LEFT: "Sorti de la collectivité"}
 LIFE_NAMES = {
     Life.FIRST: ("1", "premiere vie", "first life", "first"),
     Life.SECOND: ("2", "seconde vie", "deuxieme vie", "second life", "second"),
@@ -143,7 +144,7 @@ def _index(names: dict) -> dict[str, str | int]:
 
 
 KINDS, STATES, LIVES = _index(KIND_NAMES), _index(STATE_NAMES), _index(LIFE_NAMES)
-BATCH_STATES = {normalise(name) for name in BATCH_STATE_EXPORT.values()}
+BATCH_STATES = {normalise(name) for name in STATE_EXPORT_ONLY.values()}
 MAX_LENGTHS = {"make": 100, "model": 150, "serial_number": 100, "inventory_number": 100}
 KNOWN_NAMES_SHOWN = 15
 
@@ -485,7 +486,8 @@ def export_rows(assets) -> list[list[str]]:
             "kind": KIND_EXPORT[asset.kind], "make": asset.make, "model": asset.model,
             "serial_number": asset.serial_number, "inventory_number": asset.inventory_number,
             "purchase_date": asset.purchase_date.isoformat() if asset.purchase_date else "",
-            "state": {**STATE_EXPORT, **BATCH_STATE_EXPORT}[asset.state], "life": str(asset.life),
+            "state": STATE_EXPORT.get(asset.state) or STATE_EXPORT_ONLY[asset.state],
+            "life": str(asset.life),
             "service": asset.holder_service.name if asset.holder_service else "",
             "location": asset.holder_site.name if asset.holder_site else "",
             "user": asset.holder_user.email if asset.holder_user else "",

@@ -31,6 +31,13 @@ def assets(*, query: str = "", kind: str = "", state: str = "", life: int | None
     return rows
 
 
+def held_by(user) -> QuerySet[ITAsset]:
+    """The assets `user` holds themself (« Mon matériel informatique »): those whose
+    holder is this person, in the register's order; their service and site joined."""
+    return (ITAsset.objects.filter(holder_user=user)
+            .select_related("holder_service", "holder_site"))
+
+
 def history(asset: ITAsset) -> QuerySet[ITAssetEvent]:
     """Every event of `asset`, the newest first, with who made it, the import that
     added it and the retirement batch it happened in, if any."""

@@ -9,6 +9,7 @@ app_name = "itassets"
 urlpatterns = [
     path("", views.asset_list, name="asset_list"),
     path("new/", views.asset_create, name="asset_create"),
+    path("mine/", views.my_assets, name="my_assets"),
     path("<int:pk>/", views.asset_detail, name="asset_detail"),
     path("<int:pk>/edit/", views.asset_edit, name="asset_edit"),
     path("import/", import_views.import_upload, name="import_upload"),

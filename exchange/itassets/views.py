@@ -1,6 +1,8 @@
 """The IT register's pages (issue 19): the list with its filters and search, an
 asset's page with its history, add and edit. Only whoever manages the register
-(accounts.permissions.can_manage_it_assets) opens them.
+(accounts.permissions.can_manage_it_assets) opens them — but « Mon matériel
+informatique », where a member sees the equipment they hold, with its serial numbers
+(can_see_serial_number), and nothing else.
 
 HTTP in, a selector or service call, a page out: the rules are in
 exchange.itassets.services."""
@@ -13,7 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.permissions import it_manager_required
+from accounts.permissions import (
+    can_see_serial_number,
+    it_manager_required,
+    own_it_assets_required,
+)
 from exchange.itassets import selectors, services
 from exchange.itassets.forms import AssetForm, FilterForm
 from exchange.itassets.models import ITAsset
@@ -77,3 +83,13 @@ def asset_edit(request, pk: int):
             messages.success(request, _("Changes saved."))
             return redirect("itassets:asset_detail", asset.pk)
     return render(request, "itassets/asset_form.html", {"form": form, "asset": asset})
+
+
+@own_it_assets_required
+@require_GET
+def my_assets(request):
+    """The IT equipment the signed-in member holds. Every row is theirs: the permission
+    layer is asked anyway, so a serial number is shown only where it allows."""
+    rows = [(asset, can_see_serial_number(request.user, asset))
+            for asset in selectors.held_by(request.user)]
+    return render(request, "itassets/my_assets.html", {"rows": rows})

@@ -9,7 +9,13 @@ credentials were sent or they were wrong); members without the role get 403.
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from accounts.permissions import can_moderate, can_use_exchange, can_view_agec, is_agent
+from accounts.permissions import (
+    can_moderate,
+    can_use_exchange,
+    can_view_agec,
+    can_view_it_figures,
+    is_agent,
+)
 
 
 class IsMember(BasePermission):
@@ -46,3 +52,14 @@ class IsAgent(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_agent(request.user)
+
+
+class IsITFiguresViewer(BasePermission):
+    """May read the IT register's yearly figures: a moderator, the finance team, an
+    administrator or the IT team."""
+
+    message = _("Only moderators, the finance team, administrators and the IT team can do "
+                "this.")
+
+    def has_permission(self, request, view) -> bool:
+        return can_view_it_figures(request.user)

@@ -132,6 +132,20 @@ def can_see_serial_number(user, asset) -> bool:
     return bool(getattr(user, "pk", None)) and asset.holder_user_id == user.pk
 
 
+def can_view_it_figures(user) -> bool:
+    """May read the IT register's yearly figures (issue 19: items retired, reused,
+    donated, recycled, the décret n° 2023-266 share; counts, never a serial number):
+    those who read the « Loi AGEC » page (moderators, finance team, administrators)
+    and the IT team."""
+    return can_view_agec(user) or can_manage_it_assets(user)
+
+
+def can_list_own_it_assets(user) -> bool:
+    """May open « Mon matériel informatique », the IT equipment they hold themself
+    (with its serial numbers: can_see_serial_number): the exchange's members."""
+    return can_use_exchange(user)
+
+
 def can_request_transport(user, listing) -> bool:
     """May ask for transport of a taken listing (reserved, or given to a service,
     another authority or a partner): its poster, or an agent of the service that took
@@ -242,6 +256,7 @@ def permission_flags(user) -> dict[str, bool]:
         "borrow": can_borrow(user),
         "lend": can_lend(user),
         "manage_it_assets": can_manage_it_assets(user),
+        "view_it_figures": can_view_it_figures(user),
     }
 
 
@@ -285,6 +300,7 @@ transport_planner_required = rule_required(can_plan_transport)
 transport_member_required = rule_required(can_use_transports)
 borrower_required = rule_required(can_borrow)
 it_manager_required = rule_required(can_manage_it_assets)
+own_it_assets_required = rule_required(can_list_own_it_assets)
 lender_required = rule_required(can_lend)
 operator_required = rule_required(can_operate, login_url="operator:login",
                                   second_factor=True)

@@ -192,6 +192,8 @@ def test_it_share(year_2025, chatellerault):
     html = client_for(chatellerault, year_2025["moderator"]).get(
         reverse("statistics:agec_report") + "?year=2025").content.decode()
     assert 'id="it-ratio">25,0 %' in html
+    # No IT register retirements that year: the typed-in stock, and the page says so.
+    assert share.source == agec.ITShareSource.STOCK and 'data-source="stock"' in html
 
 
 def test_admin_records_it_stock_and_siret(chatellerault):

@@ -237,7 +237,8 @@ def test_xlsx_export(world, chatellerault):
     assert response.status_code == 200
     assert "spreadsheetml" in response["Content-Type"]
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["Transferts", "Par mois", "Reçus d'autres collectivités"]
+    assert workbook.sheetnames == ["Transferts", "Par mois", "Reçus d'autres collectivités",
+                                   "Informatique"]
     transfers, months = workbook["Transferts"], workbook["Par mois"]
     header = [cell.value for cell in transfers[1]]
     assert header[0] == "Date" and "Valeur (€)" in header and "Quantité" in header

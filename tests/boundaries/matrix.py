@@ -385,6 +385,8 @@ ROWS: dict[str, Row] = {
                                               kwargs=_pk("a_transport")),
     # The IT register (issue 19): the IT team and administrators only.
     "tenant:itassets:asset_list": page("it"),
+    # Their own IT equipment (issue 19): every member, only what they hold.
+    "tenant:itassets:my_assets": page("member"),
     "tenant:itassets:asset_create": page("it"),
     "tenant:itassets:asset_detail": page("it", kwargs=_pk("a_it_asset")),
     "tenant:itassets:asset_edit": page("it", kwargs=_pk("a_it_asset")),
@@ -583,6 +585,8 @@ ROWS: dict[str, Row] = {
     "tenant:api:stats-timeseries": api("moderator"),
     "tenant:api:stats-export": api("moderator"),
     "tenant:api:stats-agec-purchases": api("moderator"),
+    # The IT register's figures (issue 19): moderators, finance, admins, the IT team.
+    "tenant:api:stats-it": api("moderator_or_admin"),
     "tenant:api:loan-item-list": api(),
     "tenant:api:loan-booking-request": api(method=POST, kwargs=_pk("a_loan_item")),
     "tenant:api:loan-booking-list": api(),

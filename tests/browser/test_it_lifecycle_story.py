@@ -4,7 +4,11 @@ story, which counts its assets). The IT team member retires 10 laptops into a ba
 records their data erasure at once, downloads the batch's erasure certificate (its text
 read), gives 6 to a school (second life), donates 3 to an association under its
 agreement (the transfer record read) and sends the last one to recycling (the removal
-slip read): the batch closes. An agent is refused the batches."""
+slip read): the batch closes. The moderators' report then shows 9 reused out of 10
+retired this year, and the « Loi AGEC » page the décret n° 2023-266 share of 90 %, from
+the register (the demo's batch in progress was retired last year). An agent is refused
+the batches; from their account they open « Mon matériel informatique »: the demo
+equipment they hold, with its serial numbers, none of the story's laptops."""
 
 import io
 import re
@@ -142,8 +146,36 @@ def test_ten_laptops_erased_then_school_donation_and_recycling(served_instance, 
         "Sorti du lot", "Effacement des données enregistré", "Réformé dans un lot",
         "Ajouté au registre"])
 
-    # 8. An agent opens no batch.
+    # 8. The moderators' report of the year: 9 of the 10 retired laptops reused.
+    year = date.today().year
+    moderator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(moderator, served_instance, SLUG, f"moderateur@{SLUG}.example")
+    moderator.goto(url(SLUG, f"/listings/moderation/report/?period=year&year={year}"))
+    expect(moderator.get_by_role("heading", name="Informatique (réemploi du matériel)")
+           ).to_be_visible()
+    expect(moderator.locator("#it-retired")).to_have_text("10")
+    expect(moderator.locator("#it-reused")).to_have_text("9 sur 10")
+    expect(moderator.locator("#it-share")).to_have_text("90,0 %")
+    expect(moderator.locator("#it-second-life")).to_have_text("6")
+    expect(moderator.locator("#it-donated")).to_have_text("3")
+    expect(moderator.locator("#it-recycled")).to_have_text("1")
+    expect(moderator.locator('#table-it tr[data-kind="computer"] td').nth(2)).to_have_text("9")
+    # The « Loi AGEC » page: the décret n° 2023-266 share, from the register.
+    moderator.goto(url(SLUG, f"/listings/moderation/agec/?year={year}"))
+    expect(moderator.locator('#it-source[data-source="register"]')).to_be_visible()
+    expect(moderator.locator("#it-retired")).to_have_text("10")
+    expect(moderator.locator("#it-sent")).to_have_text("9")
+    expect(moderator.locator("#it-ratio")).to_have_text("90.0 %")
+
+    # 9. An agent opens no batch; their own equipment, from their account.
     agent = browser.new_context().new_page()
     sign_in(agent, served_instance, SLUG, f"agent@{SLUG}.example")
     assert agent.goto(url(SLUG, batch_path)).status == 403
     assert agent.goto(url(SLUG, "/it/batches/")).status == 403
+    agent.goto(url(SLUG, "/accounts/profile/"))
+    agent.get_by_role("link", name="Mon matériel informatique").click()
+    expect(agent).to_have_url(re.compile(r"/it/mine/$"))
+    serial_cells = agent.locator("table.my-itassets td.serial")
+    expect(serial_cells.first).to_have_text(re.compile(r"^GRA[0-9A-Z]+$"))
+    shown = serial_cells.all_inner_texts()
+    assert shown and not set(shown) & set(serials)

@@ -22,12 +22,14 @@ def test_add_refuse_a_duplicate_move_and_read_the_history(served_instance, brows
     staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     agent = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
 
-    # 1. Léa opens the register from the menu: the demo's twenty assets.
+    # 1. Léa opens the register from the menu: the demo's three hundred assets, fifty a
+    # page.
     sign_in(staff, served_instance, SLUG, "informatique@chatellerault.example")
     staff.goto(url(SLUG, "/"))
     staff.get_by_role("link", name="Parc informatique").click()
     expect(staff).to_have_url(re.compile(r"/it/$"))
-    expect(staff.locator("table.itassets tbody tr")).to_have_count(20)
+    expect(staff.get_by_text("300 matériels")).to_be_visible()
+    expect(staff.locator("table.itassets tbody tr")).to_have_count(50)
 
     # 2. She adds a laptop.
     staff.get_by_role("link", name="Ajouter un matériel").click()

@@ -5,7 +5,7 @@ number's column, which the page could not guess → the preview names the one ba
 imports: the three assets are in the register, their history names the file → at her
 next upload, the columns she confirmed are proposed again. She exports the register.
 
-(Named to run after test_it_register_story.py, which counts the demo's twenty assets
+(Named to run after test_it_register_story.py, which counts the demo's three hundred assets
 in the same served instance.)"""
 
 import re

@@ -56,7 +56,7 @@ def test_report_charts_period_and_exports(served_instance, browser):
 
     files = {}
     for link in ("#export-transfers-csv", "#export-months-csv", "#export-xlsx",
-                 "#export-received-csv", "#export-pdf"):
+                 "#export-received-csv", "#export-it-csv", "#export-pdf"):
         with page.expect_download() as info:
             page.click(link)
         download = info.value
@@ -71,8 +71,12 @@ def test_report_charts_period_and_exports(served_instance, browser):
     name, content = files["#export-xlsx"]
     assert name.endswith(".xlsx")
     workbook = load_workbook(io.BytesIO(content))
-    assert workbook.sheetnames == ["Transferts", "Par mois", "Reçus d'autres collectivités"]
+    assert workbook.sheetnames == ["Transferts", "Par mois", "Reçus d'autres collectivités",
+                                   "Informatique"]
     assert workbook["Transferts"].max_row > 1
+    name, content = files["#export-it-csv"]
+    assert name.endswith(".it.csv")
+    assert content.decode("utf-8").startswith("\ufeffitem_type;retired;reconditioned;")
 
     name, content = files["#export-received-csv"]
     assert content.decode("utf-8").startswith("\ufeffdate;giver_authority;")

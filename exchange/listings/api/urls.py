@@ -30,6 +30,7 @@ urlpatterns = [
     path("stats/export.csv", stats_views.StatsExport.as_view(), name="stats-export"),
     path("stats/agec-purchases/", stats_views.AgecPurchases.as_view(),
          name="stats-agec-purchases"),
+    path("stats/it/", stats_views.ITFigures.as_view(), name="stats-it"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.SwaggerDocs.as_view(url_name="api:schema"), name="docs"),

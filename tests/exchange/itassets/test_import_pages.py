@@ -5,10 +5,13 @@ register's CSV export."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from exchange.itassets.models import ITAsset, ITImport
+from exchange.itassets import batches
+from exchange.itassets.models import ErasureMethod, ErasureResult, ITAsset, ITImport
 from tests.accounts.factories import SiteFactory, agent, authority_admin, it_staff, moderator
 from tests.conftest import client_for, in_authority
 from tests.exchange.itassets.batch_world import retired_batch
@@ -147,11 +150,17 @@ def test_the_export_is_the_register_in_the_import_columns(chatellerault):
     assert lines[2].startswith("Imprimante;")
 
 
-def test_the_export_names_the_states_a_retirement_batch_gives(chatellerault):
+def test_the_export_lists_the_assets_moved_on_by_a_batch(chatellerault):
+    """An asset in a retirement batch, or gone, is in the export with its state (it
+    used to stop the export: only the importable states had a name)."""
     with in_authority(chatellerault):
-        _, _, staff = retired_batch(2, erased=False)
+        batch, items, staff = retired_batch(2, erased=False)
+        batches.record_erasure(batch=batch, items=items[1:], actor=staff,
+                               method=ErasureMethod.DESTRUCTION, operator_name="Léa Martin",
+                               erased_on=date(2026, 3, 2), result=ErasureResult.OK)
+        batches.send_to_recycling(batch=batch, items=items[1:], actor=staff,
+                                  recycler_name="Envie", recycler_kind="insertion")
     response = client_for(chatellerault, staff).get("/it/export.csv")
     assert response.status_code == 200
-    states = [line.split(";")[6] for line in
-              response.content.decode("utf-8-sig").splitlines()[1:]]
-    assert states == ["Réformé", "Réformé"]
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert ";Réformé;" in lines[1] and ";Sorti de la collectivité;" in lines[2]

@@ -14,13 +14,14 @@ from django.utils import timezone
 from accounts.models import Role, Service, Site, User
 from analytics.demo import seed_demo_purchases
 from core.links import authority_host
-from exchange.itassets.demo import seed_demo_itassets
+from exchange.itassets.demo import seed_demo_it_last_year, seed_demo_itassets
 from exchange.listings.demo import seed_demo_listings
 from exchange.listings.services.categories import seed_categories
 from exchange.loans.demo import seed_demo_loans
 from exchange.logistics.demo import seed_demo_transports
 from exchange.partners.cascade import offer_due_listings
 from exchange.partners.demo import DEMO_PARTNER, demo_key, is_local, seed_demo_partner
+from exchange.partners.models import Partner
 from exchange.sharing.demo import seed_demo_sharing
 from tenants.crossing import PlatformWork, in_authority, in_public
 from tenants.demo import (
@@ -90,6 +91,15 @@ class Command(BaseCommand):
         for authority in seeded:  # the daily offer cascade: the partner feed shows
             with in_authority(authority, ground=DEMO), transaction.atomic():
                 created += offer_due_listings()
+        # Last year's IT figures (issue 19): the closed batch donates to the demo partner.
+        with in_public(purpose="demo seeding"):
+            partner_id = Partner.objects.filter(siret=DEMO_PARTNER["siret"]).values_list(
+                "pk", flat=True).first()
+        for authority in seeded:
+            with in_authority(authority, ground=DEMO), override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                created += seed_demo_it_last_year(
+                    demo_email("informatique", authority.slug), partner_id)
         # The finance team's purchases (issue 16), once the platform's transfers are in.
         today = timezone.localdate()
         for authority in seeded:
