@@ -165,7 +165,7 @@ def test_ten_laptops_erased_then_school_donation_and_recycling(served_instance, 
     expect(moderator.locator('#it-source[data-source="register"]')).to_be_visible()
     expect(moderator.locator("#it-retired")).to_have_text("10")
     expect(moderator.locator("#it-sent")).to_have_text("9")
-    expect(moderator.locator("#it-ratio")).to_have_text("90.0 %")
+    expect(moderator.locator("#it-ratio")).to_have_text("90,0 %")
 
     # 9. An agent opens no batch; their own equipment, from their account.
     agent = browser.new_context().new_page()

@@ -87,7 +87,7 @@ def test_the_agec_page_takes_the_share_from_the_register(people, chatellerault):
         reverse("statistics:agec_report"), {"year": 2025}).content.decode()
     assert 'data-source="register"' in html
     assert 'id="it-retired">10<' in html and 'id="it-sent">9<' in html
-    assert 'id="it-ratio">90.0 %' in html
+    assert 'id="it-ratio">90,0 %' in html
 
 
 def test_the_api_gives_the_year(people, chatellerault, grand_chatellerault):
