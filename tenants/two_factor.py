@@ -18,7 +18,6 @@ import base64
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django_otp import login as otp_login
@@ -26,6 +25,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role
+from accounts.otp_codes import CodeLock, CodeResult
 from accounts.permissions import can_operate
 from accounts.selectors import members_with_role
 from core.links import absolute_url
@@ -123,25 +123,12 @@ def ensure_device(user, secret_b32: str) -> TOTPDevice:
     return device
 
 
-def _failures_key(user) -> str:
-    return f"operator-otp-failures:{user.pk}"
+LOCK = CodeLock("operator-otp-failures", "OPERATOR_OTP_FAILURE_LIMIT",
+                "OPERATOR_OTP_LOCKOUT_SECONDS")
 
 
 def is_locked(user) -> bool:
-    return cache.get(_failures_key(user), 0) >= settings.OPERATOR_OTP_FAILURE_LIMIT
-
-
-def _record_failure(user) -> None:
-    key = _failures_key(user)
-    timeout = settings.OPERATOR_OTP_LOCKOUT_SECONDS
-    if cache.add(key, 1, timeout):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired in between
-        cache.set(key, 1, timeout)
-    # Each failure restarts the lock period.
-    cache.touch(key, timeout)
+    return LOCK.is_locked(user)
 
 
 def check_code(request, device: TOTPDevice, code: str, *, action: str = "signed_in") -> bool:
@@ -150,16 +137,10 @@ def check_code(request, device: TOTPDevice, code: str, *, action: str = "signed_
     Refuses everything while the operator is locked out. Confirms an enrolling device.
     """
     user = request.user
-    if is_locked(user):
+    result = LOCK.check(user, device, code)
+    if result is CodeResult.REFUSED:
         return False
-    code = (code or "").strip().replace(" ", "")
-    if not (code.isdigit() and device.verify_token(code)):
-        _record_failure(user)
-        return False
-    cache.delete(_failures_key(user))
-    if not device.confirmed:
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+    if result is CodeResult.ENROLLED:
         record_action(user, "two_factor_enrolled")
     otp_login(request, device)
     record_action(user, action)

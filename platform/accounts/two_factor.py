@@ -28,12 +28,11 @@ from __future__ import annotations
 import base64
 import time
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SignInOutcome, SignInRecord, User
+from accounts.otp_codes import CodeLock, CodeResult
 from accounts.services import person_label
 
 METHOD = "break_glass"
@@ -92,25 +91,12 @@ def secret_of(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode()
 
 
-def _failures_key(user: User) -> str:
-    return f"admin-otp-failures:{user.pk}"
+LOCK = CodeLock("admin-otp-failures", "ADMIN_OTP_FAILURE_LIMIT",
+                "ADMIN_OTP_LOCKOUT_SECONDS")
 
 
 def is_locked(user: User) -> bool:
-    return cache.get(_failures_key(user), 0) >= settings.ADMIN_OTP_FAILURE_LIMIT
-
-
-def _record_failure(user: User) -> None:
-    key = _failures_key(user)
-    timeout = settings.ADMIN_OTP_LOCKOUT_SECONDS
-    if not cache.add(key, 1, timeout):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired in between
-            cache.set(key, 1, timeout)
-        cache.touch(key, timeout)  # each failure restarts the lock period
-    if is_locked(user):
-        _journal(SignInOutcome.TOTP_LOCKED, user)
+    return LOCK.is_locked(user)
 
 
 @transaction.atomic
@@ -118,16 +104,13 @@ def check_code(user: User, device: TOTPDevice, code: str) -> bool:
     """True when `code` is a fresh code of `device` and the account is not locked;
     confirms an enrolling device and journals the enrolment and the sign-in. The
     caller then signs the session in (django.contrib.auth.login, django_otp.login)."""
-    if is_locked(user):
+    was_locked = LOCK.is_locked(user)
+    result = LOCK.check(user, device, code)
+    if result is CodeResult.REFUSED:
+        if not was_locked and LOCK.is_locked(user):
+            _journal(SignInOutcome.TOTP_LOCKED, user)
         return False
-    code = (code or "").strip().replace(" ", "")
-    if not (code.isdigit() and device.verify_token(code)):
-        _record_failure(user)
-        return False
-    cache.delete(_failures_key(user))
-    if not device.confirmed:
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+    if result is CodeResult.ENROLLED:
         _journal(SignInOutcome.TOTP_ENROLLED, user)
     _journal(SignInOutcome.SIGNED_IN, user)
     return True
