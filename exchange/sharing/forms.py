@@ -37,6 +37,7 @@ class SharedFeedFilterForm(FeedFilterForm):
     (those belong to each authority)."""
 
     authority = forms.ChoiceField(label=_("Authority"), required=False)
+    NARROWING = ("authority", "category", "condition", "published_since")
 
     def __init__(self, *args, partners=(), **kwargs):
         super().__init__(*args, **kwargs)

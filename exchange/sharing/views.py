@@ -77,8 +77,11 @@ def shared_feed(request):
     filters = form.filters()
     entries = sharing_selectors.shared_feed(request.tenant, filters, form.owner_slug())
     page = Paginator(entries, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "filters": filters, "page": page, "has_partners": partners.exists()}
     partial = request.htmx and request.htmx.target == "feed-results"
+    context = {"form": form, "filters": filters, "page": page, "has_partners": partners.exists(),
+               # The form is not swapped by htmx: its « Filtrer (n) » is, out of band.
+               "filter_count_oob": bool(partial),
+               "active_filter_count": form.active_filter_count()}
     template = ("exchange/sharing/_results.html" if partial
                 else "exchange/sharing/feed.html")
     response = render(request, template, context)

@@ -703,3 +703,24 @@ def test_the_sharing_page_queries_do_not_grow_with_networks(chatellerault,
     network_with_invitations("Deuxième", chatellerault, naintre)
     network_with_invitations("Troisième", naintre)
     assert page_queries() == one
+
+
+def test_the_shared_feed_folds_its_filters_and_counts_them(chatellerault, grand_chatellerault,
+                                                          capture):
+    """As the own feed: the filters are served folded behind « Filtrer (n) », the owner
+    authority counting as a filter; htmx brings the count out of band."""
+    share(chatellerault, grand_chatellerault)
+    shared_listing(chatellerault, capture, title="Armoire métallique à rideaux")
+    with in_authority(grand_chatellerault):
+        viewer = agent()
+    client = client_for(grand_chatellerault, viewer)
+    plain = client.get("/listings/shared/", {"q": "armoire"}).content.decode()
+    assert '<details class="feed-filter-panel" data-open-wide>' in plain
+    assert "filtre actif" not in plain
+    two = client.get("/listings/shared/", {"authority": "chatellerault",
+                                           "condition": "good"}).content.decode()
+    assert '<span aria-hidden="true">(2)</span>' in two and ", 2 filtres actifs" in two
+    partial = client.get("/listings/shared/", {"authority": "chatellerault"},
+                         HTTP_HX_REQUEST="true", HTTP_HX_TARGET="feed-results").content.decode()
+    assert '<span id="feed-filter-count" hx-swap-oob="true">' in partial
+    assert ", 1 filtre actif" in partial and "<details" not in partial
