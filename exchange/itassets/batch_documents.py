@@ -17,6 +17,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.numbers import euros_text, number_text
 from exchange.itassets.batch_selectors import ItemRow
 from exchange.itassets.models import ITExit, RetirementBatch
 from exchange.listings.transfer_records import LEGAL_BASIS_PARTNER, partner_lines
@@ -31,12 +32,8 @@ def _day(value) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT") if value else "—"
 
 
-def _euros(value: Decimal) -> str:
-    return f"{formats.number_format(value, 2, use_l10n=True, force_grouping=True)} €"
-
-
 def _kg(value: Decimal | None) -> str:
-    return f"{formats.number_format(value, 1, use_l10n=True)} kg" if value is not None else "—"
+    return f"{number_text(value, 1)} kg" if value is not None else "—"
 
 
 def _cell(text: str, styles) -> Paragraph:
@@ -140,9 +137,9 @@ def donation_record_pdf(*, authority, exits: list[ITExit]) -> bytes:
     for exit_ in exits:
         asset = exit_.item.asset
         table.append([_cell(_asset_name(asset), styles), _cell(asset.serial_number, styles),
-                      _cell(asset.inventory_number, styles), _euros(exit_.unit_value)])
+                      _cell(asset.inventory_number, styles), euros_text(exit_.unit_value)])
     table.append([_("Total: %(count)s item(s)") % {"count": len(exits)}, "", "",
-                  _euros(total)])
+                  euros_text(total)])
     story += [Table(table, colWidths=[60 * mm, 40 * mm, 40 * mm, 30 * mm], repeatRows=1,
                     style=TABLE_STYLE), Spacer(1, 4 * mm)]
     details = [_("Date of the transfer: %(date)s") % {"date": _day(first.exited_on)},
@@ -153,7 +150,7 @@ def donation_record_pdf(*, authority, exits: list[ITExit]) -> bytes:
                        % {"reference": escape(first.agreement_reference)})
     if first.confirmed_by_id:
         details.append(_("Unit value above %(cap)s: confirmed by a moderator on %(date)s.")
-                       % {"cap": _euros(settings.FREE_TRANSFER_CAP_PER_UNIT_EUR),
+                       % {"cap": euros_text(settings.FREE_TRANSFER_CAP_PER_UNIT_EUR),
                           "date": _day(first.exited_on)})
     story += [Paragraph(line, styles["Normal"]) for line in details]
     story += [Paragraph(_("Legal basis"), styles["Heading2"]),

@@ -268,7 +268,7 @@ def upload_pending_photo(*, uploader: User, upload) -> PendingPhoto:
 def _is_waiting(name: str, since) -> bool:
     try:
         return default_storage.exists(name) and default_storage.get_modified_time(name) >= since
-    except (FileNotFoundError, NotImplementedError):
+    except FileNotFoundError:  # deleted by the hourly clean-up in between
         return False
 
 
