@@ -307,6 +307,7 @@ class StandardReply(models.Model):
 
 class ContactStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")  # claimed by a worker (core.sending)
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed, will be retried")
 
@@ -331,6 +332,8 @@ class ContactRequest(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a worker claimed it for the attempt under way (core.sending).
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

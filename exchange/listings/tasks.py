@@ -19,9 +19,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
+from core import sending
 from exchange.listings import photos, reminders
 from exchange.listings.models import ContactRequest, ContactStatus
 from exchange.listings.notifications import contact_message
@@ -46,29 +47,26 @@ def send_contact_request(self, contact_id: int, retry: bool = True) -> str:
     """Mail one stored contact request; on failure record it and retry with backoff
     (`retry=False`: one attempt only, used when a later sweep tries again).
 
-    Idempotent: the row is locked and a request already sent is skipped, so a retry,
-    a sweep and a redelivered message never mail twice.
+    Idempotent: the row is claimed before anything is sent (core.sending), so a retry,
+    a sweep and a redelivered message never mail twice, and a mail server's « accepted »
+    is written even when the database was away meanwhile.
     """
-    with transaction.atomic():
-        contact = (ContactRequest.objects.select_for_update(of=("self",))
-                   .select_related("listing__poster", "sender__service")
-                   .filter(pk=contact_id).first())
-        if contact is None or contact.status == ContactStatus.SENT:
-            return "nothing to do"
-        contact.attempts += 1
-        try:
-            contact_message(contact).send()
-        except Exception as error:
-            contact.status = ContactStatus.FAILED
-            contact.last_error = f"{type(error).__name__}: {error}"[:300]
-            contact.save(update_fields=["status", "attempts", "last_error"])
-            failure = error
-        else:
-            contact.status = ContactStatus.SENT
-            contact.sent_at = timezone.now()
-            contact.last_error = ""
-            contact.save(update_fields=["status", "attempts", "last_error", "sent_at"])
-            return "sent"
+    taken = sending.claim(
+        ContactRequest.objects.select_related("listing__poster", "sender__service"),
+        contact_id, ready=Q(status__in=[ContactStatus.PENDING, ContactStatus.FAILED]))
+    if taken is None:
+        return "nothing to do"
+    contact = taken.row
+    try:
+        contact_message(contact).send()
+    except Exception as error:
+        sending.settle(taken, status=ContactStatus.FAILED,
+                       last_error=f"{type(error).__name__}: {error}"[:300])
+        failure = error
+    else:
+        sending.settle(taken, status=ContactStatus.SENT, sent_at=timezone.now(),
+                       last_error="")
+        return "sent"
     if not retry:
         raise failure
     delay = RETRY_DELAYS[min(self.request.retries, len(RETRY_DELAYS) - 1)]
@@ -81,9 +79,10 @@ def resend_pending_contacts_here(older_than: timedelta = timedelta(minutes=2)) -
 
     - pending: never reached a worker (broker down when queued, or message lost):
       queued with the usual retries;
-    - failed: one attempt (`retry=False`). Its own retry chain may still be running
-      (or may have been lost with a worker, or have run out): a sweep never starts
-      another chain, so chains never pile up, and a request already sent is skipped.
+    - failed, or claimed a while ago (core.sending): one attempt (`retry=False`). Its
+      own retry chain may still be running (or may have been lost with a worker, or
+      have run out): a sweep never starts another chain, so chains never pile up, and
+      a request already sent or being sent is skipped.
     Only requests older than `older_than` and younger than RESEND_WINDOW are taken;
     older ones are left alone (the poster still sees them on the listing page).
     """
@@ -92,7 +91,11 @@ def resend_pending_contacts_here(older_than: timedelta = timedelta(minutes=2)) -
         created_at__gte=now - RESEND_WINDOW, created_at__lte=now - older_than
     ).order_by("created_at")
     pending = list(unsent.filter(status=ContactStatus.PENDING).values_list("pk", flat=True))
-    failed = list(unsent.filter(status=ContactStatus.FAILED).values_list("pk", flat=True))
+    # Failed ones, and claims old enough to check (their worker may be gone: the
+    # attempt takes the claim over only then, core.sending).
+    failed = list(unsent.filter(Q(status=ContactStatus.FAILED)
+                                | Q(pk__in=sending.claims_to_check(unsent, now)))
+                  .values_list("pk", flat=True))
     for contact_id in pending:
         queue_quietly(send_contact_request, contact_id)
     for contact_id in failed:

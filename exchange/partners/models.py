@@ -174,6 +174,7 @@ class WebhookEndpoint(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
+    SENDING = "sending", _("Being sent")  # claimed by a worker (core.sending)
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed, will be retried")
     ABANDONED = "abandoned", _("Abandoned")
@@ -200,12 +201,16 @@ class WebhookDelivery(models.Model):
     next_retry_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When a worker claimed it for the attempt under way (core.sending).
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["next_retry_at"], name="webhook_delivery_due",
                          condition=Q(status__in=["pending", "failed"])),
+            models.Index(fields=["claimed_at"], name="webhook_delivery_sending",
+                         condition=Q(status="sending")),
             models.Index(fields=["authority", "-created_at"], name="webhook_delivery_by_auth"),
         ]
 

@@ -18,8 +18,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from core import sending
 from exchange.partners.grounds import PartnerGrantGround
 from exchange.partners.models import (
     DeliveryStatus,
@@ -140,55 +142,57 @@ def deliver(delivery_id: int, send: Sender | None = None, now=None) -> str:
     """Try one delivery once with `send` (default: http_post); record the outcome and
     when to try again. A delivery whose authority is no longer served (suspended,
     closed, data deleted) or whose partner lost its access is skipped, never sent:
-    the partner resyncs from the feed if the access comes back."""
+    the partner resyncs from the feed if the access comes back.
+
+    Claimed, POSTed outside any transaction, then settled (core.sending): a retry, the
+    sweep or a redelivered task never POSTs a delivery already made, and a partner's
+    2xx is written even when the database was away meanwhile."""
     send = send or http_post
     now = now or timezone.now()
-    with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
-                    .select_related("endpoint__partner", "authority")
-                    .filter(pk=delivery_id).first())
-        if delivery is None or delivery.status in (DeliveryStatus.DELIVERED,
-                                                   DeliveryStatus.ABANDONED,
-                                                   DeliveryStatus.SKIPPED):
-            return "nothing to do"
-        if not still_served(delivery):
-            delivery.status, delivery.next_retry_at = DeliveryStatus.SKIPPED, None
-            delivery.last_error = "access ended: authority not served or grant withdrawn"
-            delivery.save(update_fields=["status", "next_retry_at", "last_error"])
-            return delivery.status
-        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
-        timestamp = int(now.timestamp())
-        headers = {
-            "Content-Type": "application/json", "User-Agent": USER_AGENT,
-            "X-CollectivRecup-Event": delivery.event,
-            "X-CollectivRecup-Delivery": str(delivery.pk),
-            "X-CollectivRecup-Timestamp": str(timestamp),
-            "X-CollectivRecup-Signature":
-                "sha256=" + signature(delivery.endpoint.secret, timestamp, body),
-        }
-        delivery.attempts += 1
-        try:
-            code = send(delivery.endpoint.url, body, headers)
-            error = "" if 200 <= code < 300 else f"HTTP {code}"
-        except Exception as exc:  # network error, timeout
-            code, error = None, f"{type(exc).__name__}: {exc}"[:300]
-        delivery.last_status_code = code
-        delivery.last_error = error
-        if not error:
-            delivery.status, delivery.delivered_at, delivery.next_retry_at = (
-                DeliveryStatus.DELIVERED, now, None)
-        elif delivery.attempts > len(RETRY_DELAYS):
-            delivery.status, delivery.next_retry_at = DeliveryStatus.ABANDONED, None
-        else:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_retry_at = now + timedelta(
-                seconds=RETRY_DELAYS[delivery.attempts - 1])
-        delivery.save()
+    taken = sending.claim(
+        WebhookDelivery.objects.select_related("endpoint__partner", "authority"),
+        delivery_id, ready=Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+        decide=lambda delivery: None if still_served(delivery) else {
+            "status": DeliveryStatus.SKIPPED, "next_retry_at": None,
+            "last_error": "access ended: authority not served or grant withdrawn"})
+    if taken is None:
+        return "nothing to do"
+    delivery = taken.row
+    if taken.settled:
         return delivery.status
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = int(now.timestamp())
+    headers = {
+        "Content-Type": "application/json", "User-Agent": USER_AGENT,
+        "X-CollectivRecup-Event": delivery.event,
+        "X-CollectivRecup-Delivery": str(delivery.pk),
+        "X-CollectivRecup-Timestamp": str(timestamp),
+        "X-CollectivRecup-Signature":
+            "sha256=" + signature(delivery.endpoint.secret, timestamp, body),
+    }
+    attempts = delivery.attempts  # this one counted by the claim
+    try:
+        code = send(delivery.endpoint.url, body, headers)
+        error = "" if 200 <= code < 300 else f"HTTP {code}"
+    except Exception as exc:  # network error, timeout
+        code, error = None, f"{type(exc).__name__}: {exc}"[:300]
+    outcome = {"attempts": attempts, "last_status_code": code, "last_error": error}
+    if not error:
+        outcome.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_retry_at=None)
+    elif attempts > len(RETRY_DELAYS):
+        outcome.update(status=DeliveryStatus.ABANDONED, next_retry_at=None)
+    else:
+        outcome.update(status=DeliveryStatus.FAILED,
+                       next_retry_at=now + timedelta(seconds=RETRY_DELAYS[attempts - 1]))
+    sending.settle(taken, **outcome)
+    return outcome["status"]
 
 
 def due_deliveries(now=None) -> list[int]:
+    """Deliveries due for an attempt, and claims old enough to check (core.sending)."""
     now = now or timezone.now()
-    return list(WebhookDelivery.objects.filter(
+    due = list(WebhookDelivery.objects.filter(
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
         next_retry_at__lte=now).order_by("next_retry_at").values_list("pk", flat=True)[:500])
+    return due + list(sending.claims_to_check(WebhookDelivery.objects.all(), now)
+                      .order_by("claimed_at").values_list("pk", flat=True)[:500])

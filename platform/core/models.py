@@ -11,6 +11,7 @@ from django.db import models
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "pending"
+    SENDING = "sending", "sending"  # claimed by a worker (core.sending)
     SENT = "sent", "sent"
     ABANDONED = "abandoned", "abandoned"
 
@@ -33,13 +34,18 @@ class OutboxMessage(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a worker claimed it for the attempt under way (status "sending"), by the
+    # database's clock (core.sending).
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
         indexes = [
-            # The sweep reads only what is still to send.
+            # The sweep reads only what is still to send, and the claims to check.
             models.Index(fields=["next_attempt_at"], name="core_outbox_pending",
                          condition=models.Q(status="pending")),
+            models.Index(fields=["claimed_at"], name="core_outbox_sending",
+                         condition=models.Q(status="sending")),
         ]
 
     def __str__(self) -> str:

@@ -7,12 +7,13 @@ down. After commit, the `core.send_outbox_message` task sends it; on failure it 
 retried with backoff, and a periodic sweep (`due_here`, run by collectivrecup.tasks in
 every schema) queues again what is still pending, whatever happened to the first task.
 
-Sending locks the row (`select_for_update(skip_locked=True)`) and marks it sent in the
-same transaction: a retry, a redelivered message (acks_late) and the sweep skip a row
-already sent or held by another worker. Each attempt carries the same Message-ID
-(`<outbox-<uuid>@collectivrecup>`): if the mail server accepted a message but the
-database could not record it (it went down in between), the second copy has the same
-Message-ID and receivers drop it.
+Sending claims the row, sends outside any transaction, then settles the outcome
+(core.sending): a retry, a redelivered message (acks_late) and the sweep skip a row
+already sent or being sent; a mail server's « accepted » is written even when the
+database was away meanwhile; a claim whose worker died is taken over. Each attempt
+carries the same Message-ID (`<outbox-<uuid>@collectivrecup>`): in the one window no
+sender closes (a worker killed between the server's « accepted » and the write), the
+second copy has the same Message-ID and receivers drop it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from datetime import timedelta
 
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from core import sending
 from core.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -75,38 +78,46 @@ def _email(row: OutboxMessage) -> EmailMessage:
 
 def send(message_id, now=None) -> str:
     """Try one message once: "sent", "failed" (to retry), "abandoned", or "nothing to do"
-    (already sent, abandoned, unknown, or being sent by another worker right now)."""
+    (already sent, abandoned, unknown, or being sent by another worker right now).
+
+    Claimed, sent outside any transaction, then settled (core.sending): a mail server's
+    « accepted » is written even if the database was away for a while meanwhile."""
     now = now or timezone.now()
-    with transaction.atomic():
-        row = (OutboxMessage.objects.select_for_update(skip_locked=True)
-               .filter(pk=message_id, status=OutboxStatus.PENDING).first())
-        if row is None:
-            return "nothing to do"
-        row.attempts += 1
-        try:
-            _email(row).send()
-        except Exception as error:
-            row.last_error = f"{type(error).__name__}: {error}"[:300]
-            if row.attempts > len(RETRY_DELAYS):
-                row.status, row.next_attempt_at = OutboxStatus.ABANDONED, None
-            else:
-                row.next_attempt_at = now + timedelta(seconds=RETRY_DELAYS[row.attempts - 1])
-            row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            return "abandoned" if row.status == OutboxStatus.ABANDONED else "failed"
-        row.status, row.sent_at, row.last_error, row.next_attempt_at = (
-            OutboxStatus.SENT, now, "", None)
-        row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at",
-                                "sent_at"])
-        return "sent"
+    taken = sending.claim(OutboxMessage.objects.all(), message_id,
+                          ready=Q(status=OutboxStatus.PENDING))
+    if taken is None:
+        return "nothing to do"
+    row = taken.row
+    try:
+        _email(row).send()
+    except Exception as error:
+        last_error = f"{type(error).__name__}: {error}"[:300]
+        if row.attempts > len(RETRY_DELAYS):
+            sending.settle(taken, status=OutboxStatus.ABANDONED, next_attempt_at=None,
+                           last_error=last_error)
+            outcome = "abandoned"
+        else:
+            sending.settle(taken, status=OutboxStatus.PENDING, last_error=last_error,
+                           next_attempt_at=now + timedelta(seconds=RETRY_DELAYS[row.attempts - 1]))
+            outcome = "failed"
+        log.info("outbox message %s: %s (attempt %d)", row.pk, outcome, row.attempts)
+        return outcome
+    log.info("outbox message %s: accepted by the mail server (attempt %d)", row.pk,
+             row.attempts)
+    sending.settle(taken, status=OutboxStatus.SENT, sent_at=now, last_error="",
+                   next_attempt_at=None)
+    return "sent"
 
 
 def due_here(now=None, limit: int = 500) -> list:
-    """The ids of the current schema's messages due for an attempt (pending, their next
-    attempt time passed)."""
+    """The ids of the current schema's messages due for an attempt: pending with their
+    next attempt time passed, and claims old enough to check (core.sending)."""
     now = now or timezone.now()
-    return list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING,
-                                             next_attempt_at__lte=now)
-                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    due = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING,
+                                            next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    return due + list(sending.claims_to_check(OutboxMessage.objects.all(), now)
+                      .order_by("claimed_at").values_list("pk", flat=True)[:limit])
 
 
 def sweep_here(now=None) -> int:

@@ -12,7 +12,8 @@ the run's own: an embedded PostgreSQL under var/faults/pgdata (never the machine
 PostgreSQL on 127.0.0.1:5432), a redis-server as broker and cache (REDIS_URL), an SMTP
 sink (EMAIL_URL), an S3 store (AWS_*) and a partner's webhook receiver. Cases:
 
-- postgres: the stack's PostgreSQL stopped (fast shutdown) and started again;
+- postgres: the stack's PostgreSQL stopped (fast shutdown) while a mail is in flight
+            (read by the mail server, its 250 not yet sent), then started again;
 - broker:   Redis stopped and started again, empty (what was queued is gone);
 - mail:     the mail server defers (451) then rejects (554) every message;
 - s3:       the store answers 500 InternalError to everything;
@@ -44,6 +45,7 @@ import time
 from pathlib import Path
 
 import gevent
+import gevent.event
 import psutil
 import requests
 from locust.env import Environment
@@ -353,7 +355,24 @@ class Run:
             detail["failed_requests"] = self.s3.failed
             self.s3.mode = "accept"
         elif case == "postgres":
-            self.postgres.stop()
+            # Stopped at the worst moment for the mail: a worker has handed a message
+            # over and waits for the server's 250, which comes once the database is down
+            # (so the worker must keep « accepted » until the database is back). If no
+            # mail goes out within the case's time, stopped then.
+            stopped = gevent.event.Event()
+
+            def stop() -> None:
+                self.postgres.stop()
+                stopped.set()
+
+            self.sink.arm(stop)
+            in_flight = stopped.wait(timeout=seconds)
+            if not in_flight:
+                if self.sink.disarm():
+                    stop()
+                else:  # a message took the hook just now: it is stopping the database
+                    in_flight = stopped.wait(timeout=120)
+            detail["stopped_with_mail_in_flight"] = bool(in_flight)
             gevent.sleep(seconds)
             self.postgres.start()
         elif case == "broker":
@@ -397,6 +416,7 @@ class Run:
         made_during = {kind: row["made"] - before.get(kind, {}).get("made", 0)
                        for kind, row in after.items()}
         return {"case": case, "fault_seconds": round(restored - started, 1), **detail,
+                "started_at": started, "restored_at": restored, "ended_at": time.time(),
                 "users_saw": seen, "pages_back_after_s": pages_back,
                 "errors_until_s_after_restore": errors_after,
                 "all_delivered_after_s": delivered, "made_during_case": made_during,
@@ -449,6 +469,10 @@ class Run:
         drained = self.wait_until(
             lambda: (found := self.comparison()) is not None
             and accounting.undelivered(found) == 0, self.arguments.recovery_limit, 2.0)
+        # A second copy comes late: a message whose « accepted » was not recorded waits
+        # for the next sweep (its first-attempt grace, then the sweep's period). Listen
+        # that long before counting.
+        gevent.sleep(self.arguments.linger)
         final = self.comparison()
         if final is not None:
             # What the users were told was done (a 302 after the form): each must be in
@@ -471,12 +495,29 @@ class Run:
                 "cases": self.results, "skipped": self.skipped,
                 "warm_up": SEEN.bucket("warm-up"),
                 "final": {"drained_after_s": drained, "accounting": final,
+                          "duplicated_mail": self.duplicated_mail(),
                           "mail_received": sum(self.sink.received.values()),
                           "webhooks_received": sum(self.receiver.received.values())},
                 "stack_traces": SEEN.samples,
                 "locust_errors": [{"name": e.name, "error": str(e.error)[:200],
                                    "occurrences": e.occurrences}
                                   for e in env.stats.errors.values()][:40]}
+
+    def duplicated_mail(self) -> list[dict]:
+        """Each message the sink got more than once, with when each copy came: during
+        which case (its fault, or its recovery until the next case began)."""
+        def during(moment: float) -> str:
+            name = "warm-up"
+            for case in self.results:
+                if moment >= case["started_at"]:
+                    name = (case["case"] if moment < case["restored_at"]
+                            else f"after {case['case']}")
+            return name
+
+        return [{"message_id": key,
+                 "copies": [{"at": round(moment, 3), "during": during(moment)}
+                            for moment in self.sink.arrivals[key]]}
+                for key, count in self.sink.received.items() if count > 1]
 
     def teardown(self) -> None:
         if self.ticker is not None and self.ticker.poll() is None:
@@ -540,6 +581,10 @@ def print_table(result: dict) -> None:
     for case, why in result["skipped"].items():
         print(f"{case:<10} skipped: {why}")
     for case in result["cases"]:
+        if "stopped_with_mail_in_flight" in case:
+            print(f"{case['case']}: stopped while a mail was in flight (read by the mail "
+                  f"server, not yet accepted): "
+                  f"{'yes' if case['stopped_with_mail_in_flight'] else 'no'}")
         posted = case.get("post_with_photo")
         if posted:
             print(f"{case['case']}: a listing posted with a photo while the store failed: "
@@ -559,6 +604,9 @@ def print_table(result: dict) -> None:
         told = "" if told is None else f"  (users told done: {told})"
         print(f"  {kind:<22} made {row['made']:>4}  delivered {row.get('delivered', 0):>4}  "
               f"lost {row['lost']:>3}  duplicated {row['duplicated']:>3}{told}")
+    for mail in final.get("duplicated_mail", []):
+        print(f"  mail received {len(mail['copies'])} times: {mail['message_id']}, during "
+              + ", ".join(copy["during"] for copy in mail["copies"]))
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -578,6 +626,10 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
                         "'contact requests,transfers'): after --warmup, wait (at most "
                         "--recovery-limit seconds) until the users made one of each")
     parser.add_argument("--pause", type=float, default=3.0, help="seconds between cases")
+    parser.add_argument("--linger", type=float, default=40.0,
+                        help="seconds to keep listening once everything arrived, for late "
+                        "second copies (the outbox's first-attempt grace is 20 s, the "
+                        "run's sweeps every 5 s)")
     parser.add_argument("--database-url", default="",
                         help="use this database (the postgres case is then left out)")
     parser.add_argument("--var-dir", default=str(

@@ -49,17 +49,24 @@ class SmtpSink:
     killed then leaves a message the server never took).
 
     A message counts as received once the server answered 250 to its end of data, as a
-    real server queues it then. (A worker killed in the instant between that 250 and the
-    database's commit would send a second copy, with the same Message-ID: receivers drop
-    it; the run's kills land in the dialogue before it.)"""
+    real server queues it then; a sender gone before the end of data left nothing. (A
+    worker killed in the instant between that 250 and the database's write would send a
+    second copy, with the same Message-ID: receivers drop it; the run's kills land in the
+    dialogue before it.)"""
 
     def __init__(self):
         self.port = free_port()
         self.mode = "accept"
         self.delay = 0.0
         self.received: collections.Counter = collections.Counter()
+        # When each copy of each message arrived (time.time()): a duplicate's two times,
+        # set against the cases' times, say which fault sent it twice.
+        self.arrivals: dict[str, list[float]] = collections.defaultdict(list)
         self.refused = 0
         self.lock = threading.Lock()
+        # Run once, after the next message's end of data and before its 250 (arm()):
+        # the postgres case stops the database there, with the mail in flight.
+        self._before_accept = None
         sink = self
 
         class Handler(socketserver.StreamRequestHandler):
@@ -97,7 +104,9 @@ class SmtpSink:
                         data = bytearray()
                         while True:
                             chunk = self.rfile.readline(1 << 20)
-                            if not chunk or chunk == b".\r\n":
+                            if not chunk:  # the sender gone before the end: nothing queued
+                                return
+                            if chunk == b".\r\n":
                                 break
                             data += chunk
                         if sink.mode == "reject":
@@ -106,10 +115,15 @@ class SmtpSink:
                             self.reply("554 5.7.1 Message refused (faults)")
                             continue
                         found = MESSAGE_ID.search(bytes(data))
+                        with sink.lock:
+                            hook, sink._before_accept = sink._before_accept, None
+                        if hook is not None:
+                            hook()
                         self.reply("250 2.0.0 Queued")
                         with sink.lock:
                             key = found.group(1).decode() if found else f"<none-{time.time()}>"
                             sink.received[key] += 1
+                            sink.arrivals[key].append(time.time())
                     elif verb == b"QUIT":
                         self.reply("221 Bye")
                         return
@@ -121,6 +135,18 @@ class SmtpSink:
 
         self.server = Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def arm(self, hook) -> None:
+        """Run `hook` once, when the next message has been read and before the 250 that
+        accepts it (the sender is then waiting for the answer)."""
+        with self.lock:
+            self._before_accept = hook
+
+    def disarm(self) -> bool:
+        """Take the hook back; False if it has already been taken by a message."""
+        with self.lock:
+            armed, self._before_accept = self._before_accept is not None, None
+        return armed
 
     @property
     def url(self) -> str:

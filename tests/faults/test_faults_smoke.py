@@ -33,7 +33,7 @@ def test_the_mail_server_refusing_loses_and_duplicates_nothing(tmp_path):
     try:
         run = subprocess.run(
             [sys.executable, "-m", "tests.faults", "--cases", "mail", "--users", "3",
-             "--fault-seconds", "4", "--warmup", "4", "--pause", "0",
+             "--fault-seconds", "4", "--warmup", "4", "--pause", "0", "--linger", "10",
              "--warmup-until", "contact requests,moderation decisions,transfers",
              "--recovery-limit", "90", "--database-url", database_url,
              "--var-dir", str(tmp_path / "faults"), "--json", str(output)],

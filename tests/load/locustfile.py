@@ -83,6 +83,8 @@ SEARCHES = ["chaise", "bureau", "écran", "table", "armoire", "lampe", "hêtre",
 CONDITIONS = ["new", "good", "used", "to_repair"]
 TITLES = ["Chaises de réunion", "Bureau d'angle", "Écran 27 pouces", "Armoire basse",
           "Table pliante", "Lampadaire", "Rayonnage métallique", "Micro-ondes"]
+# The service's own 503 page (templates/503.html), in either language.
+UNAVAILABLE_PAGE = ("Service momentanément indisponible", "Service temporarily unavailable")
 VISIT_ACTIONS = (15, 40)
 MODERATOR_VISIT_ACTIONS = (60, 120)  # a moderator's day is longer
 THUMBS_PER_PAGE = 8  # what a browser loads of a page's lazy thumbnails: the first rows
@@ -330,10 +332,16 @@ class Member(Browser):
         if response.status_code == 302:
             self.open_one(_location(response))
         elif response.status_code == 503 and files:
-            # The file store down (`make faults`): the form again, with what was typed?
-            typed = html.escape(dict(fields)["title"], quote=True) in (response.text or "")
-            OUTCOMES[("post", "store down: form kept" if typed
-                      else "store down: form lost")] += 1
+            # `make faults`: the file store down gives the form again, with what was
+            # typed; the database down gives the service's 503 page (nothing can be
+            # saved; the phone form's draft keeps the text in the browser).
+            text = response.text or ""
+            if any(marker in text for marker in UNAVAILABLE_PAGE):
+                OUTCOMES[("post", "service unavailable")] += 1
+            else:
+                typed = html.escape(dict(fields)["title"], quote=True) in text
+                OUTCOMES[("post", "store down: form kept" if typed
+                          else "store down: form lost")] += 1
         self.action_done()
 
     def contact(self):

@@ -341,6 +341,9 @@ if os.environ.get("EMAIL_URL"):
     vars().update(dj_email_url.parse(os.environ["EMAIL_URL"]))
 else:
     EMAIL_BACKEND = "core.mail.EmlFileBackend"
+# Seconds a mail server may take to answer (EMAIL_URL's ?timeout= wins): one that stops
+# answering must not hold a worker, and the message's claim (core.sending), for ever.
+EMAIL_TIMEOUT = vars().get("EMAIL_TIMEOUT") or int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 # --- Celery --------------------------------------------------------------------
 # Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/,
