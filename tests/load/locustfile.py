@@ -30,6 +30,7 @@ import collections
 import html
 import io
 import itertools
+import json
 import random
 import re
 import time
@@ -409,6 +410,41 @@ class Member(Browser):
             break
         self.action_done()
 
+    def give_through_api(self):
+        """The same record through the agents' API, as a script or a phone app beside
+        the browser does with its session (SessionAuthentication, Django's CSRF header):
+        the services (`GET /api/v1/services/`), one's own listings read until a published
+        one (`GET /api/v1/listings/{id}/`), then `POST /api/v1/listings/{id}/close/`
+        giving its whole quantity left to one of the services. 400: closed meanwhile."""
+        mine = self.page("my listings", "/listings/mine/")
+        token = mine.csrf_token() if mine is not None else None
+        own = mine.links(LISTING) if mine is not None else []
+        json_headers = {"Accept": "application/json"}
+        services = self.call("api: services", "/api/v1/services/", headers=json_headers)
+        if token is None or services.status_code != 200 or not services.json():
+            return self.action_done()
+        service = random.choice(services.json())["id"]
+        random.shuffle(own)
+        for path in own[:4] if self.tour_done else own:
+            listing = int(LISTING.match(path).group(1))
+            read = self.call("api: listing", f"/api/v1/listings/{listing}/",
+                             headers=json_headers)
+            if read.status_code != 200 or read.json().get("status") != "published":
+                continue
+            self.wait()  # choosing who received it
+            response = self.call(
+                "api: give", f"/api/v1/listings/{listing}/close/", method="POST",
+                body=json.dumps({"reason": "exchanged_internal",
+                                 "recipient_service": service}).encode(),
+                content_type="application/json", ok=(201, 400),
+                headers={**json_headers, "X-CSRFToken": token})
+            done = response.status_code == 201
+            OUTCOMES[("api: give", "given to a service" if done else "refused")] += 1
+            if done:
+                TRANSFERS[(self.slug, listing)] += 1
+            break
+        self.action_done()
+
     def my_listings(self):
         self.remember(self.page("my listings", "/listings/mine/"))
         self.action_done()
@@ -421,7 +457,8 @@ class Agent(Member):
     accounts = itertools.cycle(AGENT_ACCOUNTS)
     tasks = {Member.feed: 8, Member.feed_next_page: 1, Member.feed_filter: 2,
              Member.search: 4, Member.open_listing: 6, Member.shared: 2, Member.post: 2,
-             Member.contact: 1, Member.give: 1, Member.my_listings: 1}
+             Member.contact: 1, Member.give: 1, Member.give_through_api: 1,
+             Member.my_listings: 1}
 
     def on_start(self):
         self.account = next(Agent.accounts)
@@ -430,7 +467,7 @@ class Agent(Member):
     def tour(self):
         return [self.feed, self.feed_next_page, self.feed_filter, self.search,
                 self.open_listing, self.shared, self.post, self.contact, self.give,
-                self.my_listings]
+                self.give_through_api, self.my_listings]
 
 
 def _htmx() -> dict:
