@@ -47,10 +47,27 @@ NOOP = ("authtoken", "0004_alter_tokenproxy_options")
 # Django's own, so that no later migration of ours ever depends on it (a migration of
 # accounts would: every new role adds one after the access journal's).
 JOURNAL = ("sessions", "0001_initial")
-# A leaf migration of a tenant app that runs Python: never replayed.
-# Migrations of other apps must not depend on it (makemigrations names the app's latest
-# one: point them at exchange.0005, whose models are the same, as logistics' do).
+# A migration of a tenant app that runs Python: never replayed. The schema is migrated
+# back to the migration before it (BEFORE_PYTHON), which undoes it and every migration
+# that came after it, DDL included (python_and_after()); `migrate` applies them again.
 PYTHON = ("exchange", "0006_exchange_settings_row")
+BEFORE_PYTHON = ("exchange", "0005_listing_outlier_confirmation")
+
+
+def python_and_after() -> list[tuple[str, str]]:
+    """PYTHON and every migration that depends on it, directly or not (the graph of the
+    code): what migrating back to BEFORE_PYTHON unapplies."""
+    from django.db.migrations.loader import MigrationLoader
+
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    return sorted(graph.backwards_plan(PYTHON))  # the node and what depends on it
+
+
+def _unapply_python(schema_name: str) -> int:
+    """Migrate `schema_name` back to BEFORE_PYTHON; how many migrations are then pending."""
+    with in_authority(Authority.objects.get(schema_name=schema_name)):
+        MigrationExecutor(connection).migrate([BEFORE_PYTHON])
+    return len(python_and_after())
 
 
 def _forget(schema: str, app: str = NOOP[0], name: str = NOOP[1]) -> None:
@@ -167,7 +184,7 @@ def test_dry_run_changes_nothing(two_more):
 
 
 def test_dry_run_says_which_path_each_schema_would_take(two_more):
-    _forget("migr_0", *PYTHON)
+    _unapply_python("migr_0")
     _forget("migr_1")
     out = StringIO()
     call_command("migrate_authorities", dry_run=True, stdout=out)
@@ -317,14 +334,15 @@ def test_a_replay_failure_is_reported_and_leaves_the_schema_as_it_was(two_more):
 def test_python_migrations_go_to_the_executor(two_more):
     """Two groups: the schema lacking a RunPython migration is migrated by the
     executor, the one lacking a DDL-only migration is replayed."""
-    _forget("migr_0", *PYTHON)
+    forgotten = _unapply_python("migr_0")
     _forget("migr_1")
     out = StringIO()
     call_command("migrate_authorities", processes=1, stdout=out)
     lines = out.getvalue().splitlines()
     assert f"executor for 1 authorities: {'.'.join(PYTHON)}: RunPython" in lines
     assert [line for line in lines
-            if line.startswith("migr-0: migrated 1 migrations") and line.endswith("(executor)")]
+            if line.startswith(f"migr-0: migrated {forgotten} migrations")
+            and line.endswith("(executor)")]
     assert [line for line in lines
             if line.startswith("migr-1: migrated 1 migrations") and line.endswith("(replayed)")]
     assert "(1 replayed, 1 by the executor)" in lines[-1]
@@ -420,20 +438,25 @@ def test_release_with_a_pool_end_to_end():
                 "--admin-email", f"dgs@e2e-{i}.example")
         forget = "DELETE FROM {}.django_migrations WHERE app = %s AND name = %s"
         with psycopg.connect(url, autocommit=True) as conn:
-            for schema, key in (("e2e_1", NOOP), ("e2e_2", NOOP), ("e2e_3", PYTHON)):
+            for schema, key in (("e2e_1", NOOP), ("e2e_2", NOOP)):
                 conn.execute(forget.format(schema), key)
+        run("migrate_schemas", "--schema", "e2e_3", *BEFORE_PYTHON, "-v0")
+        python = python_and_after()
         done = run("migrate_authorities", "--processes", "2", check=False)
         assert done.returncode == 0, done.stderr
         lines = done.stdout.splitlines()
         assert "e2e-0: up to date" in lines
-        for slug, how in (("e2e-1", "replayed"), ("e2e-2", "replayed"), ("e2e-3", "executor")):
-            assert [line for line in lines if line.startswith(f"{slug}: migrated 1 migrations")
+        for slug, count, how in (("e2e-1", 1, "replayed"), ("e2e-2", 1, "replayed"),
+                                 ("e2e-3", len(python), "executor")):
+            assert [line for line in lines
+                    if line.startswith(f"{slug}: migrated {count} migrations")
                     and line.endswith(f"({how})")], (slug, lines)
         assert "4 authorities: 1 up to date, 3 migrated, 0 failed" in lines[-1]
         assert "(2 replayed, 1 by the executor)" in lines[-1]
         count = "SELECT count(*) FROM {}.django_migrations WHERE app = %s AND name = %s"
         with psycopg.connect(url) as conn:
-            for schema, key in (("e2e_1", NOOP), ("e2e_2", NOOP), ("e2e_3", PYTHON)):
+            for schema, key in (("e2e_1", NOOP), ("e2e_2", NOOP),
+                                *(("e2e_3", key) for key in python)):
                 assert conn.execute(count.format(schema), key).fetchone()[0] == 1, schema
     finally:
         drop_database(base_url, db_name)
