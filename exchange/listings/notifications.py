@@ -53,7 +53,7 @@ def _message(template: str, context: dict, to: list[str], **headers) -> EmailMes
 
 
 def _send(template: str, context: dict, to: list[str], **headers) -> None:
-    """Send now (the reminders and alerts, run by a worker that records what went out)."""
+    """Send now (the saved-search alerts and the shared-contact confirmation, after commit)."""
     _message(template, context, to, **headers).send()
 
 

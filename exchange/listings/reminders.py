@@ -65,14 +65,15 @@ def listings_due_for_expiry_reminder(now=None) -> QuerySet[Listing]:
 
 
 def send_expiry_reminders(now=None) -> int:
-    """Mail the poster of every listing due for an expiry reminder, once. Returns how
-    many were sent. A listing whose mail fails is left due: the next run tries again."""
+    """Remind the poster of every listing due for an expiry reminder, once: the mail is
+    recorded in the outbox with the listing's mark, and sent after commit (the outbox
+    retries while the mail server refuses it). Returns how many were recorded."""
     now = now or timezone.now()
 
     def remind(listing: Listing) -> bool:
         if not listings_due_for_expiry_reminder(now).filter(pk=listing.pk).exists():
             return False  # extended, closed or reminded since the list was read
-        notifications._send("expiry_reminder", {
+        notifications._record("expiry_reminder", {
             "listing": listing, "url": notifications.listing_url(listing),
         }, [listing.poster.email])
         Listing.objects.filter(pk=listing.pk).update(expiry_reminder_sent_at=now)
@@ -106,8 +107,8 @@ def interested_contacts(listing: Listing) -> list[ContactRequest]:
 
 
 def send_outcome_reminders(now=None) -> int:
-    """Mail the poster of every listing due for an outcome reminder, with one-click
-    links. Returns how many were sent; a failed mail leaves the listing due."""
+    """Remind the poster of every listing due for an outcome reminder, with one-click
+    links, through the outbox as the expiry reminder. Returns how many were recorded."""
     now = now or timezone.now()
 
     def remind(listing: Listing) -> bool:
@@ -119,7 +120,7 @@ def send_outcome_reminders(now=None) -> int:
                    "url": outcome_url(listing, OutcomeAction.GIVEN, contact)
                    if contact.sender.service_id is not None else ""}
                   for contact in interested_contacts(listing)]
-        notifications._send("outcome_reminder", {
+        notifications._record("outcome_reminder", {
             "listing": listing,
             "takers": takers,
             "available_url": outcome_url(listing, OutcomeAction.AVAILABLE),
@@ -134,9 +135,11 @@ def send_outcome_reminders(now=None) -> int:
 
 
 def _remind_each(due: QuerySet[Listing], remind, kind: str) -> int:
-    """Run `remind(listing)` (True when it mailed) for each due listing, each in its own
-    transaction with the listing's row locked, so two runs at once never mail twice.
-    Failures are logged and leave the listing due for the next run."""
+    """Run `remind(listing)` (True when it recorded a reminder) for each due listing,
+    each in its own transaction with the listing's row locked, so two runs at once never
+    remind twice. The mail goes to the outbox (core.outbox) in that same transaction with
+    the listing's mark: sent after commit, again until the mail server takes it, once.
+    Other failures are logged and leave the listing due for the next run."""
     sent = 0
     for listing_id in list(due.values_list("pk", flat=True)):
         try:
@@ -147,7 +150,7 @@ def _remind_each(due: QuerySet[Listing], remind, kind: str) -> int:
                     continue
                 sent += remind(listing)
         except Exception:
-            log.warning("%s reminder for listing %s not sent; next run retries", kind,
+            log.warning("%s reminder for listing %s not recorded; next run retries", kind,
                         listing_id, exc_info=True)
     return sent
 

@@ -26,6 +26,8 @@ from kombu.exceptions import OperationalError
 
 from analytics import tasks as analytics_tasks
 from collectivrecup.celery import app
+from core import outbox
+from core.models import OutboxMessage, OutboxStatus
 from exchange.listings import reminders, selectors, tasks
 from exchange.listings.errors import ExchangeError
 from exchange.listings.models import (
@@ -407,7 +409,8 @@ def test_a_per_authority_job_does_nothing_in_the_public_schema(db):
 
 
 @pytest.mark.django_db
-def test_expiry_reminder_goes_once_a_week_before_with_a_link_to_extend(world):
+def test_expiry_reminder_goes_once_a_week_before_with_a_link_to_extend(
+        world, django_capture_on_commit_callbacks):
     soon = published(world)
     later = published(world, title="Bureau d'angle")
     now = timezone.now()
@@ -416,7 +419,8 @@ def test_expiry_reminder_goes_once_a_week_before_with_a_link_to_extend(world):
     mail.outbox.clear()
 
     connection.set_schema_to_public()
-    tasks.send_expiry_reminders_everywhere.delay()
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        tasks.send_expiry_reminders_everywhere.delay()
 
     [message] = mail.outbox
     assert message.to == ["camille@chatellerault.example"]
@@ -429,7 +433,8 @@ def test_expiry_reminder_goes_once_a_week_before_with_a_link_to_extend(world):
         assert Listing.objects.get(pk=later.pk).expiry_reminder_sent_at is None
 
     connection.set_schema_to_public()
-    tasks.send_expiry_reminders_everywhere.delay()  # the next day: not again
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.send_expiry_reminders_everywhere.delay()  # the next day: not again
     assert len(mail.outbox) == 1
 
     with tenant_context(world["authority"]):
@@ -441,22 +446,33 @@ def test_expiry_reminder_goes_once_a_week_before_with_a_link_to_extend(world):
 
 
 @pytest.mark.django_db
-def test_an_expiry_reminder_that_cannot_be_mailed_is_tried_again(world, settings,
-                                                                 mail_server_down):
+def test_an_expiry_reminder_the_mail_server_refuses_is_sent_once_it_accepts(
+        world, settings, mail_server_down, django_capture_on_commit_callbacks):
+    """Recorded once with the listing's mark; the outbox tries again until the server
+    takes it, and the next run of the job does not remind a second time."""
     listing = published(world)
     Listing.objects.filter(pk=listing.pk).update(expires_at=timezone.now() + timedelta(days=2))
-    assert reminders.send_expiry_reminders() == 0
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.send_expiry_reminders() == 1
     listing.refresh_from_db()
-    assert listing.expiry_reminder_sent_at is None
+    assert listing.expiry_reminder_sent_at is not None
+    [row] = OutboxMessage.objects.filter(kind="exchange.expiry_reminder")
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    assert reminders.send_expiry_reminders() == 0  # the next run: already reminded
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
-    assert reminders.send_expiry_reminders() == 1
+    outbox.sweep_here(now=row.next_attempt_at + timedelta(seconds=1))
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.SENT
+    assert [m.to for m in mail.outbox] == [[listing.poster.email]]
 
 
 URL = re.compile(r"https?://\S+")
 
 
 @pytest.mark.django_db
-def test_outcome_reminder_a_week_after_the_first_contact(world):
+def test_outcome_reminder_a_week_after_the_first_contact(
+        world, django_capture_on_commit_callbacks):
     listing = published(world)
     untouched = published(world, title="Armoire basse")  # no contact: no reminder
     recent = published(world, title="Table de réunion")
@@ -470,7 +486,8 @@ def test_outcome_reminder_a_week_after_the_first_contact(world):
     mail.outbox.clear()
 
     connection.set_schema_to_public()
-    tasks.send_outcome_reminders_everywhere.delay()
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        tasks.send_outcome_reminders_everywhere.delay()
 
     [message] = mail.outbox
     assert message.to == ["camille@chatellerault.example"]
@@ -492,7 +509,8 @@ def test_outcome_reminder_a_week_after_the_first_contact(world):
             assert other.outcome_reminder_sent_at is None
 
     connection.set_schema_to_public()
-    tasks.send_outcome_reminders_everywhere.delay()  # the next day: nothing new
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.send_outcome_reminders_everywhere.delay()  # the next day: nothing new
     assert len(mail.outbox) == 1
 
 
