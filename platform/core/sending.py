@@ -80,21 +80,22 @@ def _unlock(key: str) -> None:
         cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
 
 
-def _holder_gone(key: str, claimed_at: datetime) -> bool:
-    """Whether a `sending` row's claim may be taken over (see the module). When it may,
-    this session now holds the row's advisory lock."""
+def _take_over(key: str, claimed_at: datetime) -> datetime | None:
+    """The new claim's time if a `sending` row's claim (made at `claimed_at`) may be
+    taken over (see the module): this session then holds the row's advisory lock.
+    None when it may not."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)), "
-            "pg_postmaster_start_time() < %s, now() - %s > %s",
+            "pg_postmaster_start_time() < %s, now() - %s > %s, now()",
             [key, claimed_at, claimed_at, STALE_CLAIM])
-        free, no_restart_since, stale = cursor.fetchone()
+        free, no_restart_since, stale, now = cursor.fetchone()
     if not free:
-        return False
+        return None
     if no_restart_since or stale:
-        return True
+        return now
     _unlock(key)
-    return False
+    return None
 
 
 def claim(queryset: QuerySet, pk, *, ready: Q, count_attempt: bool = True,
@@ -113,28 +114,23 @@ def claim(queryset: QuerySet, pk, *, ready: Q, count_attempt: bool = True,
         if row is None:
             return None
         key = lock_key(row)
-        taking_over = row.status == SENDING
-        if taking_over:
-            if not _holder_gone(key, row.claimed_at):
+        if row.status == SENDING:
+            claimed_at = _take_over(key, row.claimed_at)
+            if claimed_at is None:
                 return None
             log.warning("%s %s: taking over a claim whose worker is gone",
                         row._meta.label, row.pk)
-        final = decide(row) if decide is not None else None
-        if final is not None:
-            type(row).objects.filter(pk=row.pk).update(**final)
-            if taking_over:
-                _unlock(key)
-            for name, value in final.items():
-                setattr(row, name, value)
-            return Claim(row=row, key=key, claimed_at=row.claimed_at, settled=True)
-        if taking_over:  # the lock is held already: only the time
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT now()")
-                [claimed_at] = cursor.fetchone()
         else:
             claimed_at, locked = _claim_time_and_lock(key)
             if not locked:  # another session holds the name (a hash collision): later
                 return None
+        final = decide(row) if decide is not None else None
+        if final is not None:
+            type(row).objects.filter(pk=row.pk).update(**final)
+            _unlock(key)
+            for name, value in final.items():
+                setattr(row, name, value)
+            return Claim(row=row, key=key, claimed_at=row.claimed_at, settled=True)
         fields = {"status": SENDING, "claimed_at": claimed_at}
         if count_attempt:
             fields["attempts"] = F("attempts") + 1
@@ -179,8 +175,6 @@ def settle(taken: Claim, **fields) -> bool:
             time.sleep(SETTLE_PAUSE_SECONDS)
     with contextlib.suppress(DatabaseError):  # the session gone: its lock went with it
         _unlock(taken.key)
-    for name, value in fields.items():
-        setattr(taken.row, name, value)
     return written == 1
 
 
